@@ -1,0 +1,79 @@
+//! The command line: `mnist-tui [train] [FLAGS]`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Layer;
+
+/// Train a convolutional network on MNIST on the CPU and watch and steer it live.
+///
+/// Without a subcommand, opens the dashboard and starts training at once on the MNIST set
+/// built into the binary. Settings come from flags, then `--config FILE`, then
+/// `./config.toml`, then the built-in defaults (the TensorFlow tutorial's).
+#[derive(Debug, Parser)]
+#[command(name = "mnist-tui", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train without the dashboard, printing the tutorial's lines on stdout.
+    Train(RunArgs),
+}
+
+/// Flags shared by the dashboard and `train`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RunArgs {
+    /// Network: `seed` (mnist_cnn.py) or `deep` (three conv layers with dropout).
+    #[arg(long, value_name = "seed|deep")]
+    pub model: Option<String>,
+    /// Adam learning rate.
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Number of passes over the training set.
+    #[arg(long, allow_negative_numbers = true)]
+    pub epochs: Option<i64>,
+    /// Images per training step.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub batch_size: Option<i64>,
+    /// Seed for weight initialisation and the per-epoch shuffle.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Directory of IDX files (raw or .gz) to use instead of the embedded MNIST.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Worker threads for the kernels (default: the machine's cores).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub threads: Option<i64>,
+    /// Read settings from this TOML file (flags still win).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Use only the first N training images (for quick runs).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub train_limit: Option<i64>,
+    /// Use only the first N test images (for quick runs).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub test_limit: Option<i64>,
+}
+
+impl RunArgs {
+    /// The flags as the top layer of the settings chain.
+    pub fn layer(&self) -> Layer {
+        Layer {
+            model: self.model.clone(),
+            learning_rate: self.lr,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            seed: self.seed,
+            data: self.data.clone(),
+            threads: self.threads,
+            train_limit: self.train_limit,
+            test_limit: self.test_limit,
+        }
+    }
+}

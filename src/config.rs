@@ -1,0 +1,193 @@
+//! Settings: built-in defaults < `./config.toml` < `--config FILE` < command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::ModelKind;
+
+/// A setting that could not be used, naming the file and key where one is known.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error("{file}: line {line}: {message}")]
+    Syntax { file: String, line: usize, message: String },
+    #[error("{source_name}: {key}: {message}")]
+    Invalid {
+        source_name: String,
+        key: &'static str,
+        message: String,
+    },
+}
+
+/// Every setting, each optional: one layer of the precedence chain (a file or the flags).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub model: Option<String>,
+    pub learning_rate: Option<f64>,
+    pub epochs: Option<i64>,
+    pub batch_size: Option<i64>,
+    pub seed: Option<u64>,
+    pub data: Option<PathBuf>,
+    pub threads: Option<i64>,
+    pub train_limit: Option<i64>,
+    pub test_limit: Option<i64>,
+}
+
+impl Layer {
+    /// Fills the settings this layer leaves unset from `lower`.
+    pub fn over(self, lower: Layer) -> Layer {
+        Layer {
+            model: self.model.or(lower.model),
+            learning_rate: self.learning_rate.or(lower.learning_rate),
+            epochs: self.epochs.or(lower.epochs),
+            batch_size: self.batch_size.or(lower.batch_size),
+            seed: self.seed.or(lower.seed),
+            data: self.data.or(lower.data),
+            threads: self.threads.or(lower.threads),
+            train_limit: self.train_limit.or(lower.train_limit),
+            test_limit: self.test_limit.or(lower.test_limit),
+        }
+    }
+
+    /// Parses a TOML config file's text; `file` names it in errors.
+    pub fn from_toml(file: &str, text: &str) -> Result<Layer, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(1);
+            ConfigError::Syntax {
+                file: file.to_string(),
+                line,
+                message: e.message().replace('\n', " "),
+            }
+        })
+    }
+
+    /// Reads and parses a config file.
+    pub fn from_file(path: &Path) -> Result<Layer, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+            file: file.clone(),
+            reason: e.to_string(),
+        })?;
+        Layer::from_toml(&file, &text)
+    }
+}
+
+/// The effective, validated settings of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub model: ModelKind,
+    pub learning_rate: f64,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub seed: u64,
+    /// `None`: the MNIST set embedded in the binary.
+    pub data: Option<PathBuf>,
+    pub threads: usize,
+    pub train_limit: Option<usize>,
+    pub test_limit: Option<usize>,
+}
+
+/// The tutorial's settings.
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            model: ModelKind::Seed,
+            learning_rate: 0.001,
+            epochs: 15,
+            batch_size: 100,
+            seed: 777,
+            data: None,
+            threads: default_threads(),
+            train_limit: None,
+            test_limit: None,
+        }
+    }
+}
+
+/// One worker thread per core the machine offers.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl Settings {
+    /// Resolves the chain: `flags` over `--config FILE` (if given) over `./config.toml`
+    /// (if present in `cwd`) over the defaults, then validates.
+    pub fn resolve(flags: Layer, config_file: Option<&Path>, cwd: &Path) -> Result<Settings, ConfigError> {
+        let mut merged = flags;
+        let mut source = "command line".to_string();
+        if let Some(path) = config_file {
+            merged = merged.over(Layer::from_file(path)?);
+            source = path.display().to_string();
+        }
+        let local = cwd.join("config.toml");
+        if local.is_file() {
+            merged = merged.over(Layer::from_file(&local)?);
+            if config_file.is_none() {
+                source = "config.toml".into();
+            }
+        }
+        Settings::from_layer(merged, &source)
+    }
+
+    /// Validates a merged layer, filling gaps with the defaults; errors name the key.
+    pub fn from_layer(l: Layer, source: &str) -> Result<Settings, ConfigError> {
+        let d = Settings::default();
+        let bad = |key: &'static str, message: String| ConfigError::Invalid {
+            source_name: source.to_string(),
+            key,
+            message,
+        };
+        let model = match l.model {
+            Some(m) => m.parse().map_err(|e| bad("model", e))?,
+            None => d.model,
+        };
+        let learning_rate = l.learning_rate.unwrap_or(d.learning_rate);
+        if !(learning_rate.is_finite() && learning_rate > 0.0) {
+            return Err(bad("learning_rate", format!("{learning_rate} is not a positive finite number")));
+        }
+        let positive = |key: &'static str, v: Option<i64>, default: usize| -> Result<usize, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(n) if n >= 1 => Ok(n as usize),
+                Some(n) => Err(bad(key, format!("{n} must be at least 1"))),
+            }
+        };
+        let epochs = positive("epochs", l.epochs, d.epochs)?;
+        let batch_size = positive("batch_size", l.batch_size, d.batch_size)?;
+        let threads = positive("threads", l.threads, d.threads)?;
+        let train_limit = l.train_limit.map(|n| positive("train_limit", Some(n), 0)).transpose()?;
+        let test_limit = l.test_limit.map(|n| positive("test_limit", Some(n), 0)).transpose()?;
+        if threads > 256 {
+            return Err(bad("threads", format!("{threads} is more than 256")));
+        }
+        Ok(Settings {
+            model,
+            learning_rate,
+            epochs,
+            batch_size,
+            seed: l.seed.unwrap_or(d.seed),
+            data: l.data,
+            threads,
+            train_limit,
+            test_limit,
+        })
+    }
+
+    /// Checks what depends on the data: the batch must fit in the training set.
+    pub fn check_against_data(&self, train_len: usize) -> Result<(), ConfigError> {
+        if self.batch_size > train_len {
+            return Err(ConfigError::Invalid {
+                source_name: "settings".into(),
+                key: "batch_size",
+                message: format!("{} is larger than the training set ({train_len} images)", self.batch_size),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,122 @@
+//! Parsing of the IDX format (the file format MNIST ships in), raw or gzipped.
+
+use std::io::Read;
+
+use super::DataError;
+
+/// Magic number of an IDX file of unsigned bytes with one dimension (labels).
+const LABELS_MAGIC: u32 = 0x0000_0801;
+/// Magic number of an IDX file of unsigned bytes with three dimensions (images).
+const IMAGES_MAGIC: u32 = 0x0000_0803;
+
+/// Side of an image this program accepts: the network is built for 28×28 inputs.
+pub const SIDE: usize = 28;
+/// Pixels per image.
+pub const PIXELS: usize = SIDE * SIDE;
+
+/// Returns the decompressed bytes when `bytes` are gzip data, or the bytes as they are.
+///
+/// A file whose name says `.gz` must be gzip data: we refuse rather than guess, so that a
+/// renamed or half-downloaded file is reported instead of parsed as garbage.
+pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    let is_gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    if !is_gzip {
+        if file.ends_with(".gz") {
+            return Err(DataError::new(file, "not gzip data"));
+        }
+        return Ok(bytes.to_vec());
+    }
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|e| DataError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
+    Ok(out)
+}
+
+fn header(file: &str, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>, DataError> {
+    let head_len = 4 + 4 * dims;
+    if bytes.len() < 4 {
+        return Err(DataError::new(file, "truncated: no IDX header"));
+    }
+    let found = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if found != magic {
+        return Err(DataError::new(
+            file,
+            format!("wrong magic number 0x{found:08x} (expected 0x{magic:08x})"),
+        ));
+    }
+    if bytes.len() < head_len {
+        return Err(DataError::new(file, "truncated: incomplete IDX header"));
+    }
+    Ok((0..dims)
+        .map(|d| {
+            let o = 4 + 4 * d;
+            u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as usize
+        })
+        .collect())
+}
+
+fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'a [u8], DataError> {
+    let have = bytes.len() - offset;
+    if have < len {
+        return Err(DataError::new(
+            file,
+            format!("truncated: expected {len} data bytes, found {have}"),
+        ));
+    }
+    if have > len {
+        return Err(DataError::new(
+            file,
+            format!("{} unexpected bytes after the data", have - len),
+        ));
+    }
+    Ok(&bytes[offset..])
+}
+
+/// Parses an IDX label file: one byte per label, each in 0..=9.
+pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    let bytes = decompress(file, bytes)?;
+    let dims = header(file, &bytes, LABELS_MAGIC, 1)?;
+    let labels = body(file, &bytes, 8, dims[0])?;
+    if let Some(i) = labels.iter().position(|&l| l > 9) {
+        return Err(DataError::new(
+            file,
+            format!("label {} at index {i} is not a digit 0-9", labels[i]),
+        ));
+    }
+    Ok(labels.to_vec())
+}
+
+/// Parses an IDX image file of 28×28 greyscale images, returned as one flat byte vector.
+pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    let bytes = decompress(file, bytes)?;
+    let dims = header(file, &bytes, IMAGES_MAGIC, 3)?;
+    if dims[1] != SIDE || dims[2] != SIDE {
+        return Err(DataError::new(
+            file,
+            format!("images are {}x{}, expected {SIDE}x{SIDE}", dims[1], dims[2]),
+        ));
+    }
+    let len = dims[0]
+        .checked_mul(PIXELS)
+        .ok_or_else(|| DataError::new(file, "image count too large"))?;
+    Ok(body(file, &bytes, 16, len)?.to_vec())
+}
+
+/// Encodes labels as an IDX file (used by tests and tools that write data sets).
+pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = LABELS_MAGIC.to_be_bytes().to_vec();
+    out.extend((labels.len() as u32).to_be_bytes());
+    out.extend(labels);
+    out
+}
+
+/// Encodes 28×28 images (flat, `n * 784` bytes) as an IDX file.
+pub fn encode_images(pixels: &[u8]) -> Vec<u8> {
+    let mut out = IMAGES_MAGIC.to_be_bytes().to_vec();
+    out.extend(((pixels.len() / PIXELS) as u32).to_be_bytes());
+    out.extend((SIDE as u32).to_be_bytes());
+    out.extend((SIDE as u32).to_be_bytes());
+    out.extend(pixels);
+    out
+}

@@ -1,0 +1,141 @@
+//! A data set of 28×28 digits: the embedded MNIST, or IDX files from a directory.
+
+use std::path::Path;
+
+use super::idx::{parse_images, parse_labels, PIXELS};
+use super::DataError;
+
+/// Images (one byte per pixel, row-major, 784 per image) and their labels.
+///
+/// Pixels stay bytes until a batch is built: as `f32` the training set alone would take
+/// 188 MB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    pub images: Vec<u8>,
+    pub labels: Vec<u8>,
+}
+
+impl Split {
+    fn new(images_file: &str, images: Vec<u8>, labels_file: &str, labels: Vec<u8>) -> Result<Self, DataError> {
+        let n_images = images.len() / PIXELS;
+        if n_images != labels.len() {
+            return Err(DataError::new(
+                labels_file,
+                format!("{} labels for {n_images} images in {images_file}", labels.len()),
+            ));
+        }
+        if n_images == 0 {
+            return Err(DataError::new(images_file, "holds no images"));
+        }
+        Ok(Self { images, labels })
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The pixels of image `i`.
+    pub fn image(&self, i: usize) -> &[u8] {
+        &self.images[i * PIXELS..(i + 1) * PIXELS]
+    }
+
+    /// Keeps only the first `n` examples (a no-op when there are fewer).
+    pub fn truncate(&mut self, n: usize) {
+        let n = n.min(self.len());
+        self.images.truncate(n * PIXELS);
+        self.labels.truncate(n);
+    }
+
+    /// Writes the images at `indices` into `out` as `f32` in [0, 1], as the tutorial scales them.
+    pub fn fill_batch(&self, indices: &[usize], out: &mut Vec<f32>) {
+        out.clear();
+        out.reserve(indices.len() * PIXELS);
+        for &i in indices {
+            out.extend(self.image(i).iter().map(|&p| p as f32 / 255.0));
+        }
+    }
+}
+
+/// A training and a test split, and a name to show the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dataset {
+    pub name: String,
+    pub train: Split,
+    pub test: Split,
+}
+
+const EMBEDDED: [(&str, &[u8]); 4] = [
+    (
+        "train-images-idx3-ubyte.gz",
+        include_bytes!("../../assets/mnist/train-images-idx3-ubyte.gz"),
+    ),
+    (
+        "train-labels-idx1-ubyte.gz",
+        include_bytes!("../../assets/mnist/train-labels-idx1-ubyte.gz"),
+    ),
+    (
+        "t10k-images-idx3-ubyte.gz",
+        include_bytes!("../../assets/mnist/t10k-images-idx3-ubyte.gz"),
+    ),
+    (
+        "t10k-labels-idx1-ubyte.gz",
+        include_bytes!("../../assets/mnist/t10k-labels-idx1-ubyte.gz"),
+    ),
+];
+
+impl Dataset {
+    /// The MNIST files compiled into the binary, so the program works from any directory.
+    pub fn embedded() -> Result<Self, DataError> {
+        let [ti, tl, vi, vl] = EMBEDDED;
+        Ok(Self {
+            name: "MNIST (embedded)".into(),
+            train: Split::new(ti.0, parse_images(ti.0, ti.1)?, tl.0, parse_labels(tl.0, tl.1)?)?,
+            test: Split::new(vi.0, parse_images(vi.0, vi.1)?, vl.0, parse_labels(vl.0, vl.1)?)?,
+        })
+    }
+
+    /// Loads the four IDX files from `dir`, raw or gzipped, under either common naming
+    /// (`train-images-idx3-ubyte` or `train-images.idx3-ubyte`).
+    pub fn from_dir(dir: &Path) -> Result<Self, DataError> {
+        if !dir.is_dir() {
+            return Err(DataError::new(dir.display().to_string(), "not a directory"));
+        }
+        let load = |prefix: &str, kind: &str, dims: u8| -> Result<(String, Vec<u8>), DataError> {
+            let names = [
+                format!("{prefix}-{kind}-idx{dims}-ubyte"),
+                format!("{prefix}-{kind}.idx{dims}-ubyte"),
+            ];
+            for name in &names {
+                for candidate in [name.clone(), format!("{name}.gz")] {
+                    let path = dir.join(&candidate);
+                    if path.is_file() {
+                        let shown = path.display().to_string();
+                        let bytes = std::fs::read(&path)
+                            .map_err(|e| DataError::new(&shown, format!("cannot read: {e}")))?;
+                        return Ok((shown, bytes));
+                    }
+                }
+            }
+            Err(DataError::new(
+                dir.join(&names[0]).display().to_string(),
+                format!("missing (also looked for {0}.gz, {1} and {1}.gz)", names[0], names[1]),
+            ))
+        };
+        let split = |prefix: &str| -> Result<Split, DataError> {
+            let (img_file, img_bytes) = load(prefix, "images", 3)?;
+            let (lbl_file, lbl_bytes) = load(prefix, "labels", 1)?;
+            let images = parse_images(&img_file, &img_bytes)?;
+            let labels = parse_labels(&lbl_file, &lbl_bytes)?;
+            Split::new(&img_file, images, &lbl_file, labels)
+        };
+        Ok(Self {
+            name: dir.display().to_string(),
+            train: split("train")?,
+            test: split("t10k")?,
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! mnist-tui: train a CNN on MNIST on the CPU and watch and steer it in the terminal.
+//!
+//! Data flows one way: [`data`] → [`model`] → [`train`] → [`app`] → [`ui`].
+
+pub mod data;
+pub mod model;
+pub mod cli;
+pub mod config;
+pub mod train;
+pub mod headless;

@@ -1,0 +1,59 @@
+//! Parses the command line and wires data, worker and consumer together.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+
+use mnist_tui::cli::{Cli, Command, RunArgs};
+use mnist_tui::config::Settings;
+use mnist_tui::data::Dataset;
+use mnist_tui::headless::{self, Outcome};
+use mnist_tui::train::{self, WorkerOptions};
+
+/// Exit code for bad input (data, config, flags), as clap uses for bad usage.
+const EXIT_BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Train(args)) => train_headless(args),
+        None => train_headless(&cli.run),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_BAD_INPUT)
+        }
+    }
+}
+
+/// Resolves the settings and loads the data set they name.
+fn prepare(args: &RunArgs) -> anyhow::Result<(Settings, Arc<Dataset>)> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let settings = Settings::resolve(args.layer(), args.config.as_deref(), &cwd)?;
+    let mut data = match &settings.data {
+        Some(dir) => Dataset::from_dir(dir)?,
+        None => Dataset::embedded()?,
+    };
+    if let Some(n) = settings.train_limit {
+        data.train.truncate(n);
+    }
+    if let Some(n) = settings.test_limit {
+        data.test.truncate(n);
+    }
+    settings.check_against_data(data.train.len())?;
+    Ok((settings, Arc::new(data)))
+}
+
+fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let (settings, data) = prepare(args)?;
+    let worker = train::spawn(data, WorkerOptions::headless(settings)).context("cannot start the trainer")?;
+    let outcome = headless::run(worker, &mut std::io::stdout().lock())?;
+    Ok(match outcome {
+        Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Diverged | Outcome::Stopped => ExitCode::FAILURE,
+    })
+}

@@ -1,0 +1,46 @@
+//! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
+
+pub mod kernels;
+pub mod layers;
+pub mod nets;
+pub mod ops;
+
+pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
+pub use ops::{Dev, Grads};
+
+/// Which network to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// mnist_cnn.py: two conv layers, one dense layer (0.9885 in the tutorial).
+    #[default]
+    Seed,
+    /// The tutorial's three-conv variant with dropout (0.9938 in the tutorial).
+    Deep,
+}
+
+impl ModelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Seed => "seed",
+            ModelKind::Deep => "deep",
+        }
+    }
+}
+
+impl std::str::FromStr for ModelKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "seed" => Ok(ModelKind::Seed),
+            "deep" => Ok(ModelKind::Deep),
+            other => Err(format!("unknown model '{other}' (expected seed or deep)")),
+        }
+    }
+}
+
+impl std::fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

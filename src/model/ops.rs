@@ -1,0 +1,119 @@
+//! Differentiable 3×3 SAME convolution and 2×2 SAME max-pool, recorded on dfdx's tape.
+//!
+//! dfdx 0.13 keeps its own conv and pool ops behind a `nightly` feature that no longer
+//! builds, so these are written on its public API: split the tape off the input, compute
+//! the output with the kernels in [`super::kernels`], register the backward pass (only
+//! when a tape is recorded), and put the tape back on the output.
+
+use dfdx::prelude::*;
+
+use super::kernels::{self, ConvShape};
+
+/// The device and element type every layer of this program runs on.
+pub type Dev = Cpu;
+
+/// The gradients of a backward pass over this program's tensors.
+pub type Grads = Gradients<f32, Dev>;
+
+/// Reads a tensor's elements into a fresh vector (dfdx offers no borrowed view).
+pub fn to_vec<S: Shape, T>(t: &Tensor<S, f32, Dev, T>) -> Vec<f32> {
+    let mut v = vec![0.0; t.shape().num_elements()];
+    t.copy_into(&mut v);
+    v
+}
+
+/// Adds `src` elementwise into the gradient buffer `dst`.
+fn add_into(dst: &mut [f32], src: &[f32]) {
+    dst.iter_mut().zip(src).for_each(|(d, s)| *d += s);
+}
+
+/// 3×3 convolution, stride 1, SAME (zero) padding, no bias: `(B, CI, H, W) → (B, CO, H, W)`.
+pub fn conv3x3_same<B: Dim, const CI: usize, const CO: usize, const H: usize, const W: usize, T>(
+    x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
+    weight: &Tensor<Rank4<CO, CI, 3, 3>, f32, Dev>,
+) -> Tensor<(B, Const<CO>, Const<H>, Const<W>), f32, Dev, T>
+where
+    T: Tape<f32, Dev>,
+{
+    let (x, mut tape) = x.split_tape();
+    let batch = x.shape().0;
+    let s = ConvShape {
+        batch: batch.size(),
+        ci: CI,
+        co: CO,
+        h: H,
+        w: W,
+    };
+    let xs = to_vec(&x);
+    let ws = to_vec(weight);
+    let mut out = vec![0.0f32; s.batch * CO * H * W];
+    kernels::conv3x3_forward(s, &xs, &ws, &mut out);
+    let out = x.device().tensor_from_vec(out, (batch, Const, Const, Const));
+    if T::OWNS_TAPE {
+        let (x_g, w_g, out_g) = (x.ghost(), weight.ghost(), out.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&x_g)?;
+            grads.try_alloc_for(&w_g)?;
+            let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
+            let mut dw = vec![0.0f32; CO * CI * 9];
+            let mut dx = vec![0.0f32; xs.len()];
+            kernels::conv3x3_backward(s, &xs, &ws, &dout, &mut dw, Some(&mut dx));
+            add_into(grads.get_or_alloc_mut(&w_g)?, &dw);
+            add_into(grads.get_or_alloc_mut(&x_g)?, &dx);
+            **grads.get_or_alloc_mut(&out_g)? = dout;
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}
+
+/// The output side of a TF-SAME 2×2/2 pooling, as a type: `ceil(N / 2)`.
+///
+/// Stable Rust cannot write `Const<{ N.div_ceil(2) }>` for a generic `N`, so each size a
+/// network uses is listed here; a size missing from the list is a compile error.
+pub trait HalveCeil: ConstDim {
+    type Out: ConstDim;
+}
+
+macro_rules! halve_ceil {
+    ($($n:literal => $m:literal),* $(,)?) => {
+        $(
+            impl HalveCeil for Const<$n> {
+                type Out = Const<$m>;
+            }
+            const _: () = assert!(kernels::pool_out($n) == $m);
+        )*
+    };
+}
+halve_ceil!(28 => 14, 14 => 7, 7 => 4, 4 => 2, 2 => 1, 8 => 4, 6 => 3, 5 => 3, 3 => 2);
+
+/// 2×2 max-pool, stride 2, TensorFlow SAME padding: `(B, C, H, W) → (B, C, ⌈H/2⌉, ⌈W/2⌉)`.
+#[allow(clippy::type_complexity)]
+pub fn maxpool2x2_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
+    let (x, mut tape) = x.split_tape();
+    let (batch, c, h, w) = *x.shape();
+    let (h, w) = (h.size(), w.size());
+    let planes = batch.size() * c.size();
+    let out_len = planes * kernels::pool_out(h) * kernels::pool_out(w);
+    let xs = to_vec(&x);
+    let mut out = vec![0.0f32; out_len];
+    let mut argmax = vec![0u32; out_len];
+    kernels::maxpool_forward(planes, h, w, &xs, &mut out, &mut argmax);
+    drop(xs);
+    let out = x
+        .device()
+        .tensor_from_vec(out, (batch, c, Default::default(), Default::default()));
+    if T::OWNS_TAPE {
+        let (x_g, out_g) = (x.ghost(), out.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&x_g)?;
+            let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
+            kernels::maxpool_backward(&dout, &argmax, grads.get_or_alloc_mut(&x_g)?);
+            **grads.get_or_alloc_mut(&out_g)? = dout;
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}

@@ -1,0 +1,57 @@
+//! Inference helpers: accuracy over a split, and one image's class probabilities.
+
+use dfdx::prelude::*;
+
+use crate::data::Split;
+use crate::model::{ops::to_vec, Dev, Images, Network};
+
+use super::events::argmax;
+
+/// Images per inference batch: large enough to amortise per-op overhead, small enough to
+/// keep memory low.
+pub const EVAL_BATCH: usize = 1000;
+
+/// Turns a batch of images of `split` into an input tensor.
+pub fn images_tensor(dev: &Dev, split: &Split, indices: &[usize]) -> Images {
+    let mut buf = Vec::new();
+    split.fill_batch(indices, &mut buf);
+    dev.tensor_from_vec(buf, (indices.len(), Const, Const, Const))
+}
+
+/// Fraction of the first `limit` images of `split` that `net` classifies right.
+pub fn accuracy<N: Network>(net: &N, dev: &Dev, split: &Split, limit: usize) -> f64 {
+    let n = limit.min(split.len());
+    if n == 0 {
+        return 0.0;
+    }
+    let indices: Vec<usize> = (0..n).collect();
+    let mut correct = 0usize;
+    for chunk in indices.chunks(EVAL_BATCH) {
+        let logits = to_vec(&net.forward_infer(images_tensor(dev, split, chunk)));
+        correct += chunk
+            .iter()
+            .zip(logits.chunks(10))
+            .filter(|(&i, row)| argmax(row) == split.labels[i] as usize)
+            .count();
+    }
+    correct as f64 / n as f64
+}
+
+/// Softmax of one row of logits.
+pub fn softmax(logits: &[f32]) -> [f32; 10] {
+    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
+    let mut p = [0.0f32; 10];
+    let mut sum = 0.0;
+    for (o, &l) in p.iter_mut().zip(logits) {
+        *o = (l - max).exp();
+        sum += *o;
+    }
+    p.iter_mut().for_each(|v| *v /= sum);
+    p
+}
+
+/// Class probabilities of 28×28 pixels in [0, 1].
+pub fn probabilities<N: Network>(net: &N, dev: &Dev, pixels: &[f32]) -> [f32; 10] {
+    let x: Images = dev.tensor_from_vec(pixels.to_vec(), (1, Const, Const, Const));
+    softmax(&to_vec(&net.forward_infer(x)))
+}

@@ -1,0 +1,126 @@
+//! The whole contract between the training worker and its consumer (the headless printer
+//! or the dashboard): [`Event`]s flow out, [`Command`]s flow in.
+
+use crate::model::ModelKind;
+
+/// One training step's result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchLoss {
+    /// Zero-based epoch.
+    pub epoch: usize,
+    /// Zero-based batch within the epoch.
+    pub batch: usize,
+    pub loss: f32,
+    /// Learning rate the step was taken with.
+    pub learning_rate: f64,
+    /// Images of the batch the model classified right before the step.
+    pub correct: u32,
+    pub size: u32,
+}
+
+/// Which evaluation produced an accuracy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvalKind {
+    /// The whole test set, at an epoch's end.
+    Full,
+    /// A fixed subset of the test set, during an epoch, so the curve moves early.
+    Quick,
+}
+
+/// The model's verdict on one test image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SamplePrediction {
+    pub index: usize,
+    /// 28×28 greyscale pixels.
+    pub pixels: Vec<u8>,
+    pub label: u8,
+    pub probabilities: [f32; 10],
+    /// After conv1 + ReLU: 32 maps of 28×28.
+    pub conv1_maps: Vec<f32>,
+    /// After conv2 + ReLU: 64 maps of 14×14.
+    pub conv2_maps: Vec<f32>,
+}
+
+impl SamplePrediction {
+    pub fn predicted(&self) -> u8 {
+        argmax(&self.probabilities) as u8
+    }
+}
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+        .0
+}
+
+/// What the run is, announced once before the first batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInfo {
+    pub model: ModelKind,
+    pub data_name: String,
+    pub train_len: usize,
+    pub test_len: usize,
+    pub batch_size: usize,
+    pub batches_per_epoch: usize,
+    pub epochs: usize,
+    pub learning_rate: f64,
+    pub threads: usize,
+}
+
+/// Worker → consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started(RunInfo),
+    /// Consecutive batch results, coalesced while the consumer was busy.
+    Batches(Vec<BatchLoss>),
+    EpochFinished {
+        epoch: usize,
+        average_cost: f64,
+        seconds: f64,
+        samples_per_second: f64,
+    },
+    Evaluated {
+        /// Position in epochs, fractional during an epoch.
+        at_epoch: f64,
+        kind: EvalKind,
+        accuracy: f64,
+    },
+    /// First-layer filters, `(32, 3, 3)` flattened (UI-only; replaced when not yet taken).
+    Filters(Vec<f32>),
+    /// A test image and the live model's prediction (UI-only; replaced when not yet taken).
+    Sample(Box<SamplePrediction>),
+    /// Acknowledgements: the value now in force.
+    LearningRateSet(f64),
+    EpochsSet(usize),
+    Paused,
+    Resumed,
+    /// A batch produced a non-finite loss: the step was not applied and training paused.
+    Diverged {
+        epoch: usize,
+        batch: usize,
+        learning_rate: f64,
+    },
+    /// All epochs done; the worker stays available for more epochs or samples.
+    Finished {
+        accuracy: f64,
+    },
+    /// The worker stopped on request.
+    Stopped,
+}
+
+/// Consumer → worker. Each takes effect at the next batch boundary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Command {
+    SetLearningRate(f64),
+    SetEpochs(usize),
+    Pause,
+    Resume,
+    /// While paused: run exactly one batch.
+    Step,
+    /// Predict a new random test image.
+    NewSample,
+    Stop,
+}
