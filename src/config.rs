@@ -12,7 +12,11 @@ pub enum ConfigError {
     #[error("{file}: cannot read: {reason}")]
     Unreadable { file: String, reason: String },
     #[error("{file}: line {line}: {message}")]
-    Syntax { file: String, line: usize, message: String },
+    Syntax {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("{source_name}: {key}: {message}")]
     Invalid {
         source_name: String,
@@ -118,7 +122,11 @@ pub fn default_threads() -> usize {
 impl Settings {
     /// Resolves the chain: `flags` over `--config FILE` (if given) over `./config.toml`
     /// (if present in `cwd`) over the defaults, then validates.
-    pub fn resolve(flags: Layer, config_file: Option<&Path>, cwd: &Path) -> Result<Settings, ConfigError> {
+    pub fn resolve(
+        flags: Layer,
+        config_file: Option<&Path>,
+        cwd: &Path,
+    ) -> Result<Settings, ConfigError> {
         let mut merged = flags;
         let mut source = "command line".to_string();
         if let Some(path) = config_file {
@@ -149,20 +157,30 @@ impl Settings {
         };
         let learning_rate = l.learning_rate.unwrap_or(d.learning_rate);
         if !(learning_rate.is_finite() && learning_rate > 0.0) {
-            return Err(bad("learning_rate", format!("{learning_rate} is not a positive finite number")));
+            return Err(bad(
+                "learning_rate",
+                format!("{learning_rate} is not a positive finite number"),
+            ));
         }
-        let positive = |key: &'static str, v: Option<i64>, default: usize| -> Result<usize, ConfigError> {
-            match v {
-                None => Ok(default),
-                Some(n) if n >= 1 => Ok(n as usize),
-                Some(n) => Err(bad(key, format!("{n} must be at least 1"))),
-            }
-        };
+        let positive =
+            |key: &'static str, v: Option<i64>, default: usize| -> Result<usize, ConfigError> {
+                match v {
+                    None => Ok(default),
+                    Some(n) if n >= 1 => Ok(n as usize),
+                    Some(n) => Err(bad(key, format!("{n} must be at least 1"))),
+                }
+            };
         let epochs = positive("epochs", l.epochs, d.epochs)?;
         let batch_size = positive("batch_size", l.batch_size, d.batch_size)?;
         let threads = positive("threads", l.threads, d.threads)?;
-        let train_limit = l.train_limit.map(|n| positive("train_limit", Some(n), 0)).transpose()?;
-        let test_limit = l.test_limit.map(|n| positive("test_limit", Some(n), 0)).transpose()?;
+        let train_limit = l
+            .train_limit
+            .map(|n| positive("train_limit", Some(n), 0))
+            .transpose()?;
+        let test_limit = l
+            .test_limit
+            .map(|n| positive("test_limit", Some(n), 0))
+            .transpose()?;
         if threads > 256 {
             return Err(bad("threads", format!("{threads} is more than 256")));
         }
@@ -185,7 +203,10 @@ impl Settings {
             return Err(ConfigError::Invalid {
                 source_name: "settings".into(),
                 key: "batch_size",
-                message: format!("{} is larger than the training set ({train_len} images)", self.batch_size),
+                message: format!(
+                    "{} is larger than the training set ({train_len} images)",
+                    self.batch_size
+                ),
             });
         }
         Ok(())

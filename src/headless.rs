@@ -50,7 +50,9 @@ pub fn run(worker: WorkerHandle, out: &mut impl Write) -> std::io::Result<Outcom
                 ..
             } => {
                 if let Some(bar) = &bar {
-                    bar.suspend(|| writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost))?;
+                    bar.suspend(|| {
+                        writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost)
+                    })?;
                     bar.reset();
                 } else {
                     writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost)?;

@@ -2,9 +2,9 @@
 //!
 //! Data flows one way: [`data`] → [`model`] → [`train`] → [`app`] → [`ui`].
 
-pub mod data;
-pub mod model;
 pub mod cli;
 pub mod config;
-pub mod train;
+pub mod data;
 pub mod headless;
+pub mod model;
+pub mod train;

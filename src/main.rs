@@ -50,7 +50,8 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Settings, Arc<Dataset>)> {
 
 fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (settings, data) = prepare(args)?;
-    let worker = train::spawn(data, WorkerOptions::headless(settings)).context("cannot start the trainer")?;
+    let worker = train::spawn(data, WorkerOptions::headless(settings))
+        .context("cannot start the trainer")?;
     let outcome = headless::run(worker, &mut std::io::stdout().lock())?;
     Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,

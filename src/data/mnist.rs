@@ -16,12 +16,20 @@ pub struct Split {
 }
 
 impl Split {
-    fn new(images_file: &str, images: Vec<u8>, labels_file: &str, labels: Vec<u8>) -> Result<Self, DataError> {
+    fn new(
+        images_file: &str,
+        images: Vec<u8>,
+        labels_file: &str,
+        labels: Vec<u8>,
+    ) -> Result<Self, DataError> {
         let n_images = images.len() / PIXELS;
         if n_images != labels.len() {
             return Err(DataError::new(
                 labels_file,
-                format!("{} labels for {n_images} images in {images_file}", labels.len()),
+                format!(
+                    "{} labels for {n_images} images in {images_file}",
+                    labels.len()
+                ),
             ));
         }
         if n_images == 0 {
@@ -93,8 +101,18 @@ impl Dataset {
         let [ti, tl, vi, vl] = EMBEDDED;
         Ok(Self {
             name: "MNIST (embedded)".into(),
-            train: Split::new(ti.0, parse_images(ti.0, ti.1)?, tl.0, parse_labels(tl.0, tl.1)?)?,
-            test: Split::new(vi.0, parse_images(vi.0, vi.1)?, vl.0, parse_labels(vl.0, vl.1)?)?,
+            train: Split::new(
+                ti.0,
+                parse_images(ti.0, ti.1)?,
+                tl.0,
+                parse_labels(tl.0, tl.1)?,
+            )?,
+            test: Split::new(
+                vi.0,
+                parse_images(vi.0, vi.1)?,
+                vl.0,
+                parse_labels(vl.0, vl.1)?,
+            )?,
         })
     }
 
@@ -122,13 +140,16 @@ impl Dataset {
             }
             Err(DataError::new(
                 dir.join(&names[0]).display().to_string(),
-                format!("missing (also looked for {0}.gz, {1} and {1}.gz)", names[0], names[1]),
+                format!(
+                    "missing (also looked for {0}.gz, {1} and {1}.gz)",
+                    names[0], names[1]
+                ),
             ))
         };
         let split = |prefix: &str| -> Result<Split, DataError> {
             let (img_file, img_bytes) = load(prefix, "images", 3)?;
-            let (lbl_file, lbl_bytes) = load(prefix, "labels", 1)?;
             let images = parse_images(&img_file, &img_bytes)?;
+            let (lbl_file, lbl_bytes) = load(prefix, "labels", 1)?;
             let labels = parse_labels(&lbl_file, &lbl_bytes)?;
             Split::new(&img_file, images, &lbl_file, labels)
         };

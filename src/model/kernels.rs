@@ -114,9 +114,15 @@ pub fn col2im_add(col: &[f32], ci: usize, h: usize, w: usize, dx: &mut [f32]) {
                     let src = &row[y * w..(y + 1) * w];
                     let dst = &mut plane[sy as usize * w..(sy as usize + 1) * w];
                     match kx {
-                        0 => dst[..w - 1].iter_mut().zip(&src[1..]).for_each(|(d, s)| *d += s),
+                        0 => dst[..w - 1]
+                            .iter_mut()
+                            .zip(&src[1..])
+                            .for_each(|(d, s)| *d += s),
                         1 => dst.iter_mut().zip(src).for_each(|(d, s)| *d += s),
-                        _ => dst[1..].iter_mut().zip(&src[..w - 1]).for_each(|(d, s)| *d += s),
+                        _ => dst[1..]
+                            .iter_mut()
+                            .zip(&src[..w - 1])
+                            .for_each(|(d, s)| *d += s),
                     }
                 }
             }
@@ -202,7 +208,13 @@ pub fn conv3x3_backward(
                 if let Some(dx) = dx.as_deref_mut() {
                     // dcol[k×hw] = Wᵀ[k×co] · dout[co×hw]
                     matmul(s.k(), hw, s.co, &mut dcol, false, weight, true, gi, false);
-                    col2im_add(&dcol, s.ci, s.h, s.w, &mut dx[j * s.in_len()..][..s.in_len()]);
+                    col2im_add(
+                        &dcol,
+                        s.ci,
+                        s.h,
+                        s.w,
+                        &mut dx[j * s.in_len()..][..s.in_len()],
+                    );
                 }
             }
             dw
@@ -221,7 +233,14 @@ pub const fn pool_out(n: usize) -> usize {
 /// 2×2/2 max-pool with SAME padding over `planes` planes of `h×w`; records in `argmax`
 /// the index (within the whole input) of each output's maximum for the backward pass.
 /// Windows that hang over the bottom or right edge only see the pixels inside.
-pub fn maxpool_forward(planes: usize, h: usize, w: usize, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+pub fn maxpool_forward(
+    planes: usize,
+    h: usize,
+    w: usize,
+    x: &[f32],
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
     let (oh, ow) = (pool_out(h), pool_out(w));
     debug_assert_eq!(x.len(), planes * h * w);
     out.par_chunks_mut(oh * ow)
@@ -278,7 +297,8 @@ pub fn conv3x3_reference(s: ConvShape, x: &[f32], weight: &[f32]) -> Vec<f32> {
                             }
                         }
                     }
-                    out[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] = acc as f32;
+                    out[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] =
+                        acc as f32;
                 }
             }
         }

@@ -1,5 +1,72 @@
 //! Typed layers: each one's input and output shapes are part of its type, so a network
 //! whose layers do not fit together is a type error, caught by `cargo check`.
+//!
+//! A network whose layers fit builds and runs:
+//! ```
+//! use dfdx::nn::modules::{Linear, ReLU};
+//! use dfdx::prelude::{BuildModule, Const, Module, HasShape, ZerosTensor};
+//! use mnist_tui::model::layers::{Conv3x3, Flatten, MaxPool2x2};
+//! use mnist_tui::model::{Dev, Images, Logits};
+//! type Net = (
+//!     (Conv3x3<1, 8, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Conv3x3<8, 16, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Flatten, Linear<784, 10, f32, Dev>),
+//! );
+//! let dev = Dev::default();
+//! let net = Net::build(&dev);
+//! let x: Images = dev.zeros_like(&(2, Const, Const, Const));
+//! let y: Logits = net.forward(x);
+//! assert_eq!(y.shape().0, 2);
+//! ```
+//! The same network with the second convolution expecting 4 input channels instead of
+//! the 8 the first one makes does not compile:
+//! ```compile_fail
+//! use dfdx::nn::modules::{Linear, ReLU};
+//! use dfdx::prelude::{BuildModule, Const, Module, HasShape, ZerosTensor};
+//! use mnist_tui::model::layers::{Conv3x3, Flatten, MaxPool2x2};
+//! use mnist_tui::model::{Dev, Images, Logits};
+//! type Net = (
+//!     (Conv3x3<1, 8, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Conv3x3<4, 16, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Flatten, Linear<784, 10, f32, Dev>),
+//! );
+//! let dev = Dev::default();
+//! let net = Net::build(&dev);
+//! let x: Images = dev.zeros_like(&(2, Const, Const, Const));
+//! let y: Logits = net.forward(x);
+//! ```
+//! Nor does a dense layer whose width differs from the flattened 16·7·7 = 784:
+//! ```compile_fail
+//! use dfdx::nn::modules::{Linear, ReLU};
+//! use dfdx::prelude::{BuildModule, Const, Module, HasShape, ZerosTensor};
+//! use mnist_tui::model::layers::{Conv3x3, Flatten, MaxPool2x2};
+//! use mnist_tui::model::{Dev, Images, Logits};
+//! type Net = (
+//!     (Conv3x3<1, 8, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Conv3x3<8, 16, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Flatten, Linear<800, 10, f32, Dev>),
+//! );
+//! let dev = Dev::default();
+//! let net = Net::build(&dev);
+//! let x: Images = dev.zeros_like(&(2, Const, Const, Const));
+//! let y: Logits = net.forward(x);
+//! ```
+//! Nor does a network that forgets the second pooling (flatten 16·14·14, dense 784):
+//! ```compile_fail
+//! use dfdx::nn::modules::{Linear, ReLU};
+//! use dfdx::prelude::{BuildModule, Const, Module, HasShape, ZerosTensor};
+//! use mnist_tui::model::layers::{Conv3x3, Flatten, MaxPool2x2};
+//! use mnist_tui::model::{Dev, Images, Logits};
+//! type Net = (
+//!     (Conv3x3<1, 8, f32, Dev>, MaxPool2x2, ReLU),
+//!     (Conv3x3<8, 16, f32, Dev>, ReLU),
+//!     (Flatten, Linear<784, 10, f32, Dev>),
+//! );
+//! let dev = Dev::default();
+//! let net = Net::build(&dev);
+//! let x: Images = dev.zeros_like(&(2, Const, Const, Const));
+//! let y: Logits = net.forward(x);
+//! ```
 
 use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
@@ -36,8 +103,15 @@ impl<const CI: usize, const CO: usize> TensorCollection<f32, Dev> for Conv3x3<CI
 
 impl<const CI: usize, const CO: usize> NonMutableModule for Conv3x3<CI, CO, f32, Dev> {}
 
-impl<B: Dim, const CI: usize, const CO: usize, const H: usize, const W: usize, T: Tape<f32, Dev>>
-    Module<Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>> for Conv3x3<CI, CO, f32, Dev>
+impl<
+        B: Dim,
+        const CI: usize,
+        const CO: usize,
+        const H: usize,
+        const W: usize,
+        T: Tape<f32, Dev>,
+    > Module<Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>>
+    for Conv3x3<CI, CO, f32, Dev>
 {
     type Output = Tensor<(B, Const<CO>, Const<H>, Const<W>), f32, Dev, T>;
     type Error = <Dev as HasErr>::Err;
@@ -63,7 +137,10 @@ impl<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>
     type Output = Tensor<(B, C, H::Out, W::Out), f32, Dev, T>;
     type Error = <Dev as HasErr>::Err;
 
-    fn try_forward(&self, x: Tensor<(B, C, H, W), f32, Dev, T>) -> Result<Self::Output, Self::Error> {
+    fn try_forward(
+        &self,
+        x: Tensor<(B, C, H, W), f32, Dev, T>,
+    ) -> Result<Self::Output, Self::Error> {
         Ok(maxpool2x2_same(x))
     }
 }
@@ -92,6 +169,8 @@ volume!(
     (32, 14, 14) => 6272,
     (32, 7, 7) => 1568,
     (64, 4, 4) => 1024,
+    (16, 7, 7) => 784,
+    (16, 14, 14) => 3136,
 );
 
 /// Flattens `(B, C, H, W)` into `(B, C·H·W)`; the width is [`Volume`] of the input's type.
@@ -109,7 +188,10 @@ where
     type Output = Tensor<(B, <(C, H, W) as Volume>::Out), f32, Dev, T>;
     type Error = <Dev as HasErr>::Err;
 
-    fn try_forward(&self, x: Tensor<(B, C, H, W), f32, Dev, T>) -> Result<Self::Output, Self::Error> {
+    fn try_forward(
+        &self,
+        x: Tensor<(B, C, H, W), f32, Dev, T>,
+    ) -> Result<Self::Output, Self::Error> {
         let batch = x.shape().0;
         x.try_reshape_like(&(batch, Default::default()))
     }

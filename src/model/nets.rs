@@ -31,7 +31,13 @@ pub type DeepNet = (
     (Conv3x3<1, 32, f32, Dev>, MaxPool2x2, ReLU, Dropout),
     (Conv3x3<32, 64, f32, Dev>, MaxPool2x2, ReLU, Dropout),
     (Conv3x3<64, 128, f32, Dev>, MaxPool2x2, ReLU, Dropout),
-    (Flatten, Linear<2048, 625, f32, Dev>, ReLU, Dropout, Linear<625, 10, f32, Dev>),
+    (
+        Flatten,
+        Linear<2048, 625, f32, Dev>,
+        ReLU,
+        Dropout,
+        Linear<625, 10, f32, Dev>,
+    ),
 );
 
 /// Keep probability of the deep model's dropout, as in the tutorial.
@@ -61,7 +67,10 @@ pub trait Network:
 }
 
 /// Glorot-uniform weights and N(0, 1) bias, as mnist_cnn.py initialises its dense layers.
-fn init_dense<const I: usize, const O: usize>(layer: &mut Linear<I, O, f32, Dev>, rng: &mut StdRng) {
+fn init_dense<const I: usize, const O: usize>(
+    layer: &mut Linear<I, O, f32, Dev>,
+    rng: &mut StdRng,
+) {
     let limit = (6.0 / (I + O) as f32).sqrt();
     let glorot = Uniform::new_inclusive(-limit, limit);
     let weight: Vec<f32> = (0..I * O).map(|_| glorot.sample(rng)).collect();

@@ -48,7 +48,9 @@ where
     let ws = to_vec(weight);
     let mut out = vec![0.0f32; s.batch * CO * H * W];
     kernels::conv3x3_forward(s, &xs, &ws, &mut out);
-    let out = x.device().tensor_from_vec(out, (batch, Const, Const, Const));
+    let out = x
+        .device()
+        .tensor_from_vec(out, (batch, Const, Const, Const));
     if T::OWNS_TAPE {
         let (x_g, w_g, out_g) = (x.ghost(), weight.ghost(), out.ghost());
         tape.add_backward_op(move |grads| {

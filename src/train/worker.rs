@@ -119,7 +119,12 @@ struct Trainer<N: Network> {
 }
 
 impl<N: Network> Trainer<N> {
-    fn new(data: Arc<Dataset>, options: WorkerOptions, outbox: Outbox, commands: Receiver<Command>) -> Self {
+    fn new(
+        data: Arc<Dataset>,
+        options: WorkerOptions,
+        outbox: Outbox,
+        commands: Receiver<Command>,
+    ) -> Self {
         let s = &options.settings;
         let dev = Dev::seed_from_u64(s.seed);
         let net = N::build_seeded(&dev, s.seed);
@@ -271,7 +276,9 @@ impl<N: Network> Trainer<N> {
         for (row, &i) in indices.iter().enumerate() {
             onehot[row * 10 + train.labels[i] as usize] = 1.0;
         }
-        let y = self.dev.tensor_from_vec(onehot, (indices.len(), Const::<10>));
+        let y = self
+            .dev
+            .tensor_from_vec(onehot, (indices.len(), Const::<10>));
         let grads = self.grads.take().expect("gradients are always returned");
         let logits = self.net.forward_train(x.traced(grads));
         let correct = to_vec(&logits)
@@ -283,7 +290,9 @@ impl<N: Network> Trainer<N> {
         let loss_value = loss.array();
         let mut grads = loss.backward();
         if loss_value.is_finite() {
-            self.opt.update(&mut self.net, &grads).expect("every parameter has a gradient");
+            self.opt
+                .update(&mut self.net, &grads)
+                .expect("every parameter has a gradient");
         }
         self.net.zero_grads(&mut grads);
         self.grads = Some(grads);
@@ -317,7 +326,8 @@ impl<N: Network> Trainer<N> {
         let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
         let probabilities = probabilities(&self.net, &self.dev, &scaled);
         let (conv1_maps, conv2_maps) = if self.options.visuals_every.is_some() {
-            self.net.feature_maps(images_tensor(&self.dev, &self.data.test, &[i]))
+            self.net
+                .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]))
         } else {
             (Vec::new(), Vec::new())
         };

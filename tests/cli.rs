@@ -1,0 +1,110 @@
+//! The binary as a user runs it: output format, exit codes, one-line errors.
+
+use std::process::{Command, Output};
+
+fn mnist_tui(args: &[&str], cwd: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn one_line_error(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(out.stdout.is_empty());
+    err
+}
+
+#[test]
+fn headless_training_prints_the_tutorials_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "train",
+        "--epochs",
+        "2",
+        "--train-limit",
+        "1000",
+        "--test-limit",
+        "200",
+        "--threads",
+        "2",
+    ];
+    let out = mnist_tui(&args, dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines[0], "Learning started. It takes sometime.");
+    for (i, line) in lines[1..3].iter().enumerate() {
+        let prefix = format!("Epoch: {:04} cost = ", i + 1);
+        let cost = line
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{line}"));
+        assert_eq!(cost.split('.').nth(1).unwrap().len(), 9, "{line}");
+        assert!(cost.parse::<f64>().unwrap() > 0.0);
+    }
+    assert_eq!(lines[3], "Learning Finished!");
+    let acc: f64 = lines[4]
+        .strip_prefix("Accuracy: ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!(lines[5].starts_with("Label:  [") && lines[5].ends_with(']'));
+    assert!(lines[6].starts_with("Prediction:  [") && lines[6].ends_with(']'));
+    // stderr is not a terminal here: no progress bar.
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_flag_values_are_one_line_errors_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = one_line_error(&mnist_tui(&["train", "--lr", "-1"], dir.path()));
+    assert!(err.contains("learning_rate"), "{err}");
+    let err = one_line_error(&mnist_tui(&["train", "--model", "vgg"], dir.path()));
+    assert!(err.contains("model: unknown model 'vgg'"), "{err}");
+    let err = one_line_error(&mnist_tui(&["train", "--train-limit", "50"], dir.path()));
+    assert!(
+        err.contains("batch_size: 100 is larger than the training set (50 images)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_config_and_data_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "epochs = 2\nbogus = 1\n").unwrap();
+    let err = one_line_error(&mnist_tui(&["train"], dir.path()));
+    assert!(
+        err.contains("config.toml: line 2: unknown field `bogus`"),
+        "{err}"
+    );
+    std::fs::remove_file(dir.path().join("config.toml")).unwrap();
+
+    let err = one_line_error(&mnist_tui(&["train", "--data", "nowhere"], dir.path()));
+    assert!(err.contains("nowhere: not a directory"), "{err}");
+
+    std::fs::write(dir.path().join("train-images-idx3-ubyte.gz"), b"not gzip").unwrap();
+    let err = one_line_error(&mnist_tui(&["train", "--data", "."], dir.path()));
+    assert!(
+        err.contains("train-images-idx3-ubyte.gz: not gzip data"),
+        "{err}"
+    );
+}

@@ -1,0 +1,171 @@
+//! The IDX reader on good files, on each kind of bad file, and the shipped assets.
+
+use std::io::Write;
+use std::path::Path;
+
+use mnist_tui::data::idx::{encode_images, encode_labels, parse_images, parse_labels};
+use mnist_tui::data::{Dataset, PIXELS};
+use sha2::{Digest, Sha256};
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+fn pixels(n: usize) -> Vec<u8> {
+    (0..n * PIXELS).map(|i| (i % 251) as u8).collect()
+}
+
+#[test]
+fn assets_match_their_checksums() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let mut checked = 0;
+    for line in sums.lines() {
+        let (hash, name) = line.split_once("  ").unwrap();
+        let digest = Sha256::digest(std::fs::read(dir.join(name)).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, hash, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+#[test]
+fn embedded_mnist_has_the_standard_sizes() {
+    let d = Dataset::embedded().unwrap();
+    assert_eq!((d.train.len(), d.test.len()), (60_000, 10_000));
+    assert_eq!(d.train.images.len(), 60_000 * PIXELS);
+    // The first training image is a 5 and the first test image a 7, as everyone knows.
+    assert_eq!((d.train.labels[0], d.test.labels[0]), (5, 7));
+}
+
+#[test]
+fn parses_raw_and_gzipped_files() {
+    let imgs = pixels(3);
+    let raw = encode_images(&imgs);
+    assert_eq!(parse_images("a", &raw).unwrap(), imgs);
+    assert_eq!(parse_images("a.gz", &gzip(&raw)).unwrap(), imgs);
+    let labels = encode_labels(&[0, 9, 4]);
+    assert_eq!(parse_labels("l", &labels).unwrap(), vec![0, 9, 4]);
+    assert_eq!(parse_labels("l.gz", &gzip(&labels)).unwrap(), vec![0, 9, 4]);
+}
+
+fn err_images(bytes: &[u8]) -> String {
+    parse_images("f", bytes).unwrap_err().to_string()
+}
+
+#[test]
+fn rejects_each_kind_of_bad_image_file() {
+    let good = encode_images(&pixels(2));
+    let mut magic = good.clone();
+    magic[3] = 0x01;
+    assert!(
+        err_images(&magic).contains("wrong magic number 0x00000801"),
+        "{}",
+        err_images(&magic)
+    );
+    let mut dims = good.clone();
+    dims[11] = 27;
+    assert!(err_images(&dims).contains("images are 27x28"));
+    assert!(err_images(&good[..good.len() - 1]).contains("truncated"));
+    assert!(err_images(&good[..10]).contains("truncated"));
+    assert!(err_images(&[]).contains("truncated"));
+    let mut extra = good.clone();
+    extra.push(0);
+    assert!(err_images(&extra).contains("unexpected bytes"));
+    let not_gzip = parse_images("f.gz", &good).unwrap_err().to_string();
+    assert_eq!(not_gzip, "f.gz: not gzip data");
+    let gz = gzip(&good);
+    let cut = parse_images("f.gz", &gz[..gz.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        cut.starts_with("f.gz: corrupt or truncated gzip data"),
+        "{cut}"
+    );
+    assert!(!cut.contains('\n'));
+}
+
+#[test]
+fn rejects_labels_out_of_range_and_bad_label_files() {
+    let err = parse_labels("l", &encode_labels(&[1, 10, 2]))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "l: label 10 at index 1 is not a digit 0-9");
+    let err = parse_labels("l", &encode_images(&pixels(1)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("wrong magic number"));
+}
+
+fn write_set(dir: &Path, names: [&str; 4], train: usize, train_labels: usize, gz: bool) {
+    let files = [
+        encode_images(&pixels(train)),
+        encode_labels(&vec![3; train_labels]),
+        encode_images(&pixels(2)),
+        encode_labels(&[1, 2]),
+    ];
+    for (name, bytes) in names.iter().zip(files) {
+        let bytes = if gz { gzip(&bytes) } else { bytes };
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+const DASHED: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+const DOTTED: [&str; 4] = [
+    "train-images.idx3-ubyte.gz",
+    "train-labels.idx1-ubyte.gz",
+    "t10k-images.idx3-ubyte.gz",
+    "t10k-labels.idx1-ubyte.gz",
+];
+
+#[test]
+fn loads_a_directory_under_either_naming() {
+    let a = tempfile::tempdir().unwrap();
+    write_set(a.path(), DASHED, 5, 5, false);
+    let d = Dataset::from_dir(a.path()).unwrap();
+    assert_eq!((d.train.len(), d.test.len()), (5, 2));
+    let b = tempfile::tempdir().unwrap();
+    write_set(b.path(), DOTTED, 4, 4, true);
+    let d = Dataset::from_dir(b.path()).unwrap();
+    assert_eq!((d.train.len(), d.test.labels.clone()), (4, vec![1, 2]));
+}
+
+#[test]
+fn directory_errors_name_the_file_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    write_set(dir.path(), DASHED, 5, 4, false);
+    let err = Dataset::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("train-labels-idx1-ubyte: 4 labels for 5 images"),
+        "{err}"
+    );
+
+    std::fs::remove_file(dir.path().join(DASHED[2])).unwrap();
+    write_set(dir.path(), DASHED, 5, 5, false);
+    std::fs::remove_file(dir.path().join(DASHED[2])).unwrap();
+    let err = Dataset::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("t10k-images-idx3-ubyte: missing"), "{err}");
+
+    let err = Dataset::from_dir(&dir.path().join("nope"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.ends_with("nope: not a directory"), "{err}");
+}
+
+#[test]
+fn fill_batch_scales_pixels_to_unit_range() {
+    let d = Dataset::embedded().unwrap();
+    let mut buf = Vec::new();
+    d.test.fill_batch(&[0, 1], &mut buf);
+    assert_eq!(buf.len(), 2 * PIXELS);
+    assert!(buf.iter().all(|&p| (0.0..=1.0).contains(&p)));
+    assert_eq!(buf.iter().cloned().fold(0.0, f32::max), 1.0);
+}

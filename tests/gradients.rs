@@ -1,0 +1,131 @@
+//! The custom ops against central finite differences and against naive references.
+
+use dfdx::prelude::*;
+use mnist_tui::model::kernels::{self, ConvShape};
+use mnist_tui::model::ops::{conv3x3_same, maxpool2x2_same, to_vec, Dev};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
+}
+
+/// `Σ out ⊙ r` for the conv op, so that d(loss)/d(out) = r.
+fn conv_loss(dev: &Dev, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
+    let x = dev.tensor_from_vec(x.to_vec(), (2usize, Const::<2>, Const::<5>, Const::<4>));
+    let w: Tensor<Rank4<3, 2, 3, 3>, f32, Dev> =
+        dev.tensor_from_vec(w.to_vec(), Default::default());
+    let out = to_vec(&conv3x3_same(x, &w));
+    out.iter().zip(r).map(|(o, r)| *o as f64 * *r as f64).sum()
+}
+
+fn assert_close(analytic: &[f32], numeric: &[f64], what: &str) {
+    assert_eq!(analytic.len(), numeric.len());
+    for (i, (a, n)) in analytic.iter().zip(numeric).enumerate() {
+        let tol = 2e-3 * (1.0 + n.abs());
+        assert!(
+            (*a as f64 - n).abs() < tol,
+            "{what}[{i}]: backward gave {a}, finite differences {n}"
+        );
+    }
+}
+
+fn central_differences(v: &[f32], f: impl Fn(&[f32]) -> f64) -> Vec<f64> {
+    let eps = 1e-2f32;
+    (0..v.len())
+        .map(|i| {
+            let mut plus = v.to_vec();
+            plus[i] += eps;
+            let mut minus = v.to_vec();
+            minus[i] -= eps;
+            (f(&plus) - f(&minus)) / (2.0 * eps as f64)
+        })
+        .collect()
+}
+
+#[test]
+fn conv_gradients_match_finite_differences() {
+    let dev = Dev::default();
+    let x = random(2 * 2 * 5 * 4, 1);
+    let w = random(3 * 2 * 9, 2);
+    let r = random(2 * 3 * 5 * 4, 3);
+
+    let xt = dev.tensor_from_vec(x.clone(), (2usize, Const::<2>, Const::<5>, Const::<4>));
+    let wt: Tensor<Rank4<3, 2, 3, 3>, f32, Dev> =
+        dev.tensor_from_vec(w.clone(), Default::default());
+    let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<5>, Const::<4>));
+    let out = conv3x3_same(xt.leaky_trace(), &wt);
+    let grads = (out * rt).sum().backward();
+
+    let dx_numeric = central_differences(&x, |x| conv_loss(&dev, x, &w, &r));
+    let dw_numeric = central_differences(&w, |w| conv_loss(&dev, &x, w, &r));
+    assert_close(&grads.get(&xt).as_vec(), &dx_numeric, "dx");
+    assert_close(&grads.get(&wt).as_vec(), &dw_numeric, "dw");
+}
+
+#[test]
+fn pool_gradients_match_finite_differences() {
+    let dev = Dev::default();
+    // Distinct values 0.05 apart, shuffled: no ties, so a small nudge never moves a maximum.
+    let mut x: Vec<f32> = (0..2 * 3 * 7 * 7).map(|i| i as f32 * 0.05 - 7.0).collect();
+    let mut rng = StdRng::seed_from_u64(4);
+    for i in (1..x.len()).rev() {
+        x.swap(i, rng.gen_range(0..=i));
+    }
+    let r = random(2 * 3 * 4 * 4, 5);
+    let loss = |x: &[f32]| -> f64 {
+        let t = dev.tensor_from_vec(x.to_vec(), (2usize, Const::<3>, Const::<7>, Const::<7>));
+        let out = to_vec(&maxpool2x2_same(t));
+        out.iter().zip(&r).map(|(o, r)| *o as f64 * *r as f64).sum()
+    };
+    let xt = dev.tensor_from_vec(x.clone(), (2usize, Const::<3>, Const::<7>, Const::<7>));
+    let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<4>, Const::<4>));
+    let out: Tensor<(usize, Const<3>, Const<4>, Const<4>), f32, Dev, _> =
+        maxpool2x2_same(xt.leaky_trace());
+    let grads = (out * rt).sum().backward();
+    let numeric = central_differences(&x, |x| loss(x));
+    assert_close(&grads.get(&xt).as_vec(), &numeric, "dx");
+}
+
+#[test]
+fn conv_forward_matches_naive_reference() {
+    for (ci, co, h, w) in [(1, 4, 28, 28), (3, 5, 7, 7), (2, 3, 5, 4), (4, 2, 1, 3)] {
+        let s = ConvShape {
+            batch: 3,
+            ci,
+            co,
+            h,
+            w,
+        };
+        let x = random(3 * ci * h * w, 6);
+        let wt = random(co * ci * 9, 7);
+        let mut fast = vec![0.0; 3 * co * h * w];
+        kernels::conv3x3_forward(s, &x, &wt, &mut fast);
+        let reference = kernels::conv3x3_reference(s, &x, &wt);
+        for (f, r) in fast.iter().zip(&reference) {
+            assert!((f - r).abs() < 1e-4 * (1.0 + r.abs()), "{s:?}: {f} vs {r}");
+        }
+    }
+}
+
+#[test]
+fn pool_forward_matches_naive_reference_with_tf_same_padding() {
+    for (h, w) in [(28, 28), (7, 7), (5, 4), (1, 1)] {
+        let x = random(6 * h * w, 8);
+        let (oh, ow) = (h.div_ceil(2), w.div_ceil(2));
+        let mut out = vec![0.0; 6 * oh * ow];
+        let mut argmax = vec![0; 6 * oh * ow];
+        kernels::maxpool_forward(6, h, w, &x, &mut out, &mut argmax);
+        assert_eq!(out, kernels::maxpool_reference(6, h, w, &x), "{h}x{w}");
+    }
+}
+
+#[test]
+fn pool_output_size_is_the_ceiling_like_tensorflow_same() {
+    let dev = Dev::default();
+    let x: Tensor<(usize, Const<64>, Const<7>, Const<7>), f32, Dev> =
+        dev.zeros_like(&(1usize, Const, Const, Const));
+    // The type says 4x4; the data must agree.
+    let out: Tensor<(usize, Const<64>, Const<4>, Const<4>), f32, Dev> = maxpool2x2_same(x);
+    assert_eq!(to_vec(&out).len(), 64 * 16);
+}
