@@ -2,9 +2,12 @@
 //!
 //! Data flows one way: [`data`] → [`model`] → [`train`] → [`app`] → [`ui`].
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod headless;
 pub mod model;
 pub mod train;
+pub mod tui;
+pub mod ui;

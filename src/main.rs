@@ -1,5 +1,6 @@
 //! Parses the command line and wires data, worker and consumer together.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use mnist_tui::config::Settings;
 use mnist_tui::data::Dataset;
 use mnist_tui::headless::{self, Outcome};
 use mnist_tui::train::{self, WorkerOptions};
+use mnist_tui::tui;
 
 /// Exit code for bad input (data, config, flags), as clap uses for bad usage.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -19,7 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),
-        None => train_headless(&cli.run),
+        None => dashboard(&cli.run),
     };
     match result {
         Ok(code) => code,
@@ -46,6 +48,23 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Settings, Arc<Dataset>)> {
     }
     settings.check_against_data(data.train.len())?;
     Ok((settings, Arc::new(data)))
+}
+
+fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("note: stdout is not a terminal; training headless (as `mnist-tui train`)");
+        return train_headless(args);
+    }
+    let (settings, data) = prepare(args)?;
+    let worker = train::spawn(data, WorkerOptions::dashboard(settings))
+        .context("cannot start the trainer")?;
+    match tui::run(worker)? {
+        Some(panic) => {
+            eprintln!("error: the training worker crashed: {panic}");
+            Ok(ExitCode::FAILURE)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {

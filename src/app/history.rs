@@ -1,0 +1,46 @@
+//! The curves the dashboard plots, as they arrive from the worker.
+
+use crate::train::{BatchLoss, EvalKind};
+
+/// Points `(x in epochs, y)`.
+pub type Curve = Vec<(f64, f64)>;
+
+/// Weight of the newest batch in the smoothed cost curve.
+const SMOOTHING: f64 = 0.05;
+
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub batch_loss: Curve,
+    pub smoothed_loss: Curve,
+    pub epoch_costs: Curve,
+    /// `(x, learning rate)` at the start and at every change.
+    pub learning_rates: Curve,
+    pub quick_accuracy: Curve,
+    pub test_accuracy: Curve,
+    /// Running training accuracy (smoothed over batches).
+    pub train_accuracy: Curve,
+}
+
+impl History {
+    pub fn push_batch(&mut self, x: f64, b: &BatchLoss) {
+        let loss = b.loss as f64;
+        self.batch_loss.push((x, loss));
+        let smooth = |c: &Curve, v: f64| c.last().map_or(v, |&(_, s)| s + SMOOTHING * (v - s));
+        let s = smooth(&self.smoothed_loss, loss);
+        self.smoothed_loss.push((x, s));
+        let acc = b.correct as f64 / b.size.max(1) as f64;
+        let a = smooth(&self.train_accuracy, acc);
+        self.train_accuracy.push((x, a));
+    }
+
+    pub fn push_evaluation(&mut self, x: f64, kind: EvalKind, accuracy: f64) {
+        match kind {
+            EvalKind::Quick => self.quick_accuracy.push((x, accuracy)),
+            EvalKind::Full => {
+                // The quick curve joins the full one at each epoch's end.
+                self.quick_accuracy.push((x, accuracy));
+                self.test_accuracy.push((x, accuracy));
+            }
+        }
+    }
+}

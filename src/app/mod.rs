@@ -1,0 +1,302 @@
+//! The dashboard's state, changed only by [`update`] (Elm style). Messages come from the
+//! worker's events, from keys and resizes, and from a clock tick; what the worker must be
+//! told comes back as [`Command`]s for the caller to send.
+
+mod history;
+mod keys;
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyEvent;
+
+pub use history::{Curve, History};
+
+use crate::train::{Command, Event, RunInfo, SamplePrediction};
+
+/// Learning-rate step of `+` / `-`: four presses per decade.
+pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
+/// The smallest terminal the layout is made for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// What the training is doing, as the worker last said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunState {
+    Starting,
+    Running,
+    Paused,
+    Finished,
+    Diverged,
+    Stopped,
+    /// The worker thread ended without saying so (it panicked).
+    Crashed,
+}
+
+impl RunState {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunState::Starting => "starting",
+            RunState::Running => "running",
+            RunState::Paused => "paused",
+            RunState::Finished => "finished",
+            RunState::Diverged => "diverged",
+            RunState::Stopped => "stopped",
+            RunState::Crashed => "crashed",
+        }
+    }
+}
+
+/// Input to [`update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Worker(Event),
+    /// The worker's event channel closed.
+    WorkerGone,
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// The clock, for elapsed time and speed.
+    Tick(Instant),
+}
+
+/// What colours the terminal can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorMode {
+    /// `NO_COLOR` is set: text attributes and characters only.
+    None,
+    /// The 256-colour palette.
+    Indexed,
+    TrueColor,
+}
+
+impl ColorMode {
+    /// Reads the conventions: `NO_COLOR` (any value) disables colour; `COLORTERM` says
+    /// whether 24-bit colour is available.
+    pub fn detect() -> Self {
+        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+            ColorMode::None
+        } else if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") {
+            ColorMode::TrueColor
+        } else {
+            ColorMode::Indexed
+        }
+    }
+}
+
+/// The `l` prompt's text while the user types a learning rate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prompt {
+    pub text: String,
+}
+
+/// Everything the dashboard shows.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub info: Option<RunInfo>,
+    pub state: RunState,
+    pub history: History,
+    pub filters: Option<Vec<f32>>,
+    pub sample: Option<Box<SamplePrediction>>,
+    /// Learning rate and epoch count as the worker acknowledged them.
+    pub learning_rate: f64,
+    pub epochs: usize,
+    /// Zero-based epoch and batch of the last batch seen.
+    pub epoch: usize,
+    pub batch: usize,
+    pub batches_done: usize,
+    pub final_accuracy: Option<f64>,
+    pub diverged_at: Option<(usize, usize, f64)>,
+    pub log_y: bool,
+    pub show_help: bool,
+    pub prompt: Option<Prompt>,
+    /// A one-line notice (refused input, a worker crash...).
+    pub notice: Option<String>,
+    pub size: (u16, u16),
+    pub colors: ColorMode,
+    pub now: Instant,
+    pub started_at: Instant,
+    /// Time spent running (not paused), and the batch count at a recent point, for speed.
+    pub running_time: Duration,
+    speed_mark: Option<(Instant, usize)>,
+    pub samples_per_second: Option<f64>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(now: Instant, size: (u16, u16)) -> Self {
+        Self {
+            info: None,
+            state: RunState::Starting,
+            history: History::default(),
+            filters: None,
+            sample: None,
+            learning_rate: 0.0,
+            epochs: 0,
+            epoch: 0,
+            batch: 0,
+            batches_done: 0,
+            final_accuracy: None,
+            diverged_at: None,
+            log_y: false,
+            show_help: false,
+            prompt: None,
+            notice: None,
+            size,
+            colors: ColorMode::TrueColor,
+            now,
+            started_at: now,
+            running_time: Duration::ZERO,
+            speed_mark: None,
+            samples_per_second: None,
+            quit: false,
+        }
+    }
+
+    pub fn batches_per_epoch(&self) -> usize {
+        self.info.as_ref().map_or(0, |i| i.batches_per_epoch)
+    }
+
+    /// Position of the training in epochs (fractional).
+    pub fn progress_epochs(&self) -> f64 {
+        match self.batches_per_epoch() {
+            0 => 0.0,
+            n => self.batches_done as f64 / n as f64,
+        }
+    }
+
+    /// Seconds left at the current speed, for the epoch count in force.
+    pub fn eta_seconds(&self) -> Option<f64> {
+        let info = self.info.as_ref()?;
+        let speed = self.samples_per_second?;
+        let total = self.epochs * info.batches_per_epoch;
+        let left = total.saturating_sub(self.batches_done) * info.batch_size;
+        Some(left as f64 / speed.max(1e-9))
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+}
+
+/// Applies one message; returns what to tell the worker.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Worker(event) => {
+            on_event(app, event);
+            Vec::new()
+        }
+        Msg::WorkerGone => {
+            if !matches!(app.state, RunState::Stopped) {
+                app.state = RunState::Crashed;
+                app.notice
+                    .get_or_insert_with(|| "the training worker stopped unexpectedly".into());
+            }
+            Vec::new()
+        }
+        Msg::Key(key) => keys::on_key(app, key),
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            tick(app, now);
+            Vec::new()
+        }
+    }
+}
+
+fn tick(app: &mut App, now: Instant) {
+    if app.state == RunState::Running {
+        app.running_time += now.saturating_duration_since(app.now);
+    }
+    app.now = now;
+}
+
+fn on_event(app: &mut App, event: Event) {
+    match event {
+        Event::Started(info) => {
+            app.learning_rate = info.learning_rate;
+            app.epochs = info.epochs;
+            app.state = RunState::Running;
+            app.history.learning_rates.push((0.0, info.learning_rate));
+            app.info = Some(info);
+        }
+        Event::Batches(list) => {
+            let per_epoch = app.batches_per_epoch().max(1) as f64;
+            for b in &list {
+                let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
+                app.history.push_batch(x, b);
+                app.epoch = b.epoch;
+                app.batch = b.batch;
+            }
+            app.batches_done += list.len();
+            update_speed(app);
+        }
+        Event::EpochFinished {
+            epoch,
+            average_cost,
+            ..
+        } => app
+            .history
+            .epoch_costs
+            .push(((epoch + 1) as f64, average_cost)),
+        Event::Evaluated {
+            at_epoch,
+            kind,
+            accuracy,
+        } => app.history.push_evaluation(at_epoch, kind, accuracy),
+        Event::Filters(f) => app.filters = Some(f),
+        Event::Sample(s) => app.sample = Some(s),
+        Event::LearningRateSet(lr) => {
+            if lr != app.learning_rate {
+                app.history.learning_rates.push((app.progress_epochs(), lr));
+            }
+            app.learning_rate = lr;
+        }
+        Event::EpochsSet(n) => {
+            app.epochs = n;
+            if app.state == RunState::Finished && n * app.batches_per_epoch() > app.batches_done {
+                app.state = RunState::Running;
+                app.final_accuracy = None;
+            }
+        }
+        Event::Paused => {
+            if app.state != RunState::Diverged {
+                app.state = RunState::Paused;
+            }
+        }
+        Event::Resumed => {
+            app.state = RunState::Running;
+            app.diverged_at = None;
+        }
+        Event::Diverged {
+            epoch,
+            batch,
+            learning_rate,
+        } => {
+            app.state = RunState::Diverged;
+            app.diverged_at = Some((epoch, batch, learning_rate));
+        }
+        Event::Finished { accuracy } => {
+            app.state = RunState::Finished;
+            app.final_accuracy = Some(accuracy);
+        }
+        Event::Stopped => app.state = RunState::Stopped,
+    }
+}
+
+/// Samples per second over the last few seconds of batches.
+fn update_speed(app: &mut App) {
+    let Some(info) = &app.info else { return };
+    match app.speed_mark {
+        None => app.speed_mark = Some((app.now, app.batches_done)),
+        Some((t0, b0)) => {
+            let dt = app.now.saturating_duration_since(t0).as_secs_f64();
+            if dt >= 1.0 {
+                let speed = (app.batches_done - b0) as f64 * info.batch_size as f64 / dt;
+                app.samples_per_second = Some(speed);
+                if dt >= 5.0 {
+                    app.speed_mark = Some((app.now, app.batches_done));
+                }
+            }
+        }
+    }
+}

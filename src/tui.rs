@@ -1,0 +1,161 @@
+//! The dashboard's terminal loop: sets the terminal up and always restores it (on quit, on
+//! error, on panic), turns keys, resizes and worker events into messages for
+//! [`crate::app::update`], and redraws at most ~30 times a second.
+
+use std::io::{stdout, Stdout};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{select, unbounded, Receiver};
+use crossterm::event::{self, Event as TermEvent};
+use crossterm::execute;
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+use crate::app::{update, App, ColorMode, Msg};
+use crate::train::{Command, WorkerHandle};
+
+/// Shortest time between two frames (~30 frames a second).
+const FRAME: Duration = Duration::from_millis(33);
+/// How long to wait for the worker to stop at a batch boundary after `q`.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// A panic message from a thread other than the UI's (the worker), shown after exit.
+static WORKER_PANIC: OnceLock<Mutex<Option<String>>> = OnceLock::new();
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// Restores the terminal before the default panic message is printed; a panic on a
+/// worker thread leaves the dashboard up (it shows the crash) and is reported at exit.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let ui_thread = std::thread::current().name() == Some("main");
+        if ui_thread {
+            restore_terminal();
+            default(info);
+        } else {
+            let slot = WORKER_PANIC.get_or_init(|| Mutex::new(None));
+            if let Ok(mut s) = slot.lock() {
+                s.get_or_insert_with(|| info.to_string());
+            }
+        }
+    }));
+}
+
+struct TerminalGuard(Terminal<CrosstermBackend<Stdout>>);
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Terminal events, read on their own thread so the UI can wait on all its inputs at once.
+fn spawn_input() -> Receiver<TermEvent> {
+    let (tx, rx) = unbounded();
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            while let Ok(e) = event::read() {
+                if tx.send(e).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("cannot start the input thread");
+    rx
+}
+
+/// Runs the dashboard until the user quits. Returns a worker panic message, if any.
+pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen)?;
+    let mut term = TerminalGuard(Terminal::new(CrosstermBackend::new(stdout()))?);
+    term.0.clear()?;
+    let size = term.0.size()?;
+    let mut app = App::new(Instant::now(), (size.width, size.height));
+    app.colors = ColorMode::detect();
+    let input = spawn_input();
+    let WorkerHandle {
+        events,
+        commands,
+        thread,
+    } = worker;
+    let mut worker_events = Some(events);
+    let mut next_frame = Instant::now();
+    let mut dirty = true;
+    let mut quit_at: Option<Instant> = None;
+    let never = crossbeam_channel::never();
+    loop {
+        let now = Instant::now();
+        if dirty && now >= next_frame {
+            update(&mut app, Msg::Tick(now));
+            term.0.draw(|f| crate::ui::draw(f, &app))?;
+            dirty = false;
+            next_frame = now + FRAME;
+        }
+        // Sleep until the next frame is due if something changed, else until the clock
+        // on screen needs a refresh.
+        let wait = if dirty {
+            next_frame.saturating_duration_since(now)
+        } else {
+            Duration::from_millis(500)
+        };
+        let events_rx = worker_events.as_ref().unwrap_or(&never);
+        let mut msgs = Vec::new();
+        select! {
+            recv(events_rx) -> e => match e {
+                Ok(e) => {
+                    msgs.push(Msg::Worker(e));
+                    // Coalesce a burst: take what is already waiting.
+                    msgs.extend(events_rx.try_iter().take(256).map(Msg::Worker));
+                }
+                Err(_) => {
+                    worker_events = None;
+                    msgs.push(Msg::WorkerGone);
+                }
+            },
+            recv(input) -> e => match e {
+                Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
+                Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
+                Ok(_) => {}
+                Err(_) => msgs.push(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q')))),
+            },
+            default(wait) => dirty = true,
+        }
+        for msg in msgs {
+            if matches!(msg, Msg::Key(_)) {
+                // Keys draw at once, not after the frame interval.
+                next_frame = Instant::now();
+            }
+            for cmd in update(&mut app, msg) {
+                let _ = commands.send(cmd);
+            }
+            dirty = true;
+        }
+        if app.quit {
+            let deadline = *quit_at.get_or_insert_with(|| Instant::now() + STOP_GRACE);
+            let worker_done =
+                worker_events.is_none() || matches!(app.state, crate::app::RunState::Stopped);
+            if worker_done || Instant::now() >= deadline {
+                break;
+            }
+        }
+    }
+    drop(term);
+    let _ = commands.send(Command::Stop);
+    drop(commands);
+    drop(worker_events);
+    if thread.is_finished() {
+        let _ = thread.join();
+    }
+    Ok(WORKER_PANIC.get().and_then(|m| m.lock().ok()?.take()))
+}

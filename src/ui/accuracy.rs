@@ -1,0 +1,98 @@
+//! The accuracy panel: test accuracy per epoch, quick evaluations during epochs, running
+//! training accuracy, and dashed reference lines for the tutorial's results.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier};
+use ratatui::symbols::Marker;
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+use super::chart::{axis_labels, x_bounds};
+use super::palette::fg;
+use crate::app::App;
+
+/// mnist_cnn.py's reported accuracy, and its deep variant's.
+pub const REFERENCES: [(f64, &str); 2] = [(0.9885, "tutorial 0.9885"), (0.9938, "deep 0.9938")];
+
+pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
+    let h = &app.history;
+    let latest = h
+        .test_accuracy
+        .last()
+        .map(|p| format!(" — test {:.4}", p.1));
+    let block = Block::bordered().title(format!(" Accuracy{} ", latest.unwrap_or_default()));
+    if h.quick_accuracy.is_empty() && h.train_accuracy.is_empty() {
+        frame.render_widget(
+            Paragraph::new("waiting for the first evaluation…").block(block),
+            area,
+        );
+        return;
+    }
+    let (x0, x1) = x_bounds(app);
+    let lowest = h
+        .quick_accuracy
+        .iter()
+        .chain(&h.test_accuracy)
+        .map(|p| p.1)
+        .fold(0.97f64, f64::min);
+    let y0 = ((lowest - 0.01) * 100.0).floor() / 100.0;
+    let y0 = y0.max(0.0);
+    let y1 = 1.0;
+    // Dashes: every other short run of points along the line.
+    let dashes: Vec<Vec<(f64, f64)>> = REFERENCES
+        .iter()
+        .map(|&(y, _)| {
+            let n = 60;
+            (0..n)
+                .filter(|i| i % 4 < 2)
+                .map(|i| (x0 + (x1 - x0) * i as f64 / n as f64, y))
+                .collect()
+        })
+        .collect();
+    let train = super::chart::thin(&h.train_accuracy, area.width as usize * 2);
+    let mode = app.colors;
+    let mut datasets = vec![
+        Dataset::default()
+            .name("train (running)")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(fg(mode, Color::DarkGray))
+            .data(&train),
+        Dataset::default()
+            .name("test, 1000 images")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(fg(mode, Color::Blue))
+            .data(&h.quick_accuracy),
+        Dataset::default()
+            .name("test, per epoch")
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(fg(mode, Color::Green).add_modifier(Modifier::BOLD))
+            .data(&h.test_accuracy),
+    ];
+    for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
+        datasets.push(
+            Dataset::default()
+                .name(name)
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Scatter)
+                .style(fg(mode, Color::Gray))
+                .data(d),
+        );
+    }
+    let chart = Chart::new(datasets)
+        .block(block)
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels(axis_labels(x0, x1, |v| format!("{v:.1}"))),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([y0, y1])
+                .labels(axis_labels(y0, y1, |v| format!("{v:.3}"))),
+        );
+    frame.render_widget(chart, area);
+}

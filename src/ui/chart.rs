@@ -1,0 +1,50 @@
+//! Helpers shared by the two chart panels.
+
+use ratatui::text::Line;
+
+use crate::app::App;
+
+/// At most about `max` points of `curve`, evenly picked (the last one always kept), so a
+/// long run draws as fast as a short one.
+pub fn thin(curve: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
+    let max = max.max(2);
+    if curve.len() <= max {
+        return curve.to_vec();
+    }
+    let step = curve.len().div_ceil(max);
+    let mut out: Vec<(f64, f64)> = curve.iter().step_by(step).copied().collect();
+    if let Some(&last) = curve.last() {
+        if out.last() != Some(&last) {
+            out.push(last);
+        }
+    }
+    out
+}
+
+/// Y bounds of the finite values, with a margin; a unit range when there are none.
+pub fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-3);
+    (lo - pad, hi + pad)
+}
+
+/// The x range: the whole planned run, in epochs.
+pub fn x_bounds(app: &App) -> (f64, f64) {
+    (0.0, (app.epochs.max(1) as f64).max(app.progress_epochs()))
+}
+
+/// Three labels: low, middle, high.
+pub fn axis_labels(lo: f64, hi: f64, fmt: impl Fn(f64) -> String) -> Vec<Line<'static>> {
+    vec![
+        Line::from(fmt(lo)),
+        Line::from(fmt((lo + hi) / 2.0)),
+        Line::from(fmt(hi)),
+    ]
+}

@@ -1,0 +1,93 @@
+//! The cost panel: per-batch loss (faint), its smoothed line, per-epoch averages (points),
+//! and a mark at every live learning-rate change.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::Span;
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::Frame;
+
+use super::chart::{axis_labels, bounds, thin, x_bounds};
+use super::palette::fg;
+use crate::app::App;
+
+pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
+    let title = if app.log_y {
+        " Cost (log scale, L) "
+    } else {
+        " Cost (L: log scale) "
+    };
+    let block = Block::bordered().title(title);
+    let h = &app.history;
+    if h.batch_loss.is_empty() {
+        let waiting = Paragraph::new("waiting for the first batch…").block(block);
+        frame.render_widget(waiting, area);
+        return;
+    }
+    let ty = |y: f64| if app.log_y { y.max(1e-6).log10() } else { y };
+    let tf = |c: &[(f64, f64)]| -> Vec<(f64, f64)> { c.iter().map(|&(x, y)| (x, ty(y))).collect() };
+    let width = area.width as usize;
+    let raw = tf(&thin(&h.batch_loss, width * 2));
+    let smooth = tf(&thin(&h.smoothed_loss, width * 2));
+    let epochs = tf(&h.epoch_costs);
+    let (x0, x1) = x_bounds(app);
+    let (y0, y1) = bounds(raw.iter().chain(&smooth).map(|p| p.1));
+    let marks: Vec<Vec<(f64, f64)>> = h
+        .learning_rates
+        .iter()
+        .skip(1)
+        .map(|&(x, _)| vec![(x, y0), (x, y1)])
+        .collect();
+    let mode = app.colors;
+    let mut datasets = vec![
+        Dataset::default()
+            .name("batch")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(fg(mode, Color::DarkGray))
+            .data(&raw),
+        Dataset::default()
+            .name("smoothed")
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(fg(mode, Color::Yellow))
+            .data(&smooth),
+        Dataset::default()
+            .name("epoch avg")
+            .marker(Marker::Dot)
+            .graph_type(GraphType::Scatter)
+            .style(fg(mode, Color::Cyan).add_modifier(Modifier::BOLD))
+            .data(&epochs),
+    ];
+    for (i, m) in marks.iter().enumerate() {
+        let d = Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(fg(mode, Color::Magenta))
+            .data(m);
+        datasets.push(if i == 0 { d.name("lr change") } else { d });
+    }
+    let y_label = |v: f64| {
+        if app.log_y {
+            format!("{:.3}", 10f64.powf(v))
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    let chart = Chart::new(datasets)
+        .block(block)
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .x_axis(
+            Axis::default()
+                .title(Span::styled("epoch", Style::default()))
+                .bounds([x0, x1])
+                .labels(axis_labels(x0, x1, |v| format!("{v:.1}"))),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([y0, y1])
+                .labels(axis_labels(y0, y1, y_label)),
+        );
+    frame.render_widget(chart, area);
+}

@@ -1,0 +1,50 @@
+//! The `?` overlay listing every key.
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::Frame;
+
+pub const KEYS: [(&str, &str); 12] = [
+    (
+        "q, Esc, Ctrl-C",
+        "quit (the worker stops at a batch boundary)",
+    ),
+    ("space", "pause / resume"),
+    (".", "step exactly one batch while paused"),
+    (
+        "+ / -",
+        "learning rate × / ÷ 10^(1/4) (four presses a decade)",
+    ),
+    ("l", "type an exact learning rate"),
+    ("] / [", "one epoch more / less (continues after finishing)"),
+    ("n", "draw a new random test digit"),
+    ("L", "log / linear cost axis"),
+    ("?", "this help (Esc or ? closes it)"),
+    ("", ""),
+    ("", "The screen shows the values the trainer acknowledged."),
+    (
+        "",
+        "Curves: x in epochs; magenta marks are learning-rate changes.",
+    ),
+];
+
+pub fn draw_help(frame: &mut Frame, area: Rect) {
+    let text: Vec<String> = KEYS
+        .iter()
+        .map(|(k, what)| format!(" {k:<15} {what}"))
+        .collect();
+    let width =
+        (text.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16 + 3).min(area.width);
+    let height = (text.len() as u16 + 2).min(area.height);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text.join("\n")).block(Block::bordered().title(" Keys ")),
+        popup,
+    );
+}

@@ -1,0 +1,70 @@
+//! Pure drawing: `draw(frame, &app)` and one function per panel. Nothing here changes state.
+
+mod accuracy;
+mod chart;
+mod cost;
+mod filters;
+mod help;
+pub mod palette;
+mod pixels;
+mod sample;
+mod status;
+
+pub use accuracy::draw_accuracy;
+pub use cost::draw_cost;
+pub use filters::draw_filters;
+pub use help::draw_help;
+pub use sample::draw_sample;
+pub use status::{draw_keys, draw_status};
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::app::{App, MIN_SIZE};
+
+/// Height of the sample panel: 14 rows of half-block digit and its border.
+const SAMPLE_HEIGHT: u16 = 16;
+
+/// Draws the whole dashboard.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if app.too_small() || area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        draw_too_small(frame, area);
+        return;
+    }
+    let [main, status, keys] = Layout::vertical([
+        Constraint::Fill(1),
+        Constraint::Length(4),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    // The right column holds the digit beside its probabilities when there is room.
+    let right_width = if area.width >= 110 { 50 } else { 32 };
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(main);
+    let [cost, accuracy] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+    let [sample, filters] =
+        Layout::vertical([Constraint::Length(SAMPLE_HEIGHT), Constraint::Fill(1)]).areas(right);
+    draw_cost(frame, cost, app);
+    draw_accuracy(frame, accuracy, app);
+    draw_sample(frame, sample, app);
+    draw_filters(frame, filters, app);
+    draw_status(frame, status, app);
+    draw_keys(frame, keys, app);
+    if app.show_help {
+        draw_help(frame, area);
+    }
+}
+
+fn draw_too_small(frame: &mut Frame, area: Rect) {
+    let text = format!(
+        "terminal too small (need {}×{}, have {}×{})",
+        MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+    );
+    let [row] = Layout::vertical([Constraint::Length(1)])
+        .flex(Flex::Center)
+        .areas(area);
+    frame.render_widget(Paragraph::new(text).centered(), row);
+}

@@ -1,0 +1,53 @@
+//! Drawing small images with half-block characters: each cell shows two pixels, the upper
+//! one as the foreground of `▀` and the lower one as the background, so pixels are square.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+
+use crate::app::ColorMode;
+
+use super::palette::shade;
+
+/// Draws a `w×h` image of values whose colour `color` gives, at `(x, y)`, clipped to `clip`.
+/// Without colour, each cell shows the shade of its two pixels' mean brightness
+/// (`brightness` maps a value to [0, 1]).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_image(
+    buf: &mut Buffer,
+    clip: Rect,
+    x: u16,
+    y: u16,
+    (w, h): (usize, usize),
+    values: &[f32],
+    mode: ColorMode,
+    color: impl Fn(f32) -> Color,
+    brightness: impl Fn(f32) -> f32,
+) {
+    for row in 0..h.div_ceil(2) {
+        for col in 0..w {
+            let (cx, cy) = (x + col as u16, y + row as u16);
+            if cx >= clip.right() || cy >= clip.bottom() || cx < clip.x || cy < clip.y {
+                continue;
+            }
+            let top = values[2 * row * w + col];
+            let bottom = values
+                .get((2 * row + 1) * w + col)
+                .copied()
+                .filter(|_| 2 * row + 1 < h);
+            let cell = &mut buf[(cx, cy)];
+            if mode == ColorMode::None {
+                let mean =
+                    bottom.map_or(brightness(top), |b| (brightness(top) + brightness(b)) / 2.0);
+                cell.set_symbol(shade(mean)).set_style(Style::default());
+            } else {
+                let style = Style::default().fg(color(top));
+                let style = match bottom {
+                    Some(b) => style.bg(color(b)),
+                    None => style.bg(Color::Reset),
+                };
+                cell.set_symbol("▀").set_style(style);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The sample panel: a test digit at full 28×28 resolution, its label, the live model's
+//! prediction (green when right, red when wrong) and the ten class probabilities.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::palette::{fg, grey};
+use super::pixels::draw_image;
+use crate::app::App;
+use crate::data::SIDE;
+
+/// Width of the probability bars.
+const BAR: usize = 10;
+
+pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
+    let block = Block::bordered().title(" Sample (n: new) ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(s) = &app.sample else {
+        frame.render_widget(Paragraph::new("no digit yet"), inner);
+        return;
+    };
+    let mode = app.colors;
+    let values: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+    draw_image(
+        frame.buffer_mut(),
+        inner,
+        inner.x,
+        inner.y,
+        (SIDE, SIDE),
+        &values,
+        mode,
+        |v| grey(mode, v),
+        |v| v,
+    );
+    let predicted = s.predicted();
+    let right = predicted == s.label;
+    let verdict =
+        fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+    let mut lines = vec![
+        Line::from(format!("test #{}", s.index)),
+        Line::from(vec![
+            Span::raw("label      "),
+            Span::styled(
+                s.label.to_string(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::from(vec![
+            Span::raw("prediction "),
+            Span::styled(predicted.to_string(), verdict),
+            Span::styled(if right { " ✓" } else { " ✗" }, verdict),
+        ]),
+    ];
+    for (digit, &p) in s.probabilities.iter().enumerate() {
+        let filled = (p * BAR as f32).round() as usize;
+        let style = if digit as u8 == predicted {
+            verdict
+        } else {
+            fg(mode, Color::Gray)
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{digit} ")),
+            Span::styled("█".repeat(filled), style),
+            Span::styled("·".repeat(BAR - filled.min(BAR)), fg(mode, Color::DarkGray)),
+            Span::raw(format!(" {:>5.1}%", p * 100.0)),
+        ]));
+    }
+    // Beside the digit when there is room, else below it.
+    let text_area = if inner.width >= SIDE as u16 + 1 + 19 {
+        Rect::new(
+            inner.x + SIDE as u16 + 1,
+            inner.y,
+            inner.width - SIDE as u16 - 1,
+            inner.height,
+        )
+    } else {
+        let top = (SIDE as u16 / 2).min(inner.height);
+        Rect::new(inner.x, inner.y + top, inner.width, inner.height - top)
+    };
+    frame.render_widget(Paragraph::new(lines), text_area);
+}
