@@ -33,6 +33,8 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let epochs = tf(&h.epoch_costs);
     let (x0, x1) = x_bounds(app);
     let (y0, y1) = bounds(raw.iter().chain(&smooth).map(|p| p.1));
+    // A loss is never negative: no margin below zero on the linear scale.
+    let y0 = if app.log_y { y0 } else { y0.max(0.0) };
     let marks: Vec<Vec<(f64, f64)>> = h
         .learning_rates
         .iter()

@@ -16,14 +16,28 @@ use crate::data::SIDE;
 const BAR: usize = 10;
 
 pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
-    let block = Block::bordered().title(" Sample (n: new) ");
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let mode = app.colors;
     let Some(s) = &app.sample else {
-        frame.render_widget(Paragraph::new("no digit yet"), inner);
+        let block = Block::bordered().title(" Sample (n: new) ");
+        frame.render_widget(Paragraph::new("no digit yet").block(block), area);
         return;
     };
-    let mode = app.colors;
+    let predicted = s.predicted();
+    let right = predicted == s.label;
+    let verdict =
+        fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+    // The verdict is in the title too, so it shows even where the panel is narrow.
+    let title = Line::from(vec![
+        Span::raw(format!(" Sample: label {} → ", s.label)),
+        Span::styled(
+            format!("{predicted} {}", if right { "✓" } else { "✗" }),
+            verdict,
+        ),
+        Span::raw(" (n: new) "),
+    ]);
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
     let values: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
     draw_image(
         frame.buffer_mut(),

@@ -51,11 +51,11 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     );
 
     let per_epoch = app.batches_per_epoch();
-    let shown_epoch = if per_epoch == 0 {
-        0
-    } else {
-        (app.batches_done.saturating_sub(1) / per_epoch) + 1
-    };
+    let shown_epoch = app
+        .batches_done
+        .saturating_sub(1)
+        .checked_div(per_epoch)
+        .map_or(0, |e| e + 1);
     let ratio = if app.epochs == 0 {
         0.0
     } else {
@@ -72,11 +72,11 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             .ratio(ratio),
         gauge,
     );
-    let batch = if per_epoch == 0 {
-        0
-    } else {
-        (app.batches_done.saturating_sub(1) % per_epoch) + 1
-    };
+    let batch = app
+        .batches_done
+        .saturating_sub(1)
+        .checked_rem(per_epoch)
+        .map_or(0, |b| b + 1);
     let speed = app
         .samples_per_second
         .map_or("–".into(), |s| format!("{s:.0}"));
@@ -91,7 +91,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     );
     frame.render_widget(
         Paragraph::new(format!(
-            "  batch {batch}/{per_epoch}  {speed} samples/s  elapsed {elapsed}  ETA {eta}"
+            "  batch {batch}/{per_epoch} · {speed} img/s · elapsed {elapsed} · ETA {eta}"
         )),
         rest,
     );

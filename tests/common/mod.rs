@@ -1,0 +1,94 @@
+//! A deterministic dashboard state for the UI tests.
+
+#![allow(dead_code)]
+
+use std::time::Instant;
+
+use mnist_tui::app::{update, App, Msg};
+use mnist_tui::model::ModelKind;
+use mnist_tui::train::{BatchLoss, EvalKind, Event, RunInfo, SamplePrediction};
+
+pub fn info() -> RunInfo {
+    RunInfo {
+        model: ModelKind::Seed,
+        data_name: "MNIST (embedded)".into(),
+        train_len: 60_000,
+        test_len: 10_000,
+        batch_size: 100,
+        batches_per_epoch: 600,
+        epochs: 15,
+        learning_rate: 0.001,
+        threads: 2,
+    }
+}
+
+pub fn empty_app(size: (u16, u16)) -> App {
+    App::new(Instant::now(), size)
+}
+
+/// A digit-like image: a vertical bar (a "1").
+pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
+    let mut pixels = vec![0u8; 784];
+    for y in 4..24 {
+        for x in 13..16 {
+            pixels[y * 28 + x] = 255;
+        }
+    }
+    let mut probabilities = [0.01f32; 10];
+    probabilities[predicted as usize] = 0.91;
+    SamplePrediction {
+        index: 42,
+        pixels,
+        label,
+        probabilities,
+        conv1_maps: (0..32 * 784).map(|i| (i % 97) as f32 / 97.0).collect(),
+        conv2_maps: (0..64 * 196).map(|i| (i % 13) as f32 / 13.0).collect(),
+    }
+}
+
+/// An app 1.5 epochs into a run, with every panel populated.
+pub fn busy_app(size: (u16, u16)) -> App {
+    let mut app = empty_app(size);
+    let mut send = |e: Event| {
+        update(&mut app, Msg::Worker(e));
+    };
+    send(Event::Started(info()));
+    let batches: Vec<BatchLoss> = (0..900)
+        .map(|i| BatchLoss {
+            epoch: i / 600,
+            batch: i % 600,
+            loss: 2.3 * (-(i as f32) / 60.0).exp() + 0.05 + 0.02 * ((i * 7919 % 13) as f32 / 13.0),
+            learning_rate: 0.001,
+            correct: (60 + i.min(39)) as u32,
+            size: 100,
+        })
+        .collect();
+    send(Event::Batches(batches[..300].to_vec()));
+    send(Event::LearningRateSet(0.001 * 1.778_279_4));
+    send(Event::Batches(batches[300..].to_vec()));
+    for k in 1..=9 {
+        let x = k as f64 / 6.0;
+        send(Event::Evaluated {
+            at_epoch: x,
+            kind: if k == 6 {
+                EvalKind::Full
+            } else {
+                EvalKind::Quick
+            },
+            accuracy: 0.9 + 0.01 * k as f64,
+        });
+    }
+    send(Event::EpochFinished {
+        epoch: 0,
+        average_cost: 0.34,
+        seconds: 8.0,
+        samples_per_second: 7500.0,
+    });
+    send(Event::Filters(
+        (0..32 * 9)
+            .map(|i| ((i % 17) as f32 - 8.0) / 80.0)
+            .collect(),
+    ));
+    send(Event::Sample(Box::new(sample(1, 1))));
+    app
+}

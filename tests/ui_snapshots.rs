@@ -1,0 +1,135 @@
+//! Every panel and the full layout, drawn from fixed states into ratatui's `TestBackend`.
+
+mod common;
+
+use common::{busy_app, empty_app, sample};
+use mnist_tui::app::{update, App, ColorMode, Msg};
+use mnist_tui::train::Event;
+use mnist_tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+
+fn render(
+    app: &App,
+    (w, h): (u16, u16),
+    draw: impl Fn(&mut ratatui::Frame, Rect, &App),
+) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| draw(f, f.area(), app)).unwrap();
+    t
+}
+
+fn full(app: &App, size: (u16, u16)) -> Terminal<TestBackend> {
+    render(app, size, |f, _, a| ui::draw(f, a))
+}
+
+#[test]
+fn full_layout_120x40() {
+    insta::assert_snapshot!(full(&busy_app((120, 40)), (120, 40)).backend());
+}
+
+#[test]
+fn full_layout_80x24() {
+    insta::assert_snapshot!(full(&busy_app((80, 24)), (80, 24)).backend());
+}
+
+#[test]
+fn empty_state_before_the_first_batch() {
+    insta::assert_snapshot!(full(&empty_app((120, 40)), (120, 40)).backend());
+}
+
+#[test]
+fn diverged_state() {
+    let mut app = busy_app((120, 40));
+    update(
+        &mut app,
+        Msg::Worker(Event::Diverged {
+            epoch: 1,
+            batch: 299,
+            learning_rate: 3.16,
+        }),
+    );
+    insta::assert_snapshot!(full(&app, (120, 40)).backend());
+}
+
+#[test]
+fn too_small_terminal() {
+    insta::assert_snapshot!(full(&busy_app((60, 20)), (60, 20)).backend());
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = busy_app((80, 24));
+    app.show_help = true;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+}
+
+#[test]
+fn cost_panel_log_scale() {
+    let mut app = busy_app((60, 16));
+    app.log_y = true;
+    insta::assert_snapshot!(render(&app, (60, 16), ui::draw_cost).backend());
+}
+
+#[test]
+fn accuracy_panel() {
+    insta::assert_snapshot!(render(&busy_app((60, 14)), (60, 14), ui::draw_accuracy).backend());
+}
+
+#[test]
+fn sample_panel_wrong_prediction() {
+    let mut app = busy_app((50, 16));
+    update(&mut app, Msg::Worker(Event::Sample(Box::new(sample(1, 7)))));
+    insta::assert_snapshot!(render(&app, (50, 16), ui::draw_sample).backend());
+}
+
+#[test]
+fn filters_panel_without_colour() {
+    let mut app = busy_app((50, 20));
+    app.colors = ColorMode::None;
+    insta::assert_snapshot!(render(&app, (50, 20), ui::draw_filters).backend());
+}
+
+#[test]
+fn status_panel_and_prompt() {
+    let mut app = busy_app((120, 5));
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('l'),
+        )),
+    );
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('3'),
+        )),
+    );
+    let t = render(&app, (120, 5), |f, area, a| {
+        let [status, keys] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(4),
+            ratatui::layout::Constraint::Length(1),
+        ])
+        .areas(area);
+        ui::draw_status(f, status, a);
+        ui::draw_keys(f, keys, a);
+    });
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn sample_panel_is_coloured_greyscale_and_verdict_green() {
+    let app = busy_app((50, 16));
+    let t = render(&app, (50, 16), ui::draw_sample);
+    let buf = t.backend().buffer();
+    // A lit pixel of the bar in the middle of the digit is white over white.
+    let cell = &buf[(1 + 14, 1 + 8)];
+    assert_eq!(cell.symbol(), "▀");
+    assert_eq!(cell.fg, ratatui::style::Color::Rgb(255, 255, 255));
+    // The predicted digit's line is green (right).
+    let verdict = (0..50)
+        .find(|&x| buf[(x, 3)].symbol() == "1" && x > 28)
+        .unwrap();
+    assert_eq!(buf[(verdict, 3)].fg, ratatui::style::Color::Green);
+}
