@@ -129,3 +129,33 @@ fn pool_output_size_is_the_ceiling_like_tensorflow_same() {
     let out: Tensor<(usize, Const<64>, Const<4>, Const<4>), f32, Dev> = maxpool2x2_same(x);
     assert_eq!(to_vec(&out).len(), 64 * 16);
 }
+
+#[test]
+fn fused_pool_relu_equals_relu_after_pool_and_its_gradient_is_right() {
+    let dev = Dev::default();
+    let x = random(2 * 3 * 7 * 7, 9);
+    let planes = 2 * 3;
+    let (mut fused, mut plain) = (vec![0.0; planes * 16], vec![0.0; planes * 16]);
+    let (mut a1, mut a2) = (vec![0; planes * 16], vec![0; planes * 16]);
+    kernels::maxpool_relu_forward(planes, 7, 7, &x, &mut fused, &mut a1);
+    kernels::maxpool_forward(planes, 7, 7, &x, &mut plain, &mut a2);
+    let relu: Vec<f32> = plain.iter().map(|v| v.max(0.0)).collect();
+    assert_eq!(fused, relu);
+    assert!(fused.iter().any(|&v| v == 0.0) && fused.iter().any(|&v| v > 0.0));
+
+    // Backward: pooled windows whose max is negative pass no gradient.
+    let xt = dev.tensor_from_vec(x.clone(), (2usize, Const::<3>, Const::<7>, Const::<7>));
+    let r = random(planes * 16, 10);
+    let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<4>, Const::<4>));
+    let grads = (mnist_tui::model::ops::maxpool2x2_relu_same(xt.leaky_trace()) * rt)
+        .sum()
+        .backward();
+    let dx = grads.get(&xt).as_vec();
+    let mut expected = vec![0.0f32; x.len()];
+    for ((&i, &g), &o) in a2.iter().zip(&r).zip(&fused) {
+        if o > 0.0 {
+            expected[i as usize] += g;
+        }
+    }
+    assert_eq!(dx, expected);
+}

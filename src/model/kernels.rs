@@ -230,16 +230,30 @@ pub const fn pool_out(n: usize) -> usize {
     n.div_ceil(2)
 }
 
+/// `argmax` entry of an output that ReLU clamped to zero: no gradient flows back.
+pub const NO_GRADIENT: u32 = u32::MAX;
+
 /// 2×2/2 max-pool with SAME padding over `planes` planes of `h×w`; records in `argmax`
 /// the index (within the whole input) of each output's maximum for the backward pass.
 /// Windows that hang over the bottom or right edge only see the pixels inside.
-pub fn maxpool_forward(
+pub fn maxpool_forward(planes: usize, h: usize, w: usize, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+    maxpool_forward_impl(planes, h, w, x, out, argmax, false)
+}
+
+/// [`maxpool_forward`] followed by ReLU, in one pass. Max-pool commutes with ReLU (both
+/// are monotone), so this equals ReLU-then-pool while touching a quarter of the values.
+pub fn maxpool_relu_forward(planes: usize, h: usize, w: usize, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+    maxpool_forward_impl(planes, h, w, x, out, argmax, true)
+}
+
+fn maxpool_forward_impl(
     planes: usize,
     h: usize,
     w: usize,
     x: &[f32],
     out: &mut [f32],
     argmax: &mut [u32],
+    relu: bool,
 ) {
     let (oh, ow) = (pool_out(h), pool_out(w));
     debug_assert_eq!(x.len(), planes * h * w);
@@ -262,8 +276,13 @@ pub fn maxpool_forward(
                             }
                         }
                     }
-                    o[oy * ow + ox] = best;
-                    a[oy * ow + ox] = best_i as u32;
+                    if relu && !(best > 0.0) {
+                        o[oy * ow + ox] = 0.0;
+                        a[oy * ow + ox] = NO_GRADIENT;
+                    } else {
+                        o[oy * ow + ox] = best;
+                        a[oy * ow + ox] = best_i as u32;
+                    }
                 }
             }
         });
@@ -272,7 +291,9 @@ pub fn maxpool_forward(
 /// Backward of [`maxpool_forward`]: each output gradient flows to its window's maximum.
 pub fn maxpool_backward(dout: &[f32], argmax: &[u32], dx: &mut [f32]) {
     for (g, &i) in dout.iter().zip(argmax) {
-        dx[i as usize] += g;
+        if i != NO_GRADIENT {
+            dx[i as usize] += g;
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 
 use dfdx::nn::modules::{Dropout, Linear, ReLU};
 
-use super::layers::{Conv3x3, Flatten, MaxPool2x2};
+use super::layers::{Conv3x3, Flatten, MaxPoolReLU};
 use super::ops::{to_vec, Dev};
 
 /// A batch of 28×28 greyscale images.
@@ -18,19 +18,19 @@ pub type Taped = OwnedTape<f32, Dev>;
 
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.
 ///
-/// Pooling comes before ReLU: max-pool commutes with ReLU (both are monotone), so the
-/// result is identical and ReLU touches a quarter of the values.
+/// ReLU and pooling are one fused layer ([`MaxPoolReLU`]): max-pool commutes with ReLU, so
+/// the result is identical to conv → ReLU → pool.
 pub type SeedNet = (
-    (Conv3x3<1, 32, f32, Dev>, MaxPool2x2, ReLU),
-    (Conv3x3<32, 64, f32, Dev>, MaxPool2x2, ReLU),
+    (Conv3x3<1, 32, f32, Dev>, MaxPoolReLU),
+    (Conv3x3<32, 64, f32, Dev>, MaxPoolReLU),
     (Flatten, Linear<3136, 10, f32, Dev>),
 );
 
 /// The tutorial's deeper variant: three conv blocks with dropout, dense 625, dense 10.
 pub type DeepNet = (
-    (Conv3x3<1, 32, f32, Dev>, MaxPool2x2, ReLU, Dropout),
-    (Conv3x3<32, 64, f32, Dev>, MaxPool2x2, ReLU, Dropout),
-    (Conv3x3<64, 128, f32, Dev>, MaxPool2x2, ReLU, Dropout),
+    (Conv3x3<1, 32, f32, Dev>, MaxPoolReLU, Dropout),
+    (Conv3x3<32, 64, f32, Dev>, MaxPoolReLU, Dropout),
+    (Conv3x3<64, 128, f32, Dev>, MaxPoolReLU, Dropout),
     (
         Flatten,
         Linear<2048, 625, f32, Dev>,
@@ -108,7 +108,7 @@ impl Network for SeedNet {
     fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
         let c1 = self.0 .0.forward(x);
         let maps1 = relu_maps(to_vec(&c1));
-        let p1 = self.0 .2.forward(self.0 .1.forward(c1));
+        let p1 = self.0 .1.forward(c1);
         let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
         (maps1, maps2)
     }
@@ -123,7 +123,7 @@ impl Network for DeepNet {
         init_dense(&mut net.3 .1, &mut rng);
         init_dense(&mut net.3 .4, &mut rng);
         let p = 1.0 - DEEP_KEEP;
-        (net.0 .3.p, net.1 .3.p, net.2 .3.p, net.3 .3.p) = (p, p, p, p);
+        (net.0 .2.p, net.1 .2.p, net.2 .2.p, net.3 .3.p) = (p, p, p, p);
         net
     }
 
@@ -142,7 +142,7 @@ impl Network for DeepNet {
     fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
         let c1 = self.0 .0.forward(x);
         let maps1 = relu_maps(to_vec(&c1));
-        let p1 = self.0 .2.forward(self.0 .1.forward(c1));
+        let p1 = self.0 .1.forward(c1);
         let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
         (maps1, maps2)
     }

@@ -9,6 +9,7 @@ use dfdx::prelude::*;
 
 use super::kernels::{self, ConvShape};
 
+
 /// The device and element type every layer of this program runs on.
 pub type Dev = Cpu;
 
@@ -58,10 +59,9 @@ where
             grads.try_alloc_for(&w_g)?;
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
             let mut dw = vec![0.0f32; CO * CI * 9];
-            let mut dx = vec![0.0f32; xs.len()];
-            kernels::conv3x3_backward(s, &xs, &ws, &dout, &mut dw, Some(&mut dx));
+            // The kernel adds into the input's gradient buffer in place.
+            kernels::conv3x3_backward(s, &xs, &ws, &dout, &mut dw, Some(grads.get_or_alloc_mut(&x_g)?));
             add_into(grads.get_or_alloc_mut(&w_g)?, &dw);
-            add_into(grads.get_or_alloc_mut(&x_g)?, &dx);
             **grads.get_or_alloc_mut(&out_g)? = dout;
             Ok(())
         });
@@ -94,6 +94,24 @@ halve_ceil!(28 => 14, 14 => 7, 7 => 4, 4 => 2, 2 => 1, 8 => 4, 6 => 3, 5 => 3, 3
 pub fn maxpool2x2_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
+    pool(x, kernels::maxpool_forward)
+}
+
+/// [`maxpool2x2_same`] then ReLU, fused: identical results, one pass instead of three.
+#[allow(clippy::type_complexity)]
+pub fn maxpool2x2_relu_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
+    pool(x, kernels::maxpool_relu_forward)
+}
+
+type PoolKernel = fn(usize, usize, usize, &[f32], &mut [f32], &mut [u32]);
+
+#[allow(clippy::type_complexity)]
+fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
+    x: Tensor<(B, C, H, W), f32, Dev, T>,
+    forward: PoolKernel,
+) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
     let (x, mut tape) = x.split_tape();
     let (batch, c, h, w) = *x.shape();
     let (h, w) = (h.size(), w.size());
@@ -102,7 +120,7 @@ pub fn maxpool2x2_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<
     let xs = to_vec(&x);
     let mut out = vec![0.0f32; out_len];
     let mut argmax = vec![0u32; out_len];
-    kernels::maxpool_forward(planes, h, w, &xs, &mut out, &mut argmax);
+    forward(planes, h, w, &xs, &mut out, &mut argmax);
     drop(xs);
     let out = x
         .device()
