@@ -18,8 +18,11 @@ use ratatui::Terminal;
 use crate::app::{update, App, ColorMode, Msg};
 use crate::train::{Command, WorkerHandle};
 
-/// Shortest time between two frames (~30 frames a second).
-const FRAME: Duration = Duration::from_millis(33);
+/// Shortest time between two frames redrawn for training progress. The UI shares the CPU
+/// with the kernels, so progress draws ten times a second; keys draw at once (~30 fps cap).
+const FRAME: Duration = Duration::from_millis(100);
+/// Shortest time between two frames after a key press.
+const KEY_FRAME: Duration = Duration::from_millis(33);
 /// How long to wait for the worker to stop at a batch boundary after `q`.
 const STOP_GRACE: Duration = Duration::from_secs(10);
 
@@ -91,6 +94,7 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
     } = worker;
     let mut worker_events = Some(events);
     let mut next_frame = Instant::now();
+    let mut last_frame = Instant::now();
     let mut dirty = true;
     let mut quit_at: Option<Instant> = None;
     let never = crossbeam_channel::never();
@@ -100,6 +104,7 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
             update(&mut app, Msg::Tick(now));
             term.0.draw(|f| crate::ui::draw(f, &app))?;
             dirty = false;
+            last_frame = now;
             next_frame = now + FRAME;
         }
         // Sleep until the next frame is due if something changed, else until the clock
@@ -132,9 +137,9 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
             default(wait) => dirty = true,
         }
         for msg in msgs {
-            if matches!(msg, Msg::Key(_)) {
-                // Keys draw at once, not after the frame interval.
-                next_frame = Instant::now();
+            if matches!(msg, Msg::Key(_) | Msg::Resize(..)) {
+                // Keys draw at once (within the ~30 fps cap), not after the progress interval.
+                next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
             for cmd in update(&mut app, msg) {
                 let _ = commands.send(cmd);

@@ -236,13 +236,27 @@ pub const NO_GRADIENT: u32 = u32::MAX;
 /// 2×2/2 max-pool with SAME padding over `planes` planes of `h×w`; records in `argmax`
 /// the index (within the whole input) of each output's maximum for the backward pass.
 /// Windows that hang over the bottom or right edge only see the pixels inside.
-pub fn maxpool_forward(planes: usize, h: usize, w: usize, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+pub fn maxpool_forward(
+    planes: usize,
+    h: usize,
+    w: usize,
+    x: &[f32],
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
     maxpool_forward_impl(planes, h, w, x, out, argmax, false)
 }
 
 /// [`maxpool_forward`] followed by ReLU, in one pass. Max-pool commutes with ReLU (both
 /// are monotone), so this equals ReLU-then-pool while touching a quarter of the values.
-pub fn maxpool_relu_forward(planes: usize, h: usize, w: usize, x: &[f32], out: &mut [f32], argmax: &mut [u32]) {
+pub fn maxpool_relu_forward(
+    planes: usize,
+    h: usize,
+    w: usize,
+    x: &[f32],
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
     maxpool_forward_impl(planes, h, w, x, out, argmax, true)
 }
 
@@ -276,7 +290,7 @@ fn maxpool_forward_impl(
                             }
                         }
                     }
-                    if relu && !(best > 0.0) {
+                    if relu && best <= 0.0 {
                         o[oy * ow + ox] = 0.0;
                         a[oy * ow + ox] = NO_GRADIENT;
                     } else {

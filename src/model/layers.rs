@@ -159,7 +159,10 @@ impl<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>
     type Output = Tensor<(B, C, H::Out, W::Out), f32, Dev, T>;
     type Error = <Dev as HasErr>::Err;
 
-    fn try_forward(&self, x: Tensor<(B, C, H, W), f32, Dev, T>) -> Result<Self::Output, Self::Error> {
+    fn try_forward(
+        &self,
+        x: Tensor<(B, C, H, W), f32, Dev, T>,
+    ) -> Result<Self::Output, Self::Error> {
         Ok(maxpool2x2_relu_same(x))
     }
 }

@@ -9,7 +9,6 @@ use dfdx::prelude::*;
 
 use super::kernels::{self, ConvShape};
 
-
 /// The device and element type every layer of this program runs on.
 pub type Dev = Cpu;
 
@@ -60,7 +59,14 @@ where
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
             let mut dw = vec![0.0f32; CO * CI * 9];
             // The kernel adds into the input's gradient buffer in place.
-            kernels::conv3x3_backward(s, &xs, &ws, &dout, &mut dw, Some(grads.get_or_alloc_mut(&x_g)?));
+            kernels::conv3x3_backward(
+                s,
+                &xs,
+                &ws,
+                &dout,
+                &mut dw,
+                Some(grads.get_or_alloc_mut(&x_g)?),
+            );
             add_into(grads.get_or_alloc_mut(&w_g)?, &dw);
             **grads.get_or_alloc_mut(&out_g)? = dout;
             Ok(())

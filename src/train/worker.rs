@@ -53,8 +53,8 @@ impl WorkerOptions {
     pub fn dashboard(settings: Settings) -> Self {
         Self {
             settings,
-            quick_eval_every: Some(100),
-            visuals_every: Some(20),
+            quick_eval_every: Some(150),
+            visuals_every: Some(50),
             stay_after_finish: true,
         }
     }
