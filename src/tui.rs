@@ -16,7 +16,7 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
 use crate::app::{update, App, ColorMode, Msg};
-use crate::train::{Command, WorkerHandle};
+use crate::train::{Command, Event, WorkerHandle};
 
 /// Shortest time between two frames redrawn for training progress. The UI shares the CPU
 /// with the kernels, so progress draws ten times a second; keys draw at once (~30 fps cap).
@@ -137,8 +137,13 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
             default(wait) => dirty = true,
         }
         for msg in msgs {
-            if matches!(msg, Msg::Key(_) | Msg::Resize(..)) {
-                // Keys draw at once (within the ~30 fps cap), not after the progress interval.
+            // Keys, and the worker's answers to them, draw at once (within the ~30 fps cap),
+            // not after the progress interval.
+            let urgent = match &msg {
+                Msg::Worker(e) => !matches!(e, Event::Batches(_) | Event::Filters(_)),
+                _ => true,
+            };
+            if urgent {
                 next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
             for cmd in update(&mut app, msg) {
