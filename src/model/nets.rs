@@ -80,6 +80,32 @@ fn init_dense<const I: usize, const O: usize>(
     layer.bias.copy_from(&bias);
 }
 
+/// The methods both networks implement alike: each starts with a conv block whose layers
+/// are `.0` (conv) and `.1` (fused pool+ReLU), followed by a block starting with a conv.
+macro_rules! shared_network_methods {
+    () => {
+        fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
+            self.forward_mut(x)
+        }
+
+        fn forward_infer(&self, x: Images) -> Logits {
+            self.forward(x)
+        }
+
+        fn first_filters(&self) -> Vec<f32> {
+            to_vec(&self.0 .0.weight)
+        }
+
+        fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
+            let c1 = self.0 .0.forward(x);
+            let maps1 = relu_maps(to_vec(&c1));
+            let p1 = self.0 .1.forward(c1);
+            let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
+            (maps1, maps2)
+        }
+    };
+}
+
 fn relu_maps(v: Vec<f32>) -> Vec<f32> {
     v.into_iter().map(|x| x.max(0.0)).collect()
 }
@@ -93,25 +119,7 @@ impl Network for SeedNet {
         net
     }
 
-    fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
-        self.forward_mut(x)
-    }
-
-    fn forward_infer(&self, x: Images) -> Logits {
-        self.forward(x)
-    }
-
-    fn first_filters(&self) -> Vec<f32> {
-        to_vec(&self.0 .0.weight)
-    }
-
-    fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
-        let c1 = self.0 .0.forward(x);
-        let maps1 = relu_maps(to_vec(&c1));
-        let p1 = self.0 .1.forward(c1);
-        let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
-        (maps1, maps2)
-    }
+    shared_network_methods!();
 }
 
 impl Network for DeepNet {
@@ -127,23 +135,5 @@ impl Network for DeepNet {
         net
     }
 
-    fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
-        self.forward_mut(x)
-    }
-
-    fn forward_infer(&self, x: Images) -> Logits {
-        self.forward(x)
-    }
-
-    fn first_filters(&self) -> Vec<f32> {
-        to_vec(&self.0 .0.weight)
-    }
-
-    fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
-        let c1 = self.0 .0.forward(x);
-        let maps1 = relu_maps(to_vec(&c1));
-        let p1 = self.0 .1.forward(c1);
-        let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
-        (maps1, maps2)
-    }
+    shared_network_methods!();
 }
