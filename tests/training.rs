@@ -118,12 +118,18 @@ fn commands_are_acknowledged_with_the_value_in_force() {
     let data = subset(2000, 200);
     let w = spawn(data, WorkerOptions::dashboard(settings(1))).unwrap();
     w.commands.send(Command::Pause).unwrap();
+    // Batches may run before the worker reads the pause; only those after it count.
+    let mut acks = Vec::new();
+    while acks.is_empty() {
+        if let Event::Paused = w.events.recv_timeout(Duration::from_secs(60)).unwrap() {
+            acks.push(Event::Paused);
+        }
+    }
     w.commands.send(Command::SetLearningRate(0.01)).unwrap();
     w.commands.send(Command::SetLearningRate(-1.0)).unwrap();
     w.commands.send(Command::SetEpochs(0)).unwrap();
     w.commands.send(Command::SetEpochs(3)).unwrap();
     w.commands.send(Command::Step).unwrap();
-    let mut acks = Vec::new();
     let mut batches = Vec::new();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while acks.len() < 5 || batches.is_empty() {

@@ -38,6 +38,17 @@ impl Split {
         Ok(Self { images, labels })
     }
 
+    /// Parses a split from its image file and label file, each `(name, bytes)`.
+    fn parse(images: (&str, &[u8]), labels: (&str, &[u8])) -> Result<Self, DataError> {
+        let pixels = parse_images(images.0, images.1)?;
+        Split::new(
+            images.0,
+            pixels,
+            labels.0,
+            parse_labels(labels.0, labels.1)?,
+        )
+    }
+
     pub fn len(&self) -> usize {
         self.labels.len()
     }
@@ -101,18 +112,8 @@ impl Dataset {
         let [ti, tl, vi, vl] = EMBEDDED;
         Ok(Self {
             name: "MNIST (embedded)".into(),
-            train: Split::new(
-                ti.0,
-                parse_images(ti.0, ti.1)?,
-                tl.0,
-                parse_labels(tl.0, tl.1)?,
-            )?,
-            test: Split::new(
-                vi.0,
-                parse_images(vi.0, vi.1)?,
-                vl.0,
-                parse_labels(vl.0, vl.1)?,
-            )?,
+            train: Split::parse(ti, tl)?,
+            test: Split::parse(vi, vl)?,
         })
     }
 
@@ -148,10 +149,15 @@ impl Dataset {
         };
         let split = |prefix: &str| -> Result<Split, DataError> {
             let (img_file, img_bytes) = load(prefix, "images", 3)?;
+            // Parse the images before even looking for the labels: their error comes first.
             let images = parse_images(&img_file, &img_bytes)?;
             let (lbl_file, lbl_bytes) = load(prefix, "labels", 1)?;
-            let labels = parse_labels(&lbl_file, &lbl_bytes)?;
-            Split::new(&img_file, images, &lbl_file, labels)
+            Split::new(
+                &img_file,
+                images,
+                &lbl_file,
+                parse_labels(&lbl_file, &lbl_bytes)?,
+            )
         };
         Ok(Self {
             name: dir.display().to_string(),

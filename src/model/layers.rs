@@ -124,48 +124,41 @@ impl<
     }
 }
 
-/// 2×2 max-pool, stride 2, TensorFlow SAME padding (7 → 4).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct MaxPool2x2;
+/// A parameter-free pooling layer whose output size is [`HalveCeil`] of its input's.
+macro_rules! pool_layer {
+    ($(#[$doc:meta])* $name:ident => $op:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct $name;
 
-impl ZeroSizedModule for MaxPool2x2 {}
-impl NonMutableModule for MaxPool2x2 {}
+        impl ZeroSizedModule for $name {}
+        impl NonMutableModule for $name {}
 
-impl<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>
-    Module<Tensor<(B, C, H, W), f32, Dev, T>> for MaxPool2x2
-{
-    type Output = Tensor<(B, C, H::Out, W::Out), f32, Dev, T>;
-    type Error = <Dev as HasErr>::Err;
+        impl<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>
+            Module<Tensor<(B, C, H, W), f32, Dev, T>> for $name
+        {
+            type Output = Tensor<(B, C, H::Out, W::Out), f32, Dev, T>;
+            type Error = <Dev as HasErr>::Err;
 
-    fn try_forward(
-        &self,
-        x: Tensor<(B, C, H, W), f32, Dev, T>,
-    ) -> Result<Self::Output, Self::Error> {
-        Ok(maxpool2x2_same(x))
-    }
+            fn try_forward(
+                &self,
+                x: Tensor<(B, C, H, W), f32, Dev, T>,
+            ) -> Result<Self::Output, Self::Error> {
+                Ok($op(x))
+            }
+        }
+    };
 }
 
-/// 2×2 max-pool (TF SAME) and ReLU in one layer: equal to ReLU-then-pool, since max-pool
-/// commutes with ReLU, at a fraction of the cost.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct MaxPoolReLU;
-
-impl ZeroSizedModule for MaxPoolReLU {}
-impl NonMutableModule for MaxPoolReLU {}
-
-impl<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>
-    Module<Tensor<(B, C, H, W), f32, Dev, T>> for MaxPoolReLU
-{
-    type Output = Tensor<(B, C, H::Out, W::Out), f32, Dev, T>;
-    type Error = <Dev as HasErr>::Err;
-
-    fn try_forward(
-        &self,
-        x: Tensor<(B, C, H, W), f32, Dev, T>,
-    ) -> Result<Self::Output, Self::Error> {
-        Ok(maxpool2x2_relu_same(x))
-    }
-}
+pool_layer!(
+    /// 2×2 max-pool, stride 2, TensorFlow SAME padding (7 → 4).
+    MaxPool2x2 => maxpool2x2_same
+);
+pool_layer!(
+    /// 2×2 max-pool (TF SAME) and ReLU in one layer: equal to ReLU-then-pool, since max-pool
+    /// commutes with ReLU, at a fraction of the cost.
+    MaxPoolReLU => maxpool2x2_relu_same
+);
 
 /// The number of elements of a `C×H×W` feature map, as a type.
 ///

@@ -4,10 +4,10 @@
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier};
 use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, x_bounds};
+use super::chart::{axis_labels, line, points, thin, x_bounds};
 use super::palette::fg;
 use crate::app::App;
 
@@ -49,37 +49,20 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
                 .collect()
         })
         .collect();
-    let train = super::chart::thin(&h.train_accuracy, area.width as usize * 2);
+    let train = thin(&h.train_accuracy, area.width as usize * 2);
     let mode = app.colors;
     let mut datasets = vec![
-        Dataset::default()
-            .name("train (running)")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(fg(mode, Color::DarkGray))
-            .data(&train),
-        Dataset::default()
-            .name("test, 1000 images")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(fg(mode, Color::Blue))
-            .data(&h.quick_accuracy),
-        Dataset::default()
-            .name("test, per epoch")
-            .marker(Marker::Dot)
-            .graph_type(GraphType::Scatter)
-            .style(fg(mode, Color::Green).add_modifier(Modifier::BOLD))
-            .data(&h.test_accuracy),
+        line(&train, fg(mode, Color::DarkGray)).name("train (running)"),
+        line(&h.quick_accuracy, fg(mode, Color::Blue)).name("test, 1000 images"),
+        points(
+            &h.test_accuracy,
+            Marker::Dot,
+            fg(mode, Color::Green).add_modifier(Modifier::BOLD),
+        )
+        .name("test, per epoch"),
     ];
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
-        datasets.push(
-            Dataset::default()
-                .name(name)
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Scatter)
-                .style(fg(mode, Color::Gray))
-                .data(d),
-        );
+        datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));
     }
     let chart = Chart::new(datasets)
         .block(block)

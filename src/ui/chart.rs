@@ -1,6 +1,9 @@
 //! Helpers shared by the two chart panels.
 
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
 use ratatui::text::Line;
+use ratatui::widgets::{Dataset, GraphType};
 
 use crate::app::App;
 
@@ -47,4 +50,22 @@ pub fn axis_labels(lo: f64, hi: f64, fmt: impl Fn(f64) -> String) -> Vec<Line<'s
         Line::from(fmt((lo + hi) / 2.0)),
         Line::from(fmt(hi)),
     ]
+}
+
+/// A curve drawn as a Braille line (unnamed: `.name(..)` puts it in the legend).
+pub fn line<'a>(data: &'a [(f64, f64)], style: Style) -> Dataset<'a> {
+    Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(data)
+}
+
+/// Points drawn as dots, unconnected.
+pub fn points<'a>(data: &'a [(f64, f64)], marker: Marker, style: Style) -> Dataset<'a> {
+    Dataset::default()
+        .marker(marker)
+        .graph_type(GraphType::Scatter)
+        .style(style)
+        .data(data)
 }

@@ -5,10 +5,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::Span;
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, bounds, thin, x_bounds};
+use super::chart::{axis_labels, bounds, line, points, thin, x_bounds};
 use super::palette::fg;
 use crate::app::App;
 
@@ -43,31 +43,17 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     let mode = app.colors;
     let mut datasets = vec![
-        Dataset::default()
-            .name("batch")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(fg(mode, Color::DarkGray))
-            .data(&raw),
-        Dataset::default()
-            .name("smoothed")
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(fg(mode, Color::Yellow))
-            .data(&smooth),
-        Dataset::default()
-            .name("epoch avg")
-            .marker(Marker::Dot)
-            .graph_type(GraphType::Scatter)
-            .style(fg(mode, Color::Cyan).add_modifier(Modifier::BOLD))
-            .data(&epochs),
+        line(&raw, fg(mode, Color::DarkGray)).name("batch"),
+        line(&smooth, fg(mode, Color::Yellow)).name("smoothed"),
+        points(
+            &epochs,
+            Marker::Dot,
+            fg(mode, Color::Cyan).add_modifier(Modifier::BOLD),
+        )
+        .name("epoch avg"),
     ];
     for (i, m) in marks.iter().enumerate() {
-        let d = Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(fg(mode, Color::Magenta))
-            .data(m);
+        let d = line(m, fg(mode, Color::Magenta));
         datasets.push(if i == 0 { d.name("lr change") } else { d });
     }
     let y_label = |v: f64| {
