@@ -24,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// Train without the dashboard, printing the tutorial's lines on stdout.
     Train(RunArgs),
+    /// Measure training and inference speed, per-layer times and peak memory (seed
+    /// model; times one epoch over the first 10 000 training images unless
+    /// --train-limit says otherwise).
+    Bench(RunArgs),
 }
 
 /// Flags shared by the dashboard and `train`.

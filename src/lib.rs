@@ -3,6 +3,7 @@
 //! Data flows one way: [`data`] → [`model`] → [`train`] → [`app`] → [`ui`].
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod data;

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),
+        Some(Command::Bench(args)) => bench(args),
         None => dashboard(&cli.run),
     };
     match result {
@@ -65,6 +66,21 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let mut args = args.clone();
+    args.train_limit.get_or_insert(10_000);
+    args.model.get_or_insert("seed".into());
+    let (settings, data) = prepare(&args)?;
+    anyhow::ensure!(
+        settings.model == mnist_tui::model::ModelKind::Seed,
+        "bench: only the seed model is benchmarked"
+    );
+    let report = mnist_tui::bench::run(&settings, data);
+    print!("{}", report.table());
+    println!("{}", report.json());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {

@@ -12,7 +12,7 @@ fn flags(args: &[&str]) -> Layer {
     argv.extend(args);
     match Cli::try_parse_from(argv).unwrap().command {
         Some(Command::Train(run)) => run.layer(),
-        None => unreachable!(),
+        _ => unreachable!("parsed as train"),
     }
 }
 

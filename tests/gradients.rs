@@ -159,3 +159,32 @@ fn fused_pool_relu_equals_relu_after_pool_and_its_gradient_is_right() {
     }
     assert_eq!(dx, expected);
 }
+
+#[test]
+fn fused_conv_pool_relu_equals_the_composition_forward_and_backward() {
+    use mnist_tui::model::ops::{conv3x3_pool_relu, maxpool2x2_relu_same};
+    let dev = Dev::default();
+    let x = random(3 * 2 * 7 * 7, 11);
+    let w = random(4 * 2 * 9, 12);
+    let r = random(3 * 4 * 4 * 4, 13);
+    let xt = dev.tensor_from_vec(x, (3usize, Const::<2>, Const::<7>, Const::<7>));
+    let wt: Tensor<Rank4<4, 2, 3, 3>, f32, Dev> = dev.tensor_from_vec(w, Default::default());
+    let rt = dev.tensor_from_vec(r, (3usize, Const::<4>, Const::<4>, Const::<4>));
+
+    let fused = conv3x3_pool_relu(xt.leaky_trace(), &wt, true);
+    let fused_out = to_vec(&fused);
+    let g1 = (fused * rt.clone()).sum().backward();
+    let composed = maxpool2x2_relu_same(conv3x3_same(xt.leaky_trace(), &wt));
+    let composed_out = to_vec(&composed);
+    let g2 = (composed * rt.clone()).sum().backward();
+    assert_eq!(fused_out, composed_out);
+    assert!(fused_out.iter().any(|&v| v > 0.0) && fused_out.contains(&0.0));
+    assert_eq!(g1.get(&xt).as_vec(), g2.get(&xt).as_vec());
+    assert_eq!(g1.get(&wt).as_vec(), g2.get(&wt).as_vec());
+
+    // Without the input gradient, the weight gradient is unchanged.
+    let g3 = (conv3x3_pool_relu(xt.leaky_trace(), &wt, false) * rt)
+        .sum()
+        .backward();
+    assert_eq!(g3.get(&wt).as_vec(), g2.get(&wt).as_vec());
+}

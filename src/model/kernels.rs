@@ -274,28 +274,30 @@ fn maxpool_forward_impl(
     out.par_chunks_mut(oh * ow)
         .zip(argmax.par_chunks_mut(oh * ow))
         .enumerate()
+        .with_min_len(16)
         .for_each(|(p, (o, a))| {
-            let base = p * h * w;
+            let plane = &x[p * h * w..(p + 1) * h * w];
+            let base = (p * h * w) as u32;
             for oy in 0..oh {
+                // A window hanging over the edge repeats its last row or column: a repeated
+                // value never changes a maximum, and keeps every read in bounds.
+                let (r0, r1) = (2 * oy * w, (2 * oy + 1).min(h - 1) * w);
                 for ox in 0..ow {
-                    let mut best_i = base + 2 * oy * w + 2 * ox;
-                    let mut best = x[best_i];
-                    for (dy, dx) in [(0, 1), (1, 0), (1, 1)] {
-                        let (y, xx) = (2 * oy + dy, 2 * ox + dx);
-                        if y < h && xx < w {
-                            let i = base + y * w + xx;
-                            if x[i] > best {
-                                best = x[i];
-                                best_i = i;
-                            }
+                    let (c0, c1) = (2 * ox, (2 * ox + 1).min(w - 1));
+                    let mut best_i = r0 + c0;
+                    for i in [r0 + c1, r1 + c0, r1 + c1] {
+                        if plane[i] > plane[best_i] {
+                            best_i = i;
                         }
                     }
+                    let best = plane[best_i];
+                    let k = oy * ow + ox;
                     if relu && best <= 0.0 {
-                        o[oy * ow + ox] = 0.0;
-                        a[oy * ow + ox] = NO_GRADIENT;
+                        o[k] = 0.0;
+                        a[k] = NO_GRADIENT;
                     } else {
-                        o[oy * ow + ox] = best;
-                        a[oy * ow + ox] = best_i as u32;
+                        o[k] = best;
+                        a[k] = base + best_i as u32;
                     }
                 }
             }

@@ -71,7 +71,9 @@
 use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 
-use super::ops::{conv3x3_same, maxpool2x2_relu_same, maxpool2x2_same, Dev, HalveCeil};
+use super::ops::{
+    conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, maxpool2x2_same, Dev, HalveCeil,
+};
 
 /// A 3×3 convolution, stride 1, SAME padding, no bias (as in mnist_cnn.py), weights
 /// initialised from N(0, 0.01).
@@ -121,6 +123,90 @@ impl<
         x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
     ) -> Result<Self::Output, Self::Error> {
         Ok(conv3x3_same(x, &self.weight))
+    }
+}
+
+/// A 3×3 SAME convolution (no bias, N(0, 0.01) weights), then 2×2 SAME max-pool and ReLU,
+/// fused into one op ([`conv3x3_pool_relu`]): the same result as `Conv3x3`, ReLU,
+/// `MaxPool2x2` (max-pool commutes with ReLU), with a quarter of the memory traffic.
+///
+/// `INPUT_GRAD = false` (see [`InputConvPoolReLU`]) is for a first layer: its input is data,
+/// so the input gradient, a third of the layer's backward work, is skipped.
+#[derive(Debug, Clone)]
+pub struct ConvPoolReLU<
+    const CI: usize,
+    const CO: usize,
+    E: Dtype,
+    D: Storage<E>,
+    const INPUT_GRAD: bool = true,
+> {
+    /// Shape `(out, in, ky, kx)`.
+    pub weight: Tensor<Rank4<CO, CI, 3, 3>, E, D>,
+}
+
+/// [`ConvPoolReLU`] as a network's first layer: no gradient for its input.
+pub type InputConvPoolReLU<const CI: usize, const CO: usize, E, D> =
+    ConvPoolReLU<CI, CO, E, D, false>;
+
+impl<const CI: usize, const CO: usize, const G: bool> TensorCollection<f32, Dev>
+    for ConvPoolReLU<CI, CO, f32, Dev, G>
+{
+    type To<E2: Dtype, D2: Device<E2>> = ConvPoolReLU<CI, CO, E2, D2, G>;
+
+    fn iter_tensors<V: ModuleVisitor<Self, f32, Dev>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            Self::tensor(
+                "weight",
+                |s| &s.weight,
+                |s| &mut s.weight,
+                TensorOptions::reset_with(|t| {
+                    t.try_fill_with_distr(rand_distr::Normal::new(0.0f32, 0.01).unwrap())
+                }),
+            ),
+            |weight| ConvPoolReLU { weight },
+        )
+    }
+}
+
+impl<const CI: usize, const CO: usize, const G: bool> NonMutableModule
+    for ConvPoolReLU<CI, CO, f32, Dev, G>
+{
+}
+
+impl<
+        B: Dim,
+        const CI: usize,
+        const CO: usize,
+        const H: usize,
+        const W: usize,
+        const G: bool,
+        T: Tape<f32, Dev>,
+    > Module<Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>>
+    for ConvPoolReLU<CI, CO, f32, Dev, G>
+where
+    Const<H>: HalveCeil,
+    Const<W>: HalveCeil,
+{
+    type Output = Tensor<
+        (
+            B,
+            Const<CO>,
+            <Const<H> as HalveCeil>::Out,
+            <Const<W> as HalveCeil>::Out,
+        ),
+        f32,
+        Dev,
+        T,
+    >;
+    type Error = <Dev as HasErr>::Err;
+
+    fn try_forward(
+        &self,
+        x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
+    ) -> Result<Self::Output, Self::Error> {
+        Ok(conv3x3_pool_relu(x, &self.weight, G))
     }
 }
 

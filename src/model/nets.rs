@@ -1,13 +1,12 @@
 //! The two networks, each one type, and the [`Network`] trait the trainer drives them by.
 
+use dfdx::nn::modules::{Dropout, Linear, ReLU};
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
-use dfdx::nn::modules::{Dropout, Linear, ReLU};
-
-use super::layers::{Conv3x3, Flatten, MaxPoolReLU};
-use super::ops::{to_vec, Dev};
+use super::layers::{ConvPoolReLU, Flatten, InputConvPoolReLU};
+use super::ops::{conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -18,19 +17,19 @@ pub type Taped = OwnedTape<f32, Dev>;
 
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.
 ///
-/// ReLU and pooling are one fused layer ([`MaxPoolReLU`]): max-pool commutes with ReLU, so
-/// the result is identical to conv → ReLU → pool.
+/// Each conv, its ReLU and its pool are one fused layer ([`ConvPoolReLU`]): max-pool
+/// commutes with ReLU, so the result is identical to conv → ReLU → pool.
 pub type SeedNet = (
-    (Conv3x3<1, 32, f32, Dev>, MaxPoolReLU),
-    (Conv3x3<32, 64, f32, Dev>, MaxPoolReLU),
+    InputConvPoolReLU<1, 32, f32, Dev>,
+    ConvPoolReLU<32, 64, f32, Dev>,
     (Flatten, Linear<3136, 10, f32, Dev>),
 );
 
 /// The tutorial's deeper variant: three conv blocks with dropout, dense 625, dense 10.
 pub type DeepNet = (
-    (Conv3x3<1, 32, f32, Dev>, MaxPoolReLU, Dropout),
-    (Conv3x3<32, 64, f32, Dev>, MaxPoolReLU, Dropout),
-    (Conv3x3<64, 128, f32, Dev>, MaxPoolReLU, Dropout),
+    (InputConvPoolReLU<1, 32, f32, Dev>, Dropout),
+    (ConvPoolReLU<32, 64, f32, Dev>, Dropout),
+    (ConvPoolReLU<64, 128, f32, Dev>, Dropout),
     (
         Flatten,
         Linear<2048, 625, f32, Dev>,
@@ -59,11 +58,26 @@ pub trait Network:
     /// Inference forward pass (dropout off).
     fn forward_infer(&self, x: Images) -> Logits;
 
+    /// The first two convolutions' weights, which the dashboard shows.
+    fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev>;
+    fn conv2_weight(&self) -> &Tensor<Rank4<64, 32, 3, 3>, f32, Dev>;
+
     /// The first layer's filters, `(32, 1, 3, 3)` flattened.
-    fn first_filters(&self) -> Vec<f32>;
+    fn first_filters(&self) -> Vec<f32> {
+        to_vec(self.conv1_weight())
+    }
 
     /// Feature maps of one image after conv1+ReLU `(32×28×28)` and conv2+ReLU `(64×14×14)`.
-    fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>);
+    fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
+        let c1 = conv3x3_same(x, self.conv1_weight());
+        let maps1 = relu(to_vec(&c1));
+        let c2 = conv3x3_same(maxpool2x2_relu_same(c1), self.conv2_weight());
+        (maps1, relu(to_vec(&c2)))
+    }
+}
+
+fn relu(v: Vec<f32>) -> Vec<f32> {
+    v.into_iter().map(|x| x.max(0.0)).collect()
 }
 
 /// Glorot-uniform weights and N(0, 1) bias, as mnist_cnn.py initialises its dense layers.
@@ -80,36 +94,6 @@ fn init_dense<const I: usize, const O: usize>(
     layer.bias.copy_from(&bias);
 }
 
-/// The methods both networks implement alike: each starts with a conv block whose layers
-/// are `.0` (conv) and `.1` (fused pool+ReLU), followed by a block starting with a conv.
-macro_rules! shared_network_methods {
-    () => {
-        fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
-            self.forward_mut(x)
-        }
-
-        fn forward_infer(&self, x: Images) -> Logits {
-            self.forward(x)
-        }
-
-        fn first_filters(&self) -> Vec<f32> {
-            to_vec(&self.0 .0.weight)
-        }
-
-        fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
-            let c1 = self.0 .0.forward(x);
-            let maps1 = relu_maps(to_vec(&c1));
-            let p1 = self.0 .1.forward(c1);
-            let maps2 = relu_maps(to_vec(&self.1 .0.forward(p1)));
-            (maps1, maps2)
-        }
-    };
-}
-
-fn relu_maps(v: Vec<f32>) -> Vec<f32> {
-    v.into_iter().map(|x| x.max(0.0)).collect()
-}
-
 impl Network for SeedNet {
     const NAME: &'static str = "seed";
 
@@ -119,7 +103,21 @@ impl Network for SeedNet {
         net
     }
 
-    shared_network_methods!();
+    fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
+        self.forward_mut(x)
+    }
+
+    fn forward_infer(&self, x: Images) -> Logits {
+        self.forward(x)
+    }
+
+    fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {
+        &self.0.weight
+    }
+
+    fn conv2_weight(&self) -> &Tensor<Rank4<64, 32, 3, 3>, f32, Dev> {
+        &self.1.weight
+    }
 }
 
 impl Network for DeepNet {
@@ -131,9 +129,23 @@ impl Network for DeepNet {
         init_dense(&mut net.3 .1, &mut rng);
         init_dense(&mut net.3 .4, &mut rng);
         let p = 1.0 - DEEP_KEEP;
-        (net.0 .2.p, net.1 .2.p, net.2 .2.p, net.3 .3.p) = (p, p, p, p);
+        (net.0 .1.p, net.1 .1.p, net.2 .1.p, net.3 .3.p) = (p, p, p, p);
         net
     }
 
-    shared_network_methods!();
+    fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
+        self.forward_mut(x)
+    }
+
+    fn forward_infer(&self, x: Images) -> Logits {
+        self.forward(x)
+    }
+
+    fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {
+        &self.0 .0.weight
+    }
+
+    fn conv2_weight(&self) -> &Tensor<Rank4<64, 32, 3, 3>, f32, Dev> {
+        &self.1 .0.weight
+    }
 }

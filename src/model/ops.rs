@@ -143,3 +143,89 @@ fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
     }
     out.put_tape(tape)
 }
+
+/// 3×3 SAME convolution, then 2×2 SAME max-pool and ReLU, as one op:
+/// `(B, CI, H, W) → (B, CO, ⌈H/2⌉, ⌈W/2⌉)`. Equal to [`conv3x3_same`] followed by
+/// [`maxpool2x2_relu_same`], but the full-size convolution output never becomes a dfdx
+/// tensor: no copy of it, no zeroed gradient buffer for it, and the backward pass
+/// scatters the pooled gradient straight into the convolution's.
+///
+/// `input_grad: false` skips the input gradient, for a first layer whose input is data.
+#[allow(clippy::type_complexity)]
+pub fn conv3x3_pool_relu<B, const CI: usize, const CO: usize, const H: usize, const W: usize, T>(
+    x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
+    weight: &Tensor<Rank4<CO, CI, 3, 3>, f32, Dev>,
+    input_grad: bool,
+) -> Tensor<
+    (
+        B,
+        Const<CO>,
+        <Const<H> as HalveCeil>::Out,
+        <Const<W> as HalveCeil>::Out,
+    ),
+    f32,
+    Dev,
+    T,
+>
+where
+    B: Dim,
+    T: Tape<f32, Dev>,
+    Const<H>: HalveCeil,
+    Const<W>: HalveCeil,
+{
+    let (x, mut tape) = x.split_tape();
+    let batch = x.shape().0;
+    let s = ConvShape {
+        batch: batch.size(),
+        ci: CI,
+        co: CO,
+        h: H,
+        w: W,
+    };
+    let xs = to_vec(&x);
+    let ws = to_vec(weight);
+    let mut conv = vec![0.0f32; s.batch * CO * H * W];
+    kernels::conv3x3_forward(s, &xs, &ws, &mut conv);
+    let out_len = s.batch * CO * kernels::pool_out(H) * kernels::pool_out(W);
+    let mut out = vec![0.0f32; out_len];
+    let mut argmax = vec![0u32; out_len];
+    kernels::maxpool_relu_forward(s.batch * CO, H, W, &conv, &mut out, &mut argmax);
+    let out = x.device().tensor_from_vec(
+        out,
+        (
+            batch,
+            Default::default(),
+            Default::default(),
+            Default::default(),
+        ),
+    );
+    if T::OWNS_TAPE {
+        let (x_g, w_g, out_g) = (x.ghost(), weight.ghost(), out.ghost());
+        tape.add_backward_op(move |grads| {
+            grads.try_alloc_for(&w_g)?;
+            let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
+            // The forward's convolution buffer becomes the convolution's gradient.
+            let mut dconv = conv;
+            dconv.fill(0.0);
+            kernels::maxpool_backward(&dout, &argmax, &mut dconv);
+            **grads.get_or_alloc_mut(&out_g)? = dout;
+            let mut dw = vec![0.0f32; CO * CI * 9];
+            if input_grad {
+                grads.try_alloc_for(&x_g)?;
+                kernels::conv3x3_backward(
+                    s,
+                    &xs,
+                    &ws,
+                    &dconv,
+                    &mut dw,
+                    Some(grads.get_or_alloc_mut(&x_g)?),
+                );
+            } else {
+                kernels::conv3x3_backward(s, &xs, &ws, &dconv, &mut dw, None);
+            }
+            add_into(grads.get_or_alloc_mut(&w_g)?, &dw);
+            Ok(())
+        });
+    }
+    out.put_tape(tape)
+}

@@ -1,0 +1,282 @@
+//! `mnist-tui bench`: training and inference speed, per-layer kernel times and achieved
+//! GFLOP/s, and peak memory, as a table and as one JSON line.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dfdx::prelude::*;
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+use crate::config::Settings;
+use crate::data::Dataset;
+use crate::model::kernels::{self, ConvShape};
+use crate::model::{Dev, Network, SeedNet};
+use crate::train::eval::accuracy;
+use crate::train::{spawn, Event, WorkerOptions};
+
+/// One layer's median forward and backward time at batch 100.
+#[derive(Debug, Clone)]
+pub struct LayerTime {
+    pub name: &'static str,
+    pub forward_ms: f64,
+    pub backward_ms: f64,
+    /// Multiply-adds ×2 of forward + backward, per second.
+    pub gflops: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub threads: usize,
+    pub train_images: usize,
+    pub samples_per_second: f64,
+    pub seconds_per_epoch: f64,
+    pub epoch_cost: f64,
+    pub inference_images_per_second: f64,
+    pub layers: Vec<LayerTime>,
+    pub step_gflops: f64,
+    pub peak_rss_mb: f64,
+}
+
+/// Median of `reps` timings of `f`, in milliseconds.
+fn median_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..reps)
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    t.sort_by(f64::total_cmp);
+    t[reps / 2]
+}
+
+fn random(n: usize, rng: &mut StdRng) -> Vec<f32> {
+    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
+}
+
+/// Floating-point operations of one training step of the seed network at `batch`:
+/// forward and the two backward products of both convolutions and the dense layer.
+pub fn seed_step_flops(batch: usize) -> f64 {
+    let conv = |ci: usize, co: usize, hw: usize| 2.0 * (batch * co * hw * ci * 9) as f64;
+    let dense = 2.0 * (batch * 3136 * 10) as f64;
+    // conv1's input needs no gradient, but the kernel computes it anyway: count it.
+    3.0 * (conv(1, 32, 784) + conv(32, 64, 196) + dense)
+}
+
+fn conv_times(name: &'static str, s: ConvShape, rng: &mut StdRng) -> LayerTime {
+    let hw = s.h * s.w;
+    let x = random(s.batch * s.ci * hw, rng);
+    let w = random(s.co * s.ci * 9, rng);
+    let dout = random(s.batch * s.co * hw, rng);
+    let mut out = vec![0.0; s.batch * s.co * hw];
+    let mut dw = vec![0.0; w.len()];
+    let mut dx = vec![0.0; x.len()];
+    let forward_ms = median_ms(20, || kernels::conv3x3_forward(s, &x, &w, &mut out));
+    let backward_ms = median_ms(20, || {
+        kernels::conv3x3_backward(s, &x, &w, &dout, &mut dw, Some(&mut dx))
+    });
+    let flops = 3.0 * 2.0 * (s.batch * s.co * hw * s.ci * 9) as f64;
+    LayerTime {
+        name,
+        forward_ms,
+        backward_ms,
+        gflops: Some(flops / ((forward_ms + backward_ms) * 1e-3) / 1e9),
+    }
+}
+
+fn pool_times(name: &'static str, planes: usize, h: usize, rng: &mut StdRng) -> LayerTime {
+    let x = random(planes * h * h, rng);
+    let oh = kernels::pool_out(h);
+    let mut out = vec![0.0; planes * oh * oh];
+    let mut argmax = vec![0u32; out.len()];
+    let dout = random(out.len(), rng);
+    let mut dx = vec![0.0; x.len()];
+    let forward_ms = median_ms(20, || {
+        kernels::maxpool_relu_forward(planes, h, h, &x, &mut out, &mut argmax)
+    });
+    let backward_ms = median_ms(20, || kernels::maxpool_backward(&dout, &argmax, &mut dx));
+    LayerTime {
+        name,
+        forward_ms,
+        backward_ms,
+        gflops: None,
+    }
+}
+
+fn dense_times(rng: &mut StdRng) -> LayerTime {
+    let dev = Dev::default();
+    let net = SeedNet::build_seeded(&dev, 777);
+    let dense = &net.2 .1;
+    let x: Tensor<(usize, Const<3136>), f32, Dev> =
+        dev.tensor_from_vec(random(100 * 3136, rng), (100, Const));
+    let forward_ms = median_ms(20, || {
+        let _ = dense.forward(x.clone());
+    });
+    let total = median_ms(20, || {
+        let _ = dense.forward(x.clone().leaky_trace()).sum().backward();
+    });
+    LayerTime {
+        name: "dense 3136→10",
+        forward_ms,
+        backward_ms: (total - forward_ms).max(0.0),
+        gflops: None,
+    }
+}
+
+/// Peak resident memory of this process, from /proc (0 where unavailable).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Runs the benchmark: a real headless training epoch over `data.train` (the settings'
+/// model must be `seed`), inference over `data.test`, and the per-layer kernels.
+pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
+    let threads = settings.threads;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("cannot start kernel threads");
+    let mut rng = StdRng::seed_from_u64(1);
+    let b = settings.batch_size;
+    let layers = pool.install(|| {
+        vec![
+            conv_times(
+                "conv1 1→32 28×28",
+                ConvShape {
+                    batch: b,
+                    ci: 1,
+                    co: 32,
+                    h: 28,
+                    w: 28,
+                },
+                &mut rng,
+            ),
+            pool_times("pool1+ReLU 28→14", b * 32, 28, &mut rng),
+            conv_times(
+                "conv2 32→64 14×14",
+                ConvShape {
+                    batch: b,
+                    ci: 32,
+                    co: 64,
+                    h: 14,
+                    w: 14,
+                },
+                &mut rng,
+            ),
+            pool_times("pool2+ReLU 14→7", b * 64, 14, &mut rng),
+            dense_times(&mut rng),
+        ]
+    });
+
+    let one_epoch = Settings {
+        epochs: 1,
+        ..settings.clone()
+    };
+    let worker =
+        spawn(data.clone(), WorkerOptions::headless(one_epoch)).expect("cannot start the trainer");
+    let (mut samples_per_second, mut epoch_cost) = (0.0, 0.0);
+    for event in worker.events.iter() {
+        if let Event::EpochFinished {
+            samples_per_second: s,
+            average_cost,
+            ..
+        } = event
+        {
+            samples_per_second = s;
+            epoch_cost = average_cost;
+        }
+    }
+    let _ = worker.thread.join();
+
+    let dev = Dev::seed_from_u64(settings.seed);
+    let net = SeedNet::build_seeded(&dev, settings.seed);
+    let started = Instant::now();
+    pool.install(|| accuracy(&net, &dev, &data.test, usize::MAX));
+    let inference =
+        data.test.len() as f64 / started.elapsed().max(Duration::from_nanos(1)).as_secs_f64();
+
+    Report {
+        threads,
+        train_images: data.train.len(),
+        samples_per_second,
+        seconds_per_epoch: 60_000.0 / samples_per_second.max(1e-9),
+        epoch_cost,
+        inference_images_per_second: inference,
+        layers,
+        step_gflops: seed_step_flops(b) * samples_per_second / b as f64 / 1e9,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+impl Report {
+    /// The human-readable table.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "mnist-tui bench: seed model, {} threads, batch 100\n\
+             training   {:>9.0} samples/s   {:.2} s per 60 000-image epoch ({} images timed, cost {:.6})\n\
+             inference  {:>9.0} images/s (batch 1000, test set)\n\
+             step       {:>9.1} GFLOP/s achieved over the whole training step\n\
+             peak RSS   {:>9.1} MB\n\n\
+             {:<20} {:>10} {:>11} {:>9}\n",
+            self.threads,
+            self.samples_per_second,
+            self.seconds_per_epoch,
+            self.train_images,
+            self.epoch_cost,
+            self.inference_images_per_second,
+            self.step_gflops,
+            self.peak_rss_mb,
+            "layer (batch 100)",
+            "forward ms",
+            "backward ms",
+            "GFLOP/s"
+        );
+        for l in &self.layers {
+            s += &format!(
+                "{:<20} {:>10.2} {:>11.2} {:>9}\n",
+                l.name,
+                l.forward_ms,
+                l.backward_ms,
+                l.gflops.map_or("–".into(), |g| format!("{g:.1}"))
+            );
+        }
+        s
+    }
+
+    /// One JSON line for scripts.
+    pub fn json(&self) -> String {
+        let layers: Vec<String> = self
+            .layers
+            .iter()
+            .map(|l| {
+                format!(
+                    "{{\"name\":\"{}\",\"forward_ms\":{:.3},\"backward_ms\":{:.3},\"gflops\":{}}}",
+                    l.name,
+                    l.forward_ms,
+                    l.backward_ms,
+                    l.gflops.map_or("null".into(), |g| format!("{g:.2}"))
+                )
+            })
+            .collect();
+        format!(
+            "{{\"threads\":{},\"train_images\":{},\"samples_per_s\":{:.1},\"sec_per_epoch\":{:.3},\"epoch_cost\":{:.9},\"infer_images_per_s\":{:.1},\"step_gflops\":{:.2},\"peak_rss_mb\":{:.1},\"layers\":[{}]}}",
+            self.threads,
+            self.train_images,
+            self.samples_per_second,
+            self.seconds_per_epoch,
+            self.epoch_cost,
+            self.inference_images_per_second,
+            self.step_gflops,
+            self.peak_rss_mb,
+            layers.join(",")
+        )
+    }
+}
