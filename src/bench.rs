@@ -60,47 +60,35 @@ fn random(n: usize, rng: &mut StdRng) -> Vec<f32> {
 pub fn seed_step_flops(batch: usize) -> f64 {
     let conv = |ci: usize, co: usize, hw: usize| 2.0 * (batch * co * hw * ci * 9) as f64;
     let dense = 2.0 * (batch * 3136 * 10) as f64;
-    // conv1's input needs no gradient, but the kernel computes it anyway: count it.
-    3.0 * (conv(1, 32, 784) + conv(32, 64, 196) + dense)
+    // conv1's input needs no gradient: two products, not three.
+    2.0 * conv(1, 32, 784) + 3.0 * (conv(32, 64, 196) + dense)
 }
 
-fn conv_times(name: &'static str, s: ConvShape, rng: &mut StdRng) -> LayerTime {
+/// The fused conv + pool + ReLU layer's kernels, as the network runs them.
+fn conv_times(name: &'static str, s: ConvShape, input_grad: bool, rng: &mut StdRng) -> LayerTime {
     let hw = s.h * s.w;
+    let pooled = s.batch * s.co * kernels::pool_out(s.h) * kernels::pool_out(s.w);
     let x = random(s.batch * s.ci * hw, rng);
     let w = random(s.co * s.ci * 9, rng);
-    let dout = random(s.batch * s.co * hw, rng);
-    let mut out = vec![0.0; s.batch * s.co * hw];
+    let dout = random(pooled, rng);
+    let mut out = vec![0.0; pooled];
+    let mut argmax = vec![0u32; pooled];
     let mut dw = vec![0.0; w.len()];
     let mut dx = vec![0.0; x.len()];
-    let forward_ms = median_ms(20, || kernels::conv3x3_forward(s, &x, &w, &mut out));
-    let backward_ms = median_ms(20, || {
-        kernels::conv3x3_backward(s, &x, &w, &dout, &mut dw, Some(&mut dx))
+    let forward_ms = median_ms(20, || {
+        kernels::conv3x3_pool_relu_forward(s, &x, &w, &mut out, &mut argmax)
     });
-    let flops = 3.0 * 2.0 * (s.batch * s.co * hw * s.ci * 9) as f64;
+    let backward_ms = median_ms(20, || {
+        let dx = input_grad.then_some(&mut dx[..]);
+        kernels::conv3x3_pool_relu_backward(s, &x, &w, &dout, &argmax, &mut dw, dx)
+    });
+    let products = if input_grad { 3.0 } else { 2.0 };
+    let flops = products * 2.0 * (s.batch * s.co * hw * s.ci * 9) as f64;
     LayerTime {
         name,
         forward_ms,
         backward_ms,
         gflops: Some(flops / ((forward_ms + backward_ms) * 1e-3) / 1e9),
-    }
-}
-
-fn pool_times(name: &'static str, planes: usize, h: usize, rng: &mut StdRng) -> LayerTime {
-    let x = random(planes * h * h, rng);
-    let oh = kernels::pool_out(h);
-    let mut out = vec![0.0; planes * oh * oh];
-    let mut argmax = vec![0u32; out.len()];
-    let dout = random(out.len(), rng);
-    let mut dx = vec![0.0; x.len()];
-    let forward_ms = median_ms(20, || {
-        kernels::maxpool_relu_forward(planes, h, h, &x, &mut out, &mut argmax)
-    });
-    let backward_ms = median_ms(20, || kernels::maxpool_backward(&dout, &argmax, &mut dx));
-    LayerTime {
-        name,
-        forward_ms,
-        backward_ms,
-        gflops: None,
     }
 }
 
@@ -147,31 +135,23 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
     let mut rng = StdRng::seed_from_u64(1);
     let b = settings.batch_size;
     let layers = pool.install(|| {
+        let conv1 = ConvShape {
+            batch: b,
+            ci: 1,
+            co: 32,
+            h: 28,
+            w: 28,
+        };
+        let conv2 = ConvShape {
+            batch: b,
+            ci: 32,
+            co: 64,
+            h: 14,
+            w: 14,
+        };
         vec![
-            conv_times(
-                "conv1 1→32 28×28",
-                ConvShape {
-                    batch: b,
-                    ci: 1,
-                    co: 32,
-                    h: 28,
-                    w: 28,
-                },
-                &mut rng,
-            ),
-            pool_times("pool1+ReLU 28→14", b * 32, 28, &mut rng),
-            conv_times(
-                "conv2 32→64 14×14",
-                ConvShape {
-                    batch: b,
-                    ci: 32,
-                    co: 64,
-                    h: 14,
-                    w: 14,
-                },
-                &mut rng,
-            ),
-            pool_times("pool2+ReLU 14→7", b * 64, 14, &mut rng),
+            conv_times("conv1+pool+ReLU 1→32", conv1, false, &mut rng),
+            conv_times("conv2+pool+ReLU 32→64", conv2, true, &mut rng),
             dense_times(&mut rng),
         ]
     });
@@ -225,7 +205,7 @@ impl Report {
              inference  {:>9.0} images/s (batch 1000, test set)\n\
              step       {:>9.1} GFLOP/s achieved over the whole training step\n\
              peak RSS   {:>9.1} MB\n\n\
-             {:<20} {:>10} {:>11} {:>9}\n",
+             {:<24} {:>10} {:>11} {:>9}\n",
             self.threads,
             self.samples_per_second,
             self.seconds_per_epoch,
@@ -241,7 +221,7 @@ impl Report {
         );
         for l in &self.layers {
             s += &format!(
-                "{:<20} {:>10.2} {:>11.2} {:>9}\n",
+                "{:<24} {:>10.2} {:>11.2} {:>9}\n",
                 l.name,
                 l.forward_ms,
                 l.backward_ms,

@@ -14,6 +14,12 @@ use mnist_tui::headless::{self, Outcome};
 use mnist_tui::train::{self, WorkerOptions};
 use mnist_tui::tui;
 
+/// Every training step allocates and frees buffers of the same few sizes; the system
+/// allocator returns them to the kernel and page-faults them back in each step, which
+/// mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit code for bad input (data, config, flags), as clap uses for bad usage.
 const EXIT_BAD_INPUT: u8 = 2;
 

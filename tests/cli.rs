@@ -108,3 +108,45 @@ fn bad_config_and_data_are_one_line_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn bench_prints_a_table_and_one_json_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "--train-limit",
+        "300",
+        "--test-limit",
+        "200",
+        "--threads",
+        "2",
+    ];
+    let out = mnist_tui(&args, dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "samples/s",
+        "images/s",
+        "peak RSS",
+        "conv1+pool+ReLU 1→32",
+        "conv2+pool+ReLU 32→64",
+        "dense 3136→10",
+    ] {
+        assert!(stdout.contains(want), "{want} missing from:\n{stdout}");
+    }
+    let json = stdout.lines().last().unwrap();
+    assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
+    for key in [
+        "\"samples_per_s\":",
+        "\"sec_per_epoch\":",
+        "\"infer_images_per_s\":",
+        "\"peak_rss_mb\":",
+        "\"layers\":[",
+    ] {
+        assert!(json.contains(key), "{key} missing from {json}");
+    }
+}

@@ -188,3 +188,56 @@ fn fused_conv_pool_relu_equals_the_composition_forward_and_backward() {
         .backward();
     assert_eq!(g3.get(&wt).as_vec(), g2.get(&wt).as_vec());
 }
+
+/// Naive backward of the 3×3 SAME convolution: (dW, dx) by direct loops.
+fn conv_backward_reference(s: ConvShape, x: &[f32], w: &[f32], dout: &[f32]) -> (Vec<f64>, Vec<f64>) {
+    let (h, wd) = (s.h as isize, s.w as isize);
+    let mut dw = vec![0.0f64; s.co * s.ci * 9];
+    let mut dx = vec![0.0f64; x.len()];
+    for b in 0..s.batch {
+        for o in 0..s.co {
+            for y in 0..h {
+                for xx in 0..wd {
+                    let g = dout[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] as f64;
+                    for c in 0..s.ci {
+                        for ky in 0..3isize {
+                            for kx in 0..3isize {
+                                let (sy, sx) = (y + ky - 1, xx + kx - 1);
+                                if sy >= 0 && sy < h && sx >= 0 && sx < wd {
+                                    let xi = (((b * s.ci + c) as isize * h + sy) * wd + sx) as usize;
+                                    let wi = ((o * s.ci + c) * 3 + ky as usize) * 3 + kx as usize;
+                                    dw[wi] += g * x[xi] as f64;
+                                    dx[xi] += g * w[wi] as f64;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    (dw, dx)
+}
+
+#[test]
+fn conv_backward_matches_naive_reference_across_image_groups() {
+    // 10×10 images are grouped four to a product; nine images split over two threads make
+    // groups of 4, 4 and 1.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    for (batch, ci, co, h, w) in [(9, 3, 5, 10, 10), (3, 2, 4, 28, 28), (5, 1, 3, 7, 7)] {
+        let s = ConvShape { batch, ci, co, h, w };
+        let x = random(batch * ci * h * w, 21);
+        let wt = random(co * ci * 9, 22);
+        let dout = random(batch * co * h * w, 23);
+        let (mut dw, mut dx) = (vec![0.0f32; wt.len()], vec![0.0f32; x.len()]);
+        pool.install(|| kernels::conv3x3_backward(s, &x, &wt, &dout, &mut dw, Some(&mut dx)));
+        let (rdw, rdx) = conv_backward_reference(s, &x, &wt, &dout);
+        let close = |a: &[f32], r: &[f64], what: &str| {
+            for (i, (a, r)) in a.iter().zip(r).enumerate() {
+                assert!((*a as f64 - r).abs() < 1e-3 * (1.0 + r.abs()), "{s:?} {what}[{i}]: {a} vs {r}");
+            }
+        };
+        close(&dw, &rdw, "dw");
+        close(&dx, &rdx, "dx");
+    }
+}

@@ -147,8 +147,9 @@ fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
 /// 3×3 SAME convolution, then 2×2 SAME max-pool and ReLU, as one op:
 /// `(B, CI, H, W) → (B, CO, ⌈H/2⌉, ⌈W/2⌉)`. Equal to [`conv3x3_same`] followed by
 /// [`maxpool2x2_relu_same`], but the full-size convolution output never becomes a dfdx
-/// tensor: no copy of it, no zeroed gradient buffer for it, and the backward pass
-/// scatters the pooled gradient straight into the convolution's.
+/// tensor, nor even a full-size buffer: each image's convolution output is pooled while
+/// in cache, and the backward pass rebuilds each image's convolution gradient from the
+/// pooled gradient and the argmax.
 ///
 /// `input_grad: false` skips the input gradient, for a first layer whose input is data.
 #[allow(clippy::type_complexity)]
@@ -184,12 +185,10 @@ where
     };
     let xs = to_vec(&x);
     let ws = to_vec(weight);
-    let mut conv = vec![0.0f32; s.batch * CO * H * W];
-    kernels::conv3x3_forward(s, &xs, &ws, &mut conv);
     let out_len = s.batch * CO * kernels::pool_out(H) * kernels::pool_out(W);
     let mut out = vec![0.0f32; out_len];
     let mut argmax = vec![0u32; out_len];
-    kernels::maxpool_relu_forward(s.batch * CO, H, W, &conv, &mut out, &mut argmax);
+    kernels::conv3x3_pool_relu_forward(s, &xs, &ws, &mut out, &mut argmax);
     let out = x.device().tensor_from_vec(
         out,
         (
@@ -204,25 +203,15 @@ where
         tape.add_backward_op(move |grads| {
             grads.try_alloc_for(&w_g)?;
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
-            // The forward's convolution buffer becomes the convolution's gradient.
-            let mut dconv = conv;
-            dconv.fill(0.0);
-            kernels::maxpool_backward(&dout, &argmax, &mut dconv);
-            **grads.get_or_alloc_mut(&out_g)? = dout;
             let mut dw = vec![0.0f32; CO * CI * 9];
             if input_grad {
                 grads.try_alloc_for(&x_g)?;
-                kernels::conv3x3_backward(
-                    s,
-                    &xs,
-                    &ws,
-                    &dconv,
-                    &mut dw,
-                    Some(grads.get_or_alloc_mut(&x_g)?),
-                );
+                let dx = grads.get_or_alloc_mut(&x_g)?;
+                kernels::conv3x3_pool_relu_backward(s, &xs, &ws, &dout, &argmax, &mut dw, Some(dx));
             } else {
-                kernels::conv3x3_backward(s, &xs, &ws, &dconv, &mut dw, None);
+                kernels::conv3x3_pool_relu_backward(s, &xs, &ws, &dout, &argmax, &mut dw, None);
             }
+            **grads.get_or_alloc_mut(&out_g)? = dout;
             add_into(grads.get_or_alloc_mut(&w_g)?, &dw);
             Ok(())
         });
