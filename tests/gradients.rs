@@ -160,37 +160,67 @@ fn fused_pool_relu_equals_relu_after_pool_and_its_gradient_is_right() {
     assert_eq!(dx, expected);
 }
 
+/// The fused layer against conv then pool+ReLU, on `h×h` images (odd sizes take the
+/// raster path, even sizes the pool-block layout).
+macro_rules! check_fused {
+    ($CI:literal, $CO:literal, $H:literal, $O:literal) => {{
+        const H: usize = $H;
+        const O: usize = $O;
+        use mnist_tui::model::ops::{conv3x3_pool_relu, maxpool2x2_relu_same};
+        let dev = Dev::default();
+        let x = random(3 * $CI * H * H, 11);
+        let w = random($CO * $CI * 9, 12);
+        let r = random(3 * $CO * O * O, 13);
+        let xt = dev.tensor_from_vec(x, (3usize, Const::<$CI>, Const::<H>, Const::<H>));
+        let wt: Tensor<Rank4<$CO, $CI, 3, 3>, f32, Dev> =
+            dev.tensor_from_vec(w, Default::default());
+        let rt = dev.tensor_from_vec(r, (3usize, Const::<$CO>, Const::<O>, Const::<O>));
+
+        let fused = conv3x3_pool_relu(xt.leaky_trace(), &wt, true);
+        let fused_out = to_vec(&fused);
+        let g1 = (fused * rt.clone()).sum().backward();
+        let composed = maxpool2x2_relu_same(conv3x3_same(xt.leaky_trace(), &wt));
+        let composed_out = to_vec(&composed);
+        let g2 = (composed * rt.clone()).sum().backward();
+        let close = |a: &[f32], b: &[f32], what: &str| {
+            for (i, (a, b)) in a.iter().zip(b).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                    "{H}x{H} {what}[{i}]: {a} vs {b}"
+                );
+            }
+        };
+        close(&fused_out, &composed_out, "out");
+        assert!(fused_out.iter().any(|&v| v > 0.0) && fused_out.contains(&0.0));
+        close(&g1.get(&xt).as_vec(), &g2.get(&xt).as_vec(), "dx");
+        close(&g1.get(&wt).as_vec(), &g2.get(&wt).as_vec(), "dw");
+
+        // Without the input gradient, the weight gradient is unchanged.
+        let g3 = (conv3x3_pool_relu(xt.leaky_trace(), &wt, false) * rt)
+            .sum()
+            .backward();
+        assert_eq!(g3.get(&wt).as_vec(), g1.get(&wt).as_vec());
+    }};
+}
+
 #[test]
 fn fused_conv_pool_relu_equals_the_composition_forward_and_backward() {
-    use mnist_tui::model::ops::{conv3x3_pool_relu, maxpool2x2_relu_same};
-    let dev = Dev::default();
-    let x = random(3 * 2 * 7 * 7, 11);
-    let w = random(4 * 2 * 9, 12);
-    let r = random(3 * 4 * 4 * 4, 13);
-    let xt = dev.tensor_from_vec(x, (3usize, Const::<2>, Const::<7>, Const::<7>));
-    let wt: Tensor<Rank4<4, 2, 3, 3>, f32, Dev> = dev.tensor_from_vec(w, Default::default());
-    let rt = dev.tensor_from_vec(r, (3usize, Const::<4>, Const::<4>, Const::<4>));
-
-    let fused = conv3x3_pool_relu(xt.leaky_trace(), &wt, true);
-    let fused_out = to_vec(&fused);
-    let g1 = (fused * rt.clone()).sum().backward();
-    let composed = maxpool2x2_relu_same(conv3x3_same(xt.leaky_trace(), &wt));
-    let composed_out = to_vec(&composed);
-    let g2 = (composed * rt.clone()).sum().backward();
-    assert_eq!(fused_out, composed_out);
-    assert!(fused_out.iter().any(|&v| v > 0.0) && fused_out.contains(&0.0));
-    assert_eq!(g1.get(&xt).as_vec(), g2.get(&xt).as_vec());
-    assert_eq!(g1.get(&wt).as_vec(), g2.get(&wt).as_vec());
-
-    // Without the input gradient, the weight gradient is unchanged.
-    let g3 = (conv3x3_pool_relu(xt.leaky_trace(), &wt, false) * rt)
-        .sum()
-        .backward();
-    assert_eq!(g3.get(&wt).as_vec(), g2.get(&wt).as_vec());
+    // Raster layout: odd size, or an im2col matrix taller than the channel count.
+    check_fused!(2, 4, 7, 4);
+    check_fused!(2, 4, 8, 4);
+    check_fused!(2, 4, 14, 7);
+    // Pool-block layout: even size, 9 im2col rows for 16 channels (like conv1).
+    check_fused!(1, 16, 8, 4);
+    check_fused!(1, 16, 28, 14);
 }
 
 /// Naive backward of the 3×3 SAME convolution: (dW, dx) by direct loops.
-fn conv_backward_reference(s: ConvShape, x: &[f32], w: &[f32], dout: &[f32]) -> (Vec<f64>, Vec<f64>) {
+fn conv_backward_reference(
+    s: ConvShape,
+    x: &[f32],
+    w: &[f32],
+    dout: &[f32],
+) -> (Vec<f64>, Vec<f64>) {
     let (h, wd) = (s.h as isize, s.w as isize);
     let mut dw = vec![0.0f64; s.co * s.ci * 9];
     let mut dx = vec![0.0f64; x.len()];
@@ -198,13 +228,15 @@ fn conv_backward_reference(s: ConvShape, x: &[f32], w: &[f32], dout: &[f32]) -> 
         for o in 0..s.co {
             for y in 0..h {
                 for xx in 0..wd {
-                    let g = dout[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] as f64;
+                    let g =
+                        dout[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] as f64;
                     for c in 0..s.ci {
                         for ky in 0..3isize {
                             for kx in 0..3isize {
                                 let (sy, sx) = (y + ky - 1, xx + kx - 1);
                                 if sy >= 0 && sy < h && sx >= 0 && sx < wd {
-                                    let xi = (((b * s.ci + c) as isize * h + sy) * wd + sx) as usize;
+                                    let xi =
+                                        (((b * s.ci + c) as isize * h + sy) * wd + sx) as usize;
                                     let wi = ((o * s.ci + c) * 3 + ky as usize) * 3 + kx as usize;
                                     dw[wi] += g * x[xi] as f64;
                                     dx[xi] += g * w[wi] as f64;
@@ -223,9 +255,18 @@ fn conv_backward_reference(s: ConvShape, x: &[f32], w: &[f32], dout: &[f32]) -> 
 fn conv_backward_matches_naive_reference_across_image_groups() {
     // 10×10 images are grouped four to a product; nine images split over two threads make
     // groups of 4, 4 and 1.
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
     for (batch, ci, co, h, w) in [(9, 3, 5, 10, 10), (3, 2, 4, 28, 28), (5, 1, 3, 7, 7)] {
-        let s = ConvShape { batch, ci, co, h, w };
+        let s = ConvShape {
+            batch,
+            ci,
+            co,
+            h,
+            w,
+        };
         let x = random(batch * ci * h * w, 21);
         let wt = random(co * ci * 9, 22);
         let dout = random(batch * co * h * w, 23);
@@ -234,7 +275,10 @@ fn conv_backward_matches_naive_reference_across_image_groups() {
         let (rdw, rdx) = conv_backward_reference(s, &x, &wt, &dout);
         let close = |a: &[f32], r: &[f64], what: &str| {
             for (i, (a, r)) in a.iter().zip(r).enumerate() {
-                assert!((*a as f64 - r).abs() < 1e-3 * (1.0 + r.abs()), "{s:?} {what}[{i}]: {a} vs {r}");
+                assert!(
+                    (*a as f64 - r).abs() < 1e-3 * (1.0 + r.abs()),
+                    "{s:?} {what}[{i}]: {a} vs {r}"
+                );
             }
         };
         close(&dw, &rdw, "dw");
