@@ -64,14 +64,42 @@ fn parts() -> usize {
     rayon::current_num_threads()
 }
 
-/// Lays out the 3×3 neighbourhoods of one image (`ci×h×w`, zero padded by one) as the
-/// columns of a `(ci·9)×(h·w)` matrix.
-pub fn im2col(x: &[f32], ci: usize, h: usize, w: usize, col: &mut [f32]) {
-    im2col_ld(x, ci, h, w, col, h * w)
+/// The part of an im2col row for filter tap `(ky, kx)` that reads inside the image, as a
+/// range of output positions, and the flat offset from an output position to the input
+/// pixel it reads. Positions in the range on the left (`kx = 0`) or right (`kx = 2`) edge
+/// read the neighbouring row's pixel instead of the padding: callers fix those up.
+fn tap_span(ky: usize, kx: usize, h: usize, w: usize) -> (std::ops::Range<usize>, isize) {
+    let ylo = usize::from(ky == 0);
+    let yhi = if ky == 2 { h.saturating_sub(1) } else { h };
+    let shift = (ky as isize - 1) * w as isize + kx as isize - 1;
+    if yhi <= ylo {
+        // An image one row high: this tap row reads only padding.
+        return (0..0, shift);
+    }
+    let start = ylo * w + usize::from(kx == 0);
+    let end = (yhi * w).saturating_sub(usize::from(kx == 2)).max(start);
+    (start..end, shift)
 }
 
-/// [`im2col`] into a matrix whose rows are `ld` apart, so that a group of images can sit
+/// The output positions of tap column `kx` that fall in the left or right padding, within
+/// the rows `span` covers.
+fn wrapped(kx: usize, w: usize, span: &std::ops::Range<usize>) -> impl Iterator<Item = usize> {
+    let first_row = span.start / w;
+    let rows = span.end.div_ceil(w);
+    let col = match kx {
+        0 => Some(0),
+        2 => Some(w - 1),
+        _ => None,
+    };
+    (first_row..rows).filter_map(move |y| col.map(|c| y * w + c))
+}
+
+/// Lays out the 3×3 neighbourhoods of `ci×h×w` images (zero padded by one) as the columns
+/// of a `(ci·9)×(h·w)` matrix whose rows are `ld` apart, so that a group of images can sit
 /// side by side as one wide matrix.
+///
+/// Each row is one flat copy of the shifted image (not one short copy per image row), with
+/// the few positions that wrapped around an edge then zeroed.
 fn im2col_ld(x: &[f32], ci: usize, h: usize, w: usize, col: &mut [f32], ld: usize) {
     let hw = h * w;
     for c in 0..ci {
@@ -79,63 +107,46 @@ fn im2col_ld(x: &[f32], ci: usize, h: usize, w: usize, col: &mut [f32], ld: usiz
         for ky in 0..3 {
             for kx in 0..3 {
                 let row = &mut col[(c * 9 + ky * 3 + kx) * ld..][..hw];
-                for y in 0..h {
-                    let dst = &mut row[y * w..(y + 1) * w];
-                    let sy = y as isize + ky as isize - 1;
-                    if sy < 0 || sy >= h as isize {
-                        dst.fill(0.0);
-                        continue;
-                    }
-                    let src = &plane[sy as usize * w..(sy as usize + 1) * w];
-                    match kx {
-                        0 => {
-                            dst[0] = 0.0;
-                            dst[1..].copy_from_slice(&src[..w - 1]);
-                        }
-                        1 => dst.copy_from_slice(src),
-                        _ => {
-                            dst[..w - 1].copy_from_slice(&src[1..]);
-                            dst[w - 1] = 0.0;
-                        }
-                    }
+                let (span, shift) = tap_span(ky, kx, h, w);
+                row[..span.start].fill(0.0);
+                row[span.end..].fill(0.0);
+                if span.is_empty() {
+                    continue;
+                }
+                let src =
+                    (span.start as isize + shift) as usize..(span.end as isize + shift) as usize;
+                row[span.clone()].copy_from_slice(&plane[src]);
+                for i in wrapped(kx, w, &span) {
+                    row[i] = 0.0;
                 }
             }
         }
     }
 }
 
-/// The adjoint of [`im2col`]: adds each column entry back onto the pixel it came from.
-pub fn col2im_add(col: &[f32], ci: usize, h: usize, w: usize, dx: &mut [f32]) {
-    col2im_add_ld(col, ci, h, w, dx, h * w)
-}
-
-/// [`col2im_add`] from a matrix whose rows are `ld` apart.
-fn col2im_add_ld(col: &[f32], ci: usize, h: usize, w: usize, dx: &mut [f32], ld: usize) {
+/// The adjoint of [`im2col_ld`]: adds each column entry back onto the pixel it came from.
+/// Clobbers `col` (the positions that wrapped around an edge are zeroed first, so that one
+/// flat add per row is exact).
+fn col2im_add_ld(col: &mut [f32], ci: usize, h: usize, w: usize, dx: &mut [f32], ld: usize) {
     let hw = h * w;
     for c in 0..ci {
         let plane = &mut dx[c * hw..(c + 1) * hw];
         for ky in 0..3 {
             for kx in 0..3 {
-                let row = &col[(c * 9 + ky * 3 + kx) * ld..][..hw];
-                for y in 0..h {
-                    let sy = y as isize + ky as isize - 1;
-                    if sy < 0 || sy >= h as isize {
-                        continue;
-                    }
-                    let src = &row[y * w..(y + 1) * w];
-                    let dst = &mut plane[sy as usize * w..(sy as usize + 1) * w];
-                    match kx {
-                        0 => dst[..w - 1]
-                            .iter_mut()
-                            .zip(&src[1..])
-                            .for_each(|(d, s)| *d += s),
-                        1 => dst.iter_mut().zip(src).for_each(|(d, s)| *d += s),
-                        _ => dst[1..]
-                            .iter_mut()
-                            .zip(&src[..w - 1])
-                            .for_each(|(d, s)| *d += s),
-                    }
+                let row = &mut col[(c * 9 + ky * 3 + kx) * ld..][..hw];
+                let (span, shift) = tap_span(ky, kx, h, w);
+                if span.is_empty() {
+                    continue;
                 }
+                for i in wrapped(kx, w, &span) {
+                    row[i] = 0.0;
+                }
+                let dst =
+                    (span.start as isize + shift) as usize..(span.end as isize + shift) as usize;
+                plane[dst]
+                    .iter_mut()
+                    .zip(&row[span])
+                    .for_each(|(d, s)| *d += s);
             }
         }
     }
@@ -186,7 +197,7 @@ fn im2col_layout(
 /// [`col2im_add_ld`] or its pool-block variant.
 fn col2im_layout(
     layout: Layout,
-    col: &[f32],
+    col: &mut [f32],
     ci: usize,
     h: usize,
     w: usize,
@@ -503,7 +514,7 @@ fn conv3x3_backward_with(
                         let at = (b - r.start) * s.in_len();
                         col2im_layout(
                             layout,
-                            &dcol[j * hw..],
+                            &mut dcol[j * hw..],
                             s.ci,
                             s.h,
                             s.w,
