@@ -22,6 +22,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Exit code for bad input (data, config, flags), as clap uses for bad usage.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code after SIGINT / SIGTERM, as shells report a Ctrl-C.
+const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -93,9 +95,22 @@ fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (settings, data) = prepare(args)?;
     let worker = train::spawn(data, WorkerOptions::headless(settings))
         .context("cannot start the trainer")?;
+    // SIGINT / SIGTERM: stop at the next batch boundary instead of dying mid-step.
+    let stop = worker.commands.clone();
+    let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = interrupted.clone();
+    ctrlc::set_handler(move || {
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = stop.try_send(train::Command::Stop);
+    })
+    .context("cannot install the signal handler")?;
     let outcome = headless::run(worker, &mut std::io::stdout().lock())?;
     Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,
+        Outcome::Stopped if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {
+            eprintln!("interrupted: training stopped at a batch boundary");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Outcome::Diverged | Outcome::Stopped => ExitCode::FAILURE,
     })
 }

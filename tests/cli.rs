@@ -150,3 +150,49 @@ fn bench_prints_a_table_and_one_json_line() {
         assert!(json.contains(key), "{key} missing from {json}");
     }
 }
+
+#[test]
+fn sigint_stops_headless_training_at_a_batch_boundary() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        .args([
+            "train",
+            "--epochs",
+            "50",
+            "--train-limit",
+            "2000",
+            "--test-limit",
+            "100",
+            "--threads",
+            "2",
+        ])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Let it get past start-up (data loading) and into training.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interrupted: training stopped at a batch boundary"),
+        "{stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("Learning started.") && !stdout.contains("Learning Finished!"),
+        "{stdout}"
+    );
+}
