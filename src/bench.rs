@@ -1,5 +1,5 @@
 //! `mnist-tui bench`: training and inference speed, per-layer kernel times and achieved
-//! GFLOP/s, and peak memory, as a table and as one JSON line.
+//! GFLOP/s (seed model), and peak memory, as a table and as one JSON line.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use crate::config::Settings;
 use crate::data::Dataset;
 use crate::model::kernels::{self, ConvShape};
-use crate::model::{Dev, Network, SeedNet};
+use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy;
 use crate::train::{spawn, Event, WorkerOptions};
 
@@ -26,6 +26,7 @@ pub struct LayerTime {
 
 #[derive(Debug, Clone)]
 pub struct Report {
+    pub model: ModelKind,
     pub threads: usize,
     pub train_images: usize,
     pub samples_per_second: f64,
@@ -112,6 +113,15 @@ fn dense_times(rng: &mut StdRng) -> LayerTime {
     }
 }
 
+/// Images per second of inference over the test set, in batches of 1 000.
+fn inference_speed<N: Network>(seed: u64, data: &Dataset) -> f64 {
+    let dev = Dev::seed_from_u64(seed);
+    let net = N::build_seeded(&dev, seed);
+    let started = Instant::now();
+    accuracy(&net, &dev, &data.test, usize::MAX);
+    data.test.len() as f64 / started.elapsed().max(Duration::from_nanos(1)).as_secs_f64()
+}
+
 /// Peak resident memory of this process, from /proc (0 where unavailable).
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -134,27 +144,32 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         .expect("cannot start kernel threads");
     let mut rng = StdRng::seed_from_u64(1);
     let b = settings.batch_size;
-    let layers = pool.install(|| {
-        let conv1 = ConvShape {
-            batch: b,
-            ci: 1,
-            co: 32,
-            h: 28,
-            w: 28,
-        };
-        let conv2 = ConvShape {
-            batch: b,
-            ci: 32,
-            co: 64,
-            h: 14,
-            w: 14,
-        };
-        vec![
-            conv_times("conv1+pool+ReLU 1→32", conv1, false, &mut rng),
-            conv_times("conv2+pool+ReLU 32→64", conv2, true, &mut rng),
-            dense_times(&mut rng),
-        ]
-    });
+    // Per-layer times are of the seed network's layers.
+    let layers = if settings.model != ModelKind::Seed {
+        Vec::new()
+    } else {
+        pool.install(|| {
+            let conv1 = ConvShape {
+                batch: b,
+                ci: 1,
+                co: 32,
+                h: 28,
+                w: 28,
+            };
+            let conv2 = ConvShape {
+                batch: b,
+                ci: 32,
+                co: 64,
+                h: 14,
+                w: 14,
+            };
+            vec![
+                conv_times("conv1+pool+ReLU 1→32", conv1, false, &mut rng),
+                conv_times("conv2+pool+ReLU 32→64", conv2, true, &mut rng),
+                dense_times(&mut rng),
+            ]
+        })
+    };
 
     let one_epoch = Settings {
         epochs: 1,
@@ -176,14 +191,17 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
     }
     let _ = worker.thread.join();
 
-    let dev = Dev::seed_from_u64(settings.seed);
-    let net = SeedNet::build_seeded(&dev, settings.seed);
-    let started = Instant::now();
-    pool.install(|| accuracy(&net, &dev, &data.test, usize::MAX));
-    let inference =
-        data.test.len() as f64 / started.elapsed().max(Duration::from_nanos(1)).as_secs_f64();
+    let inference = match settings.model {
+        ModelKind::Seed => pool.install(|| inference_speed::<SeedNet>(settings.seed, &data)),
+        ModelKind::Deep => pool.install(|| inference_speed::<DeepNet>(settings.seed, &data)),
+    };
+    let flops_per_step = match settings.model {
+        ModelKind::Seed => seed_step_flops(b),
+        ModelKind::Deep => f64::NAN,
+    };
 
     Report {
+        model: settings.model,
         threads,
         train_images: data.train.len(),
         samples_per_second,
@@ -191,7 +209,7 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         epoch_cost,
         inference_images_per_second: inference,
         layers,
-        step_gflops: seed_step_flops(b) * samples_per_second / b as f64 / 1e9,
+        step_gflops: flops_per_step * samples_per_second / b as f64 / 1e9,
         peak_rss_mb: peak_rss_mb(),
     }
 }
@@ -200,19 +218,20 @@ impl Report {
     /// The human-readable table.
     pub fn table(&self) -> String {
         let mut s = format!(
-            "mnist-tui bench: seed model, {} threads, batch 100\n\
+            "mnist-tui bench: {} model, {} threads, batch 100\n\
              training   {:>9.0} samples/s   {:.2} s per 60 000-image epoch ({} images timed, cost {:.6})\n\
              inference  {:>9.0} images/s (batch 1000, test set)\n\
-             step       {:>9.1} GFLOP/s achieved over the whole training step\n\
+             step       {:>9} GFLOP/s achieved over the whole training step\n\
              peak RSS   {:>9.1} MB\n\n\
              {:<24} {:>10} {:>11} {:>9}\n",
+            self.model,
             self.threads,
             self.samples_per_second,
             self.seconds_per_epoch,
             self.train_images,
             self.epoch_cost,
             self.inference_images_per_second,
-            self.step_gflops,
+            if self.step_gflops.is_finite() { format!("{:.1}", self.step_gflops) } else { "–".into() },
             self.peak_rss_mb,
             "layer (batch 100)",
             "forward ms",
@@ -247,14 +266,15 @@ impl Report {
             })
             .collect();
         format!(
-            "{{\"threads\":{},\"train_images\":{},\"samples_per_s\":{:.1},\"sec_per_epoch\":{:.3},\"epoch_cost\":{:.9},\"infer_images_per_s\":{:.1},\"step_gflops\":{:.2},\"peak_rss_mb\":{:.1},\"layers\":[{}]}}",
+            "{{\"model\":\"{}\",\"threads\":{},\"train_images\":{},\"samples_per_s\":{:.1},\"sec_per_epoch\":{:.3},\"epoch_cost\":{:.9},\"infer_images_per_s\":{:.1},\"step_gflops\":{},\"peak_rss_mb\":{:.1},\"layers\":[{}]}}",
+            self.model,
             self.threads,
             self.train_images,
             self.samples_per_second,
             self.seconds_per_epoch,
             self.epoch_cost,
             self.inference_images_per_second,
-            self.step_gflops,
+            if self.step_gflops.is_finite() { format!("{:.2}", self.step_gflops) } else { "null".into() },
             self.peak_rss_mb,
             layers.join(",")
         )

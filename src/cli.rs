@@ -24,9 +24,9 @@ pub struct Cli {
 pub enum Command {
     /// Train without the dashboard, printing the tutorial's lines on stdout.
     Train(RunArgs),
-    /// Measure training and inference speed, per-layer times and peak memory (seed
-    /// model; times one epoch over the first 10 000 training images unless
-    /// --train-limit says otherwise).
+    /// Measure training and inference speed, per-layer times (seed model) and peak
+    /// memory; times one epoch over the first 10 000 training images unless
+    /// --train-limit says otherwise.
     Bench(RunArgs),
 }
 

@@ -79,12 +79,7 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
 fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut args = args.clone();
     args.train_limit.get_or_insert(10_000);
-    args.model.get_or_insert("seed".into());
     let (settings, data) = prepare(&args)?;
-    anyhow::ensure!(
-        settings.model == mnist_tui::model::ModelKind::Seed,
-        "bench: only the seed model is benchmarked"
-    );
     let report = mnist_tui::bench::run(&settings, data);
     print!("{}", report.table());
     println!("{}", report.json());
