@@ -75,6 +75,13 @@ use super::ops::{
     conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, maxpool2x2_same, Dev, HalveCeil,
 };
 
+/// How mnist_cnn.py initialises every conv weight: N(0, 0.01), from the device's seeded RNG.
+fn conv_weight_init<S: ConstShape>() -> TensorOptions<S, f32, Dev> {
+    TensorOptions::reset_with(|t| {
+        t.try_fill_with_distr(rand_distr::Normal::new(0.0f32, 0.01).unwrap())
+    })
+}
+
 /// A 3×3 convolution, stride 1, SAME padding, no bias (as in mnist_cnn.py), weights
 /// initialised from N(0, 0.01).
 #[derive(Debug, Clone)]
@@ -94,9 +101,7 @@ impl<const CI: usize, const CO: usize> TensorCollection<f32, Dev> for Conv3x3<CI
                 "weight",
                 |s| &s.weight,
                 |s| &mut s.weight,
-                TensorOptions::reset_with(|t| {
-                    t.try_fill_with_distr(rand_distr::Normal::new(0.0f32, 0.01).unwrap())
-                }),
+                conv_weight_init(),
             ),
             |weight| Conv3x3 { weight },
         )
@@ -161,9 +166,7 @@ impl<const CI: usize, const CO: usize, const G: bool> TensorCollection<f32, Dev>
                 "weight",
                 |s| &s.weight,
                 |s| &mut s.weight,
-                TensorOptions::reset_with(|t| {
-                    t.try_fill_with_distr(rand_distr::Normal::new(0.0f32, 0.01).unwrap())
-                }),
+                conv_weight_init(),
             ),
             |weight| ConvPoolReLU { weight },
         )
