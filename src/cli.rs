@@ -28,10 +28,35 @@ pub enum Command {
     /// memory; times one epoch over the first 10 000 training images unless
     /// --train-limit says otherwise.
     Bench(RunArgs),
+    /// Classify digit pictures (PNG, JPEG, PGM; any size; dark-on-light or
+    /// light-on-dark) with a checkpoint (default: the pretrained one built in).
+    Predict(PredictArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PredictArgs {
+    /// Checkpoint to classify with (default: the pretrained seed model built in).
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// One JSON object per image on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Picture files, one digit each.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
+}
+
+/// What to do when training diverges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DivergencePolicy {
+    /// Restore the last good weights and pause (headless: stop with exit code 1).
+    Pause,
+    /// Restore the last good weights, halve the learning rate and go on.
+    Halve,
 }
 
 /// Flags shared by the dashboard and `train`.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RunArgs {
     /// Network: `seed` (mnist_cnn.py) or `deep` (three conv layers with dropout).
     #[arg(long, value_name = "seed|deep")]
@@ -63,6 +88,23 @@ pub struct RunArgs {
     /// Use only the first N test images (for quick runs).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub test_limit: Option<i64>,
+    /// Save a checkpoint to FILE at every epoch's end and when the run stops (the
+    /// dashboard's `s` also writes here).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Continue the run saved in FILE: weights, optimiser state, position and curves.
+    #[arg(long, value_name = "FILE", conflicts_with = "pretrained")]
+    pub resume: Option<PathBuf>,
+    /// Start from the pretrained seed model built into the program.
+    #[arg(long)]
+    pub pretrained: bool,
+    /// Stream every batch loss, learning rate, epoch and evaluation to FILE (.csv, or
+    /// JSON lines for any other name).
+    #[arg(long, value_name = "FILE")]
+    pub metrics: Option<PathBuf>,
+    /// What to do when the loss or the weights stop being finite.
+    #[arg(long, value_enum, default_value_t = DivergencePolicy::Pause)]
+    pub on_divergence: DivergencePolicy,
 }
 
 impl RunArgs {

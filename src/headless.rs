@@ -5,7 +5,8 @@ use std::io::Write;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::train::{Command, Event, SamplePrediction, WorkerHandle};
+use crate::train::events::position_label;
+use crate::train::{Command, Event, OnDivergence, SamplePrediction, WorkerHandle};
 
 /// How a headless run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +17,11 @@ pub enum Outcome {
 }
 
 /// Consumes the worker's events until it is done, writing the report to `out`.
-pub fn run(worker: WorkerHandle, out: &mut impl Write) -> std::io::Result<Outcome> {
+pub fn run(
+    worker: WorkerHandle,
+    on_divergence: OnDivergence,
+    out: &mut impl Write,
+) -> std::io::Result<Outcome> {
     let WorkerHandle {
         events,
         commands,
@@ -65,17 +70,40 @@ pub fn run(worker: WorkerHandle, out: &mut impl Write) -> std::io::Result<Outcom
                 epoch,
                 batch,
                 learning_rate,
+                restored_epoch,
+                restored_batch,
             } => {
-                eprintln!(
-                    "error: training diverged at epoch {}, batch {} (learning rate {learning_rate}): the loss is not finite; lower the learning rate",
-                    epoch + 1,
-                    batch + 1
-                );
-                outcome = Outcome::Diverged;
-                if let Some(c) = &commands {
-                    let _ = c.send(Command::Stop);
+                let restored = restored_epoch * batches_per_epoch as usize + restored_batch;
+                if on_divergence == OnDivergence::Halve {
+                    eprintln!(
+                        "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate}); restored the weights from batch {restored} and continuing at learning rate {}",
+                        epoch + 1,
+                        batch + 1,
+                        learning_rate / 2.0
+                    );
+                } else {
+                    eprintln!(
+                        "error: training diverged at epoch {}, batch {} (learning rate {learning_rate}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
+                        epoch + 1,
+                        batch + 1
+                    );
+                    outcome = Outcome::Diverged;
+                    if let Some(c) = &commands {
+                        let _ = c.send(Command::Stop);
+                    }
                 }
             }
+            Event::Saved { path, epoch, batch } => {
+                let line = format!("saved {} {}", path.display(), position_label(epoch, batch));
+                match &bar {
+                    Some(bar) => bar.suspend(|| eprintln!("{line}")),
+                    None => eprintln!("{line}"),
+                }
+            }
+            Event::SaveFailed { path, error } => {
+                eprintln!("warning: {}: {error}; training continues", path.display());
+            }
+            Event::Warning(w) => eprintln!("warning: {w}"),
             Event::Finished { accuracy } => {
                 if let Some(bar) = bar.take() {
                     bar.finish_and_clear();

@@ -9,6 +9,8 @@ pub mod config;
 pub mod data;
 pub mod headless;
 pub mod model;
+pub mod predict;
+pub mod pretrained;
 pub mod train;
 pub mod tui;
 pub mod ui;

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 
-use mnist_tui::cli::{Cli, Command, RunArgs};
-use mnist_tui::config::Settings;
+use mnist_tui::cli::{Cli, Command, DivergencePolicy, RunArgs};
+use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::Dataset;
 use mnist_tui::headless::{self, Outcome};
-use mnist_tui::train::{self, WorkerOptions};
-use mnist_tui::tui;
+use mnist_tui::train::{self, Checkpoint, OnDivergence, WorkerOptions};
+use mnist_tui::{predict, tui};
 
 /// Every training step allocates and frees buffers of the same few sizes; the system
 /// allocator returns them to the kernel and page-faults them back in each step, which
@@ -30,6 +30,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::Predict(args)) => predict::run(args, &mut std::io::stdout().lock()),
         None => dashboard(&cli.run),
     };
     match result {
@@ -41,10 +42,56 @@ fn main() -> ExitCode {
     }
 }
 
-/// Resolves the settings and loads the data set they name.
-fn prepare(args: &RunArgs) -> anyhow::Result<(Settings, Arc<Dataset>)> {
+/// A run ready to start: its settings, its data, and what it continues.
+struct Prepared {
+    settings: Settings,
+    data: Arc<Dataset>,
+    resume: Option<(Arc<Checkpoint>, std::path::PathBuf)>,
+}
+
+impl Prepared {
+    fn options(self, mut options: WorkerOptions, args: &RunArgs) -> (WorkerOptions, Arc<Dataset>) {
+        options.resume = self.resume;
+        options.save_to = args.save.clone();
+        options.default_save_to = format!("mnist-tui-{}.safetensors", self.settings.model).into();
+        options.metrics = args.metrics.clone();
+        options.on_divergence = match args.on_divergence {
+            DivergencePolicy::Pause => OnDivergence::Pause,
+            DivergencePolicy::Halve => OnDivergence::Halve,
+        };
+        options.settings = self.settings;
+        (options, self.data)
+    }
+}
+
+/// Resolves the settings (flags > checkpoint > config files > defaults), reads the
+/// checkpoint to continue, and loads the data set they name.
+fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let settings = Settings::resolve(args.layer(), args.config.as_deref(), &cwd)?;
+    let resume = match (&args.resume, args.pretrained) {
+        (Some(path), _) => Some((Arc::new(Checkpoint::read(path)?), path.clone())),
+        (None, true) => Some((
+            Arc::new(mnist_tui::pretrained::checkpoint()?),
+            mnist_tui::pretrained::NAME.into(),
+        )),
+        (None, false) => None,
+    };
+    let mut flags = args.layer();
+    if let Some((c, _)) = &resume {
+        let saved = &c.progress.settings;
+        flags = flags.over(Layer {
+            model: Some(c.progress.model.to_string()),
+            learning_rate: Some(saved.learning_rate),
+            epochs: Some(saved.epochs as i64),
+            batch_size: Some(saved.batch_size as i64),
+            seed: Some(saved.seed),
+            data: saved.data.clone(),
+            threads: None,
+            train_limit: saved.train_limit.map(|n| n as i64),
+            test_limit: saved.test_limit.map(|n| n as i64),
+        });
+    }
+    let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
     let mut data = match &settings.data {
         Some(dir) => Dataset::from_dir(dir)?,
         None => Dataset::embedded()?,
@@ -56,7 +103,11 @@ fn prepare(args: &RunArgs) -> anyhow::Result<(Settings, Arc<Dataset>)> {
         data.test.truncate(n);
     }
     settings.check_against_data(data.train.len())?;
-    Ok((settings, Arc::new(data)))
+    Ok(Prepared {
+        settings,
+        data: Arc::new(data),
+        resume,
+    })
 }
 
 fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -64,9 +115,9 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: stdout is not a terminal; training headless (as `mnist-tui train`)");
         return train_headless(args);
     }
-    let (settings, data) = prepare(args)?;
-    let worker = train::spawn(data, WorkerOptions::dashboard(settings))
-        .context("cannot start the trainer")?;
+    let prepared = prepare(args)?;
+    let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args);
+    let worker = train::spawn(data, options)?;
     match tui::run(worker)? {
         Some(panic) => {
             eprintln!("error: the training worker crashed: {panic}");
@@ -79,7 +130,7 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
 fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut args = args.clone();
     args.train_limit.get_or_insert(10_000);
-    let (settings, data) = prepare(&args)?;
+    let Prepared { settings, data, .. } = prepare(&args)?;
     let report = mnist_tui::bench::run(&settings, data);
     print!("{}", report.table());
     println!("{}", report.json());
@@ -87,9 +138,10 @@ fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let (settings, data) = prepare(args)?;
-    let worker = train::spawn(data, WorkerOptions::headless(settings))
-        .context("cannot start the trainer")?;
+    let prepared = prepare(args)?;
+    let (options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
+    let on_divergence = options.on_divergence;
+    let worker = train::spawn(data, options)?;
     // SIGINT / SIGTERM: stop at the next batch boundary instead of dying mid-step.
     let stop = worker.commands.clone();
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -99,7 +151,7 @@ fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
         let _ = stop.try_send(train::Command::Stop);
     })
     .context("cannot install the signal handler")?;
-    let outcome = headless::run(worker, &mut std::io::stdout().lock())?;
+    let outcome = headless::run(worker, on_divergence, &mut std::io::stdout().lock())?;
     Ok(match outcome {
         Outcome::Finished => ExitCode::SUCCESS,
         Outcome::Stopped if interrupted.load(std::sync::atomic::Ordering::SeqCst) => {

@@ -6,8 +6,10 @@ use std::io::{stdout, Stdout};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{select, unbounded, Receiver};
-use crossterm::event::{self, Event as TermEvent};
+use crossbeam_channel::{select, unbounded, Receiver, TrySendError};
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, MouseEventKind,
+};
 use crossterm::execute;
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -31,7 +33,12 @@ static WORKER_PANIC: OnceLock<Mutex<Option<String>>> = OnceLock::new();
 
 fn restore_terminal() {
     let _ = disable_raw_mode();
-    let _ = execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        stdout(),
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
 }
 
 /// Restores the terminal before the default panic message is printed; a panic on a
@@ -80,7 +87,7 @@ fn spawn_input() -> Receiver<TermEvent> {
 pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
     install_panic_hook();
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen)?;
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let mut term = TerminalGuard(Terminal::new(CrosstermBackend::new(stdout()))?);
     term.0.clear()?;
     let size = term.0.size()?;
@@ -131,6 +138,7 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
             recv(input) -> e => match e {
                 Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
                 Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
+                Ok(TermEvent::Mouse(m)) if m.kind != MouseEventKind::Moved => msgs.push(Msg::Mouse(m)),
                 Ok(_) => {}
                 Err(_) => msgs.push(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q')))),
             },
@@ -147,7 +155,11 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
                 next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
             for cmd in update(&mut app, msg) {
-                let _ = commands.send(cmd);
+                // Never wait on the worker: a full command queue (64 unanswered commands)
+                // means it is busy; the user sees the request was dropped.
+                if let Err(TrySendError::Full(_)) = commands.try_send(cmd) {
+                    app.notice = Some("the trainer is busy; try again".into());
+                }
             }
             dirty = true;
         }

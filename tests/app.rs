@@ -5,8 +5,8 @@ mod common;
 use std::time::Duration;
 
 use common::{busy_app, empty_app, info};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use mnist_tui::app::{update, App, Msg, RunState, LR_STEP};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use mnist_tui::app::{update, App, Msg, RunState, Tab, LR_STEP};
 use mnist_tui::train::{Command, Event};
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -162,17 +162,29 @@ fn events_fill_the_history() {
 
 #[test]
 fn divergence_and_crash_states() {
-    let mut app = started();
+    let mut app = busy_app((120, 40));
+    assert_eq!(app.batches_done, 900);
     update(
         &mut app,
         Msg::Worker(Event::Diverged {
-            epoch: 0,
-            batch: 5,
+            epoch: 1,
+            batch: 299,
             learning_rate: 10.0,
+            restored_epoch: 1,
+            restored_batch: 250,
         }),
     );
     update(&mut app, Msg::Worker(Event::Paused));
     assert_eq!(app.state, RunState::Diverged);
+    // The curves go back to the restored weights' position.
+    assert_eq!(app.batches_done, 850);
+    let last_x = app.history.batch_loss.last().unwrap().0;
+    assert!((last_x - 850.0 / 600.0).abs() < 1e-9, "{last_x}");
+    assert!(app
+        .history
+        .quick_accuracy
+        .iter()
+        .all(|p| p.0 <= 850.0 / 600.0 + 1e-9));
     assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Resume]);
     update(&mut app, Msg::WorkerGone);
     assert_eq!(app.state, RunState::Crashed);
@@ -204,5 +216,218 @@ fn resize_and_speed_and_eta() {
     assert!(
         (eta - (15.0 * 600.0 - 101.0) * 100.0 / 5000.0).abs() < 1e-6,
         "{eta}"
+    );
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) -> Vec<Command> {
+    update(
+        app,
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }),
+    )
+}
+
+#[test]
+fn tab_and_number_keys_switch_the_main_view() {
+    let mut app = started();
+    assert_eq!(app.tab, Tab::Overview);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Confusion);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(app.tab, Tab::Overview);
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.tab, Tab::Mistakes);
+    key(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.tab, Tab::Draw);
+    // Esc leaves the draw pad rather than quitting.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.tab, Tab::Overview);
+    assert!(!app.quit);
+}
+
+#[test]
+fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('d'));
+    let (x0, y0) = mnist_tui::app::draw_pad::PAD_ORIGIN;
+    let first = mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Left),
+        x0 + 14,
+        y0 + 2,
+    );
+    assert!(
+        matches!(first.as_slice(), [Command::Predict(_)]),
+        "{first:?}"
+    );
+    // While the answer is outstanding, more strokes do not flood the worker.
+    for row in 3..12 {
+        let more = mouse(
+            &mut app,
+            MouseEventKind::Drag(MouseButton::Left),
+            x0 + 14,
+            y0 + row,
+        );
+        assert!(more.is_empty());
+    }
+    mouse(
+        &mut app,
+        MouseEventKind::Up(MouseButton::Left),
+        x0 + 14,
+        y0 + 11,
+    );
+    assert!(app.pad.canvas.iter().filter(|&&v| v > 0.5).count() > 30);
+    let mut p = [0.0f32; 10];
+    p[1] = 0.9;
+    // The answer arrives; the canvas changed since the request, so it is asked again.
+    let again = update(&mut app, Msg::Worker(Event::Predicted(p)));
+    assert!(matches!(again.as_slice(), [Command::Predict(_)]));
+    assert_eq!(app.pad.prediction, Some(p));
+    // Right-drag erases; c clears.
+    mouse(
+        &mut app,
+        MouseEventKind::Down(MouseButton::Right),
+        x0 + 14,
+        y0 + 5,
+    );
+    let erased = app.pad.canvas[10 * 28 + 14];
+    assert_eq!(erased, 0.0);
+    key(&mut app, KeyCode::Char('c'));
+    assert!(app.pad.is_empty());
+    // Clicks off the pad draw nothing.
+    mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 100, 30);
+    assert!(app.pad.is_empty());
+}
+
+#[test]
+fn the_keyboard_pen_draws_along_the_cursor() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.pad.cursor, (14, 14));
+    // Space in the pad is the pen, not pause.
+    assert!(!key(&mut app, KeyCode::Char(' ')).contains(&Command::Pause));
+    assert!(app.pad.pen_down);
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.pad.cursor, (14, 22));
+    let column: Vec<f32> = (0..28).map(|y| app.pad.canvas[y * 28 + 14]).collect();
+    let full: Vec<usize> = (0..28).filter(|&y| column[y] > 0.99).collect();
+    assert_eq!(
+        full,
+        (14..=22).collect::<Vec<_>>(),
+        "full ink along the path"
+    );
+    // Anti-aliased ends: partly inked, then nothing.
+    for y in [13, 23] {
+        assert!(column[y] > 0.3 && column[y] < 0.99, "{y}: {}", column[y]);
+    }
+    assert_eq!((column[11], column[25]), (0.0, 0.0));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char('x'));
+    key(&mut app, KeyCode::Char(' '));
+    assert!(
+        app.pad.canvas[22 * 28 + 14] == 0.0,
+        "the eraser took the end off"
+    );
+}
+
+#[test]
+fn mistakes_are_browsed_with_the_arrows_and_reports_replace_each_other() {
+    let mut app = started();
+    let mistake = |index| mnist_tui::train::Mistake {
+        index,
+        pixels: vec![0; 784],
+        label: 4,
+        predicted: 9,
+        p_label: 0.3,
+        p_predicted: 0.6,
+    };
+    let report = mnist_tui::train::TestReport {
+        at_epoch: 1.0,
+        confusion: [[0; 10]; 10],
+        mistakes: (0..3).map(mistake).collect(),
+    };
+    update(
+        &mut app,
+        Msg::Worker(Event::TestReport(Box::new(report.clone()))),
+    );
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.mistake, 2, "stops at the last");
+    key(&mut app, KeyCode::Left);
+    assert_eq!(app.mistake, 1);
+    let smaller = mnist_tui::train::TestReport {
+        mistakes: vec![mistake(7)],
+        ..report
+    };
+    update(&mut app, Msg::Worker(Event::TestReport(Box::new(smaller))));
+    assert_eq!(app.mistake, 0, "kept within the new list");
+}
+
+#[test]
+fn save_key_and_save_results() {
+    let mut app = started();
+    assert_eq!(key(&mut app, KeyCode::Char('s')), vec![Command::Save]);
+    update(
+        &mut app,
+        Msg::Worker(Event::Saved {
+            path: "run.safetensors".into(),
+            epoch: 2,
+            batch: 0,
+        }),
+    );
+    assert_eq!(
+        app.notice.as_deref(),
+        Some("saved run.safetensors after epoch 2")
+    );
+    update(
+        &mut app,
+        Msg::Worker(Event::SaveFailed {
+            path: "/ro/run.safetensors".into(),
+            error: "cannot save: Read-only file system".into(),
+        }),
+    );
+    assert!(app
+        .notice
+        .as_deref()
+        .unwrap()
+        .contains("training continues"));
+}
+
+#[test]
+fn replayed_batches_carry_their_learning_rate_marks() {
+    let mut app = empty_app((120, 40));
+    let mut i = info();
+    i.resumed_from = Some("run.safetensors".into());
+    update(&mut app, Msg::Worker(Event::Started(i)));
+    let batch = |b: usize, lr: f64| mnist_tui::train::BatchLoss {
+        epoch: 0,
+        batch: b,
+        loss: 1.0,
+        learning_rate: lr,
+        correct: 50,
+        size: 100,
+    };
+    update(
+        &mut app,
+        Msg::Worker(Event::Batches(vec![
+            batch(0, 0.001),
+            batch(1, 0.001),
+            batch(2, 0.01),
+        ])),
+    );
+    let marks = &app.history.learning_rates;
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert_eq!(marks[0], (0.0, 0.001));
+    assert!(
+        (marks[1].0 - 2.0 / 600.0).abs() < 1e-12 && marks[1].1 == 0.01,
+        "{marks:?}"
     );
 }

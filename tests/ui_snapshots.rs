@@ -3,7 +3,7 @@
 mod common;
 
 use common::{busy_app, empty_app, sample};
-use mnist_tui::app::{update, App, ColorMode, Msg};
+use mnist_tui::app::{update, App, ColorMode, Msg, Tab};
 use mnist_tui::train::Event;
 use mnist_tui::ui;
 use ratatui::backend::TestBackend;
@@ -48,6 +48,8 @@ fn diverged_state() {
             epoch: 1,
             batch: 299,
             learning_rate: 3.16,
+            restored_epoch: 1,
+            restored_batch: 250,
         }),
     );
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
@@ -132,4 +134,84 @@ fn sample_panel_is_coloured_greyscale_and_verdict_green() {
         .find(|&x| buf[(x, 3)].symbol() == "1" && x > 28)
         .unwrap();
     assert_eq!(buf[(verdict, 3)].fg, ratatui::style::Color::Green);
+}
+
+/// A test report with a few typical confusions and three mistakes.
+fn report_app(size: (u16, u16)) -> App {
+    let mut app = busy_app(size);
+    let mut confusion = [[0u32; 10]; 10];
+    for (d, row) in confusion.iter_mut().enumerate() {
+        row[d] = 980 - d as u32 * 3;
+    }
+    confusion[4][9] = 12;
+    confusion[7][2] = 9;
+    confusion[3][5] = 5;
+    confusion[9][4] = 3;
+    let mistakes = (0..3)
+        .map(|k| mnist_tui::train::Mistake {
+            index: 100 + k,
+            pixels: sample(4, 9).pixels,
+            label: 4,
+            predicted: 9,
+            p_label: 0.25,
+            p_predicted: 0.7,
+        })
+        .collect();
+    update(
+        &mut app,
+        Msg::Worker(Event::TestReport(Box::new(mnist_tui::train::TestReport {
+            at_epoch: 1.0,
+            confusion,
+            mistakes,
+        }))),
+    );
+    app
+}
+
+#[test]
+fn confusion_tab_80x24() {
+    let mut app = report_app((80, 24));
+    app.tab = Tab::Confusion;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+}
+
+#[test]
+fn mistakes_tab_80x24() {
+    let mut app = report_app((80, 24));
+    app.tab = Tab::Mistakes;
+    app.mistake = 1;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+}
+
+#[test]
+fn confusion_and_mistakes_before_any_evaluation() {
+    let mut app = busy_app((80, 24));
+    app.tab = Tab::Confusion;
+    let confusion = format!("{}", full(&app, (80, 24)).backend());
+    assert!(confusion.contains("no full test evaluation yet"));
+    app.tab = Tab::Mistakes;
+    let mistakes = format!("{}", full(&app, (80, 24)).backend());
+    assert!(mistakes.contains("no full test evaluation yet"));
+}
+
+#[test]
+fn draw_tab_with_a_stroke_and_a_verdict_80x24() {
+    let mut app = busy_app((80, 24));
+    app.tab = Tab::Draw;
+    app.pad.toggle_pen();
+    for _ in 0..8 {
+        app.pad.move_cursor(0, 1);
+    }
+    let mut p = [0.01f32; 10];
+    p[1] = 0.91;
+    app.pad.prediction = Some(p);
+    app.colors = ColorMode::None;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+}
+
+#[test]
+fn draw_tab_empty_120x40() {
+    let mut app = busy_app((120, 40));
+    app.tab = Tab::Draw;
+    insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }

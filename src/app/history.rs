@@ -33,6 +33,25 @@ impl History {
         self.train_accuracy.push((x, a));
     }
 
+    /// Drops every point after `x` (epochs), as when diverged training goes back to a
+    /// snapshot.
+    pub fn truncate_after(&mut self, x: f64) {
+        let keep = |c: &mut Curve| c.retain(|&(px, _)| px <= x + 1e-9);
+        keep(&mut self.batch_loss);
+        keep(&mut self.smoothed_loss);
+        keep(&mut self.epoch_costs);
+        keep(&mut self.quick_accuracy);
+        keep(&mut self.test_accuracy);
+        keep(&mut self.train_accuracy);
+        if self.learning_rates.len() > 1 {
+            let first = self.learning_rates[0];
+            keep(&mut self.learning_rates);
+            if self.learning_rates.is_empty() {
+                self.learning_rates.push(first);
+            }
+        }
+    }
+
     pub fn push_evaluation(&mut self, x: f64, kind: EvalKind, accuracy: f64) {
         match kind {
             EvalKind::Quick => self.quick_accuracy.push((x, accuracy)),

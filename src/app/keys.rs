@@ -1,9 +1,75 @@
 //! What each key does.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
-use super::{App, Prompt, RunState, LR_STEP};
+use super::draw_pad::DrawPad;
+use super::{App, Prompt, RunState, Tab, LR_STEP};
 use crate::train::Command;
+
+/// Mouse on the draw pad: left-drag paints, right-drag erases.
+pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
+    if app.tab != Tab::Draw || app.show_help || app.prompt.is_some() {
+        return;
+    }
+    let erasing = match mouse.kind {
+        MouseEventKind::Down(b) | MouseEventKind::Drag(b) => b == MouseButton::Right,
+        MouseEventKind::Up(_) => {
+            app.pad.lift();
+            return;
+        }
+        _ => return,
+    };
+    match DrawPad::cell_to_point(mouse.column, mouse.row) {
+        Some((x, y)) => {
+            if matches!(mouse.kind, MouseEventKind::Down(_)) {
+                app.pad.lift();
+            }
+            app.pad.stroke_to(x, y, erasing || app.pad.erasing)
+        }
+        // Leaving the pad ends the stroke, so coming back does not draw a line across.
+        None => app.pad.lift(),
+    }
+}
+
+/// Keys the draw pad takes for itself while it is shown; `None` passes the key on.
+fn on_pad_key(app: &mut App, code: KeyCode) -> Option<Vec<Command>> {
+    let pad = &mut app.pad;
+    match code {
+        KeyCode::Left => pad.move_cursor(-1, 0),
+        KeyCode::Right => pad.move_cursor(1, 0),
+        KeyCode::Up => pad.move_cursor(0, -1),
+        KeyCode::Down => pad.move_cursor(0, 1),
+        KeyCode::Char(' ') => pad.toggle_pen(),
+        KeyCode::Char('x') => {
+            pad.erasing = !pad.erasing;
+            pad.lift();
+        }
+        KeyCode::Char('c') => pad.clear(),
+        KeyCode::Esc => {
+            pad.pen_down = false;
+            app.tab = Tab::Overview;
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// Keys of the Mistakes tab.
+fn on_mistakes_key(app: &mut App, code: KeyCode) -> Option<Vec<Command>> {
+    let n = app.report.as_ref().map_or(0, |r| r.mistakes.len());
+    match code {
+        KeyCode::Left => app.mistake = app.mistake.saturating_sub(1),
+        KeyCode::Right => app.mistake = (app.mistake + 1).min(n.saturating_sub(1)),
+        KeyCode::PageUp => app.mistake = app.mistake.saturating_sub(10),
+        KeyCode::PageDown => app.mistake = (app.mistake + 10).min(n.saturating_sub(1)),
+        KeyCode::Home => app.mistake = 0,
+        KeyCode::End => app.mistake = n.saturating_sub(1),
+        _ => return None,
+    }
+    Some(Vec::new())
+}
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
     if key.kind == KeyEventKind::Release {
@@ -20,8 +86,34 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     }
     app.notice = None;
+    let handled = match app.tab {
+        Tab::Draw => on_pad_key(app, key.code),
+        Tab::Mistakes => on_mistakes_key(app, key.code),
+        _ => None,
+    };
+    if let Some(cmds) = handled {
+        return cmds;
+    }
     let running = !matches!(app.state, RunState::Stopped | RunState::Crashed);
     match key.code {
+        KeyCode::Tab => {
+            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+            app.tab = Tab::ALL[(i + 1) % Tab::ALL.len()];
+            Vec::new()
+        }
+        KeyCode::BackTab => {
+            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+            app.tab = Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()];
+            Vec::new()
+        }
+        KeyCode::Char(c @ '1'..='4') => {
+            app.tab = Tab::ALL[c as usize - '1' as usize];
+            Vec::new()
+        }
+        KeyCode::Char('d') => {
+            app.tab = Tab::Draw;
+            Vec::new()
+        }
         KeyCode::Char('q') | KeyCode::Esc => quit(app),
         KeyCode::Char('?') => {
             app.show_help = true;
@@ -57,6 +149,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             }
         },
         KeyCode::Char('n') => vec![Command::NewSample],
+        KeyCode::Char('s') => vec![Command::Save],
         _ => Vec::new(),
     }
 }

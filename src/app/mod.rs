@@ -2,16 +2,19 @@
 //! worker's events, from keys and resizes, and from a clock tick; what the worker must be
 //! told comes back as [`Command`]s for the caller to send.
 
+pub mod draw_pad;
 mod history;
 mod keys;
 
 use std::time::{Duration, Instant};
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
+pub use draw_pad::DrawPad;
 pub use history::{Curve, History};
 
-use crate::train::{Command, Event, RunInfo, SamplePrediction};
+use crate::train::events::position_label;
+use crate::train::{Command, Event, RunInfo, SamplePrediction, TestReport};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
@@ -52,6 +55,7 @@ pub enum Msg {
     /// The worker's event channel closed.
     WorkerGone,
     Key(KeyEvent),
+    Mouse(MouseEvent),
     Resize(u16, u16),
     /// The clock, for elapsed time and speed.
     Tick(Instant),
@@ -81,6 +85,34 @@ impl ColorMode {
     }
 }
 
+/// Where training diverged `(epoch, batch, learning rate)` and the position of the
+/// restored weights `(epoch, batch)`.
+pub type Divergence = ((usize, usize, f64), (usize, usize));
+
+/// What the main area shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Curves, filters and the sample digit together.
+    #[default]
+    Overview,
+    Confusion,
+    Mistakes,
+    Draw,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Confusion, Tab::Mistakes, Tab::Draw];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Curves & filters",
+            Tab::Confusion => "Confusion",
+            Tab::Mistakes => "Mistakes",
+            Tab::Draw => "Draw",
+        }
+    }
+}
+
 /// The `l` prompt's text while the user types a learning rate.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prompt {
@@ -103,7 +135,13 @@ pub struct App {
     pub batch: usize,
     pub batches_done: usize,
     pub final_accuracy: Option<f64>,
-    pub diverged_at: Option<(usize, usize, f64)>,
+    pub diverged_at: Option<Divergence>,
+    pub tab: Tab,
+    /// The last full test evaluation's confusion matrix and mistakes.
+    pub report: Option<Box<TestReport>>,
+    /// The mistake shown in the Mistakes tab.
+    pub mistake: usize,
+    pub pad: DrawPad,
     pub log_y: bool,
     pub show_help: bool,
     pub prompt: Option<Prompt>,
@@ -117,6 +155,8 @@ pub struct App {
     pub running_time: Duration,
     speed_mark: Option<(Instant, usize)>,
     pub samples_per_second: Option<f64>,
+    /// When the draw pad's verdict was last requested.
+    pub pad_asked_at: Instant,
     pub quit: bool,
 }
 
@@ -135,6 +175,10 @@ impl App {
             batches_done: 0,
             final_accuracy: None,
             diverged_at: None,
+            tab: Tab::Overview,
+            report: None,
+            mistake: 0,
+            pad: DrawPad::default(),
             log_y: false,
             show_help: false,
             prompt: None,
@@ -146,6 +190,7 @@ impl App {
             running_time: Duration::ZERO,
             speed_mark: None,
             samples_per_second: None,
+            pad_asked_at: now,
             quit: false,
         }
     }
@@ -176,12 +221,19 @@ impl App {
     }
 }
 
+/// How often the draw pad's verdict is refreshed while the model trains.
+const PAD_REFRESH: Duration = Duration::from_millis(500);
+
 /// Applies one message; returns what to tell the worker.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     match msg {
         Msg::Worker(event) => {
             on_event(app, event);
-            Vec::new()
+            request_pad_prediction(app)
+        }
+        Msg::Mouse(mouse) => {
+            keys::on_mouse(app, mouse);
+            request_pad_prediction(app)
         }
         Msg::WorkerGone => {
             if !matches!(app.state, RunState::Stopped) {
@@ -198,9 +250,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Tick(now) => {
             tick(app, now);
-            Vec::new()
+            // The model keeps learning: ask again now and then what it makes of the drawing.
+            if app.tab == Tab::Draw
+                && !app.pad.is_empty()
+                && app.state == RunState::Running
+                && now.saturating_duration_since(app.pad_asked_at) >= PAD_REFRESH
+            {
+                app.pad.dirty = true;
+            }
+            request_pad_prediction(app)
         }
     }
+}
+
+/// Sends the drawing to the worker when it changed and no request is outstanding (so a
+/// fast drag never floods the command channel).
+pub(crate) fn request_pad_prediction(app: &mut App) -> Vec<Command> {
+    let can_answer = !matches!(app.state, RunState::Stopped | RunState::Crashed);
+    if !app.pad.dirty || app.pad.waiting || app.info.is_none() || !can_answer {
+        return Vec::new();
+    }
+    app.pad.dirty = false;
+    if app.pad.is_empty() {
+        app.pad.prediction = None;
+        return Vec::new();
+    }
+    app.pad.waiting = true;
+    app.pad_asked_at = app.now;
+    vec![Command::Predict(Box::new(app.pad.model_input()))]
 }
 
 fn tick(app: &mut App, now: Instant) {
@@ -216,13 +293,21 @@ fn on_event(app: &mut App, event: Event) {
             app.learning_rate = info.learning_rate;
             app.epochs = info.epochs;
             app.state = RunState::Running;
-            app.history.learning_rates.push((0.0, info.learning_rate));
+            // A resumed run's replayed batches carry their own rate marks.
+            if info.resumed_from.is_none() {
+                app.history.learning_rates.push((0.0, info.learning_rate));
+            }
             app.info = Some(info);
         }
         Event::Batches(list) => {
             let per_epoch = app.batches_per_epoch().max(1) as f64;
             for b in &list {
                 let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
+                // Replayed history (a resumed run) carries its rate changes in the batches.
+                if app.history.learning_rates.last().map(|l| l.1) != Some(b.learning_rate) {
+                    let at = x - 1.0 / per_epoch;
+                    app.history.learning_rates.push((at, b.learning_rate));
+                }
                 app.history.push_batch(x, b);
                 app.epoch = b.epoch;
                 app.batch = b.batch;
@@ -271,10 +356,41 @@ fn on_event(app: &mut App, event: Event) {
             epoch,
             batch,
             learning_rate,
+            restored_epoch,
+            restored_batch,
         } => {
             app.state = RunState::Diverged;
-            app.diverged_at = Some((epoch, batch, learning_rate));
+            app.diverged_at = Some((
+                (epoch, batch, learning_rate),
+                (restored_epoch, restored_batch),
+            ));
+            // The curves go back with the weights.
+            let per_epoch = app.batches_per_epoch().max(1);
+            app.batches_done = restored_epoch * per_epoch + restored_batch;
+            app.history.truncate_after(app.progress_epochs());
         }
+        Event::TestReport(report) => {
+            app.mistake = app.mistake.min(report.mistakes.len().saturating_sub(1));
+            app.report = Some(report);
+        }
+        Event::Predicted(p) => {
+            app.pad.waiting = false;
+            app.pad.prediction = (!app.pad.is_empty()).then_some(p);
+        }
+        Event::Saved { path, epoch, batch } => {
+            app.notice = Some(format!(
+                "saved {} {}",
+                path.display(),
+                position_label(epoch, batch)
+            ));
+        }
+        Event::SaveFailed { path, error } => {
+            app.notice = Some(format!(
+                "cannot save {}: {error}; training continues",
+                path.display()
+            ));
+        }
+        Event::Warning(w) => app.notice = Some(w),
         Event::Finished { accuracy } => {
             app.state = RunState::Finished;
             app.final_accuracy = Some(accuracy);

@@ -1,7 +1,9 @@
 //! The data: IDX parsing, the MNIST set embedded in the binary, and batching.
 
 pub mod idx;
+pub mod image_file;
 mod mnist;
+pub mod preprocess;
 
 pub use idx::{PIXELS, SIDE};
 pub use mnist::{Dataset, Split};

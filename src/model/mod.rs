@@ -4,6 +4,7 @@ pub mod kernels;
 pub mod layers;
 pub mod nets;
 pub mod ops;
+pub mod params;
 
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};

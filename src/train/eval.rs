@@ -5,7 +5,7 @@ use dfdx::prelude::*;
 use crate::data::Split;
 use crate::model::{ops::to_vec, Dev, Images, Network};
 
-use super::events::argmax;
+use super::events::{argmax, Mistake, TestReport, MAX_MISTAKES};
 
 /// Images per inference batch: large enough to amortise per-op overhead, small enough to
 /// keep memory low.
@@ -35,6 +35,42 @@ pub fn accuracy<N: Network>(net: &N, dev: &Dev, split: &Split, limit: usize) -> 
             .count();
     }
     correct as f64 / n as f64
+}
+
+/// Accuracy over all of `split`, with its confusion matrix and mistakes.
+pub fn test_report<N: Network>(
+    net: &N,
+    dev: &Dev,
+    split: &Split,
+    at_epoch: f64,
+) -> (f64, TestReport) {
+    let mut report = TestReport {
+        at_epoch,
+        ..TestReport::default()
+    };
+    let indices: Vec<usize> = (0..split.len()).collect();
+    let mut correct = 0usize;
+    for chunk in indices.chunks(EVAL_BATCH) {
+        let logits = to_vec(&net.forward_infer(images_tensor(dev, split, chunk)));
+        for (&i, row) in chunk.iter().zip(logits.chunks(10)) {
+            let (label, predicted) = (split.labels[i] as usize, argmax(row));
+            report.confusion[label][predicted] += 1;
+            if label == predicted {
+                correct += 1;
+            } else if report.mistakes.len() < MAX_MISTAKES {
+                let p = softmax(row);
+                report.mistakes.push(Mistake {
+                    index: i,
+                    pixels: split.image(i).to_vec(),
+                    label: label as u8,
+                    predicted: predicted as u8,
+                    p_label: p[label],
+                    p_predicted: p[predicted],
+                });
+            }
+        }
+    }
+    (correct as f64 / split.len().max(1) as f64, report)
 }
 
 /// Softmax of one row of logits.

@@ -4,7 +4,7 @@
 use crate::model::ModelKind;
 
 /// One training step's result.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchLoss {
     /// Zero-based epoch.
     pub epoch: usize,
@@ -19,7 +19,8 @@ pub struct BatchLoss {
 }
 
 /// Which evaluation produced an accuracy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EvalKind {
     /// The whole test set, at an epoch's end.
     Full,
@@ -62,6 +63,31 @@ pub fn argmax(values: &[f32]) -> usize {
         .0
 }
 
+/// One misclassified test image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mistake {
+    pub index: usize,
+    pub pixels: Vec<u8>,
+    pub label: u8,
+    pub predicted: u8,
+    pub p_label: f32,
+    pub p_predicted: f32,
+}
+
+/// Where the model goes wrong, from a full test evaluation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TestReport {
+    /// After this many epochs.
+    pub at_epoch: f64,
+    /// `confusion[label][predicted]`: how many test images.
+    pub confusion: [[u32; 10]; 10],
+    /// The misclassified images, in test-set order (at most [`MAX_MISTAKES`]).
+    pub mistakes: Vec<Mistake>,
+}
+
+/// Most mistakes a report carries (an untrained model gets ~9 000 wrong).
+pub const MAX_MISTAKES: usize = 500;
+
 /// What the run is, announced once before the first batch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunInfo {
@@ -74,6 +100,8 @@ pub struct RunInfo {
     pub epochs: usize,
     pub learning_rate: f64,
     pub threads: usize,
+    /// The checkpoint this run continues, if any.
+    pub resumed_from: Option<std::path::PathBuf>,
 }
 
 /// Worker → consumer.
@@ -103,11 +131,34 @@ pub enum Event {
     EpochsSet(usize),
     Paused,
     Resumed,
-    /// A batch produced a non-finite loss: the step was not applied and training paused.
+    /// A batch produced a non-finite loss or weights: the weights and optimiser state of
+    /// the last snapshot are back in place; training paused (or goes on at half the rate
+    /// if the run says so, announced by a `LearningRateSet`).
     Diverged {
         epoch: usize,
         batch: usize,
         learning_rate: f64,
+        /// Zero-based epoch and batch count of the restored snapshot.
+        restored_epoch: usize,
+        restored_batch: usize,
+    },
+    /// Confusion matrix and mistakes of the last full test evaluation (UI-only).
+    TestReport(Box<TestReport>),
+    /// The model's probabilities for an image sent with [`Command::Predict`] (UI-only).
+    Predicted([f32; 10]),
+    /// A checkpoint was written.
+    Saved {
+        path: std::path::PathBuf,
+        epoch: usize,
+        batch: usize,
+    },
+    /// Something went wrong that does not stop training (a metrics file that cannot be
+    /// written).
+    Warning(String),
+    /// A checkpoint could not be written; training goes on.
+    SaveFailed {
+        path: std::path::PathBuf,
+        error: String,
     },
     /// All epochs done; the worker stays available for more epochs or samples.
     Finished {
@@ -118,7 +169,7 @@ pub enum Event {
 }
 
 /// Consumer → worker. Each takes effect at the next batch boundary.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     SetLearningRate(f64),
     SetEpochs(usize),
@@ -128,5 +179,18 @@ pub enum Command {
     Step,
     /// Predict a new random test image.
     NewSample,
+    /// Classify 28×28 greyscale pixels (MNIST-style: white digit on black).
+    Predict(Box<[u8; 784]>),
+    /// Write a checkpoint now.
+    Save,
     Stop,
+}
+
+/// A checkpoint's place in words: after a whole epoch, or partway through one.
+pub fn position_label(epoch: usize, batch: usize) -> String {
+    if batch == 0 {
+        format!("after epoch {epoch}")
+    } else {
+        format!("at epoch {}, batch {batch}", epoch + 1)
+    }
 }

@@ -1,10 +1,17 @@
 //! The training worker and its contract with consumers.
 
+pub mod adam;
+pub mod checkpoint;
 pub mod eval;
 pub mod events;
 mod outbox;
+pub mod record;
 pub mod worker;
 
-pub use events::{BatchLoss, Command, EvalKind, Event, RunInfo, SamplePrediction};
+pub use checkpoint::{Checkpoint, CheckpointError};
+pub use events::{
+    BatchLoss, Command, EvalKind, Event, Mistake, RunInfo, SamplePrediction, TestReport,
+};
 pub use outbox::Outbox;
-pub use worker::{spawn, WorkerHandle, WorkerOptions};
+pub use record::Record;
+pub use worker::{spawn, OnDivergence, StartError, WorkerHandle, WorkerOptions};

@@ -1,7 +1,8 @@
 //! The worker's side of the event channel: never blocks, never loses an event that matters.
 //!
 //! Events wait here in order until the bounded channel has room. Batch results are
-//! appended to a waiting `Batches` event, and a waiting UI-only event (filters, sample) is
+//! appended to a waiting `Batches` event, and a waiting UI-only event (filters, sample,
+//! test report, prediction) is
 //! replaced by a newer one, so a slow consumer costs the worker nothing but a little memory
 //! bounded by the run's own length.
 
@@ -41,7 +42,7 @@ impl Outbox {
             return;
         }
         match event {
-            Event::Filters(_) | Event::Sample(_) => {
+            Event::Filters(_) | Event::Sample(_) | Event::TestReport(_) | Event::Predicted(_) => {
                 let same = std::mem::discriminant(&event);
                 self.waiting.retain(|e| std::mem::discriminant(e) != same);
                 self.waiting.push_back(event);

@@ -2,12 +2,13 @@
 //! channels. It shuffles, batches, steps the optimiser, evaluates, and obeys commands at
 //! batch boundaries.
 
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use dfdx::optim::{Adam, AdamConfig};
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 
@@ -15,9 +16,12 @@ use crate::config::Settings;
 use crate::data::{Dataset, PIXELS};
 use crate::model::{ops::to_vec, DeepNet, Dev, Grads, ModelKind, Network, SeedNet};
 
-use super::eval::{accuracy, images_tensor, probabilities};
+use super::adam::{Adam, AdamConfig, Update};
+use super::checkpoint::{Checkpoint, CheckpointError, Progress, SavedSettings};
+use super::eval::{accuracy, images_tensor, probabilities, test_report};
 use super::events::{argmax, BatchLoss, Command, EvalKind, Event, RunInfo, SamplePrediction};
 use super::outbox::Outbox;
+use super::record::Record;
 
 /// Capacity of the event channel; past it, events wait (coalesced) in the worker's outbox.
 pub const EVENT_CAPACITY: usize = 256;
@@ -36,6 +40,36 @@ pub struct WorkerOptions {
     pub visuals_every: Option<usize>,
     /// After the last epoch, wait for more epochs or samples instead of exiting.
     pub stay_after_finish: bool,
+    /// Continue this checkpoint (already read) instead of starting afresh.
+    pub resume: Option<(Arc<Checkpoint>, PathBuf)>,
+    /// Where checkpoints go: written at every epoch's end and when the run stops.
+    pub save_to: Option<PathBuf>,
+    /// Where [`Command::Save`] writes when `save_to` is not set.
+    pub default_save_to: PathBuf,
+    /// Stream every measurement to this file (`.csv`, otherwise JSON lines).
+    pub metrics: Option<PathBuf>,
+    pub on_divergence: OnDivergence,
+}
+
+/// What to do after restoring the last good weights when training diverges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDivergence {
+    /// Pause and let the user decide.
+    #[default]
+    Pause,
+    /// Halve the learning rate and go on.
+    Halve,
+}
+
+/// Why a worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("{file}: cannot create: {reason}")]
+    Metrics { file: String, reason: String },
+    #[error("cannot start the trainer thread: {0}")]
+    Thread(#[from] std::io::Error),
 }
 
 impl WorkerOptions {
@@ -46,16 +80,21 @@ impl WorkerOptions {
             quick_eval_every: None,
             visuals_every: None,
             stay_after_finish: false,
+            resume: None,
+            save_to: None,
+            default_save_to: PathBuf::from("mnist-tui.safetensors"),
+            metrics: None,
+            on_divergence: OnDivergence::Pause,
         }
     }
 
     /// What the dashboard needs: live visuals and quick evaluations, stay when done.
     pub fn dashboard(settings: Settings) -> Self {
         Self {
-            settings,
             quick_eval_every: Some(150),
             visuals_every: Some(50),
             stay_after_finish: true,
+            ..Self::headless(settings)
         }
     }
 }
@@ -67,11 +106,27 @@ pub struct WorkerHandle {
     pub thread: JoinHandle<()>,
 }
 
-/// Starts training `data` on a new thread.
-pub fn spawn(data: Arc<Dataset>, options: WorkerOptions) -> std::io::Result<WorkerHandle> {
+/// Starts training `data` on a new thread. A checkpoint that does not fit, or a metrics
+/// file that cannot be created, is reported before anything runs.
+pub fn spawn(data: Arc<Dataset>, options: WorkerOptions) -> Result<WorkerHandle, StartError> {
+    match options.settings.model {
+        ModelKind::Seed => start::<SeedNet>(data, options),
+        ModelKind::Deep => start::<DeepNet>(data, options),
+    }
+}
+
+fn start<N: Network>(
+    data: Arc<Dataset>,
+    options: WorkerOptions,
+) -> Result<WorkerHandle, StartError> {
     let (event_tx, events) = bounded(EVENT_CAPACITY);
     let (commands, command_rx) = bounded(64);
     let threads = options.settings.threads;
+    let metrics = match &options.metrics {
+        Some(path) => Some(MetricsFile::create(path)?),
+        None => None,
+    };
+    let trainer = Trainer::<N>::new(data, options, Outbox::new(event_tx), command_rx, metrics)?;
     let thread = std::thread::Builder::new()
         .name("trainer".into())
         .spawn(move || {
@@ -80,11 +135,7 @@ pub fn spawn(data: Arc<Dataset>, options: WorkerOptions) -> std::io::Result<Work
                 .thread_name(|i| format!("kernel-{i}"))
                 .build()
                 .expect("cannot start kernel threads");
-            let outbox = Outbox::new(event_tx);
-            pool.install(move || match options.settings.model {
-                ModelKind::Seed => Trainer::<SeedNet>::new(data, options, outbox, command_rx).run(),
-                ModelKind::Deep => Trainer::<DeepNet>::new(data, options, outbox, command_rx).run(),
-            });
+            pool.install(move || trainer.run());
         })?;
     Ok(WorkerHandle {
         events,
@@ -93,29 +144,108 @@ pub fn spawn(data: Arc<Dataset>, options: WorkerOptions) -> std::io::Result<Work
     })
 }
 
+/// The `--metrics` file: one line per measurement, flushed at epoch ends.
+struct MetricsFile {
+    out: std::io::BufWriter<std::fs::File>,
+    csv: bool,
+    path: PathBuf,
+    failed: bool,
+}
+
+impl MetricsFile {
+    fn create(path: &std::path::Path) -> Result<Self, StartError> {
+        let fail = |e: std::io::Error| StartError::Metrics {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).map_err(fail)?);
+        if csv {
+            writeln!(out, "{}", Record::CSV_HEADER).map_err(fail)?;
+        }
+        Ok(Self {
+            out,
+            csv,
+            path: path.to_path_buf(),
+            failed: false,
+        })
+    }
+
+    /// Writes one record; after a write error (disk full) it stops trying and says so once.
+    fn write(&mut self, record: &Record) -> Option<String> {
+        if self.failed {
+            return None;
+        }
+        let line = if self.csv {
+            record.csv()
+        } else {
+            serde_json::to_string(record).expect("records serialise")
+        };
+        match writeln!(self.out, "{line}") {
+            Ok(()) => None,
+            Err(e) => {
+                self.failed = true;
+                Some(format!(
+                    "{}: cannot write metrics: {e}",
+                    self.path.display()
+                ))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> Option<String> {
+        if self.failed {
+            return None;
+        }
+        self.out.flush().err().map(|e| {
+            self.failed = true;
+            format!("{}: cannot write metrics: {e}", self.path.display())
+        })
+    }
+}
+
 #[derive(PartialEq, Eq)]
 enum Flow {
     Continue,
     Stop,
 }
 
+/// Weights and optimiser state at a known position, to go back to after divergence.
+struct Snapshot<N> {
+    net: N,
+    adam: Adam,
+    epoch: usize,
+    batch: usize,
+}
+
 struct Trainer<N: Network> {
     dev: Dev,
     net: N,
-    opt: Adam<N, f32, Dev>,
+    opt: Adam,
     grads: Option<Grads>,
-    last_good: (N, Adam<N, f32, Dev>),
+    last_good: Snapshot<N>,
     data: Arc<Dataset>,
     options: WorkerOptions,
     outbox: Outbox,
     commands: Receiver<Command>,
     commands_closed: bool,
+    metrics: Option<MetricsFile>,
+    history: Vec<Record>,
     shuffle_rng: StdRng,
     sample_rng: StdRng,
     sample_index: usize,
     epochs: usize,
+    /// Position: zero-based epoch in progress and batches of it done, and the sum so far
+    /// of that epoch's per-batch cost contributions.
+    epoch: usize,
+    batch: usize,
+    epoch_cost: f64,
     paused: bool,
     step_pending: bool,
+    /// Position of the last checkpoint written.
+    saved_at: Option<(usize, usize)>,
 }
 
 impl<N: Network> Trainer<N> {
@@ -124,40 +254,64 @@ impl<N: Network> Trainer<N> {
         options: WorkerOptions,
         outbox: Outbox,
         commands: Receiver<Command>,
-    ) -> Self {
+        metrics: Option<MetricsFile>,
+    ) -> Result<Self, CheckpointError> {
         let s = &options.settings;
         let dev = Dev::seed_from_u64(s.seed);
-        let net = N::build_seeded(&dev, s.seed);
-        let opt = Adam::new(
-            &net,
-            AdamConfig {
-                lr: s.learning_rate,
-                betas: [0.9, 0.999],
-                eps: 1e-8,
-                weight_decay: None,
-            },
-        );
+        let (net, opt, epoch, batch, epoch_cost, history) = match &options.resume {
+            Some((checkpoint, path)) => {
+                let (net, mut opt) = checkpoint.restore::<N>(&dev, path)?;
+                opt.cfg.lr = s.learning_rate;
+                let p = &checkpoint.progress;
+                (net, opt, p.epoch, p.batch, p.epoch_cost, p.history.clone())
+            }
+            None => (
+                N::build_seeded(&dev, s.seed),
+                Adam::new(AdamConfig::with_lr(s.learning_rate)),
+                0,
+                0,
+                0.0,
+                Vec::new(),
+            ),
+        };
         let grads = Some(net.alloc_grads());
         let mut sample_rng = StdRng::seed_from_u64(s.seed.wrapping_add(1));
         let sample_index = sample_rng.gen_range(0..data.test.len());
-        Self {
-            last_good: (net.clone(), opt.clone()),
+        let mut shuffle_rng = StdRng::seed_from_u64(s.seed);
+        // Replay the shuffles of the epochs already trained, so a resumed run sees the same
+        // batches as one that never stopped.
+        for _ in 0..epoch {
+            shuffled(data.train.len(), &mut shuffle_rng);
+        }
+        Ok(Self {
+            last_good: Snapshot {
+                net: net.clone(),
+                adam: opt.clone(),
+                epoch,
+                batch,
+            },
             dev,
             net,
             opt,
             grads,
-            shuffle_rng: StdRng::seed_from_u64(s.seed),
+            shuffle_rng,
             sample_rng,
             sample_index,
-            epochs: s.epochs,
+            epochs: s.epochs.max(epoch + usize::from(batch > 0)),
+            epoch,
+            batch,
+            epoch_cost,
+            history,
+            metrics,
             data,
             outbox,
             commands,
             commands_closed: false,
             paused: false,
             step_pending: false,
+            saved_at: None,
             options,
-        }
+        })
     }
 
     fn batches_per_epoch(&self) -> usize {
@@ -174,102 +328,172 @@ impl<N: Network> Trainer<N> {
             batch_size: s.batch_size,
             batches_per_epoch: self.batches_per_epoch(),
             epochs: self.epochs,
-            learning_rate: s.learning_rate,
+            learning_rate: self.opt.cfg.lr,
             threads: s.threads,
+            resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
         }));
+        for event in Record::replay(&self.history) {
+            self.outbox.push(event);
+        }
         if self.options.visuals_every.is_some() {
             self.send_visuals();
         }
-        let mut epoch = 0;
-        let mut last_accuracy = 0.0;
+        let mut last_accuracy = None;
         loop {
-            while epoch < self.epochs {
-                match self.run_epoch(epoch) {
-                    Some(acc) => last_accuracy = acc,
+            while self.epoch < self.epochs {
+                match self.run_epoch() {
+                    Some(acc) => last_accuracy = Some(acc),
                     None => return self.stop(),
                 }
-                epoch += 1;
             }
+            let accuracy = match last_accuracy {
+                Some(a) => a,
+                // Resumed after the last epoch: nothing trained, but the user wants a result.
+                None => accuracy(&self.net, &self.dev, &self.data.test, usize::MAX),
+            };
             self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
             self.send_sample();
-            self.outbox.push(Event::Finished {
-                accuracy: last_accuracy,
-            });
-            if !self.options.stay_after_finish || self.wait_after_finish(epoch) == Flow::Stop {
+            self.outbox.push(Event::Finished { accuracy });
+            if !self.options.stay_after_finish || self.wait_after_finish() == Flow::Stop {
                 return self.stop();
             }
         }
     }
 
     fn stop(mut self) {
+        // A run stopped mid-epoch keeps its place: the checkpoint resumes at this batch.
+        if self.options.save_to.is_some() && self.saved_at != Some((self.epoch, self.batch)) {
+            self.save();
+        }
+        if let Some(m) = &mut self.metrics {
+            if let Some(warning) = m.flush() {
+                self.outbox.push(Event::Warning(warning));
+            }
+        }
         self.outbox.push(Event::Stopped);
         self.outbox.drain_blocking();
     }
 
-    /// Trains one epoch; returns its test accuracy, or `None` when told to stop.
-    fn run_epoch(&mut self, epoch: usize) -> Option<f64> {
+    fn record(&mut self, record: Record) {
+        if let Some(m) = &mut self.metrics {
+            if let Some(warning) = m.write(&record) {
+                self.outbox.push(Event::Warning(warning));
+            }
+        }
+        self.history.push(record);
+    }
+
+    /// Trains the rest of epoch `self.epoch`; returns its test accuracy, or `None` when
+    /// told to stop.
+    fn run_epoch(&mut self) -> Option<f64> {
+        let epoch = self.epoch;
         let bs = self.options.settings.batch_size;
         let n_batches = self.batches_per_epoch();
-        let mut order: Vec<usize> = (0..self.data.train.len()).collect();
-        order.shuffle(&mut self.shuffle_rng);
-        let mut cost = 0.0f64;
+        let order = shuffled(self.data.train.len(), &mut self.shuffle_rng);
         let mut training_time = Duration::ZERO;
-        for batch in 0..n_batches {
-            if self.obey_commands(epoch) == Flow::Stop {
+        let first = self.batch;
+        while self.batch < n_batches {
+            if self.obey_commands() == Flow::Stop {
                 return None;
             }
+            let batch = self.batch;
             let started = Instant::now();
-            let (loss, correct) = self.train_step(&order[batch * bs..(batch + 1) * bs]);
+            let (loss, correct, update) = self.train_step(&order[batch * bs..(batch + 1) * bs]);
             training_time += started.elapsed();
             let learning_rate = self.opt.cfg.lr;
-            if !loss.is_finite() {
-                self.recover_from_divergence(epoch, batch, learning_rate);
+            if !loss.is_finite() || update == Update::NonFiniteWeights {
+                self.recover_from_divergence(learning_rate);
                 continue;
             }
-            cost += loss as f64 / n_batches as f64;
-            self.outbox.push_batch(BatchLoss {
+            self.epoch_cost += loss as f64 / n_batches as f64;
+            let b = BatchLoss {
                 epoch,
                 batch,
                 loss,
                 learning_rate,
                 correct,
                 size: bs as u32,
-            });
-            let done = batch + 1;
+            };
+            self.outbox.push_batch(b);
+            self.record(Record::Batch(b));
+            self.batch += 1;
+            let done = self.batch;
             if done % SNAPSHOT_EVERY == 0 {
-                self.last_good = (self.net.clone(), self.opt.clone());
+                self.last_good = Snapshot {
+                    net: self.net.clone(),
+                    adam: self.opt.clone(),
+                    epoch,
+                    batch: done,
+                };
             }
             if self.options.quick_eval_every.is_some_and(|n| done % n == 0) && done < n_batches {
                 let accuracy = accuracy(&self.net, &self.dev, &self.data.test, QUICK_EVAL_IMAGES);
-                self.outbox.push(Event::Evaluated {
-                    at_epoch: epoch as f64 + done as f64 / n_batches as f64,
-                    kind: EvalKind::Quick,
-                    accuracy,
-                });
+                let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
+                self.push_evaluation(at_epoch, EvalKind::Quick, accuracy);
             }
             if self.options.visuals_every.is_some_and(|n| done % n == 0) {
                 self.send_visuals();
             }
         }
         let seconds = training_time.as_secs_f64();
+        let samples_per_second = ((n_batches - first) * bs) as f64 / seconds.max(1e-9);
+        let average_cost = self.epoch_cost;
         self.outbox.push(Event::EpochFinished {
             epoch,
-            average_cost: cost,
+            average_cost,
             seconds,
-            samples_per_second: (n_batches * bs) as f64 / seconds.max(1e-9),
+            samples_per_second,
         });
-        let accuracy = accuracy(&self.net, &self.dev, &self.data.test, usize::MAX);
-        self.outbox.push(Event::Evaluated {
-            at_epoch: (epoch + 1) as f64,
-            kind: EvalKind::Full,
-            accuracy,
+        self.record(Record::Epoch {
+            epoch,
+            average_cost,
+            seconds,
+            samples_per_second,
         });
+        let at_epoch = (epoch + 1) as f64;
+        let accuracy = if self.options.visuals_every.is_some() {
+            let (accuracy, report) = test_report(&self.net, &self.dev, &self.data.test, at_epoch);
+            self.outbox.push(Event::TestReport(Box::new(report)));
+            accuracy
+        } else {
+            accuracy(&self.net, &self.dev, &self.data.test, usize::MAX)
+        };
+        self.push_evaluation(at_epoch, EvalKind::Full, accuracy);
+        (self.epoch, self.batch, self.epoch_cost) = (epoch + 1, 0, 0.0);
+        // Snapshots never cross an epoch boundary, so recovery never has to redo an epoch.
+        self.last_good = Snapshot {
+            net: self.net.clone(),
+            adam: self.opt.clone(),
+            epoch: self.epoch,
+            batch: 0,
+        };
+        if let Some(m) = &mut self.metrics {
+            if let Some(warning) = m.flush() {
+                self.outbox.push(Event::Warning(warning));
+            }
+        }
+        if self.options.save_to.is_some() {
+            self.save();
+        }
         Some(accuracy)
     }
 
-    /// One optimiser step on the images at `indices`; returns the loss and how many of the
-    /// images the model got right before the step.
-    fn train_step(&mut self, indices: &[usize]) -> (f32, u32) {
+    fn push_evaluation(&mut self, at_epoch: f64, kind: EvalKind, accuracy: f64) {
+        self.outbox.push(Event::Evaluated {
+            at_epoch,
+            kind,
+            accuracy,
+        });
+        self.record(Record::Evaluation {
+            at_epoch,
+            kind,
+            accuracy,
+        });
+    }
+
+    /// One optimiser step on the images at `indices`; returns the loss, how many of the
+    /// images the model got right before the step, and whether the new weights are finite.
+    fn train_step(&mut self, indices: &[usize]) -> (f32, u32, Update) {
         let train = &self.data.train;
         let x = images_tensor(&self.dev, train, indices);
         let mut onehot = vec![0.0f32; indices.len() * 10];
@@ -289,30 +513,105 @@ impl<N: Network> Trainer<N> {
         let loss = cross_entropy_with_logits_loss(logits, y);
         let loss_value = loss.array();
         let mut grads = loss.backward();
-        if loss_value.is_finite() {
-            self.opt
-                .update(&mut self.net, &grads)
-                .expect("every parameter has a gradient");
-        }
+        let update = if loss_value.is_finite() {
+            self.opt.update(&mut self.net, &grads)
+        } else {
+            Update::Applied
+        };
         self.net.zero_grads(&mut grads);
         self.grads = Some(grads);
-        (loss_value, correct)
+        (loss_value, correct, update)
     }
 
-    /// A non-finite loss: the step was not applied, but earlier steps may have poisoned the
-    /// weights, so go back to the last snapshot, pause, and tell the user.
-    fn recover_from_divergence(&mut self, epoch: usize, batch: usize, learning_rate: f64) {
-        let (net, mut opt) = self.last_good.clone();
-        opt.cfg.lr = learning_rate;
-        (self.net, self.opt) = (net, opt);
+    /// A non-finite loss or weight: go back to the last snapshot (earlier steps may have
+    /// poisoned the weights), then pause or halve the rate, and tell the user.
+    fn recover_from_divergence(&mut self, learning_rate: f64) {
+        let (epoch, batch) = (self.epoch, self.batch);
+        let snap = &self.last_good;
+        self.net = snap.net.clone();
+        self.opt = snap.adam.clone();
+        let (restored_epoch, restored_batch) = (snap.epoch, snap.batch);
+        // The history and the epoch's cost sum go back with the weights.
+        let n_batches = self.batches_per_epoch() as f64;
+        let restored_at = restored_epoch as f64 + restored_batch as f64 / n_batches;
+        self.history.retain(|r| match r {
+            Record::Batch(b) => (b.epoch, b.batch) < (restored_epoch, restored_batch),
+            Record::Epoch { epoch, .. } => *epoch < restored_epoch,
+            Record::Evaluation { at_epoch, .. } => *at_epoch <= restored_at + 1e-9,
+        });
+        self.epoch_cost = self
+            .history
+            .iter()
+            .filter_map(|r| match r {
+                Record::Batch(b) if b.epoch == restored_epoch => Some(b.loss as f64 / n_batches),
+                _ => None,
+            })
+            .sum();
+        (self.epoch, self.batch) = (restored_epoch, restored_batch);
         self.outbox.push(Event::Diverged {
             epoch,
             batch,
             learning_rate,
+            restored_epoch,
+            restored_batch,
         });
-        self.paused = true;
-        self.step_pending = false;
-        self.outbox.push(Event::Paused);
+        match self.options.on_divergence {
+            OnDivergence::Pause => {
+                self.opt.cfg.lr = learning_rate;
+                self.paused = true;
+                self.step_pending = false;
+                self.outbox.push(Event::Paused);
+            }
+            OnDivergence::Halve => {
+                self.opt.cfg.lr = learning_rate / 2.0;
+                self.outbox.push(Event::LearningRateSet(self.opt.cfg.lr));
+            }
+        }
+    }
+
+    /// Writes a checkpoint of the current position to the configured path.
+    fn save(&mut self) {
+        let path = self
+            .options
+            .save_to
+            .clone()
+            .unwrap_or_else(|| self.options.default_save_to.clone());
+        let s = &self.options.settings;
+        let progress = Progress {
+            format: 1,
+            model: s.model,
+            settings: SavedSettings {
+                learning_rate: self.opt.cfg.lr,
+                epochs: self.epochs,
+                batch_size: s.batch_size,
+                seed: s.seed,
+                data: s.data.clone(),
+                train_limit: s.train_limit,
+                test_limit: s.test_limit,
+            },
+            epoch: self.epoch,
+            batch: self.batch,
+            epoch_cost: self.epoch_cost,
+            adam_steps: self.opt.t,
+            adam_betas: self.opt.cfg.betas,
+            adam_eps: self.opt.cfg.eps,
+            history: self.history.clone(),
+        };
+        let checkpoint = Checkpoint::capture(&self.net, &self.opt, progress);
+        match checkpoint.save(&path) {
+            Ok(()) => {
+                self.saved_at = Some((self.epoch, self.batch));
+                self.outbox.push(Event::Saved {
+                    path,
+                    epoch: self.epoch,
+                    batch: self.batch,
+                })
+            }
+            Err(e) => self.outbox.push(Event::SaveFailed {
+                path,
+                error: e.problem,
+            }),
+        }
     }
 
     fn send_visuals(&mut self) {
@@ -373,7 +672,7 @@ impl<N: Network> Trainer<N> {
     }
 
     /// Applies waiting commands; while paused, waits for one that lets a batch run.
-    fn obey_commands(&mut self, epoch: usize) -> Flow {
+    fn obey_commands(&mut self) -> Flow {
         self.step_pending = false;
         loop {
             if self.outbox.disconnected() {
@@ -382,7 +681,7 @@ impl<N: Network> Trainer<N> {
             let waiting = self.paused && !self.step_pending;
             match self.next_command(waiting) {
                 Some(cmd) => {
-                    if self.apply(cmd, epoch + 1) == Flow::Stop {
+                    if self.apply(cmd, self.epoch + 1) == Flow::Stop {
                         return Flow::Stop;
                     }
                 }
@@ -393,7 +692,8 @@ impl<N: Network> Trainer<N> {
     }
 
     /// After the last epoch: serve samples and wait for more epochs (or stop).
-    fn wait_after_finish(&mut self, epochs_done: usize) -> Flow {
+    fn wait_after_finish(&mut self) -> Flow {
+        let epochs_done = self.epoch;
         loop {
             if self.outbox.disconnected() || self.commands_closed {
                 return Flow::Stop;
@@ -438,8 +738,21 @@ impl<N: Network> Trainer<N> {
                 self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
                 self.send_sample();
             }
+            Command::Predict(pixels) => {
+                let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+                let p = probabilities(&self.net, &self.dev, &scaled);
+                self.outbox.push(Event::Predicted(p));
+            }
+            Command::Save => self.save(),
             Command::Stop => return Flow::Stop,
         }
         Flow::Continue
     }
+}
+
+/// `0..n` in the order of one epoch.
+fn shuffled(n: usize, rng: &mut StdRng) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    order
 }

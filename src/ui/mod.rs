@@ -1,27 +1,36 @@
 //! Pure drawing: `draw(frame, &app)` and one function per panel. Nothing here changes state.
 
 mod accuracy;
+mod bars;
 mod chart;
+mod confusion;
 mod cost;
+mod draw_pad;
 mod filters;
 mod help;
+mod mistakes;
 pub mod palette;
 mod pixels;
 mod sample;
 mod status;
+mod tabs;
 
 pub use accuracy::draw_accuracy;
+pub use confusion::draw_confusion;
 pub use cost::draw_cost;
+pub use draw_pad::draw_pad;
 pub use filters::draw_filters;
 pub use help::draw_help;
+pub use mistakes::draw_mistakes;
 pub use sample::draw_sample;
 pub use status::{draw_keys, draw_status};
+pub use tabs::draw_tabs;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::app::{App, MIN_SIZE};
+use crate::app::{App, Tab, MIN_SIZE};
 
 /// Height of the sample panel: 14 rows of half-block digit and its border.
 const SAMPLE_HEIGHT: u16 = 16;
@@ -33,12 +42,30 @@ pub fn draw(frame: &mut Frame, app: &App) {
         draw_too_small(frame, area);
         return;
     }
-    let [main, status, keys] = Layout::vertical([
+    let [tabs, main, status, keys] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(4),
         Constraint::Length(1),
     ])
     .areas(area);
+    draw_tabs(frame, tabs, app);
+    match app.tab {
+        Tab::Overview => draw_overview(frame, main, app),
+        Tab::Confusion => draw_confusion(frame, main, app),
+        Tab::Mistakes => draw_mistakes(frame, main, app),
+        Tab::Draw => draw_pad(frame, main, app),
+    }
+    draw_status(frame, status, app);
+    draw_keys(frame, keys, app);
+    if app.show_help {
+        draw_help(frame, area);
+    }
+}
+
+/// Curves, digit and filters together.
+fn draw_overview(frame: &mut Frame, main: Rect, app: &App) {
+    let area = main;
     // The right column holds the digit beside its probabilities when there is room.
     let right_width = if area.width >= 110 { 50 } else { 32 };
     let [left, right] =
@@ -51,11 +78,6 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_accuracy(frame, accuracy, app);
     draw_sample(frame, sample, app);
     draw_filters(frame, filters, app);
-    draw_status(frame, status, app);
-    draw_keys(frame, keys, app);
-    if app.show_help {
-        draw_help(frame, area);
-    }
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

@@ -58,3 +58,21 @@ pub fn fg(mode: ColorMode, c: Color) -> Style {
         _ => Style::default().fg(c),
     }
 }
+
+/// Sequential white → orange → dark red for `t` in [0, 1] (counts in a heatmap).
+pub fn heat(mode: ColorMode, t: f32) -> Color {
+    let t = t.clamp(0.0, 1.0);
+    let lerp = |a: f32, b: f32, u: f32| (a + (b - a) * u) as u8;
+    if t < 0.5 {
+        let u = t * 2.0;
+        rgb(mode, 255, lerp(245.0, 150.0, u), lerp(225.0, 60.0, u))
+    } else {
+        let u = (t - 0.5) * 2.0;
+        rgb(
+            mode,
+            lerp(255.0, 150.0, u),
+            lerp(150.0, 20.0, u),
+            lerp(60.0, 20.0, u),
+        )
+    }
+}

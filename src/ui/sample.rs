@@ -7,13 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
+use super::bars::{probability_lines, BAR};
 use super::palette::{fg, grey};
 use super::pixels::draw_image;
 use crate::app::App;
 use crate::data::SIDE;
-
-/// Width of the probability bars.
-const BAR: usize = 10;
 
 pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let mode = app.colors;
@@ -69,20 +67,13 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(if right { " ✓" } else { " ✗" }, verdict),
         ]),
     ];
-    for (digit, &p) in s.probabilities.iter().enumerate() {
-        let filled = (p * BAR as f32).round() as usize;
-        let style = if digit as u8 == predicted {
-            verdict
-        } else {
-            fg(mode, Color::Gray)
-        };
-        lines.push(Line::from(vec![
-            Span::raw(format!("{digit} ")),
-            Span::styled("█".repeat(filled), style),
-            Span::styled("·".repeat(BAR - filled.min(BAR)), fg(mode, Color::DarkGray)),
-            Span::raw(format!(" {:>5.1}%", p * 100.0)),
-        ]));
-    }
+    lines.extend(probability_lines(
+        &s.probabilities,
+        predicted as usize,
+        verdict,
+        mode,
+        BAR,
+    ));
     // Beside the digit when there is room, else below it.
     let text_area = if inner.width >= SIDE as u16 + 1 + 19 {
         Rect::new(

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, LineGauge, Paragraph};
 use ratatui::Frame;
 
 use super::palette::fg;
-use crate::app::{App, RunState};
+use crate::app::{App, RunState, Tab};
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -96,10 +96,11 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         rest,
     );
 
-    let line = if let Some((epoch, batch, lr)) = app.diverged_at {
+    let line = if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.diverged_at {
+        let restored = good_epoch * app.batches_per_epoch() + good_batch;
         Line::from(Span::styled(
             format!(
-                "diverged at lr {lr:.3e} (epoch {}, batch {}) — restored the last good weights; lower the learning rate (-) and resume (space)",
+                "diverged at lr {lr:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
                 epoch + 1,
                 batch + 1
             ),
@@ -154,20 +155,48 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
                     Span::raw(format!(" {what} ")),
                 ]
             };
-            Line::from(
-                [
+            let keys = match app.tab {
+                Tab::Draw => vec![
+                    key("Esc", "back"),
+                    key("mouse", "drag draws, right erases"),
+                    key("arrows", "move"),
+                    key(
+                        "space",
+                        if app.pad.pen_down {
+                            "lift pen"
+                        } else {
+                            "pen down"
+                        },
+                    ),
+                    key("x", if app.pad.erasing { "draw" } else { "eraser" }),
+                    key("c", "clear"),
+                    key("?", "help"),
+                ],
+                Tab::Mistakes => vec![
+                    key("q", "quit"),
+                    key("←/→", "browse"),
+                    key("PgUp/PgDn", "±10"),
+                    key("Tab", "view"),
+                    key("space", "pause"),
+                    key("+/-", "lr"),
+                    key("?", "help"),
+                ],
+                // The most used first: the line is cut at the terminal's edge.
+                _ => vec![
                     key("q", "quit"),
                     key("space", "pause"),
-                    key(".", "step"),
                     key("+/-", "lr"),
-                    key("l", "set lr"),
                     key("]/[", "epochs"),
-                    key("n", "new digit"),
-                    key("L", "log"),
+                    key("Tab", "view"),
+                    key("d", "draw"),
                     key("?", "help"),
-                ]
-                .concat(),
-            )
+                    key(".", "step"),
+                    key("l", "set lr"),
+                    key("n", "digit"),
+                    key("s", "save"),
+                ],
+            };
+            Line::from(keys.concat())
         }
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -19,6 +19,7 @@ pub fn info() -> RunInfo {
         epochs: 15,
         learning_rate: 0.001,
         threads: 2,
+        resumed_from: None,
     }
 }
 

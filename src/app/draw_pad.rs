@@ -1,0 +1,121 @@
+//! The draw pad's state: a 28×28 canvas painted with a soft brush by mouse or keys, and
+//! the live model's verdict on it.
+
+use crate::data::preprocess::{brush, erase, mnist_style, Gray};
+use crate::data::{PIXELS, SIDE};
+
+/// Brush radius in pixels: MNIST strokes are 2–3 pixels wide.
+pub const BRUSH_RADIUS: f32 = 1.1;
+/// Where the pad's first cell is on screen (column, row): inside its border at the top
+/// left of the main area. Each cell shows two pixels, one above the other.
+pub const PAD_ORIGIN: (u16, u16) = (2, 2);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawPad {
+    pub canvas: [f32; PIXELS],
+    /// Keyboard cursor in pixels.
+    pub cursor: (usize, usize),
+    /// Keyboard pen: while down, moving the cursor paints (or erases).
+    pub pen_down: bool,
+    pub erasing: bool,
+    /// Last painted point of the current stroke, to join drag events with a line.
+    last_point: Option<(f32, f32)>,
+    /// The model's probabilities for [`Self::model_input`], once it has answered.
+    pub prediction: Option<[f32; 10]>,
+    /// A prediction was requested and not answered yet.
+    pub waiting: bool,
+    /// The canvas changed since the last request.
+    pub dirty: bool,
+}
+
+impl Default for DrawPad {
+    fn default() -> Self {
+        Self {
+            canvas: [0.0; PIXELS],
+            cursor: (SIDE / 2, SIDE / 2),
+            pen_down: false,
+            erasing: false,
+            last_point: None,
+            prediction: None,
+            waiting: false,
+            dirty: false,
+        }
+    }
+}
+
+impl DrawPad {
+    pub fn is_empty(&self) -> bool {
+        self.canvas.iter().all(|&v| v == 0.0)
+    }
+
+    /// What the model is shown: the canvas prepared as MNIST prepared its digits.
+    pub fn model_input(&self) -> [u8; PIXELS] {
+        mnist_style(&Gray::new(SIDE, SIDE, self.canvas.to_vec()))
+    }
+
+    /// Paints (or erases) a stroke from the previous point of this stroke to `(x, y)`.
+    pub fn stroke_to(&mut self, x: f32, y: f32, erasing: bool) {
+        let from = self.last_point.unwrap_or((x, y));
+        let steps = ((x - from.0).abs().max((y - from.1).abs()) * 2.0)
+            .ceil()
+            .max(1.0) as usize;
+        for i in 0..=steps {
+            let t = i as f32 / steps as f32;
+            let (px, py) = (from.0 + (x - from.0) * t, from.1 + (y - from.1) * t);
+            if erasing {
+                erase(&mut self.canvas, px, py, BRUSH_RADIUS + 1.0);
+            } else {
+                brush(&mut self.canvas, px, py, BRUSH_RADIUS);
+            }
+        }
+        self.last_point = Some((x, y));
+        self.dirty = true;
+    }
+
+    /// Ends the current stroke (mouse released, pen lifted).
+    pub fn lift(&mut self) {
+        self.last_point = None;
+    }
+
+    pub fn clear(&mut self) {
+        self.canvas = [0.0; PIXELS];
+        self.last_point = None;
+        self.prediction = None;
+        self.dirty = true;
+    }
+
+    /// Moves the keyboard cursor, painting on the way if the pen is down.
+    pub fn move_cursor(&mut self, dx: isize, dy: isize) {
+        let clamp = |v: usize, d: isize| (v as isize + d).clamp(0, SIDE as isize - 1) as usize;
+        self.cursor = (clamp(self.cursor.0, dx), clamp(self.cursor.1, dy));
+        if self.pen_down {
+            let (x, y) = self.cursor_point();
+            self.stroke_to(x, y, self.erasing);
+        }
+    }
+
+    /// Toggles the keyboard pen; putting it down paints a dot at the cursor.
+    pub fn toggle_pen(&mut self) {
+        self.pen_down = !self.pen_down;
+        self.lift();
+        if self.pen_down {
+            let (x, y) = self.cursor_point();
+            self.stroke_to(x, y, self.erasing);
+        }
+    }
+
+    fn cursor_point(&self) -> (f32, f32) {
+        (self.cursor.0 as f32 + 0.5, self.cursor.1 as f32 + 0.5)
+    }
+
+    /// The pad pixel under a screen cell, if the cell is on the pad (the cell's centre:
+    /// the middle of its two pixels).
+    pub fn cell_to_point(column: u16, row: u16) -> Option<(f32, f32)> {
+        let (x, y) = (
+            column.checked_sub(PAD_ORIGIN.0)?,
+            row.checked_sub(PAD_ORIGIN.1)?,
+        );
+        (usize::from(x) < SIDE && usize::from(y) < SIDE / 2)
+            .then(|| (f32::from(x) + 0.5, f32::from(y) * 2.0 + 1.0))
+    }
+}

@@ -1,0 +1,59 @@
+//! Digit pictures from files (PNG, JPEG, PGM/PPM), for `predict`.
+
+use std::path::Path;
+
+use super::preprocess::{mnist_style, normalise_polarity, Gray};
+use super::{DataError, PIXELS};
+
+/// Largest picture accepted, in pixels per side and in bytes on disk: a digit needs
+/// nothing near this, and a decompression bomb must not take the machine down.
+pub const MAX_SIDE: u32 = 8192;
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads an image file and prepares it as MNIST prepared its digits.
+pub fn read_digit(path: &Path) -> Result<[u8; PIXELS], DataError> {
+    let name = path.display().to_string();
+    let bad = |problem: String| DataError::new(name.clone(), problem);
+    let size = std::fs::metadata(path)
+        .map_err(|e| bad(format!("cannot read: {e}")))?
+        .len();
+    if size == 0 {
+        return Err(bad("the file is empty".into()));
+    }
+    if size > MAX_FILE_BYTES {
+        return Err(bad(format!(
+            "{size} bytes is too large for a digit picture (limit {MAX_FILE_BYTES})"
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    digit_from_bytes(&bytes).map_err(bad)
+}
+
+/// Decodes image bytes and prepares the digit; the error says what is wrong.
+pub fn digit_from_bytes(bytes: &[u8]) -> Result<[u8; PIXELS], String> {
+    let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if reader.format().is_none() {
+        return Err("not an image (expected PNG, JPEG or PGM)".into());
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(512 << 20);
+    let mut reader = reader;
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => {
+            format!("the picture is larger than {MAX_SIDE}×{MAX_SIDE} pixels")
+        }
+        other => format!("not a readable image: {other}"),
+    })?;
+    let luma = img.to_luma32f();
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    if w == 0 || h == 0 {
+        return Err("the picture has no pixels".into());
+    }
+    let gray = normalise_polarity(Gray::new(w, h, luma.into_raw()));
+    Ok(mnist_style(&gray))
+}

@@ -1,0 +1,16 @@
+//! The pretrained `seed` model built into the program, so `predict` and the draw pad
+//! work before any training. Made by this program's own trainer:
+//! `mnist-tui train --save assets/seed.safetensors` (15 epochs, seed 777).
+
+use std::path::Path;
+
+use crate::train::{Checkpoint, CheckpointError};
+
+/// How errors and the dashboard name it.
+pub const NAME: &str = "built-in pretrained model";
+
+static BYTES: &[u8] = include_bytes!("../assets/seed.safetensors");
+
+pub fn checkpoint() -> Result<Checkpoint, CheckpointError> {
+    Checkpoint::from_bytes(BYTES, Path::new(NAME))
+}

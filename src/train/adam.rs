@@ -1,0 +1,151 @@
+//! Adam with the same arithmetic as dfdx's `Adam`, but with its state in the open.
+//!
+//! dfdx keeps Adam's moments in private fields, so a checkpoint could not carry them and a
+//! resumed run would restart the optimiser cold. This one walks the network's parameters
+//! with dfdx's public [`TensorVisitor`], keeps one pair of moment vectors per parameter in
+//! visiting order, and reports whether every updated weight stayed finite.
+
+use dfdx::nn::tensor_collection::{
+    RecursiveWalker, ScalarOptions, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut,
+};
+use dfdx::prelude::*;
+
+use crate::model::{ops::to_vec, Dev, Grads};
+
+/// Hyper-parameters, as mnist_cnn.py sets them (TensorFlow's defaults).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub betas: [f64; 2],
+    pub eps: f64,
+}
+
+impl AdamConfig {
+    pub fn with_lr(lr: f64) -> Self {
+        Self {
+            lr,
+            betas: [0.9, 0.999],
+            eps: 1e-8,
+        }
+    }
+}
+
+/// The optimiser and its whole state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adam {
+    pub cfg: AdamConfig,
+    /// Steps taken so far (the bias correction's exponent).
+    pub t: i32,
+    /// First and second moments, one vector each per trainable tensor, in visiting order.
+    pub moments: Vec<(Vec<f32>, Vec<f32>)>,
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    Applied,
+    /// Some weight became NaN or ∞; the caller must restore a snapshot.
+    NonFiniteWeights,
+}
+
+impl Adam {
+    pub fn new(cfg: AdamConfig) -> Self {
+        Self {
+            cfg,
+            t: 0,
+            moments: Vec::new(),
+        }
+    }
+
+    /// One step on every trainable tensor of `net` with `grads`.
+    pub fn update<N: TensorCollection<f32, Dev>>(&mut self, net: &mut N, grads: &Grads) -> Update {
+        self.t = self.t.saturating_add(1);
+        let mut step = Step {
+            adam: self,
+            grads,
+            index: 0,
+            finite: true,
+        };
+        let walked = N::iter_tensors(&mut RecursiveWalker {
+            m: net,
+            f: &mut step,
+        });
+        if let Err(e) = walked {
+            match e {}
+        }
+        if step.finite {
+            Update::Applied
+        } else {
+            Update::NonFiniteWeights
+        }
+    }
+}
+
+struct Step<'a> {
+    adam: &'a mut Adam,
+    grads: &'a Grads,
+    index: usize,
+    finite: bool,
+}
+
+impl TensorVisitor<f32, Dev> for Step<'_> {
+    type Viewer = ViewTensorMut;
+    type Err = std::convert::Infallible;
+    type E2 = f32;
+    type D2 = Dev;
+
+    fn visit<S: Shape>(
+        &mut self,
+        opts: TensorOptions<S, f32, Dev>,
+        p: &mut Tensor<S, f32, Dev>,
+    ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
+        if !opts.do_gradient_update {
+            return Ok(None);
+        }
+        let g = to_vec(&self.grads.get(p));
+        let mut w = to_vec(p);
+        if self.adam.moments.len() <= self.index {
+            self.adam
+                .moments
+                .push((vec![0.0; w.len()], vec![0.0; w.len()]));
+        }
+        let (m, v) = &mut self.adam.moments[self.index];
+        self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, &g);
+        p.copy_from(&w);
+        self.index += 1;
+        Ok(None)
+    }
+
+    fn visit_scalar<M: num_traits::NumCast>(
+        &mut self,
+        _: ScalarOptions<M>,
+        _: &mut M,
+    ) -> Result<Option<M>, Self::Err> {
+        Ok(None)
+    }
+}
+
+/// dfdx's CPU Adam kernel, operation for operation (so results match it to the bit);
+/// returns whether every new weight is finite.
+fn adam_kernel(
+    cfg: &AdamConfig,
+    t: i32,
+    w: &mut [f32],
+    m: &mut [f32],
+    v: &mut [f32],
+    g: &[f32],
+) -> bool {
+    let [b1, b2] = cfg.betas.map(|b| b as f32);
+    let (eps, lr) = (cfg.eps as f32, cfg.lr as f32);
+    let (c1, c2) = ((1.0 - b1.powi(t)).recip(), (1.0 - b2.powi(t)).recip());
+    let mut finite = true;
+    for (((p, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+        *m = *m * b1 + g * (1.0 - b1);
+        *v = *v * b2 + g.powi(2) * (1.0 - b2);
+        let m_hat = *m * c1;
+        let v_hat = *v * c2;
+        *p -= lr * m_hat / (v_hat.sqrt() + eps);
+        finite &= p.is_finite();
+    }
+    finite
+}

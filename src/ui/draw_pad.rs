@@ -1,0 +1,115 @@
+//! The draw pad: the user's canvas (28×28 at half-block resolution, cursor marked), what
+//! the model is shown after MNIST-style preprocessing, and the live model's verdict.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::bars::{probability_lines, BAR, BESIDE_BAR};
+use super::palette::{fg, grey};
+use super::pixels::draw_image;
+use crate::app::draw_pad::PAD_ORIGIN;
+use crate::app::App;
+use crate::data::SIDE;
+use crate::train::events::argmax;
+
+/// Width of a 28-pixel image with its border.
+const BOXED: u16 = SIDE as u16 + 2;
+
+pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
+    let mode = app.colors;
+    let pad = &app.pad;
+    let height = (SIDE as u16 / 2 + 2).min(area.height);
+    // The pad sits where mouse input expects it.
+    let pad_area = Rect::new(PAD_ORIGIN.0 - 1, PAD_ORIGIN.1 - 1, BOXED, height).intersection(area);
+    let tool = if pad.erasing { "eraser" } else { "pen" };
+    let block = Block::bordered().title(format!(" Draw ({tool}) "));
+    let inner = block.inner(pad_area);
+    frame.render_widget(block, pad_area);
+    draw_image(
+        frame.buffer_mut(),
+        inner,
+        inner.x,
+        inner.y,
+        (SIDE, SIDE),
+        &pad.canvas,
+        mode,
+        |v| grey(mode, v),
+        |v| v,
+    );
+    // The keyboard cursor: its cell is underlined (and bold where there is no colour).
+    let (cx, cy) = (
+        inner.x + pad.cursor.0 as u16,
+        inner.y + pad.cursor.1 as u16 / 2,
+    );
+    if cx < inner.right() && cy < inner.bottom() {
+        let cell = &mut frame.buffer_mut()[(cx, cy)];
+        let pen = if pad.pen_down {
+            Color::Yellow
+        } else {
+            Color::Cyan
+        };
+        cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
+        if mode != crate::app::ColorMode::None {
+            cell.set_fg(pen);
+        }
+        if cell.symbol() == " " || mode != crate::app::ColorMode::None {
+            cell.set_symbol(if pad.cursor.1 % 2 == 0 { "▀" } else { "▄" });
+        }
+    }
+
+    let seen_x = pad_area.right() + 1;
+    if seen_x + BOXED > area.right() {
+        return;
+    }
+    let seen_area = Rect::new(seen_x, pad_area.y, BOXED, height);
+    let block = Block::bordered().title(" Model sees ");
+    let inner = block.inner(seen_area);
+    frame.render_widget(block, seen_area);
+    let input = pad.model_input();
+    let values: Vec<f32> = input.iter().map(|&p| p as f32 / 255.0).collect();
+    draw_image(
+        frame.buffer_mut(),
+        inner,
+        inner.x,
+        inner.y,
+        (SIDE, SIDE),
+        &values,
+        mode,
+        |v| grey(mode, v),
+        |v| v,
+    );
+
+    let verdict_x = seen_area.right() + 1;
+    if verdict_x >= area.right() {
+        return;
+    }
+    let verdict_area = Rect::new(verdict_x, pad_area.y, area.right() - verdict_x, area.height);
+    let block = Block::bordered().title(" Prediction ");
+    let lines = match (&pad.prediction, pad.is_empty()) {
+        (_, true) => vec![
+            Line::from("draw a digit"),
+            Line::from(""),
+            Line::from("mouse: drag draws,"),
+            Line::from("right-drag erases;"),
+            Line::from("keys: arrows move,"),
+            Line::from("space pen, x eraser,"),
+            Line::from("c clears"),
+        ],
+        (None, false) => vec![Line::from("asking the model…")],
+        (Some(p), false) => {
+            let best = argmax(p);
+            let style = fg(mode, Color::Cyan).add_modifier(Modifier::BOLD);
+            let mut lines = vec![Line::styled(
+                format!("{best}  ({:.1}%)", p[best] * 100.0),
+                style,
+            )];
+            let room = usize::from(verdict_area.width.saturating_sub(2)).saturating_sub(BESIDE_BAR);
+            lines.extend(probability_lines(p, best, style, mode, room.min(BAR)));
+            lines
+        }
+    };
+    frame.render_widget(Paragraph::new(lines).block(block), verdict_area);
+}

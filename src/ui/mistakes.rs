@@ -1,0 +1,91 @@
+//! The mistakes panel: the misclassified test digits of the last full evaluation, one at a
+//! time at full resolution with both labels' probabilities, and the neighbours' verdicts.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::palette::{fg, grey};
+use super::pixels::draw_image;
+use crate::app::App;
+use crate::data::SIDE;
+
+pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
+    let mode = app.colors;
+    let report = match &app.report {
+        Some(r) if !r.mistakes.is_empty() => r,
+        Some(_) => {
+            let block = Block::bordered().title(" Mistakes ");
+            frame.render_widget(
+                Paragraph::new("no mistakes on the test set").block(block),
+                area,
+            );
+            return;
+        }
+        None => {
+            let block = Block::bordered().title(" Mistakes ");
+            frame.render_widget(
+                Paragraph::new("no full test evaluation yet (one runs at each epoch's end)")
+                    .block(block),
+                area,
+            );
+            return;
+        }
+    };
+    let i = app.mistake.min(report.mistakes.len() - 1);
+    let m = &report.mistakes[i];
+    let block = Block::bordered().title(format!(
+        " Mistake {} of {} after epoch {:.0} (←/→) ",
+        i + 1,
+        report.mistakes.len(),
+        report.at_epoch
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let values: Vec<f32> = m.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+    draw_image(
+        frame.buffer_mut(),
+        inner,
+        inner.x + 1,
+        inner.y,
+        (SIDE, SIDE),
+        &values,
+        mode,
+        |v| grey(mode, v),
+        |v| v,
+    );
+    let red = fg(mode, Color::Red).add_modifier(Modifier::BOLD);
+    let green = fg(mode, Color::Green).add_modifier(Modifier::BOLD);
+    let mut lines = vec![
+        Line::from(format!("test #{}", m.index)),
+        Line::from(vec![
+            Span::raw("true label "),
+            Span::styled(m.label.to_string(), green),
+            Span::raw(format!("  p = {:.1}%", m.p_label * 100.0)),
+        ]),
+        Line::from(vec![
+            Span::raw("predicted  "),
+            Span::styled(m.predicted.to_string(), red),
+            Span::raw(format!("  p = {:.1}%", m.p_predicted * 100.0)),
+        ]),
+        Line::from(""),
+        Line::from("next:"),
+    ];
+    let room = usize::from(inner.height.saturating_sub(lines.len() as u16));
+    for (k, next) in report.mistakes.iter().enumerate().skip(i + 1).take(room) {
+        lines.push(Line::from(format!(
+            "{:>4}. #{:<5} {} taken for {}",
+            k + 1,
+            next.index,
+            next.label,
+            next.predicted
+        )));
+    }
+    let text_x = inner.x + SIDE as u16 + 3;
+    if text_x < inner.right() {
+        let text = Rect::new(text_x, inner.y, inner.right() - text_x, inner.height);
+        frame.render_widget(Paragraph::new(lines), text);
+    }
+}
