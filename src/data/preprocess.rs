@@ -1,6 +1,6 @@
 //! MNIST's own preprocessing, for digits that did not come from MNIST (image files, the
 //! draw pad): the digit's bounding box is scaled to fit 20×20 keeping its aspect ratio,
-//! then placed in 28×28 so that its centre of mass is the centre.
+//! then placed in 28×28 so that its centre of mass is at pixel (14, 14).
 
 use super::idx::{PIXELS, SIDE};
 
@@ -121,9 +121,10 @@ pub fn mnist_style(g: &Gray) -> [u8; PIXELS] {
     if mass <= 0.0 {
         return out;
     }
-    let half = SIDE as f32 / 2.0;
-    let dx = (half - mx / mass).round() as isize;
-    let dy = (half - my / mass).round() as isize;
+    // MNIST puts the centre of mass at pixel index 14, whose centre is at 14.5 here.
+    let centre = SIDE as f32 / 2.0 + 0.5;
+    let dx = (centre - mx / mass).round() as isize;
+    let dy = (centre - my / mass).round() as isize;
     let peak = fitted.iter().cloned().fold(0.0f32, f32::max).max(1e-6);
     for oy in 0..oh {
         for ox in 0..ow {
