@@ -76,14 +76,14 @@ pub fn run(
                 let restored = restored_epoch * batches_per_epoch as usize + restored_batch;
                 if on_divergence == OnDivergence::Halve {
                     eprintln!(
-                        "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate}); restored the weights from batch {restored} and continuing at learning rate {}",
+                        "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}); restored the weights from batch {restored} and continuing at learning rate {:e}",
                         epoch + 1,
                         batch + 1,
                         learning_rate / 2.0
                     );
                 } else {
                     eprintln!(
-                        "error: training diverged at epoch {}, batch {} (learning rate {learning_rate}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
+                        "error: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
                         epoch + 1,
                         batch + 1
                     );

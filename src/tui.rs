@@ -83,6 +83,14 @@ fn spawn_input() -> Receiver<TermEvent> {
     rx
 }
 
+/// Hands a command to the worker without ever waiting on it: a full queue (64 unanswered
+/// commands) means it is busy, and the user is told the request was dropped.
+fn send(commands: &crossbeam_channel::Sender<Command>, cmd: Command, app: &mut App) {
+    if let Err(TrySendError::Full(_)) = commands.try_send(cmd) {
+        app.notice = Some("the trainer is busy; try again".into());
+    }
+}
+
 /// Runs the dashboard until the user quits. Returns a worker panic message, if any.
 pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
     install_panic_hook();
@@ -108,7 +116,9 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
     loop {
         let now = Instant::now();
         if dirty && now >= next_frame {
-            update(&mut app, Msg::Tick(now));
+            for cmd in update(&mut app, Msg::Tick(now)) {
+                send(&commands, cmd, &mut app);
+            }
             term.0.draw(|f| crate::ui::draw(f, &app))?;
             dirty = false;
             last_frame = now;
@@ -155,11 +165,7 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
                 next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
             for cmd in update(&mut app, msg) {
-                // Never wait on the worker: a full command queue (64 unanswered commands)
-                // means it is busy; the user sees the request was dropped.
-                if let Err(TrySendError::Full(_)) = commands.try_send(cmd) {
-                    app.notice = Some("the trainer is busy; try again".into());
-                }
+                send(&commands, cmd, &mut app);
             }
             dirty = true;
         }

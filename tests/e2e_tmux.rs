@@ -117,3 +117,96 @@ fn dashboard_responds_to_keys_and_exits_cleanly() {
     // The alternate screen is gone: no panel borders left on the terminal.
     assert!(!screen.contains("Status"), "{screen}");
 }
+
+/// The epoch number on the status line (`epoch K/N`).
+fn epoch_shown(screen: &str) -> usize {
+    screen
+        .match_indices("epoch ")
+        .filter_map(|(i, _)| {
+            let token = screen[i + 6..].split(' ').next()?;
+            token.split_once('/')?.0.parse().ok()
+        })
+        .next()
+        .unwrap_or(0)
+}
+
+#[test]
+fn key_and_resize_storms_never_crash_or_stop_training() {
+    let tmux = Tmux {
+        session: format!("mnist-tui-storm-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_mnist-tui");
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("exit-code");
+    let script = format!(
+        "TERM=xterm-256color {bin} --train-limit 3000 --test-limit 300 --threads 2 --epochs 1000; echo $? > {}; echo SHELL-IS-BACK; sleep 60",
+        done.display()
+    );
+    let cwd = dir.path().display().to_string();
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &tmux.session,
+        "-c",
+        &cwd,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &script,
+    ]);
+    tmux.wait_for("the first batches", |s| s.contains("● running"));
+    // Every key the dashboard knows except the quitting ones (q, Esc, Ctrl-C), plus keys
+    // it does not know, and the learning-rate prompt's Enter and Backspace.
+    let keys: Vec<&str> = [
+        "+", "-", "[", "]", "Space", ".", "n", "L", "?", "Tab", "BTab", "1", "2", "3", "4", "d",
+        "x", "c", "s", "Left", "Right", "Up", "Down", "PageUp", "PageDown", "Home", "End", "Enter",
+        "BSpace", "a", "z", "7", "0", "e", "F5", "Insert", "DC",
+    ]
+    .to_vec();
+    let mut rng = 0x2545_f491_u64;
+    let mut next = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n as u64) as usize
+    };
+    let mut sent = 0;
+    let mut resizes = 0;
+    for _ in 0..100 {
+        let burst: Vec<&str> = (0..20).map(|_| keys[next(keys.len())]).collect();
+        let mut args = vec!["send-keys", "-t", &tmux.session];
+        args.extend(&burst);
+        tmux.run(&args);
+        sent += burst.len();
+        let (w, h) = ((20 + next(200)).to_string(), (5 + next(60)).to_string());
+        tmux.run(&["resize-window", "-t", &tmux.session, "-x", &w, "-y", &h]);
+        resizes += 1;
+    }
+    assert_eq!((sent, resizes), (2000, 100));
+    tmux.run(&[
+        "resize-window",
+        "-t",
+        &tmux.session,
+        "-x",
+        "120",
+        "-y",
+        "40",
+    ]);
+    // Back to a known state: the overview, and more epochs than done.
+    tmux.keys("1");
+    for _ in 0..3 {
+        tmux.keys("]");
+    }
+    let screen = tmux.wait_for("the dashboard at full size", |s| s.contains("Status"));
+    assert!(!screen.contains("crashed"), "{screen}");
+    if screen.contains("● paused") || screen.contains("● diverged") {
+        tmux.keys("Space");
+    }
+    let before = epoch_shown(&tmux.wait_for("training", |s| s.contains("● running")));
+    tmux.wait_for("training to go on", |s| epoch_shown(s) > before);
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+}

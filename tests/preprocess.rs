@@ -75,7 +75,7 @@ fn dark_ink_on_light_paper_is_inverted_and_an_empty_picture_stays_empty() {
     let a = mnist_style(&normalise_polarity(light_on_dark));
     let b = mnist_style(&normalise_polarity(dark_on_light));
     assert_eq!(a, b);
-    assert!(a.iter().any(|&v| v == 255));
+    assert!(a.contains(&255));
     assert!(mnist_style(&Gray::new(30, 30, vec![0.0; 900]))
         .iter()
         .all(|&v| v == 0));

@@ -223,6 +223,8 @@ impl App {
 
 /// How often the draw pad's verdict is refreshed while the model trains.
 const PAD_REFRESH: Duration = Duration::from_millis(500);
+/// How long an unanswered draw-pad request waits before it is sent again.
+const PAD_RETRY: Duration = Duration::from_secs(2);
 
 /// Applies one message; returns what to tell the worker.
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
@@ -243,7 +245,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             Vec::new()
         }
-        Msg::Key(key) => keys::on_key(app, key),
+        Msg::Key(key) => {
+            let mut cmds = keys::on_key(app, key);
+            cmds.extend(request_pad_prediction(app));
+            cmds
+        }
         Msg::Resize(w, h) => {
             app.size = (w, h);
             Vec::new()
@@ -256,6 +262,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 && app.state == RunState::Running
                 && now.saturating_duration_since(app.pad_asked_at) >= PAD_REFRESH
             {
+                app.pad.dirty = true;
+            }
+            // A request the worker never answered (dropped while it was busy): ask again.
+            if app.pad.waiting && now.saturating_duration_since(app.pad_asked_at) >= PAD_RETRY {
+                app.pad.waiting = false;
                 app.pad.dirty = true;
             }
             request_pad_prediction(app)
