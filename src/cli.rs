@@ -88,6 +88,9 @@ pub struct RunArgs {
     /// Use only the first N test images (for quick runs).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub test_limit: Option<i64>,
+    /// Names of the ten classes, one per line (for data sets other than digits).
+    #[arg(long, value_name = "FILE")]
+    pub labels: Option<PathBuf>,
     /// Save a checkpoint to FILE at every epoch's end and when the run stops (the
     /// dashboard's `s` also writes here).
     #[arg(long, value_name = "FILE")]
@@ -120,6 +123,7 @@ impl RunArgs {
             threads: self.threads,
             train_limit: self.train_limit,
             test_limit: self.test_limit,
+            labels: self.labels.clone(),
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct Layer {
     pub threads: Option<i64>,
     pub train_limit: Option<i64>,
     pub test_limit: Option<i64>,
+    /// A file of ten class names, one per line.
+    pub labels: Option<PathBuf>,
 }
 
 impl Layer {
@@ -53,6 +55,7 @@ impl Layer {
             threads: self.threads.or(lower.threads),
             train_limit: self.train_limit.or(lower.train_limit),
             test_limit: self.test_limit.or(lower.test_limit),
+            labels: self.labels.or(lower.labels),
         }
     }
 
@@ -95,6 +98,8 @@ pub struct Settings {
     pub threads: usize,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
+    /// `None`: the digits, or the names a resumed checkpoint carries.
+    pub labels: Option<PathBuf>,
 }
 
 /// The tutorial's settings.
@@ -110,6 +115,7 @@ impl Default for Settings {
             threads: default_threads(),
             train_limit: None,
             test_limit: None,
+            labels: None,
         }
     }
 }
@@ -194,6 +200,7 @@ impl Settings {
             threads,
             train_limit,
             test_limit,
+            labels: l.labels,
         })
     }
 

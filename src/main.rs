@@ -9,7 +9,7 @@ use clap::Parser;
 
 use mnist_tui::cli::{Cli, Command, DivergencePolicy, RunArgs};
 use mnist_tui::config::{Layer, Settings};
-use mnist_tui::data::Dataset;
+use mnist_tui::data::{ClassNames, Dataset};
 use mnist_tui::headless::{self, Outcome};
 use mnist_tui::train::{self, Checkpoint, OnDivergence, WorkerOptions};
 use mnist_tui::{predict, tui};
@@ -47,6 +47,7 @@ struct Prepared {
     settings: Settings,
     data: Arc<Dataset>,
     resume: Option<(Arc<Checkpoint>, std::path::PathBuf)>,
+    class_names: ClassNames,
 }
 
 impl Prepared {
@@ -59,6 +60,7 @@ impl Prepared {
             DivergencePolicy::Pause => OnDivergence::Pause,
             DivergencePolicy::Halve => OnDivergence::Halve,
         };
+        options.class_names = self.class_names;
         options.settings = self.settings;
         (options, self.data)
     }
@@ -89,6 +91,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
             threads: None,
             train_limit: saved.train_limit.map(|n| n as i64),
             test_limit: saved.test_limit.map(|n| n as i64),
+            labels: None,
         });
     }
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
@@ -103,10 +106,16 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
         data.test.truncate(n);
     }
     settings.check_against_data(data.train.len())?;
+    let class_names = match (&settings.labels, &resume) {
+        (Some(path), _) => ClassNames::read(path)?,
+        (None, Some((c, _))) => c.progress.settings.class_names.clone(),
+        (None, None) => ClassNames::default(),
+    };
     Ok(Prepared {
         settings,
         data: Arc::new(data),
         resume,
+        class_names,
     })
 }
 

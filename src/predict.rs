@@ -16,6 +16,9 @@ use crate::train::Checkpoint;
 pub struct Verdict {
     pub file: PathBuf,
     pub label: usize,
+    /// The class's name, for data sets other than digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub probabilities: [f32; 10],
 }
 
@@ -38,10 +41,12 @@ pub fn run(args: &PredictArgs, out: &mut impl Write) -> anyhow::Result<std::proc
         ModelKind::Seed => classify::<SeedNet>(&checkpoint, &name, &digits)?,
         ModelKind::Deep => classify::<DeepNet>(&checkpoint, &name, &digits)?,
     };
+    let names = &checkpoint.progress.settings.class_names;
     for (file, (label, probabilities)) in args.images.iter().zip(verdicts) {
         let v = Verdict {
             file: file.clone(),
             label,
+            name: (!names.are_digits()).then(|| names.names()[label].clone()),
             probabilities,
         };
         if args.json {
@@ -52,7 +57,8 @@ pub fn run(args: &PredictArgs, out: &mut impl Write) -> anyhow::Result<std::proc
                 .enumerate()
                 .map(|(d, p)| format!("{d}:{p:.3}"))
                 .collect();
-            writeln!(out, "{}: {label}  ({})", file.display(), probs.join(" "))?;
+            let shown = names.label(label);
+            writeln!(out, "{}: {shown}  ({})", file.display(), probs.join(" "))?;
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

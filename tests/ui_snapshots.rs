@@ -215,3 +215,14 @@ fn draw_tab_empty_120x40() {
     app.tab = Tab::Draw;
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }
+
+#[test]
+fn class_names_show_wherever_labels_appear() {
+    let mut app = empty_app((120, 40));
+    let mut info = common::info();
+    let names = "T-shirt\nTrouser\nPullover\nDress\nCoat\nSandal\nShirt\nSneaker\nBag\nBoot\n";
+    info.class_names = mnist_tui::data::ClassNames::parse("names", names).unwrap();
+    update(&mut app, Msg::Worker(Event::Started(info)));
+    update(&mut app, Msg::Worker(Event::Sample(Box::new(sample(3, 4)))));
+    insta::assert_snapshot!(render(&app, (60, 16), ui::draw_sample).backend());
+}

@@ -216,6 +216,13 @@ impl App {
         Some(left as f64 / speed.max(1e-9))
     }
 
+    /// How class `i` is shown: the digit, or the data set's name for it.
+    pub fn class_label(&self, i: usize) -> String {
+        self.info
+            .as_ref()
+            .map_or_else(|| i.to_string(), |info| info.class_names.label(i))
+    }
+
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
     }

@@ -1,10 +1,12 @@
 //! The data: IDX parsing, the MNIST set embedded in the binary, and batching.
 
+pub mod classes;
 pub mod idx;
 pub mod image_file;
 mod mnist;
 pub mod preprocess;
 
+pub use classes::ClassNames;
 pub use idx::{PIXELS, SIDE};
 pub use mnist::{Dataset, Split};
 

@@ -53,6 +53,8 @@ pub struct SavedSettings {
     pub data: Option<PathBuf>,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
+    #[serde(default)]
+    pub class_names: crate::data::ClassNames,
 }
 
 /// Everything but the tensors.

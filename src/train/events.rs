@@ -102,6 +102,7 @@ pub struct RunInfo {
     pub threads: usize,
     /// The checkpoint this run continues, if any.
     pub resumed_from: Option<std::path::PathBuf>,
+    pub class_names: crate::data::ClassNames,
 }
 
 /// Worker → consumer.

@@ -13,7 +13,7 @@ use dfdx::prelude::*;
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 
 use crate::config::Settings;
-use crate::data::{Dataset, PIXELS};
+use crate::data::{ClassNames, Dataset, PIXELS};
 use crate::model::{ops::to_vec, DeepNet, Dev, Grads, ModelKind, Network, SeedNet};
 
 use super::adam::{Adam, AdamConfig, Update};
@@ -49,6 +49,8 @@ pub struct WorkerOptions {
     /// Stream every measurement to this file (`.csv`, otherwise JSON lines).
     pub metrics: Option<PathBuf>,
     pub on_divergence: OnDivergence,
+    /// Shown wherever a class appears and kept in checkpoints.
+    pub class_names: ClassNames,
 }
 
 /// What to do after restoring the last good weights when training diverges.
@@ -85,6 +87,7 @@ impl WorkerOptions {
             default_save_to: PathBuf::from("mnist-tui.safetensors"),
             metrics: None,
             on_divergence: OnDivergence::Pause,
+            class_names: ClassNames::default(),
         }
     }
 
@@ -331,6 +334,7 @@ impl<N: Network> Trainer<N> {
             learning_rate: self.opt.cfg.lr,
             threads: s.threads,
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
+            class_names: self.options.class_names.clone(),
         }));
         for event in Record::replay(&self.history) {
             self.outbox.push(event);
@@ -588,6 +592,7 @@ impl<N: Network> Trainer<N> {
                 data: s.data.clone(),
                 train_limit: s.train_limit,
                 test_limit: s.test_limit,
+                class_names: self.options.class_names.clone(),
             },
             epoch: self.epoch,
             batch: self.batch,

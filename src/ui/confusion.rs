@@ -84,7 +84,13 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
         pairs
             .iter()
             .take(usize::from(area.height.saturating_sub(3)))
-            .map(|&(n, t, p)| Line::from(format!("{t} taken for {p}: {n}"))),
+            .map(|&(n, t, p)| {
+                Line::from(format!(
+                    "{} taken for {}: {n}",
+                    app.class_label(t),
+                    app.class_label(p)
+                ))
+            }),
     );
     let block = Block::bordered().title(" Most confused ");
     frame.render_widget(Paragraph::new(lines).block(block), pairs_area);

@@ -103,7 +103,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
             let best = argmax(p);
             let style = fg(mode, Color::Cyan).add_modifier(Modifier::BOLD);
             let mut lines = vec![Line::styled(
-                format!("{best}  ({:.1}%)", p[best] * 100.0),
+                format!("{}  ({:.1}%)", app.class_label(best), p[best] * 100.0),
                 style,
             )];
             let room = usize::from(verdict_area.width.saturating_sub(2)).saturating_sub(BESIDE_BAR);

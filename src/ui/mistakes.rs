@@ -62,12 +62,12 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(format!("test #{}", m.index)),
         Line::from(vec![
             Span::raw("true label "),
-            Span::styled(m.label.to_string(), green),
+            Span::styled(app.class_label(m.label.into()), green),
             Span::raw(format!("  p = {:.1}%", m.p_label * 100.0)),
         ]),
         Line::from(vec![
             Span::raw("predicted  "),
-            Span::styled(m.predicted.to_string(), red),
+            Span::styled(app.class_label(m.predicted.into()), red),
             Span::raw(format!("  p = {:.1}%", m.p_predicted * 100.0)),
         ]),
         Line::from(""),
@@ -79,8 +79,8 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
             "{:>4}. #{:<5} {} taken for {}",
             k + 1,
             next.index,
-            next.label,
-            next.predicted
+            app.class_label(next.label.into()),
+            app.class_label(next.predicted.into())
         )));
     }
     let text_x = inner.x + SIDE as u16 + 3;

@@ -26,9 +26,16 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
     // The verdict is in the title too, so it shows even where the panel is narrow.
     let title = Line::from(vec![
-        Span::raw(format!(" Sample: label {} → ", s.label)),
+        Span::raw(format!(
+            " Sample: label {} → ",
+            app.class_label(s.label.into())
+        )),
         Span::styled(
-            format!("{predicted} {}", if right { "✓" } else { "✗" }),
+            format!(
+                "{} {}",
+                app.class_label(predicted.into()),
+                if right { "✓" } else { "✗" }
+            ),
             verdict,
         ),
         Span::raw(" (n: new) "),
@@ -57,13 +64,13 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(vec![
             Span::raw("label      "),
             Span::styled(
-                s.label.to_string(),
+                app.class_label(s.label.into()),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
         ]),
         Line::from(vec![
             Span::raw("prediction "),
-            Span::styled(predicted.to_string(), verdict),
+            Span::styled(app.class_label(predicted.into()), verdict),
             Span::styled(if right { " ✓" } else { " ✗" }, verdict),
         ]),
     ];

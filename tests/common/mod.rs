@@ -20,6 +20,7 @@ pub fn info() -> RunInfo {
         learning_rate: 0.001,
         threads: 2,
         resumed_from: None,
+        class_names: Default::default(),
     }
 }
 
