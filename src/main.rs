@@ -126,8 +126,20 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     let prepared = prepare(args)?;
     let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args);
+    // A branch runs like the main run, from the forked state, at its own learning rate,
+    // saving and logging nothing (the kept run does that).
+    let mut branch_options = options.clone();
+    (branch_options.save_to, branch_options.metrics) = (None, None);
+    let branch_data = data.clone();
+    let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64| {
+        let mut o = branch_options.clone();
+        o.settings.learning_rate = learning_rate;
+        o.settings.epochs = from.progress.settings.epochs;
+        o.resume = Some((Arc::from(from), "branch".into()));
+        Ok(train::spawn(branch_data.clone(), o)?)
+    };
     let worker = train::spawn(data, options)?;
-    match tui::run(worker)? {
+    match tui::run(worker, &spawn_branch)? {
         Some(panic) => {
             eprintln!("error: the training worker crashed: {panic}");
             Ok(ExitCode::FAILURE)

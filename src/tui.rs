@@ -17,8 +17,8 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use crate::app::{update, App, ColorMode, Msg};
-use crate::train::{Command, Event, WorkerHandle};
+use crate::app::{update, App, ColorMode, Effect, Msg};
+use crate::train::{Checkpoint, Command, Event, WorkerHandle};
 
 /// Shortest time between two frames redrawn for training progress. The UI shares the CPU
 /// with the kernels, so progress draws ten times a second; keys draw at once (~30 fps cap).
@@ -91,8 +91,60 @@ fn send(commands: &crossbeam_channel::Sender<Command>, cmd: Command, app: &mut A
     }
 }
 
+/// Starts a second worker from a run's state at a learning rate (the `b` branch).
+pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle>;
+
+/// The branch's worker, while there is one.
+struct BranchWorker {
+    events: Option<Receiver<Event>>,
+    commands: crossbeam_channel::Sender<Command>,
+}
+
+/// Carries out what an update asked of the terminal loop.
+fn apply_effects(
+    app: &mut App,
+    spawn_branch: &SpawnBranch,
+    main: &mut (Option<Receiver<Event>>, crossbeam_channel::Sender<Command>),
+    branch: &mut Option<BranchWorker>,
+) {
+    for effect in std::mem::take(&mut app.effects) {
+        match effect {
+            Effect::SpawnBranch {
+                from,
+                learning_rate,
+            } => match spawn_branch(from, learning_rate) {
+                Ok(w) => {
+                    *branch = Some(BranchWorker {
+                        events: Some(w.events),
+                        commands: w.commands,
+                    })
+                }
+                Err(e) => {
+                    app.branch = None;
+                    app.notice = Some(format!("cannot start the branch: {e:#}"));
+                }
+            },
+            Effect::ToBranch(cmd) => {
+                if let Some(b) = branch {
+                    let stop = cmd == Command::Stop;
+                    let _ = b.commands.try_send(cmd);
+                    if stop {
+                        *branch = None;
+                    }
+                }
+            }
+            Effect::PromoteBranch => {
+                if let Some(b) = branch.take() {
+                    let _ = main.1.try_send(Command::Stop);
+                    *main = (b.events, b.commands);
+                }
+            }
+        }
+    }
+}
+
 /// Runs the dashboard until the user quits. Returns a worker panic message, if any.
-pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
+pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<Option<String>> {
     install_panic_hook();
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
@@ -107,7 +159,9 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
         commands,
         thread,
     } = worker;
-    let mut worker_events = Some(events);
+    // The main worker's ends; replaced by the branch's when the user keeps the branch.
+    let mut main = (Some(events), commands);
+    let mut branch: Option<BranchWorker> = None;
     let mut next_frame = Instant::now();
     let mut last_frame = Instant::now();
     let mut dirty = true;
@@ -117,8 +171,9 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
         let now = Instant::now();
         if dirty && now >= next_frame {
             for cmd in update(&mut app, Msg::Tick(now)) {
-                send(&commands, cmd, &mut app);
+                send(&main.1, cmd, &mut app);
             }
+            apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
             term.0.draw(|f| crate::ui::draw(f, &app))?;
             dirty = false;
             last_frame = now;
@@ -131,7 +186,11 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
         } else {
             Duration::from_millis(500)
         };
-        let events_rx = worker_events.as_ref().unwrap_or(&never);
+        let events_rx = main.0.clone().unwrap_or_else(|| never.clone());
+        let branch_rx = branch
+            .as_ref()
+            .and_then(|b| b.events.clone())
+            .unwrap_or_else(|| never.clone());
         let mut msgs = Vec::new();
         select! {
             recv(events_rx) -> e => match e {
@@ -141,8 +200,20 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
                     msgs.extend(events_rx.try_iter().take(256).map(Msg::Worker));
                 }
                 Err(_) => {
-                    worker_events = None;
+                    main.0 = None;
                     msgs.push(Msg::WorkerGone);
+                }
+            },
+            recv(branch_rx) -> e => match e {
+                Ok(e) => {
+                    msgs.push(Msg::Branch(e));
+                    msgs.extend(branch_rx.try_iter().take(256).map(Msg::Branch));
+                }
+                Err(_) => {
+                    if let Some(b) = &mut branch {
+                        b.events = None;
+                    }
+                    msgs.push(Msg::BranchGone);
                 }
             },
             recv(input) -> e => match e {
@@ -158,30 +229,35 @@ pub fn run(worker: WorkerHandle) -> anyhow::Result<Option<String>> {
             // Keys, and the worker's answers to them, draw at once (within the ~30 fps cap),
             // not after the progress interval.
             let urgent = match &msg {
-                Msg::Worker(e) => !matches!(e, Event::Batches(_) | Event::Filters(_)),
+                Msg::Worker(e) | Msg::Branch(e) => {
+                    !matches!(e, Event::Batches(_) | Event::Filters(_))
+                }
                 _ => true,
             };
             if urgent {
                 next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
             for cmd in update(&mut app, msg) {
-                send(&commands, cmd, &mut app);
+                send(&main.1, cmd, &mut app);
             }
+            apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
             dirty = true;
         }
         if app.quit {
             let deadline = *quit_at.get_or_insert_with(|| Instant::now() + STOP_GRACE);
             let worker_done =
-                worker_events.is_none() || matches!(app.state, crate::app::RunState::Stopped);
+                main.0.is_none() || matches!(app.state, crate::app::RunState::Stopped);
             if worker_done || Instant::now() >= deadline {
                 break;
             }
         }
     }
     drop(term);
-    let _ = commands.send(Command::Stop);
-    drop(commands);
-    drop(worker_events);
+    let _ = main.1.send(Command::Stop);
+    if let Some(b) = branch {
+        let _ = b.commands.try_send(Command::Stop);
+    }
+    drop(main);
     if thread.is_finished() {
         let _ = thread.join();
     }

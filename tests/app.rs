@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{busy_app, empty_app, info};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use mnist_tui::app::{update, App, Msg, RunState, Tab, LR_STEP};
+use mnist_tui::app::{update, App, Effect, Msg, RunState, Tab, LR_STEP};
 use mnist_tui::train::{Command, Event};
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -431,4 +431,84 @@ fn replayed_batches_carry_their_learning_rate_marks() {
         (marks[1].0 - 2.0 / 600.0).abs() < 1e-12 && marks[1].1 == 0.01,
         "{marks:?}"
     );
+}
+
+fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
+    Box::new(mnist_tui::train::Checkpoint {
+        progress: mnist_tui::train::checkpoint::Progress {
+            format: 1,
+            model: mnist_tui::model::ModelKind::Seed,
+            settings: mnist_tui::train::checkpoint::SavedSettings {
+                learning_rate: 0.001,
+                epochs: 15,
+                batch_size: 100,
+                seed: 777,
+                data: None,
+                train_limit: None,
+                test_limit: None,
+                class_names: Default::default(),
+            },
+            epoch: 1,
+            batch: 300,
+            epoch_cost: 0.0,
+            adam_steps: 900,
+            adam_betas: [0.9, 0.999],
+            adam_eps: 1e-8,
+            history: Vec::new(),
+        },
+        weights: Vec::new(),
+        moments: Vec::new(),
+    })
+}
+
+#[test]
+fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
+    let mut app = busy_app((120, 40));
+    let lr = app.learning_rate;
+    assert_eq!(key(&mut app, KeyCode::Char('b')), vec![Command::Fork]);
+    update(&mut app, Msg::Worker(Event::Forked(checkpoint_stub())));
+    let expected = lr / mnist_tui::app::BRANCH_LR_FACTOR;
+    assert!(matches!(
+        app.effects.as_slice(),
+        [Effect::SpawnBranch { learning_rate, .. }] if *learning_rate == expected
+    ));
+    app.effects.clear();
+    let b = app.branch.as_ref().unwrap();
+    assert!((b.forked_at - 1.5).abs() < 1e-9);
+    // The branch's own events fill its own curves, not the main run's.
+    let main_points = app.history.batch_loss.len();
+    let batch = mnist_tui::train::BatchLoss {
+        epoch: 1,
+        batch: 300,
+        loss: 0.2,
+        learning_rate: expected,
+        correct: 90,
+        size: 100,
+    };
+    update(&mut app, Msg::Branch(Event::Started(info())));
+    update(&mut app, Msg::Branch(Event::Batches(vec![batch])));
+    assert_eq!(app.history.batch_loss.len(), main_points);
+    assert_eq!(app.branch.as_ref().unwrap().history.batch_loss.len(), 1);
+    // A second b does not fork again; ( lowers the branch's rate; space pauses both.
+    assert!(key(&mut app, KeyCode::Char('b')).is_empty());
+    key(&mut app, KeyCode::Char('('));
+    assert_eq!(
+        app.effects.pop(),
+        Some(Effect::ToBranch(Command::SetLearningRate(
+            expected / LR_STEP
+        )))
+    );
+    assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Pause]);
+    assert_eq!(app.effects.pop(), Some(Effect::ToBranch(Command::Pause)));
+    // m keeps the main run and stops the branch.
+    let mut dropped = app.clone();
+    key(&mut dropped, KeyCode::Char('m'));
+    assert!(dropped.branch.is_none());
+    assert_eq!(dropped.effects.pop(), Some(Effect::ToBranch(Command::Stop)));
+    // k keeps the branch: its curves and rate become the main ones.
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.effects.pop(), Some(Effect::PromoteBranch));
+    assert!(app.branch.is_none());
+    assert_eq!(app.history.batch_loss.len(), 1);
+    assert_eq!(app.learning_rate, expected);
 }

@@ -226,3 +226,31 @@ fn class_names_show_wherever_labels_appear() {
     update(&mut app, Msg::Worker(Event::Sample(Box::new(sample(3, 4)))));
     insta::assert_snapshot!(render(&app, (60, 16), ui::draw_sample).backend());
 }
+
+#[test]
+fn a_branch_overlays_its_curves_and_shows_in_the_status() {
+    let mut app = busy_app((120, 40));
+    let mut branch = mnist_tui::app::Branch::new(0.000316, 1.0);
+    branch.on_event(Event::Started(common::info()), 600);
+    let batches = (600..900)
+        .map(|i| mnist_tui::train::BatchLoss {
+            epoch: i / 600,
+            batch: i % 600,
+            loss: 0.4 * (-(i as f32 - 600.0) / 100.0).exp() + 0.02,
+            learning_rate: 0.000316,
+            correct: 97,
+            size: 100,
+        })
+        .collect();
+    branch.on_event(Event::Batches(batches), 600);
+    branch.on_event(
+        Event::Evaluated {
+            at_epoch: 1.4,
+            kind: mnist_tui::train::EvalKind::Quick,
+            accuracy: 0.985,
+        },
+        600,
+    );
+    app.branch = Some(branch);
+    insta::assert_snapshot!(full(&app, (120, 40)).backend());
+}

@@ -5,7 +5,7 @@ use crossterm::event::{
 };
 
 use super::draw_pad::DrawPad;
-use super::{App, Prompt, RunState, Tab, LR_STEP};
+use super::{App, Effect, Prompt, RunState, Tab, LR_STEP};
 use crate::train::Command;
 
 /// Mouse on the draw pad: left-drag paints, right-drag erases.
@@ -136,10 +136,53 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         }
         KeyCode::Char(']') => vec![Command::SetEpochs(app.epochs + 1)],
         KeyCode::Char('[') => vec![Command::SetEpochs(app.epochs.saturating_sub(1))],
-        KeyCode::Char(' ') => match app.state {
-            RunState::Running => vec![Command::Pause],
-            RunState::Paused | RunState::Diverged => vec![Command::Resume],
-            _ => Vec::new(),
+        KeyCode::Char(' ') => {
+            let cmd = match app.state {
+                RunState::Running => Command::Pause,
+                RunState::Paused | RunState::Diverged => Command::Resume,
+                _ => return Vec::new(),
+            };
+            // Both runs pause together, so the comparison stays fair.
+            if app.branch.is_some() {
+                app.effects.push(Effect::ToBranch(cmd.clone()));
+            }
+            vec![cmd]
+        }
+        KeyCode::Char('b') => {
+            if app.branch.is_some() {
+                app.notice = Some("a branch is running: k keeps it, m keeps the main run".into());
+                Vec::new()
+            } else {
+                app.fork_requested = true;
+                vec![Command::Fork]
+            }
+        }
+        KeyCode::Char('k') if app.branch.is_some() => {
+            app.effects.push(Effect::PromoteBranch);
+            app.promote_branch();
+            Vec::new()
+        }
+        KeyCode::Char('m') if app.branch.is_some() => {
+            app.effects.push(Effect::ToBranch(Command::Stop));
+            app.branch = None;
+            app.notice = Some("kept the main run; the branch stopped".into());
+            Vec::new()
+        }
+        KeyCode::Char(c @ ('(' | ')')) => match &app.branch {
+            Some(b) => {
+                let lr = if c == ')' {
+                    b.learning_rate * LR_STEP
+                } else {
+                    b.learning_rate / LR_STEP
+                };
+                app.effects
+                    .push(Effect::ToBranch(Command::SetLearningRate(lr)));
+                Vec::new()
+            }
+            None => {
+                app.notice = Some("no branch: b forks one".into());
+                Vec::new()
+            }
         },
         KeyCode::Char('.') => match app.state {
             RunState::Paused | RunState::Diverged => vec![Command::Step],
@@ -156,6 +199,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
 
 fn quit(app: &mut App) -> Vec<Command> {
     app.quit = true;
+    if app.branch.is_some() {
+        app.effects.push(Effect::ToBranch(Command::Stop));
+    }
     vec![Command::Stop]
 }
 

@@ -2,6 +2,7 @@
 //! worker's events, from keys and resizes, and from a clock tick; what the worker must be
 //! told comes back as [`Command`]s for the caller to send.
 
+pub mod branch;
 pub mod draw_pad;
 mod history;
 mod keys;
@@ -10,14 +11,18 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
+pub use branch::Branch;
 pub use draw_pad::DrawPad;
 pub use history::{Curve, History};
 
 use crate::train::events::position_label;
-use crate::train::{Command, Event, RunInfo, SamplePrediction, TestReport};
+use crate::train::{Checkpoint, Command, Event, RunInfo, SamplePrediction, TestReport};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
+/// A branch starts at the main run's learning rate divided by this (two `-` presses):
+/// "what if I had lowered the learning rate here?"
+pub const BRANCH_LR_FACTOR: f64 = LR_STEP * LR_STEP;
 /// The smallest terminal the layout is made for.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
 
@@ -54,6 +59,10 @@ pub enum Msg {
     Worker(Event),
     /// The worker's event channel closed.
     WorkerGone,
+    /// An event of the branch's worker.
+    Branch(Event),
+    /// The branch's event channel closed.
+    BranchGone,
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
@@ -88,6 +97,20 @@ impl ColorMode {
 /// Where training diverged `(epoch, batch, learning rate)` and the position of the
 /// restored weights `(epoch, batch)`.
 pub type Divergence = ((usize, usize, f64), (usize, usize));
+
+/// What the terminal loop must do beyond sending the main worker commands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start a second worker from this state at this learning rate.
+    SpawnBranch {
+        from: Box<Checkpoint>,
+        learning_rate: f64,
+    },
+    /// A command for the branch's worker.
+    ToBranch(Command),
+    /// Stop the main worker; the branch's worker becomes the main one.
+    PromoteBranch,
+}
 
 /// What the main area shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -142,6 +165,11 @@ pub struct App {
     /// The mistake shown in the Mistakes tab.
     pub mistake: usize,
     pub pad: DrawPad,
+    pub branch: Option<Branch>,
+    /// `b` was pressed and the main worker's state is on its way.
+    pub fork_requested: bool,
+    /// Work for the terminal loop, taken by it after each update.
+    pub effects: Vec<Effect>,
     pub log_y: bool,
     pub show_help: bool,
     pub prompt: Option<Prompt>,
@@ -179,6 +207,9 @@ impl App {
             report: None,
             mistake: 0,
             pad: DrawPad::default(),
+            branch: None,
+            fork_requested: false,
+            effects: Vec::new(),
             log_y: false,
             show_help: false,
             prompt: None,
@@ -223,6 +254,24 @@ impl App {
             .map_or_else(|| i.to_string(), |info| info.class_names.label(i))
     }
 
+    /// Makes the branch the main run (its worker has become the main worker).
+    pub fn promote_branch(&mut self) {
+        let Some(b) = self.branch.take() else { return };
+        self.history = b.history;
+        self.learning_rate = b.learning_rate;
+        self.state = b.state;
+        self.epochs = b.epochs;
+        (self.epoch, self.batch, self.batches_done) = (b.epoch, b.batch, b.batches_done);
+        self.final_accuracy = b.final_accuracy;
+        self.diverged_at = None;
+        self.report = None;
+        self.speed_mark = None;
+        self.notice = Some(format!(
+            "kept the branch (lr {:.3e}); the other run stopped",
+            self.learning_rate
+        ));
+    }
+
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
     }
@@ -239,6 +288,21 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Worker(event) => {
             on_event(app, event);
             request_pad_prediction(app)
+        }
+        Msg::Branch(event) => {
+            let per_epoch = app.batches_per_epoch();
+            if let Some(b) = &mut app.branch {
+                b.on_event(event, per_epoch);
+            }
+            Vec::new()
+        }
+        Msg::BranchGone => {
+            if let Some(b) = &mut app.branch {
+                if b.state != RunState::Stopped {
+                    b.state = RunState::Crashed;
+                }
+            }
+            Vec::new()
         }
         Msg::Mouse(mouse) => {
             keys::on_mouse(app, mouse);
@@ -409,6 +473,16 @@ fn on_event(app: &mut App, event: Event) {
             ));
         }
         Event::Warning(w) => app.notice = Some(w),
+        Event::Forked(checkpoint) => {
+            if std::mem::take(&mut app.fork_requested) && app.branch.is_none() {
+                let learning_rate = app.learning_rate / BRANCH_LR_FACTOR;
+                app.branch = Some(Branch::new(learning_rate, app.progress_epochs()));
+                app.effects.push(Effect::SpawnBranch {
+                    from: checkpoint,
+                    learning_rate,
+                });
+            }
+        }
         Event::Finished { accuracy } => {
             app.state = RunState::Finished;
             app.final_accuracy = Some(accuracy);

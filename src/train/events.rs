@@ -153,6 +153,8 @@ pub enum Event {
         epoch: usize,
         batch: usize,
     },
+    /// The run's whole state at a batch boundary, answering [`Command::Fork`].
+    Forked(Box<super::checkpoint::Checkpoint>),
     /// Something went wrong that does not stop training (a metrics file that cannot be
     /// written).
     Warning(String),
@@ -184,6 +186,8 @@ pub enum Command {
     Predict(Box<[u8; 784]>),
     /// Write a checkpoint now.
     Save,
+    /// Hand over the run's whole state (for a second worker to branch from).
+    Fork,
     Stop,
 }
 

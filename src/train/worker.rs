@@ -580,6 +580,25 @@ impl<N: Network> Trainer<N> {
             .save_to
             .clone()
             .unwrap_or_else(|| self.options.default_save_to.clone());
+        let checkpoint = self.checkpoint();
+        match checkpoint.save(&path) {
+            Ok(()) => {
+                self.saved_at = Some((self.epoch, self.batch));
+                self.outbox.push(Event::Saved {
+                    path,
+                    epoch: self.epoch,
+                    batch: self.batch,
+                })
+            }
+            Err(e) => self.outbox.push(Event::SaveFailed {
+                path,
+                error: e.problem,
+            }),
+        }
+    }
+
+    /// The whole state of the run, as a checkpoint holds it.
+    fn checkpoint(&self) -> Checkpoint {
         let s = &self.options.settings;
         let progress = Progress {
             format: 1,
@@ -602,21 +621,7 @@ impl<N: Network> Trainer<N> {
             adam_eps: self.opt.cfg.eps,
             history: self.history.clone(),
         };
-        let checkpoint = Checkpoint::capture(&self.net, &self.opt, progress);
-        match checkpoint.save(&path) {
-            Ok(()) => {
-                self.saved_at = Some((self.epoch, self.batch));
-                self.outbox.push(Event::Saved {
-                    path,
-                    epoch: self.epoch,
-                    batch: self.batch,
-                })
-            }
-            Err(e) => self.outbox.push(Event::SaveFailed {
-                path,
-                error: e.problem,
-            }),
-        }
+        Checkpoint::capture(&self.net, &self.opt, progress)
     }
 
     fn send_visuals(&mut self) {
@@ -749,6 +754,10 @@ impl<N: Network> Trainer<N> {
                 self.outbox.push(Event::Predicted(p));
             }
             Command::Save => self.save(),
+            Command::Fork => {
+                let checkpoint = self.checkpoint();
+                self.outbox.push(Event::Forked(Box::new(checkpoint)));
+            }
             Command::Stop => return Flow::Stop,
         }
         Flow::Continue

@@ -29,10 +29,20 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let (x0, x1) = x_bounds(app);
+    let after_fork = |c: &[(f64, f64)], at: f64| -> Vec<(f64, f64)> {
+        c.iter().copied().filter(|p| p.0 >= at).collect()
+    };
+    let (branch_quick, branch_test) = app.branch.as_ref().map_or_else(Default::default, |b| {
+        (
+            after_fork(&b.history.quick_accuracy, b.forked_at),
+            after_fork(&b.history.test_accuracy, b.forked_at),
+        )
+    });
     let lowest = h
         .quick_accuracy
         .iter()
         .chain(&h.test_accuracy)
+        .chain(&branch_quick)
         .map(|p| p.1)
         .fold(0.97f64, f64::min);
     let y0 = ((lowest - 0.01) * 100.0).floor() / 100.0;
@@ -61,6 +71,14 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         )
         .name("test, per epoch"),
     ];
+    if !branch_quick.is_empty() {
+        datasets.push(line(&branch_quick, fg(mode, Color::LightRed)).name("branch"));
+        datasets.push(points(
+            &branch_test,
+            Marker::Dot,
+            fg(mode, Color::LightRed).add_modifier(Modifier::BOLD),
+        ));
+    }
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
         datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));
     }

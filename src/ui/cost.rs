@@ -31,8 +31,19 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let raw = tf(&thin(&h.batch_loss, width * 2));
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
+    // A branch shows from where it left the main run (before, the two are one curve).
+    let branch: Vec<(f64, f64)> = app.branch.as_ref().map_or_else(Vec::new, |b| {
+        let after: Vec<(f64, f64)> = b
+            .history
+            .smoothed_loss
+            .iter()
+            .copied()
+            .filter(|p| p.0 >= b.forked_at)
+            .collect();
+        tf(&thin(&after, width * 2))
+    });
     let (x0, x1) = x_bounds(app);
-    let (y0, y1) = bounds(raw.iter().chain(&smooth).map(|p| p.1));
+    let (y0, y1) = bounds(raw.iter().chain(&smooth).chain(&branch).map(|p| p.1));
     // A loss is never negative: no margin below zero on the linear scale.
     let y0 = if app.log_y { y0 } else { y0.max(0.0) };
     let marks: Vec<Vec<(f64, f64)>> = h
@@ -52,6 +63,14 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
         )
         .name("epoch avg"),
     ];
+    let branch_name = app
+        .branch
+        .as_ref()
+        .map(|b| format!("branch {:.1e}", b.learning_rate))
+        .unwrap_or_default();
+    if !branch.is_empty() {
+        datasets.push(line(&branch, fg(mode, Color::LightRed)).name(branch_name.as_str()));
+    }
     for (i, m) in marks.iter().enumerate() {
         let d = line(m, fg(mode, Color::Magenta));
         datasets.push(if i == 0 { d.name("lr change") } else { d });

@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
-pub const KEYS: [(&str, &str); 12] = [
+pub const KEYS: [(&str, &str); 17] = [
     (
         "q, Esc, Ctrl-C",
         "quit (the worker stops at a batch boundary)",
@@ -18,9 +18,23 @@ pub const KEYS: [(&str, &str); 12] = [
     ("l", "type an exact learning rate"),
     ("] / [", "one epoch more / less (continues after finishing)"),
     ("n", "draw a new random test digit"),
+    (
+        "s",
+        "save a checkpoint (--save FILE, else mnist-tui-MODEL.safetensors)",
+    ),
     ("L", "log / linear cost axis"),
+    (
+        "Tab, 1-4",
+        "curves & filters / confusion / mistakes (←/→) / draw",
+    ),
+    ("d", "draw a digit: mouse drag, right-drag erases; arrows,"),
+    ("", "space pen up/down, x eraser, c clear, Esc back"),
+    ("b", "branch: a second run from here at the lr ÷ 10^(1/2)"),
+    (
+        "k / m, ( / )",
+        "keep the branch / the main run; branch lr ÷ / ×",
+    ),
     ("?", "this help (Esc or ? closes it)"),
-    ("", ""),
     ("", "The screen shows the values the trainer acknowledged."),
     (
         "",

@@ -123,6 +123,22 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
                 info.map_or(0, |i| i.threads),
             )),
         ];
+        if let Some(b) = &app.branch {
+            let test = b
+                .history
+                .test_accuracy
+                .last()
+                .or(b.history.quick_accuracy.last())
+                .map_or(String::new(), |p| format!(" test {:.4}", p.1));
+            spans.push(Span::styled(
+                format!(
+                    "  branch lr {:.3e} {}{test} (k keeps it, m drops it, ( ) lr)",
+                    b.learning_rate,
+                    b.state.label()
+                ),
+                fg(app.colors, Color::LightRed),
+            ));
+        }
         if let Some(acc) = app.final_accuracy {
             spans.push(Span::styled(
                 format!("  final accuracy {acc:.4}"),
