@@ -74,11 +74,7 @@ impl Branch {
                     self.state = RunState::Running;
                 }
             }
-            Event::Paused => {
-                if self.state != RunState::Diverged {
-                    self.state = RunState::Paused;
-                }
-            }
+            Event::Paused if self.state != RunState::Diverged => self.state = RunState::Paused,
             Event::Resumed => self.state = RunState::Running,
             Event::Diverged {
                 restored_epoch,

@@ -18,10 +18,7 @@ pub const KEYS: [(&str, &str); 17] = [
     ("l", "type an exact learning rate"),
     ("] / [", "one epoch more / less (continues after finishing)"),
     ("n", "draw a new random test digit"),
-    (
-        "s",
-        "save a checkpoint (--save FILE, else mnist-tui-MODEL.safetensors)",
-    ),
+    ("s", "save a checkpoint now (where --save says, see --help)"),
     ("L", "log / linear cost axis"),
     (
         "Tab, 1-4",
