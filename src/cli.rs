@@ -92,7 +92,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub labels: Option<PathBuf>,
     /// Save a checkpoint to FILE at every epoch's end and when the run stops (the
-    /// dashboard's `s` also writes here).
+    /// dashboard's `s` also writes here; without --save, `s` writes
+    /// ./mnist-tui-MODEL.safetensors).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
     /// Continue the run saved in FILE: weights, optimiser state, position and curves.

@@ -169,3 +169,50 @@ fn fill_batch_scales_pixels_to_unit_range() {
     assert!(buf.iter().all(|&p| (0.0..=1.0).contains(&p)));
     assert_eq!(buf.iter().cloned().fold(0.0, f32::max), 1.0);
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid_files() -> (Vec<u8>, Vec<u8>) {
+        (encode_images(&pixels(3)), encode_labels(&[1, 2, 3]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any corruption of good files, raw or gzipped, is an error or a parse, never a
+        /// panic.
+        #[test]
+        fn corrupted_idx_files_never_panic(
+            flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+            cut in any::<prop::sample::Index>(),
+            truncate in any::<bool>(),
+            zipped in any::<bool>(),
+        ) {
+            let (images, labels) = valid_files();
+            for file in [images, labels] {
+                let mut bytes = if zipped { gzip(&file) } else { file };
+                for (i, v) in &flips {
+                    let i = i.index(bytes.len());
+                    bytes[i] ^= v;
+                }
+                if truncate {
+                    bytes.truncate(cut.index(bytes.len()));
+                }
+                if let Ok(raw) = mnist_tui::data::idx::decompress("f", &bytes) {
+                    let _ = parse_images("f", &raw);
+                    let _ = parse_labels("f", &raw);
+                }
+            }
+        }
+
+        #[test]
+        fn random_bytes_are_never_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            if let Ok(raw) = mnist_tui::data::idx::decompress("f", &bytes) {
+                let _ = parse_images("f", &raw);
+                let _ = parse_labels("f", &raw);
+            }
+        }
+    }
+}
