@@ -20,9 +20,13 @@ use ratatui::Terminal;
 use crate::app::{update, App, ColorMode, Effect, Msg};
 use crate::train::{Checkpoint, Command, Event, WorkerHandle};
 
-/// Shortest time between two frames redrawn for training progress. The UI shares the CPU
-/// with the kernels, so progress draws ten times a second; keys draw at once (~30 fps cap).
-const FRAME: Duration = Duration::from_millis(100);
+/// Shortest time between two frames redrawn for training progress. The UI shares the two
+/// cores with the kernels, whose parallel loops all wait for a preempted thread, so
+/// progress draws five times a second; keys draw at once (~30 fps cap).
+const FRAME: Duration = Duration::from_millis(200);
+/// How long after a command the loop wakes for each worker event, so the reply shows at
+/// once.
+const ATTENTIVE: Duration = Duration::from_secs(2);
 /// Shortest time between two frames after a key press.
 const KEY_FRAME: Duration = Duration::from_millis(33);
 /// How long to wait for the worker to stop at a batch boundary after `q`.
@@ -81,6 +85,22 @@ fn spawn_input() -> Receiver<TermEvent> {
         })
         .expect("cannot start the input thread");
     rx
+}
+
+/// Takes every event waiting on `rx`, noting when its worker has gone.
+fn drain(rx: &mut Option<Receiver<Event>>, wrap: fn(Event) -> Msg, gone: Msg, msgs: &mut Vec<Msg>) {
+    let Some(r) = rx else { return };
+    loop {
+        match r.try_recv() {
+            Ok(e) => msgs.push(wrap(e)),
+            Err(crossbeam_channel::TryRecvError::Empty) => return,
+            Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                *rx = None;
+                msgs.push(gone);
+                return;
+            }
+        }
+    }
 }
 
 /// Hands a command to the worker without ever waiting on it: a full queue (64 unanswered
@@ -166,64 +186,70 @@ pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<O
     let mut last_frame = Instant::now();
     let mut dirty = true;
     let mut quit_at: Option<Instant> = None;
+    // Until then the loop wakes for every worker event (a reply to a command is due);
+    // otherwise it collects them once a frame, so the UI thread does not wake ~25 times a
+    // second and preempt a kernel thread that the other one then waits for.
+    let mut attentive_until = Instant::now();
     let never = crossbeam_channel::never();
     loop {
         let now = Instant::now();
-        if dirty && now >= next_frame {
-            for cmd in update(&mut app, Msg::Tick(now)) {
-                send(&main.1, cmd, &mut app);
-            }
-            apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
-            term.0.draw(|f| crate::ui::draw(f, &app))?;
-            dirty = false;
-            last_frame = now;
-            next_frame = now + FRAME;
-        }
-        // Sleep until the next frame is due if something changed, else until the clock
-        // on screen needs a refresh.
-        let wait = if dirty {
-            next_frame.saturating_duration_since(now)
-        } else {
-            Duration::from_millis(500)
-        };
-        let events_rx = main.0.clone().unwrap_or_else(|| never.clone());
-        let branch_rx = branch
-            .as_ref()
-            .and_then(|b| b.events.clone())
-            .unwrap_or_else(|| never.clone());
         let mut msgs = Vec::new();
-        select! {
-            recv(events_rx) -> e => match e {
-                Ok(e) => {
-                    msgs.push(Msg::Worker(e));
-                    // Coalesce a burst: take what is already waiting.
-                    msgs.extend(events_rx.try_iter().take(256).map(Msg::Worker));
-                }
-                Err(_) => {
-                    main.0 = None;
-                    msgs.push(Msg::WorkerGone);
-                }
-            },
-            recv(branch_rx) -> e => match e {
-                Ok(e) => {
-                    msgs.push(Msg::Branch(e));
-                    msgs.extend(branch_rx.try_iter().take(256).map(Msg::Branch));
-                }
-                Err(_) => {
-                    if let Some(b) = &mut branch {
-                        b.events = None;
+        // A frame is drawn only on a pass that first took the workers' waiting events.
+        let frame_due = now >= next_frame;
+        if frame_due {
+            // What the workers sent since the last frame.
+            drain(&mut main.0, Msg::Worker, Msg::WorkerGone, &mut msgs);
+            if let Some(b) = &mut branch {
+                drain(&mut b.events, Msg::Branch, Msg::BranchGone, &mut msgs);
+            }
+        } else {
+            let listen = now < attentive_until
+                || app.state != crate::app::RunState::Running
+                || app.pad.waiting
+                || app.fork_requested;
+            let events_rx = main
+                .0
+                .clone()
+                .filter(|_| listen)
+                .unwrap_or_else(|| never.clone());
+            let branch_rx = branch
+                .as_ref()
+                .and_then(|b| b.events.clone())
+                .filter(|_| listen)
+                .unwrap_or_else(|| never.clone());
+            select! {
+                recv(events_rx) -> e => match e {
+                    Ok(e) => {
+                        msgs.push(Msg::Worker(e));
+                        // Coalesce a burst: take what is already waiting.
+                        msgs.extend(events_rx.try_iter().take(256).map(Msg::Worker));
                     }
-                    msgs.push(Msg::BranchGone);
-                }
-            },
-            recv(input) -> e => match e {
-                Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
-                Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
-                Ok(TermEvent::Mouse(m)) if m.kind != MouseEventKind::Moved => msgs.push(Msg::Mouse(m)),
-                Ok(_) => {}
-                Err(_) => msgs.push(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q')))),
-            },
-            default(wait) => dirty = true,
+                    Err(_) => {
+                        main.0 = None;
+                        msgs.push(Msg::WorkerGone);
+                    }
+                },
+                recv(branch_rx) -> e => match e {
+                    Ok(e) => {
+                        msgs.push(Msg::Branch(e));
+                        msgs.extend(branch_rx.try_iter().take(256).map(Msg::Branch));
+                    }
+                    Err(_) => {
+                        if let Some(b) = &mut branch {
+                            b.events = None;
+                        }
+                        msgs.push(Msg::BranchGone);
+                    }
+                },
+                recv(input) -> e => match e {
+                    Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
+                    Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
+                    Ok(TermEvent::Mouse(m)) if m.kind != MouseEventKind::Moved => msgs.push(Msg::Mouse(m)),
+                    Ok(_) => {}
+                    Err(_) => msgs.push(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q')))),
+                },
+                default(next_frame.saturating_duration_since(now)) => {}
+            }
         }
         for msg in msgs {
             // Keys, and the worker's answers to them, draw at once (within the ~30 fps cap),
@@ -237,11 +263,29 @@ pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<O
             if urgent {
                 next_frame = next_frame.min(last_frame + KEY_FRAME);
             }
-            for cmd in update(&mut app, msg) {
+            let cmds = update(&mut app, msg);
+            if !cmds.is_empty() || !app.effects.is_empty() {
+                attentive_until = Instant::now() + ATTENTIVE;
+            }
+            for cmd in cmds {
                 send(&main.1, cmd, &mut app);
             }
             apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
             dirty = true;
+        }
+        let now = Instant::now();
+        if frame_due && now >= next_frame {
+            // While training runs, the clock and the progress change every frame.
+            if dirty || app.state == crate::app::RunState::Running {
+                for cmd in update(&mut app, Msg::Tick(now)) {
+                    send(&main.1, cmd, &mut app);
+                }
+                apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
+                term.0.draw(|f| crate::ui::draw(f, &app))?;
+                dirty = false;
+                last_frame = now;
+            }
+            next_frame = now + FRAME;
         }
         if app.quit {
             let deadline = *quit_at.get_or_insert_with(|| Instant::now() + STOP_GRACE);

@@ -249,6 +249,8 @@ struct Trainer<N: Network> {
     step_pending: bool,
     /// Position of the last checkpoint written.
     saved_at: Option<(usize, usize)>,
+    /// Commands received mid-step, for the next batch boundary.
+    deferred: std::collections::VecDeque<Command>,
 }
 
 impl<N: Network> Trainer<N> {
@@ -313,6 +315,7 @@ impl<N: Network> Trainer<N> {
             paused: false,
             step_pending: false,
             saved_at: None,
+            deferred: Default::default(),
             options,
         })
     }
@@ -498,7 +501,8 @@ impl<N: Network> Trainer<N> {
     /// One optimiser step on the images at `indices`; returns the loss, how many of the
     /// images the model got right before the step, and whether the new weights are finite.
     fn train_step(&mut self, indices: &[usize]) -> (f32, u32, Update) {
-        let train = &self.data.train;
+        let data = self.data.clone();
+        let train = &data.train;
         let x = images_tensor(&self.dev, train, indices);
         let mut onehot = vec![0.0f32; indices.len() * 10];
         for (row, &i) in indices.iter().enumerate() {
@@ -509,6 +513,7 @@ impl<N: Network> Trainer<N> {
             .tensor_from_vec(onehot, (indices.len(), Const::<10>));
         let grads = self.grads.take().expect("gradients are always returned");
         let logits = self.net.forward_train(x.traced(grads));
+        self.obey_quick_commands();
         let correct = to_vec(&logits)
             .chunks(10)
             .zip(indices)
@@ -517,6 +522,7 @@ impl<N: Network> Trainer<N> {
         let loss = cross_entropy_with_logits_loss(logits, y);
         let loss_value = loss.array();
         let mut grads = loss.backward();
+        self.obey_quick_commands();
         let update = if loss_value.is_finite() {
             self.opt.update(&mut self.net, &grads)
         } else {
@@ -651,7 +657,29 @@ impl<N: Network> Trainer<N> {
         })));
     }
 
+    /// Mid-step: applies learning-rate and epoch-count changes at once (the rate then
+    /// already drives this step's update) so their acknowledgement reaches the screen
+    /// within part of a batch; every other command waits, in order, for the boundary.
+    fn obey_quick_commands(&mut self) {
+        while !self.commands_closed {
+            match self.commands.try_recv() {
+                Ok(cmd @ (Command::SetLearningRate(_) | Command::SetEpochs(_))) => {
+                    if self.deferred.is_empty() {
+                        self.apply(cmd, self.epoch + 1);
+                    } else {
+                        self.deferred.push_back(cmd);
+                    }
+                }
+                Ok(other) => self.deferred.push_back(other),
+                Err(_) => break,
+            }
+        }
+    }
+
     fn next_command(&mut self, block: bool) -> Option<Command> {
+        if let Some(cmd) = self.deferred.pop_front() {
+            return Some(cmd);
+        }
         if self.commands_closed {
             return None;
         }
