@@ -284,6 +284,9 @@ pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<O
                 term.0.draw(|f| crate::ui::draw(f, &app))?;
                 dirty = false;
                 last_frame = now;
+                if app.batches_done >= 3 && crate::fault::injected("panic-ui") {
+                    panic!("injected fault: the UI panicked");
+                }
             }
             next_frame = now + FRAME;
         }

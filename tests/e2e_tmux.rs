@@ -210,3 +210,68 @@ fn key_and_resize_storms_never_crash_or_stop_training() {
     tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
     assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
 }
+
+/// Runs the dashboard in tmux with an injected fault; returns the session and the file
+/// the shell writes the exit code to.
+fn faulty_dashboard(fault: &str) -> (Tmux, tempfile::TempDir) {
+    let tmux = Tmux {
+        session: format!("mnist-tui-{fault}-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_mnist-tui");
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "env -u RUST_BACKTRACE MNIST_TUI_INJECT_FAULT={fault} TERM=xterm-256color {bin} --train-limit 3000 --test-limit 300 --threads 2; echo EXIT-CODE $?; sleep 60"
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        &tmux.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &script,
+    ]);
+    (tmux, dir)
+}
+
+#[test]
+fn a_ui_panic_restores_the_terminal_and_prints_the_message() {
+    let (tmux, _dir) = faulty_dashboard("panic-ui");
+    let screen = tmux.wait_for("the exit", |s| s.contains("EXIT-CODE"));
+    assert!(
+        screen.contains("injected fault: the UI panicked"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXIT-CODE 101"), "{screen}");
+    // The alternate screen is gone: no dashboard left on the terminal.
+    assert!(!screen.contains("Status"), "{screen}");
+}
+
+#[test]
+fn a_worker_panic_is_shown_in_the_dashboard_which_stays_usable() {
+    let (tmux, _dir) = faulty_dashboard("panic-worker");
+    let screen = tmux.wait_for("the crash on screen", |s| s.contains("● crashed"));
+    assert!(
+        screen.contains("the training worker stopped unexpectedly"),
+        "{screen}"
+    );
+    // Still responsive: the help overlay opens and closes, then q quits.
+    tmux.keys("?");
+    tmux.wait_for("the help overlay", |s| s.contains(" Keys "));
+    tmux.keys("Escape");
+    tmux.wait_for("the help overlay to close", |s| !s.contains(" Keys "));
+    tmux.keys("q");
+    let screen = tmux.wait_for("the exit", |s| s.contains("EXIT-CODE"));
+    assert!(
+        screen.contains("error: the training worker crashed: panicked at"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("injected fault: the worker panicked at batch 3"),
+        "{screen}"
+    );
+    assert!(screen.contains("EXIT-CODE 1"), "{screen}");
+    assert!(!screen.contains("Status"), "{screen}");
+}

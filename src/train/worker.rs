@@ -404,6 +404,9 @@ impl<N: Network> Trainer<N> {
                 return None;
             }
             let batch = self.batch;
+            if batch == 3 && crate::fault::injected("panic-worker") {
+                panic!("injected fault: the worker panicked at batch {batch}");
+            }
             let started = Instant::now();
             let (loss, correct, update) = self.train_step(&order[batch * bs..(batch + 1) * bs]);
             training_time += started.elapsed();
