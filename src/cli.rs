@@ -96,6 +96,9 @@ pub struct RunArgs {
     /// ./mnist-tui-MODEL.safetensors).
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Keep a checkpoint of every epoch in DIR (MODEL-epoch-NNN.safetensors).
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
     /// Continue the run saved in FILE: weights, optimiser state, position and curves.
     #[arg(long, value_name = "FILE", conflicts_with = "pretrained")]
     pub resume: Option<PathBuf>,

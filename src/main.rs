@@ -54,6 +54,7 @@ impl Prepared {
     fn options(self, mut options: WorkerOptions, args: &RunArgs) -> (WorkerOptions, Arc<Dataset>) {
         options.resume = self.resume;
         options.save_to = args.save.clone();
+        options.checkpoint_dir = args.checkpoint_dir.clone();
         options.default_save_to = format!("mnist-tui-{}.safetensors", self.settings.model).into();
         options.metrics = args.metrics.clone();
         options.on_divergence = match args.on_divergence {
@@ -106,6 +107,11 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
         data.test.truncate(n);
     }
     settings.check_against_data(data.train.len())?;
+    if let Some(dir) = &args.checkpoint_dir {
+        std::fs::create_dir_all(dir).with_context(|| {
+            format!("{}: cannot create the checkpoint directory", dir.display())
+        })?;
+    }
     let class_names = match (&settings.labels, &resume) {
         (Some(path), _) => ClassNames::read(path)?,
         (None, Some((c, _))) => c.progress.settings.class_names.clone(),
@@ -130,6 +136,7 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
     // saving and logging nothing (the kept run does that).
     let mut branch_options = options.clone();
     (branch_options.save_to, branch_options.metrics) = (None, None);
+    branch_options.checkpoint_dir = None;
     let branch_data = data.clone();
     let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64| {
         let mut o = branch_options.clone();

@@ -303,3 +303,42 @@ fn bad_resume_and_output_files_are_one_line_errors_that_write_nothing() {
     }
     assert!(!dir.path().join("new.safetensors").exists());
 }
+
+#[test]
+fn a_checkpoint_directory_keeps_every_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &[
+            "train",
+            "--epochs",
+            "3",
+            "--train-limit",
+            "500",
+            "--test-limit",
+            "50",
+            "--checkpoint-dir",
+            "runs/a",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for epoch in 1..=3 {
+        let path = dir
+            .path()
+            .join(format!("runs/a/seed-epoch-{epoch:03}.safetensors"));
+        assert_eq!(loadable(&path), (epoch, 0));
+    }
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let out = run(&["train", "--checkpoint-dir", "file/x"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: file/x: cannot create the checkpoint directory"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+}

@@ -46,6 +46,8 @@ pub struct WorkerOptions {
     pub save_to: Option<PathBuf>,
     /// Where [`Command::Save`] writes when `save_to` is not set.
     pub default_save_to: PathBuf,
+    /// Keep every epoch's checkpoint here, as `MODEL-epoch-NNN.safetensors`.
+    pub checkpoint_dir: Option<PathBuf>,
     /// Stream every measurement to this file (`.csv`, otherwise JSON lines).
     pub metrics: Option<PathBuf>,
     pub on_divergence: OnDivergence,
@@ -85,6 +87,7 @@ impl WorkerOptions {
             resume: None,
             save_to: None,
             default_save_to: PathBuf::from("mnist-tui.safetensors"),
+            checkpoint_dir: None,
             metrics: None,
             on_divergence: OnDivergence::Pause,
             class_names: ClassNames::default(),
@@ -485,6 +488,14 @@ impl<N: Network> Trainer<N> {
         if self.options.save_to.is_some() {
             self.save();
         }
+        if let Some(dir) = &self.options.checkpoint_dir {
+            let name = format!(
+                "{}-epoch-{:03}.safetensors",
+                self.options.settings.model,
+                epoch + 1
+            );
+            self.save_to(dir.join(name));
+        }
         Some(accuracy)
     }
 
@@ -589,6 +600,11 @@ impl<N: Network> Trainer<N> {
             .save_to
             .clone()
             .unwrap_or_else(|| self.options.default_save_to.clone());
+        self.save_to(path);
+    }
+
+    /// Writes a checkpoint of the current position to `path` and says how it went.
+    fn save_to(&mut self, path: PathBuf) {
         let checkpoint = self.checkpoint();
         match checkpoint.save(&path) {
             Ok(()) => {
