@@ -43,14 +43,9 @@ impl Branch {
                 self.state = RunState::Running;
             }
             Event::Batches(list) => {
-                for b in &list {
-                    let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
-                    if self.history.learning_rates.last().map(|l| l.1) != Some(b.learning_rate) {
-                        let at = x - 1.0 / per_epoch;
-                        self.history.learning_rates.push((at, b.learning_rate));
-                    }
-                    self.history.push_batch(x, b);
-                    (self.epoch, self.batch) = (b.epoch, b.batch);
+                self.history.push_batches(&list, batches_per_epoch);
+                if let Some(last) = list.last() {
+                    (self.epoch, self.batch) = (last.epoch, last.batch);
                 }
                 self.batches_done += list.len();
             }

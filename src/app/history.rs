@@ -22,6 +22,20 @@ pub struct History {
 }
 
 impl History {
+    /// Adds consecutive batches (`per_epoch` to an epoch), marking every learning-rate
+    /// change they carry where it happened.
+    pub fn push_batches(&mut self, list: &[BatchLoss], per_epoch: usize) {
+        let per_epoch = per_epoch.max(1) as f64;
+        for b in list {
+            let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
+            if self.learning_rates.last().map(|l| l.1) != Some(b.learning_rate) {
+                self.learning_rates
+                    .push((x - 1.0 / per_epoch, b.learning_rate));
+            }
+            self.push_batch(x, b);
+        }
+    }
+
     pub fn push_batch(&mut self, x: f64, b: &BatchLoss) {
         let loss = b.loss as f64;
         self.batch_loss.push((x, loss));

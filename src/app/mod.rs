@@ -382,17 +382,10 @@ fn on_event(app: &mut App, event: Event) {
             app.info = Some(info);
         }
         Event::Batches(list) => {
-            let per_epoch = app.batches_per_epoch().max(1) as f64;
-            for b in &list {
-                let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
-                // Replayed history (a resumed run) carries its rate changes in the batches.
-                if app.history.learning_rates.last().map(|l| l.1) != Some(b.learning_rate) {
-                    let at = x - 1.0 / per_epoch;
-                    app.history.learning_rates.push((at, b.learning_rate));
-                }
-                app.history.push_batch(x, b);
-                app.epoch = b.epoch;
-                app.batch = b.batch;
+            // Replayed history (a resumed run) carries its rate changes in the batches.
+            app.history.push_batches(&list, app.batches_per_epoch());
+            if let Some(last) = list.last() {
+                (app.epoch, app.batch) = (last.epoch, last.batch);
             }
             app.batches_done += list.len();
             update_speed(app);

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR, BESIDE_BAR};
-use super::palette::{fg, grey};
-use super::pixels::draw_image;
+use super::palette::fg;
+use super::pixels::{draw_digit, draw_grey};
 use crate::app::draw_pad::PAD_ORIGIN;
 use crate::app::App;
 use crate::data::SIDE;
@@ -28,16 +28,12 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(format!(" Draw ({tool}) "));
     let inner = block.inner(pad_area);
     frame.render_widget(block, pad_area);
-    draw_image(
+    draw_grey(
         frame.buffer_mut(),
         inner,
-        inner.x,
-        inner.y,
-        (SIDE, SIDE),
+        (inner.x, inner.y),
         &pad.canvas,
         mode,
-        |v| grey(mode, v),
-        |v| v,
     );
     // The keyboard cursor: its cell is underlined (and bold where there is no colour).
     let (cx, cy) = (
@@ -68,18 +64,12 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(" Model sees ");
     let inner = block.inner(seen_area);
     frame.render_widget(block, seen_area);
-    let input = pad.model_input();
-    let values: Vec<f32> = input.iter().map(|&p| p as f32 / 255.0).collect();
-    draw_image(
+    draw_digit(
         frame.buffer_mut(),
         inner,
-        inner.x,
-        inner.y,
-        (SIDE, SIDE),
-        &values,
+        (inner.x, inner.y),
+        &pad.model_input(),
         mode,
-        |v| grey(mode, v),
-        |v| v,
     );
 
     let verdict_x = seen_area.right() + 1;

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::{fg, grey};
-use super::pixels::draw_image;
+use super::palette::fg;
+use super::pixels::draw_digit;
 use crate::app::App;
 use crate::data::SIDE;
 
@@ -44,17 +44,12 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let values: Vec<f32> = m.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-    draw_image(
+    draw_digit(
         frame.buffer_mut(),
         inner,
-        inner.x + 1,
-        inner.y,
-        (SIDE, SIDE),
-        &values,
+        (inner.x + 1, inner.y),
+        &m.pixels,
         mode,
-        |v| grey(mode, v),
-        |v| v,
     );
     let red = fg(mode, Color::Red).add_modifier(Modifier::BOLD);
     let green = fg(mode, Color::Green).add_modifier(Modifier::BOLD);

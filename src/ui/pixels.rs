@@ -51,3 +51,37 @@ pub fn draw_image(
         }
     }
 }
+
+/// Draws a 28×28 greyscale digit (bytes, white on black) with its top left at `(x, y)`.
+pub fn draw_digit(
+    buf: &mut Buffer,
+    clip: Rect,
+    (x, y): (u16, u16),
+    pixels: &[u8],
+    mode: ColorMode,
+) {
+    let values: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+    draw_grey(buf, clip, (x, y), &values, mode);
+}
+
+/// Draws a 28×28 greyscale image of values in [0, 1] with its top left at `(x, y)`.
+pub fn draw_grey(
+    buf: &mut Buffer,
+    clip: Rect,
+    (x, y): (u16, u16),
+    values: &[f32],
+    mode: ColorMode,
+) {
+    let side = crate::data::SIDE;
+    draw_image(
+        buf,
+        clip,
+        x,
+        y,
+        (side, side),
+        values,
+        mode,
+        |v| super::palette::grey(mode, v),
+        |v| v,
+    );
+}

@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR};
-use super::palette::{fg, grey};
-use super::pixels::draw_image;
+use super::palette::fg;
+use super::pixels::draw_digit;
 use crate::app::App;
 use crate::data::SIDE;
 
@@ -43,17 +43,12 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let values: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-    draw_image(
+    draw_digit(
         frame.buffer_mut(),
         inner,
-        inner.x,
-        inner.y,
-        (SIDE, SIDE),
-        &values,
+        (inner.x, inner.y),
+        &s.pixels,
         mode,
-        |v| grey(mode, v),
-        |v| v,
     );
     let predicted = s.predicted();
     let right = predicted == s.label;
