@@ -1,28 +1,10 @@
 //! The binary as a user runs it: output format, exit codes, one-line errors.
 
-use std::process::{Command, Output};
+mod common;
 
-fn mnist_tui(args: &[&str], cwd: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
+use std::process::Command;
 
-fn one_line_error(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(out.stdout.is_empty());
-    err
-}
+use common::cli::{mnist_tui, one_line_error};
 
 #[test]
 fn headless_training_prints_the_tutorials_lines() {

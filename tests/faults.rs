@@ -1,8 +1,12 @@
 //! Faults a user causes: kills during saves, interrupts, unwritable and bad files, and
 //! training pushed off a cliff. Nothing saved is ever lost.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
+
+use common::cli::{expect_bad_input, mnist_tui as run, one_line_error};
 use std::time::{Duration, Instant};
 
 use mnist_tui::model::{Dev, SeedNet};
@@ -10,10 +14,6 @@ use mnist_tui::train::Checkpoint;
 
 fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-}
-
-fn run(args: &[&str], cwd: &Path) -> Output {
-    binary().args(args).current_dir(cwd).output().unwrap()
 }
 
 fn spawn(args: &[&str], cwd: &Path) -> Child {
@@ -294,13 +294,7 @@ fn bad_resume_and_output_files_are_one_line_errors_that_write_nothing() {
             "no/such/dir/m.csv: cannot create",
         ),
     ];
-    for (args, expected) in cases {
-        let out = run(args, dir.path());
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.starts_with(&format!("error: {expected}")), "{err}");
-    }
+    expect_bad_input(&cases, dir.path());
     assert!(!dir.path().join("new.safetensors").exists());
 }
 
@@ -333,12 +327,9 @@ fn a_checkpoint_directory_keeps_every_epoch() {
         assert_eq!(loadable(&path), (epoch, 0));
     }
     std::fs::write(dir.path().join("file"), "").unwrap();
-    let out = run(&["train", "--checkpoint-dir", "file/x"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = one_line_error(&run(&["train", "--checkpoint-dir", "file/x"], dir.path()));
     assert!(
         err.starts_with("error: file/x: cannot create the checkpoint directory"),
         "{err}"
     );
-    assert_eq!(err.lines().count(), 1);
 }

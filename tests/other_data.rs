@@ -1,18 +1,12 @@
 //! Another 10-class 28×28 data set, with class names, end to end: train, save, predict.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::cli::{mnist_tui, one_line_error};
 use mnist_tui::data::idx::{encode_images, encode_labels};
 use mnist_tui::data::{Dataset, PIXELS, SIDE};
-
-fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
 
 const NAMES: [&str; 10] = [
     "zéro", "un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf",
@@ -105,9 +99,7 @@ fn a_named_data_set_trains_saves_and_predicts_with_its_names() {
 fn a_bad_names_file_is_a_one_line_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("names.txt"), "a\nb\nc\n").unwrap();
-    let out = mnist_tui(&["train", "--labels", "names.txt"], dir.path());
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = one_line_error(&mnist_tui(&["train", "--labels", "names.txt"], dir.path()));
     assert_eq!(
         err.trim_end(),
         "error: names.txt: expected 10 class names, one per line, found 3"

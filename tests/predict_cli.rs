@@ -1,17 +1,11 @@
 //! `mnist-tui predict`: real pictures of test digits, as a user would feed them.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::cli::{expect_bad_input, mnist_tui};
 use mnist_tui::data::{Dataset, SIDE};
-
-fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
-}
 
 /// Test digit `i` as a photo-like picture: dark ink on light paper, scaled `scale`×,
 /// placed off-centre on a larger sheet.
@@ -111,18 +105,6 @@ fn bad_pictures_and_checkpoints_are_one_line_errors_with_no_output() {
             "nope.safetensors: cannot read",
         ),
     ];
-    for (args, expected) in cases {
-        let out = mnist_tui(args, dir.path());
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(
-            err.starts_with(&format!("error: {expected}")),
-            "{args:?}: {err}"
-        );
-        assert!(
-            out.stdout.is_empty(),
-            "nothing printed for the good file either"
-        );
-    }
+    // Nothing is printed, not even for the good file given with a bad one.
+    expect_bad_input(&cases, dir.path());
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::time::Instant;
 
 use mnist_tui::app::{update, App, Msg};

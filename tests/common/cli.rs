@@ -1,0 +1,35 @@
+//! Running the real binary as a user would, and what its errors must look like.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `mnist-tui ARGS` in `cwd` to the end.
+pub fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+/// Checks the bad-input contract (exit code 2, one line on stderr starting with
+/// `error: `, nothing on stdout) and returns the line.
+pub fn one_line_error(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    err
+}
+
+/// Runs each case and checks that it fails as bad input with `error: EXPECTED…`.
+pub fn expect_bad_input(cases: &[(&[&str], &str)], cwd: &Path) {
+    for (args, expected) in cases {
+        let err = one_line_error(&mnist_tui(args, cwd));
+        assert!(
+            err.starts_with(&format!("error: {expected}")),
+            "{args:?}: {err}"
+        );
+    }
+}
