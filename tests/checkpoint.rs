@@ -291,3 +291,30 @@ proptest! {
 thread_local! {
     static FUZZ_BASE: Vec<u8> = small_checkpoint().to_bytes();
 }
+
+#[test]
+fn a_finished_run_resumed_on_the_dashboard_reports_its_mistakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("done");
+    let data = subset(300, 100);
+    run_to_end(headless(&data, 1, &path, None));
+    let mut o = WorkerOptions::dashboard(settings(1));
+    o.resume = Some((Arc::new(Checkpoint::read(&path).unwrap()), path.clone()));
+    let w = train::spawn(data, o).unwrap();
+    let mut report = None;
+    for e in w.events.iter() {
+        match e {
+            Event::TestReport(r) => report = Some(r),
+            Event::Finished { .. } => {
+                w.commands.send(Command::Stop).unwrap();
+            }
+            Event::Stopped => break,
+            _ => {}
+        }
+    }
+    w.thread.join().unwrap();
+    let report = report.expect("a test report without training anything");
+    let total: u32 = report.confusion.iter().flatten().sum();
+    assert_eq!(total, 100);
+    assert_eq!(report.at_epoch, 1.0);
+}

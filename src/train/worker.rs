@@ -358,7 +358,14 @@ impl<N: Network> Trainer<N> {
             }
             let accuracy = match last_accuracy {
                 Some(a) => a,
-                // Resumed after the last epoch: nothing trained, but the user wants a result.
+                // Resumed after the last epoch: nothing trained, but the user wants a result
+                // (and, on the dashboard, the confusion matrix and mistakes).
+                None if self.options.visuals_every.is_some() => {
+                    let at = self.epoch as f64;
+                    let (a, report) = test_report(&self.net, &self.dev, &self.data.test, at);
+                    self.outbox.push(Event::TestReport(Box::new(report)));
+                    a
+                }
                 None => accuracy(&self.net, &self.dev, &self.data.test, usize::MAX),
             };
             self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
