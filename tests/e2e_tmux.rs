@@ -40,6 +40,35 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    /// Starts `env TERM=xterm-256color mnist-tui ARGS` in a new detached session of
+    /// `size`, in `dir`. When the program ends the shell writes its exit code to
+    /// `dir/exit-code`, prints `EXIT-CODE n` and `SHELL-IS-BACK`, and waits.
+    fn start(name: &str, dir: &std::path::Path, size: (u16, u16), env: &str, args: &str) -> Tmux {
+        let tmux = Tmux {
+            session: format!("mnist-tui-{name}-{}", std::process::id()),
+        };
+        let bin = env!("CARGO_BIN_EXE_mnist-tui");
+        let script = format!(
+            "env {env} TERM=xterm-256color {bin} {args}; code=$?; echo $code > exit-code; echo EXIT-CODE $code; echo SHELL-IS-BACK; sleep 60"
+        );
+        let (w, h) = (size.0.to_string(), size.1.to_string());
+        let cwd = dir.display().to_string();
+        tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            &tmux.session,
+            "-c",
+            &cwd,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            &script,
+        ]);
+        tmux
+    }
 }
 
 impl Drop for Tmux {
@@ -62,27 +91,15 @@ fn field<'a>(screen: &'a str, label: &str) -> &'a str {
 
 #[test]
 fn dashboard_responds_to_keys_and_exits_cleanly() {
-    let tmux = Tmux {
-        session: format!("mnist-tui-e2e-{}", std::process::id()),
-    };
-    let bin = env!("CARGO_BIN_EXE_mnist-tui");
     let dir = tempfile::tempdir().unwrap();
     let done = dir.path().join("exit-code");
-    let script = format!(
-        "TERM=xterm-256color {bin} --train-limit 3000 --test-limit 500 --threads 2 --epochs 20; echo $? > {}; echo SHELL-IS-BACK; sleep 60",
-        done.display()
+    let tmux = Tmux::start(
+        "e2e",
+        dir.path(),
+        (120, 40),
+        "",
+        "--train-limit 3000 --test-limit 500 --threads 2 --epochs 20",
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &tmux.session,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
 
     let screen = tmux.wait_for("the first batches", |s| {
         s.contains("● running") && s.contains("prediction")
@@ -132,30 +149,15 @@ fn epoch_shown(screen: &str) -> usize {
 
 #[test]
 fn key_and_resize_storms_never_crash_or_stop_training() {
-    let tmux = Tmux {
-        session: format!("mnist-tui-storm-{}", std::process::id()),
-    };
-    let bin = env!("CARGO_BIN_EXE_mnist-tui");
     let dir = tempfile::tempdir().unwrap();
     let done = dir.path().join("exit-code");
-    let script = format!(
-        "TERM=xterm-256color {bin} --train-limit 3000 --test-limit 300 --threads 2 --epochs 1000; echo $? > {}; echo SHELL-IS-BACK; sleep 60",
-        done.display()
+    let tmux = Tmux::start(
+        "storm",
+        dir.path(),
+        (120, 40),
+        "",
+        "--train-limit 3000 --test-limit 300 --threads 2 --epochs 1000",
     );
-    let cwd = dir.path().display().to_string();
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &tmux.session,
-        "-c",
-        &cwd,
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
     tmux.wait_for("the first batches", |s| s.contains("● running"));
     // Every key the dashboard knows except the quitting ones (q, Esc, Ctrl-C), plus keys
     // it does not know, and the learning-rate prompt's Enter and Backspace.
@@ -214,25 +216,14 @@ fn key_and_resize_storms_never_crash_or_stop_training() {
 /// Runs the dashboard in tmux with an injected fault; returns the session and the file
 /// the shell writes the exit code to.
 fn faulty_dashboard(fault: &str) -> (Tmux, tempfile::TempDir) {
-    let tmux = Tmux {
-        session: format!("mnist-tui-{fault}-{}", std::process::id()),
-    };
-    let bin = env!("CARGO_BIN_EXE_mnist-tui");
     let dir = tempfile::tempdir().unwrap();
-    let script = format!(
-        "env -u RUST_BACKTRACE MNIST_TUI_INJECT_FAULT={fault} TERM=xterm-256color {bin} --train-limit 3000 --test-limit 300 --threads 2; echo EXIT-CODE $?; sleep 60"
+    let tmux = Tmux::start(
+        fault,
+        dir.path(),
+        (100, 30),
+        &format!("-u RUST_BACKTRACE MNIST_TUI_INJECT_FAULT={fault}"),
+        "--train-limit 3000 --test-limit 300 --threads 2",
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        &tmux.session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &script,
-    ]);
     (tmux, dir)
 }
 

@@ -37,31 +37,18 @@ impl Branch {
     /// The branch worker's events; UI-only ones (filters, samples) are not shown for it.
     pub fn on_event(&mut self, event: Event, batches_per_epoch: usize) {
         let per_epoch = batches_per_epoch.max(1) as f64;
+        self.history.record(&event, batches_per_epoch);
         match event {
             Event::Started(info) => {
                 self.epochs = info.epochs;
                 self.state = RunState::Running;
             }
             Event::Batches(list) => {
-                self.history.push_batches(&list, batches_per_epoch);
                 if let Some(last) = list.last() {
                     (self.epoch, self.batch) = (last.epoch, last.batch);
                 }
                 self.batches_done += list.len();
             }
-            Event::EpochFinished {
-                epoch,
-                average_cost,
-                ..
-            } => self
-                .history
-                .epoch_costs
-                .push(((epoch + 1) as f64, average_cost)),
-            Event::Evaluated {
-                at_epoch,
-                kind,
-                accuracy,
-            } => self.history.push_evaluation(at_epoch, kind, accuracy),
             Event::LearningRateSet(lr) => self.learning_rate = lr,
             Event::EpochsSet(n) => {
                 self.epochs = n;

@@ -1,6 +1,6 @@
 //! The curves the dashboard plots, as they arrive from the worker.
 
-use crate::train::{BatchLoss, EvalKind};
+use crate::train::{BatchLoss, EvalKind, Event};
 
 /// Points `(x in epochs, y)`.
 pub type Curve = Vec<(f64, f64)>;
@@ -22,6 +22,25 @@ pub struct History {
 }
 
 impl History {
+    /// Adds the measurements a worker event carries (batches, epoch averages,
+    /// evaluations) to the curves; other events leave them alone.
+    pub fn record(&mut self, event: &Event, per_epoch: usize) {
+        match event {
+            Event::Batches(list) => self.push_batches(list, per_epoch),
+            Event::EpochFinished {
+                epoch,
+                average_cost,
+                ..
+            } => self.epoch_costs.push(((epoch + 1) as f64, *average_cost)),
+            &Event::Evaluated {
+                at_epoch,
+                kind,
+                accuracy,
+            } => self.push_evaluation(at_epoch, kind, accuracy),
+            _ => {}
+        }
+    }
+
     /// Adds consecutive batches (`per_epoch` to an epoch), marking every learning-rate
     /// change they carry where it happened.
     pub fn push_batches(&mut self, list: &[BatchLoss], per_epoch: usize) {

@@ -370,6 +370,8 @@ fn tick(app: &mut App, now: Instant) {
 }
 
 fn on_event(app: &mut App, event: Event) {
+    // The curves; replayed history (a resumed run) carries its rate changes in the batches.
+    app.history.record(&event, app.batches_per_epoch());
     match event {
         Event::Started(info) => {
             app.learning_rate = info.learning_rate;
@@ -382,27 +384,13 @@ fn on_event(app: &mut App, event: Event) {
             app.info = Some(info);
         }
         Event::Batches(list) => {
-            // Replayed history (a resumed run) carries its rate changes in the batches.
-            app.history.push_batches(&list, app.batches_per_epoch());
             if let Some(last) = list.last() {
                 (app.epoch, app.batch) = (last.epoch, last.batch);
             }
             app.batches_done += list.len();
             update_speed(app);
         }
-        Event::EpochFinished {
-            epoch,
-            average_cost,
-            ..
-        } => app
-            .history
-            .epoch_costs
-            .push(((epoch + 1) as f64, average_cost)),
-        Event::Evaluated {
-            at_epoch,
-            kind,
-            accuracy,
-        } => app.history.push_evaluation(at_epoch, kind, accuracy),
+        Event::EpochFinished { .. } | Event::Evaluated { .. } => {}
         Event::Filters(f) => app.filters = Some(f),
         Event::Sample(s) => app.sample = Some(s),
         Event::LearningRateSet(lr) => {
