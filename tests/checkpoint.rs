@@ -56,8 +56,8 @@ fn our_adam_matches_dfdx_adam_to_the_bit() {
         },
     );
     for _ in 0..3 {
-        let g = gradients(&mut ours_net, &dev, &data, 20);
-        assert_eq!(ours.update(&mut ours_net, &g), Update::Applied);
+        let mut g = gradients(&mut ours_net, &dev, &data, 20);
+        assert_eq!(ours.update(&mut ours_net, &mut g), Update::Applied);
         let g = gradients(&mut dfdx_net, &dev, &data, 20);
         theirs.update(&mut dfdx_net, &g).unwrap();
     }
@@ -77,8 +77,8 @@ fn non_finite_weights_are_reported_by_the_update() {
     let mut net = SeedNet::build_seeded(&dev, 3);
     // A rate that overflows f32 turns every updated weight infinite.
     let mut adam = Adam::new(AdamConfig::with_lr(1e300));
-    let g = gradients(&mut net, &dev, &data, 10);
-    assert_eq!(adam.update(&mut net, &g), Update::NonFiniteWeights);
+    let mut g = gradients(&mut net, &dev, &data, 10);
+    assert_eq!(adam.update(&mut net, &mut g), Update::NonFiniteWeights);
 }
 
 fn settings(epochs: usize) -> Settings {

@@ -57,8 +57,13 @@ impl Adam {
         }
     }
 
-    /// One step on every trainable tensor of `net` with `grads`.
-    pub fn update<N: TensorCollection<f32, Dev>>(&mut self, net: &mut N, grads: &Grads) -> Update {
+    /// One step on every trainable tensor of `net` with `grads` (mutable only so the
+    /// gradients can be read in place, without copying them out).
+    pub fn update<N: TensorCollection<f32, Dev>>(
+        &mut self,
+        net: &mut N,
+        grads: &mut Grads,
+    ) -> Update {
         self.t = self.t.saturating_add(1);
         let mut step = Step {
             adam: self,
@@ -83,7 +88,7 @@ impl Adam {
 
 struct Step<'a> {
     adam: &'a mut Adam,
-    grads: &'a Grads,
+    grads: &'a mut Grads,
     index: usize,
     finite: bool,
 }
@@ -102,7 +107,10 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
         if !opts.do_gradient_update {
             return Ok(None);
         }
-        let g = to_vec(&self.grads.get(p));
+        let g: &[f32] = self
+            .grads
+            .get_or_alloc_mut(p)
+            .expect("allocating a CPU gradient cannot fail");
         let mut w = to_vec(p);
         if self.adam.moments.len() <= self.index {
             self.adam
@@ -110,7 +118,7 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
                 .push((vec![0.0; w.len()], vec![0.0; w.len()]));
         }
         let (m, v) = &mut self.adam.moments[self.index];
-        self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, &g);
+        self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, g);
         p.copy_from(&w);
         self.index += 1;
         Ok(None)

@@ -545,7 +545,7 @@ impl<N: Network> Trainer<N> {
         let mut grads = loss.backward();
         self.obey_quick_commands();
         let update = if loss_value.is_finite() {
-            self.opt.update(&mut self.net, &grads)
+            self.opt.update(&mut self.net, &mut grads)
         } else {
             Update::Applied
         };
