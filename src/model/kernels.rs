@@ -535,7 +535,7 @@ fn conv3x3_backward_with(
 /// Convolution, 2×2 SAME max-pool and ReLU: each group's convolution output is pooled
 /// while still in cache and never stored. `argmax` holds, per pooled output, the index
 /// within its image's convolution output (or [`NO_GRADIENT`]).
-pub fn conv3x3_pool_relu_forward(
+pub fn conv3x3_pool_relu_forward_im2col(
     s: ConvShape,
     x: &[f32],
     weight: &[f32],
@@ -572,7 +572,7 @@ pub fn conv3x3_pool_relu_forward(
 
 /// Backward of [`conv3x3_pool_relu_forward`].
 #[allow(clippy::too_many_arguments)]
-pub fn conv3x3_pool_relu_backward(
+pub fn conv3x3_pool_relu_backward_im2col(
     s: ConvShape,
     x: &[f32],
     weight: &[f32],
@@ -601,6 +601,33 @@ pub fn conv3x3_pool_relu_backward(
             }
         }
     });
+}
+
+/// Convolution, 2×2 SAME max-pool and ReLU: `out` holds the pooled output and `argmax`,
+/// per pooled output, the raster index of its maximum within its image's convolution
+/// output (or [`NO_GRADIENT`] where ReLU clamped).
+pub fn conv3x3_pool_relu_forward(
+    s: ConvShape,
+    x: &[f32],
+    weight: &[f32],
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
+    super::winograd::conv3x3_pool_relu_forward(s, x, weight, out, argmax)
+}
+
+/// Backward of [`conv3x3_pool_relu_forward`].
+#[allow(clippy::too_many_arguments)]
+pub fn conv3x3_pool_relu_backward(
+    s: ConvShape,
+    x: &[f32],
+    weight: &[f32],
+    dout: &[f32],
+    argmax: &[u32],
+    dweight: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    super::winograd::conv3x3_pool_relu_backward(s, x, weight, dout, argmax, dweight, dx)
 }
 
 /// Output side of a 2×2, stride 2 max-pool with TensorFlow's SAME padding: `ceil(n / 2)`.

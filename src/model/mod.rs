@@ -1,10 +1,12 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
 pub mod kernels;
+pub mod lanes;
 pub mod layers;
 pub mod nets;
 pub mod ops;
 pub mod params;
+pub mod winograd;
 
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};

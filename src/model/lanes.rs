@@ -1,0 +1,252 @@
+//! Eight `f32` (or `u32`) lanes, for the Winograd transforms: written once against
+//! [`Lanes`], compiled with AVX2 intrinsics where the CPU has them ([`Avx2`]) and as plain
+//! arrays elsewhere ([`Portable`]).
+//!
+//! Why not only arrays: the compiler vectorised the arithmetic of the array version but
+//! kept the pooling's compare-and-select lane by lane, which made the output transform
+//! several times slower than the matrix products it follows.
+
+/// Lanes per vector.
+pub const L: usize = 8;
+
+/// A vector of [`L`] `f32` lanes with an index vector of [`L`] `u32` lanes. Comparisons
+/// give masks of the float type (all bits set where true).
+///
+/// # Safety
+/// `load`/`store` read and write [`L`] elements at the pointer; callers keep them in
+/// bounds. Implementations may only be used on a CPU that has their instruction set.
+pub unsafe trait Lanes: Copy {
+    type Index: Copy;
+    unsafe fn load(p: *const f32) -> Self;
+    unsafe fn store(self, p: *mut f32);
+    unsafe fn load_index(p: *const u32) -> Self::Index;
+    unsafe fn store_index(v: Self::Index, p: *mut u32);
+    fn splat(v: f32) -> Self;
+    fn add(self, b: Self) -> Self;
+    fn sub(self, b: Self) -> Self;
+    fn mul(self, b: Self) -> Self;
+    /// Lanes where `self > b`.
+    fn gt(self, b: Self) -> Self;
+    /// Lanes where `self <= b`.
+    fn le(self, b: Self) -> Self;
+    /// `mask ? a : b`, lane by lane.
+    fn select(mask: Self, a: Self, b: Self) -> Self;
+    fn select_index(mask: Self, a: Self::Index, b: Self::Index) -> Self::Index;
+    fn splat_index(v: u32) -> Self::Index;
+    fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;
+    /// Lanes where `a == b`.
+    fn eq_index(a: Self::Index, b: Self::Index) -> Self;
+    /// `(0, step, 2·step, …)`.
+    fn ramp_index(step: u32) -> Self::Index;
+
+    #[inline(always)]
+    fn zero() -> Self {
+        Self::splat(0.0)
+    }
+    #[inline(always)]
+    fn neg(self) -> Self {
+        Self::zero().sub(self)
+    }
+    /// The first `live` lanes of `self`, zeros after.
+    #[inline(always)]
+    fn keep_first(self, live: usize) -> Self {
+        let mask = Self::gt(Self::splat(live as f32), Self::ramp_float());
+        Self::select(mask, self, Self::zero())
+    }
+    /// `(0, 1, 2, …)` as floats.
+    fn ramp_float() -> Self;
+
+    /// The sum of the lanes, in lane order.
+    #[inline(always)]
+    fn sum(self) -> f32 {
+        let mut a = [0.0f32; L];
+        // SAFETY: the array holds exactly L lanes.
+        unsafe { self.store(a.as_mut_ptr()) };
+        a.iter().sum()
+    }
+}
+
+/// Plain arrays: any CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct Portable([f32; L]);
+
+fn bits(b: bool) -> f32 {
+    f32::from_bits(if b { u32::MAX } else { 0 })
+}
+
+// SAFETY: plain Rust; loads and stores touch exactly L elements.
+unsafe impl Lanes for Portable {
+    type Index = [u32; L];
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        Portable(std::ptr::read_unaligned(p as *const [f32; L]))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        std::ptr::write_unaligned(p as *mut [f32; L], self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_index(p: *const u32) -> [u32; L] {
+        std::ptr::read_unaligned(p as *const [u32; L])
+    }
+    #[inline(always)]
+    unsafe fn store_index(v: [u32; L], p: *mut u32) {
+        std::ptr::write_unaligned(p as *mut [u32; L], v)
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Portable([v; L])
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] + b.0[i]))
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] - b.0[i]))
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] * b.0[i]))
+    }
+    #[inline(always)]
+    fn gt(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| bits(self.0[i] > b.0[i])))
+    }
+    #[inline(always)]
+    fn le(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| bits(self.0[i] <= b.0[i])))
+    }
+    #[inline(always)]
+    fn select(mask: Self, a: Self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| {
+            if mask.0[i].to_bits() != 0 {
+                a.0[i]
+            } else {
+                b.0[i]
+            }
+        }))
+    }
+    #[inline(always)]
+    fn select_index(mask: Self, a: [u32; L], b: [u32; L]) -> [u32; L] {
+        std::array::from_fn(|i| if mask.0[i].to_bits() != 0 { a[i] } else { b[i] })
+    }
+    #[inline(always)]
+    fn splat_index(v: u32) -> [u32; L] {
+        [v; L]
+    }
+    #[inline(always)]
+    fn add_index(a: [u32; L], b: [u32; L]) -> [u32; L] {
+        std::array::from_fn(|i| a[i].wrapping_add(b[i]))
+    }
+    #[inline(always)]
+    fn eq_index(a: [u32; L], b: [u32; L]) -> Self {
+        Portable(std::array::from_fn(|i| bits(a[i] == b[i])))
+    }
+    #[inline(always)]
+    fn ramp_index(step: u32) -> [u32; L] {
+        std::array::from_fn(|i| i as u32 * step)
+    }
+    #[inline(always)]
+    fn ramp_float() -> Self {
+        Portable(std::array::from_fn(|i| i as f32))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use avx2::Avx2;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{Lanes, L};
+    use std::arch::x86_64::*;
+
+    /// AVX2 registers. Only for code that runs inside a `#[target_feature(enable =
+    /// "avx2")]` function on a CPU that has AVX2: these `#[inline(always)]` methods are
+    /// then inlined with the intrinsics they call.
+    #[derive(Clone, Copy)]
+    pub struct Avx2(__m256);
+
+    // SAFETY: every intrinsic here is AVX or AVX2; the trait's contract says the type is
+    // only used where the CPU has them. Loads and stores touch exactly L elements.
+    unsafe impl Lanes for Avx2 {
+        type Index = __m256i;
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            Avx2(_mm256_loadu_ps(p))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm256_storeu_ps(p, self.0)
+        }
+        #[inline(always)]
+        unsafe fn load_index(p: *const u32) -> __m256i {
+            _mm256_loadu_si256(p as *const __m256i)
+        }
+        #[inline(always)]
+        unsafe fn store_index(v: __m256i, p: *mut u32) {
+            _mm256_storeu_si256(p as *mut __m256i, v)
+        }
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            unsafe { Avx2(_mm256_set1_ps(v)) }
+        }
+        #[inline(always)]
+        fn add(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_add_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn sub(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_sub_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn mul(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_mul_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn gt(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_cmp_ps::<_CMP_GT_OQ>(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn le(self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_cmp_ps::<_CMP_LE_OQ>(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn select(mask: Self, a: Self, b: Self) -> Self {
+            unsafe { Avx2(_mm256_blendv_ps(b.0, a.0, mask.0)) }
+        }
+        #[inline(always)]
+        fn select_index(mask: Self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe {
+                _mm256_castps_si256(_mm256_blendv_ps(
+                    _mm256_castsi256_ps(b),
+                    _mm256_castsi256_ps(a),
+                    mask.0,
+                ))
+            }
+        }
+        #[inline(always)]
+        fn splat_index(v: u32) -> __m256i {
+            unsafe { _mm256_set1_epi32(v as i32) }
+        }
+        #[inline(always)]
+        fn add_index(a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn eq_index(a: __m256i, b: __m256i) -> Self {
+            unsafe { Avx2(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) }
+        }
+        #[inline(always)]
+        fn ramp_index(step: u32) -> __m256i {
+            let s = step as i32;
+            unsafe { _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s) }
+        }
+        #[inline(always)]
+        fn ramp_float() -> Self {
+            unsafe { Avx2(_mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)) }
+        }
+    }
+
+    const _: () = assert!(L == 8);
+}

@@ -1,0 +1,974 @@
+//! 3×3 SAME convolution fused with 2×2 SAME max-pool and ReLU, by Winograd's minimal
+//! filtering F(2×2, 3×3) (Lavin & Gray 2016).
+//!
+//! Why Winograd: each 2×2 block of outputs costs 16 multiplies per input channel instead
+//! of 36, so the three products of a training step do 2.25× less work than im2col. And
+//! why F(2×2): its 2×2 output tiles are exactly the pooling windows, so each tile is
+//! pooled as it leaves the output transform and the full-size convolution never exists.
+//!
+//! A tile `(ty, tx)` reads the 4×4 input window at padded position `(2ty, 2tx)`; the
+//! 16 transformed values `ξ = 4p + q` of every tile form 16 independent matrix products
+//! over channels: `M[ξ] (co × tiles) = U[ξ] (co × ci) · V[ξ] (ci × tiles)`, with
+//! `U = G g Gᵀ` (filters), `V = Bᵀ d B` (input tiles), output `Y = Aᵀ M A`.
+//!
+//! The backward pass is the exact adjoint of each step: the pooled gradient becomes a
+//! one-hot 2×2 `dY` per tile, `dM = A dY Aᵀ`, then `dU[ξ] += dM[ξ] · V[ξ]ᵀ`,
+//! `dV[ξ] = U[ξ]ᵀ · dM[ξ]`, `dd = B dV Bᵀ` added back onto the input and `dg = Gᵀ dU G`.
+//!
+//! Transforms run on eight tiles of a row at a time ([`Lanes`]); a row's unused lanes
+//! spill into the next row's slots, which are written afterwards, or into padding at the
+//! end of each transformed row. Matrices are laid out channel-major, `[c][ξ][tile]`, so
+//! that one channel's sixteen rows sit together for the transforms.
+
+use rayon::prelude::*;
+
+use super::kernels::{chunk_ranges, pool_out, ConvShape, NO_GRADIENT};
+use super::lanes::{Lanes, Portable, L};
+
+/// `(d0 − d2, d1 + d2, d2 − d1, d1 − d3)`: four values times `B` (or `Bᵀ` times them).
+#[inline(always)]
+fn times_b<V: Lanes>(d: [V; 4]) -> [V; 4] {
+    [
+        d[0].sub(d[2]),
+        d[1].add(d[2]),
+        d[2].sub(d[1]),
+        d[1].sub(d[3]),
+    ]
+}
+
+/// `(f0, f1 − f2 + f3, −f0 + f1 + f2, −f3)`: the adjoint of [`times_b`].
+#[inline(always)]
+fn times_b_adjoint<V: Lanes>(f: [V; 4]) -> [V; 4] {
+    [
+        f[0],
+        f[1].sub(f[2]).add(f[3]),
+        f[1].sub(f[0]).add(f[2]),
+        f[3].neg(),
+    ]
+}
+
+/// `(s0 + s1 + s2, s1 − s2 − s3)`: four values times `A`.
+#[inline(always)]
+fn times_a<V: Lanes>(s: [V; 4]) -> [V; 2] {
+    [s[0].add(s[1]).add(s[2]), s[1].sub(s[2]).sub(s[3])]
+}
+
+/// `(e0, e0 + e1, e0 − e1, −e1)`: the adjoint of [`times_a`].
+#[inline(always)]
+fn times_a_adjoint<V: Lanes>(e: [V; 2]) -> [V; 4] {
+    [e[0], e[0].add(e[1]), e[0].sub(e[1]), e[1].neg()]
+}
+
+/// Generates `$name`, which runs `$body_fn` with AVX2 registers where the CPU has them
+/// and with plain arrays elsewhere.
+macro_rules! with_avx2 {
+    ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
+        $(#[$m])*
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $body_fn::<super::lanes::Avx2>($($arg),*)
+                }
+                if use_avx2() {
+                    // SAFETY: the CPU has AVX2 (checked by `use_avx2`).
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body_fn::<Portable>($($arg),*)
+        }
+    };
+}
+
+/// Whether the AVX2 kernels run; tests turn them off to check the portable ones.
+static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes the Winograd transforms use the portable lanes even where AVX2 exists, so that
+/// tests on an AVX2 machine check both implementations.
+#[doc(hidden)]
+pub fn force_portable_lanes(on: bool) {
+    PORTABLE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[cfg(target_arch = "x86_64")]
+fn use_avx2() -> bool {
+    !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx2")
+}
+
+/// Tile geometry of one `h×w` plane: `th×tw` tiles, and the deinterleaved padded input
+/// (`rows` rows of `stride` even and `stride` odd columns).
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    h: usize,
+    w: usize,
+    th: usize,
+    tw: usize,
+    rows: usize,
+    stride: usize,
+}
+
+impl Geometry {
+    fn new(h: usize, w: usize) -> Self {
+        let (th, tw) = (pool_out(h), pool_out(w));
+        Self {
+            h,
+            w,
+            th,
+            tw,
+            rows: 2 * th + 2,
+            // Tile tx reads even and odd columns tx and tx + 1; whole lane chunks are read.
+            stride: tw.div_ceil(L) * L + 1,
+        }
+    }
+    fn tiles(&self) -> usize {
+        self.th * self.tw
+    }
+    fn padded(&self) -> usize {
+        self.rows * self.stride
+    }
+}
+
+/// Images transformed together: enough tiles for products a few hundred columns wide.
+fn group_images(tiles: usize) -> usize {
+    (256 / tiles).max(1)
+}
+
+/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every filter `g = w[o][c]`.
+fn filter_transform(weight: &[f32], co: usize, ci: usize) -> Vec<f32> {
+    let mut u = vec![0.0f32; 16 * co * ci];
+    for (f, g) in weight.chunks_exact(9).enumerate() {
+        // a = G g (4×3), then U = a Gᵀ (4×4).
+        let row = |r: [f32; 3]| {
+            [
+                r[0],
+                0.5 * (r[0] + r[1] + r[2]),
+                0.5 * (r[0] - r[1] + r[2]),
+                r[2],
+            ]
+        };
+        let a: [[f32; 3]; 4] = {
+            let cols: [[f32; 4]; 3] = std::array::from_fn(|v| row([g[v], g[3 + v], g[6 + v]]));
+            std::array::from_fn(|p| [cols[0][p], cols[1][p], cols[2][p]])
+        };
+        for (p, ap) in a.iter().enumerate() {
+            for (q, val) in row(*ap).into_iter().enumerate() {
+                u[(p * 4 + q) * co * ci + f] = val;
+            }
+        }
+    }
+    u
+}
+
+/// Adds `Gᵀ dU G` (the adjoint of [`filter_transform`]) onto the weight gradient.
+fn filter_transform_adjoint(du: &[f32], co: usize, ci: usize, dweight: &mut [f32]) {
+    // Gᵀ applied to a column of four: the adjoint of `row` in `filter_transform`.
+    let back = |d: [f32; 4]| {
+        [
+            d[0] + 0.5 * (d[1] + d[2]),
+            0.5 * (d[1] - d[2]),
+            0.5 * (d[1] + d[2]) + d[3],
+        ]
+    };
+    for (f, dg) in dweight.chunks_exact_mut(9).enumerate() {
+        let m: [[f32; 4]; 4] =
+            std::array::from_fn(|p| std::array::from_fn(|q| du[(p * 4 + q) * co * ci + f]));
+        // e[p][v] = Σ_q m[p][q] G[q][v], then dg[u][v] = Σ_p G[p][u] e[p][v].
+        let e: [[f32; 3]; 4] = std::array::from_fn(|p| back(m[p]));
+        for v in 0..3 {
+            let col = back([e[0][v], e[1][v], e[2][v], e[3][v]]);
+            for (u, val) in col.into_iter().enumerate() {
+                dg[u * 3 + v] += val;
+            }
+        }
+    }
+}
+
+/// Splits one `h×w` plane into the even and odd columns of its zero-padded version:
+/// `even[r][k] = P[r][2k]`, `odd[r][k] = P[r][2k+1]`, where `P[r][q] = x[r-1][q-1]`.
+fn deinterleave(plane: &[f32], g: &Geometry, even: &mut [f32], odd: &mut [f32]) {
+    even.fill(0.0);
+    odd.fill(0.0);
+    for y in 0..g.h {
+        let src = &plane[y * g.w..][..g.w];
+        let (e, o) = (
+            &mut even[(y + 1) * g.stride..][..g.stride],
+            &mut odd[(y + 1) * g.stride..][..g.stride],
+        );
+        // Pixel xx sits in padded column xx + 1: even pixels in odd columns and back.
+        for (k, pair) in src.chunks(2).enumerate() {
+            o[k] = pair[0];
+            if let Some(&v) = pair.get(1) {
+                e[k + 1] = v;
+            }
+        }
+    }
+}
+
+/// The adjoint of [`deinterleave`]: adds the inner part back onto `plane`.
+fn interleave_add(even: &[f32], odd: &[f32], g: &Geometry, plane: &mut [f32]) {
+    for y in 0..g.h {
+        let dst = &mut plane[y * g.w..][..g.w];
+        let (e, o) = (&even[(y + 1) * g.stride..], &odd[(y + 1) * g.stride..]);
+        for (k, pair) in dst.chunks_mut(2).enumerate() {
+            pair[0] += o[k];
+            if let Some(v) = pair.get_mut(1) {
+                *v += e[k + 1];
+            }
+        }
+    }
+}
+
+/// `V = Bᵀ d B` for every tile of one deinterleaved plane: `v[ξ·xi + at + ty·tw + tx]`.
+#[inline(always)]
+fn input_transform<V: Lanes>(
+    even: &[f32],
+    odd: &[f32],
+    g: &Geometry,
+    v: &mut [f32],
+    xi: usize,
+    at: usize,
+) {
+    let chunks = g.tw.div_ceil(L);
+    assert!(even.len() >= g.padded() && odd.len() >= g.padded());
+    assert!(at + 15 * xi + g.tiles() - g.tw + chunks * L <= v.len());
+    let (even, odd, v) = (even.as_ptr(), odd.as_ptr(), v.as_mut_ptr());
+    for ty in 0..g.th {
+        for tx in (0..g.tw).step_by(L) {
+            // SAFETY: rows 2ty..2ty+4 < g.rows and columns tx..tx+L+1 <= g.stride, inside
+            // the planes (asserted); the stores end before at + 15·xi + tiles − tw + L·chunks.
+            unsafe {
+                // t[i]: row i of the window times B.
+                let mut t = [[V::zero(); 4]; 4];
+                for (i, ti) in t.iter_mut().enumerate() {
+                    let r = (2 * ty + i) * g.stride + tx;
+                    *ti = times_b([
+                        V::load(even.add(r)),
+                        V::load(odd.add(r)),
+                        V::load(even.add(r + 1)),
+                        V::load(odd.add(r + 1)),
+                    ]);
+                }
+                let dst = v.add(at + ty * g.tw + tx);
+                for q in 0..4 {
+                    let col = times_b([t[0][q], t[1][q], t[2][q], t[3][q]]);
+                    for (p, val) in col.into_iter().enumerate() {
+                        val.store(dst.add((4 * p + q) * xi));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`input_transform`]: `B dV Bᵀ` of every tile, added onto the
+/// deinterleaved planes (tiles overlap, so a pixel collects from up to four).
+#[inline(always)]
+fn input_transform_adjoint<V: Lanes>(
+    dv: &[f32],
+    xi: usize,
+    at: usize,
+    g: &Geometry,
+    even: &mut [f32],
+    odd: &mut [f32],
+) {
+    let chunks = g.tw.div_ceil(L);
+    assert!(even.len() >= g.padded() && odd.len() >= g.padded());
+    assert!(at + 15 * xi + g.tiles() - g.tw + chunks * L <= dv.len());
+    let (dv, even, odd) = (dv.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
+    for ty in 0..g.th {
+        for tx in (0..g.tw).step_by(L) {
+            // Lanes past the row's end hold the next row's tiles: they must not be added.
+            let live = (g.tw - tx).min(L);
+            // SAFETY: the same bounds as in `input_transform`, asserted above.
+            unsafe {
+                let src = dv.add(at + ty * g.tw + tx);
+                // f[q][i]: column q of dV times Bᵀ's adjoint, over p.
+                let mut f = [[V::zero(); 4]; 4];
+                for (q, fq) in f.iter_mut().enumerate() {
+                    let mut col = [V::zero(); 4];
+                    for (p, c) in col.iter_mut().enumerate() {
+                        *c = V::load(src.add((4 * p + q) * xi)).keep_first(live);
+                    }
+                    *fq = times_b_adjoint(col);
+                }
+                for i in 0..4 {
+                    let dd = times_b_adjoint([f[0][i], f[1][i], f[2][i], f[3][i]]);
+                    let r = (2 * ty + i) * g.stride + tx;
+                    for (plane, offset, d) in [
+                        (even, r, dd[0]),
+                        (odd, r, dd[1]),
+                        (even, r + 1, dd[2]),
+                        (odd, r + 1, dd[3]),
+                    ] {
+                        let p = plane.add(offset);
+                        d.add(V::load(p)).store(p);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Y = Aᵀ M A` for the tiles of one output channel, then each tile's 2×2 max-pool and
+/// ReLU. `argmax` holds the raster index `base + y·w + x` of each maximum within the
+/// image's convolution output, or [`NO_GRADIENT`] where ReLU clamped.
+#[inline(always)]
+fn output_transform_pool<V: Lanes>(
+    m: &[f32],
+    xi: usize,
+    at: usize,
+    g: &Geometry,
+    base: u32,
+    filter: Option<&[V; 16]>,
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
+    let chunks = g.tw.div_ceil(L);
+    assert!(at + 15 * xi + g.tiles() - g.tw + chunks * L <= m.len());
+    assert!(out.len() >= g.tiles() && argmax.len() >= g.tiles());
+    let w = g.w as u32;
+    let src = m.as_ptr();
+    let neg_inf = V::splat(f32::NEG_INFINITY);
+    // Offsets of the window's four places from its top-left corner.
+    let (right, below) = (V::splat_index(1), V::splat_index(w));
+    let lane_offsets = V::ramp_index(2);
+    for ty in 0..g.th {
+        let bottom_valid = 2 * ty + 1 < g.h;
+        for tx in (0..g.tw).step_by(L) {
+            // SAFETY: reads as in `input_transform`, asserted above.
+            let [y00, mut y01, mut y10, mut y11] = unsafe {
+                let p = src.add(at + ty * g.tw + tx);
+                // s[q][i] = Σ_p Aᵀ[i][p] M[p][q], then Y[i][j] = Σ_q s[q][i] Aᵀ[j][q].
+                let mut mm = [V::zero(); 16];
+                for (k, v) in mm.iter_mut().enumerate() {
+                    *v = V::load(p.add(k * xi));
+                }
+                // One input channel: the product with the filter is a plain multiply.
+                if let Some(u) = filter {
+                    for (v, u) in mm.iter_mut().zip(u) {
+                        *v = v.mul(*u);
+                    }
+                }
+                let mut s = [[V::zero(); 2]; 4];
+                for (q, sq) in s.iter_mut().enumerate() {
+                    *sq = times_a([mm[q], mm[4 + q], mm[8 + q], mm[12 + q]]);
+                }
+                let [y00, y01] = times_a([s[0][0], s[1][0], s[2][0], s[3][0]]);
+                let [y10, y11] = times_a([s[0][1], s[1][1], s[2][1], s[3][1]]);
+                [y00, y01, y10, y11]
+            };
+            // Pool windows hanging over the bottom or right edge see only what is inside.
+            if !bottom_valid {
+                (y10, y11) = (neg_inf, neg_inf);
+            }
+            if g.w % 2 == 1 && tx + L >= g.tw {
+                // Only the row's last tile hangs over the right edge.
+                let inside = V::gt(V::splat((g.tw - 1 - tx) as f32), V::ramp_float());
+                y01 = V::select(inside, y01, neg_inf);
+                y11 = V::select(inside, y11, neg_inf);
+            }
+            // A tournament; ties go to the first of top-left, top-right, bottom-left,
+            // bottom-right.
+            let top_left = V::add_index(
+                V::splat_index(base + (2 * ty) as u32 * w + 2 * tx as u32),
+                lane_offsets,
+            );
+            let top_right = y01.gt(y00);
+            let t = V::select(top_right, y01, y00);
+            let t_at = V::select_index(top_right, V::add_index(top_left, right), top_left);
+            let bottom_left = V::add_index(top_left, below);
+            let bottom_right = y11.gt(y10);
+            let b = V::select(bottom_right, y11, y10);
+            let b_at = V::select_index(bottom_right, V::add_index(bottom_left, right), bottom_left);
+            let bottom = b.gt(t);
+            let best = V::select(bottom, b, t);
+            let best_at = V::select_index(bottom, b_at, t_at);
+            let clamped = best.le(V::zero());
+            let value = V::select(clamped, V::zero(), best);
+            let index = V::select_index(clamped, V::splat_index(NO_GRADIENT), best_at);
+            let live = (g.tw - tx).min(L);
+            let o = ty * g.tw + tx;
+            if live == L {
+                // SAFETY: o + L <= tiles <= out.len(), argmax.len() (asserted).
+                unsafe {
+                    value.store(out.as_mut_ptr().add(o));
+                    V::store_index(index, argmax.as_mut_ptr().add(o));
+                }
+            } else {
+                let (mut vs, mut is) = ([0.0f32; L], [0u32; L]);
+                // SAFETY: the local arrays hold exactly L lanes.
+                unsafe {
+                    value.store(vs.as_mut_ptr());
+                    V::store_index(index, is.as_mut_ptr());
+                }
+                out[o..o + live].copy_from_slice(&vs[..live]);
+                argmax[o..o + live].copy_from_slice(&is[..live]);
+            }
+        }
+    }
+}
+
+/// Where [`pool_output_adjoint`] puts `dM`.
+enum GradSink<'a, V> {
+    /// Written out, at `dm[at + ξ·xi + tile]`, for the matrix products.
+    Store {
+        dm: &'a mut [f32],
+        xi: usize,
+        at: usize,
+    },
+    /// One input channel: `dU[ξ] = Σ_tiles dM[ξ] · V[ξ]` needs no matrix product, so
+    /// `dM ⊙ V` (with `V` at `v[ξ·xi + tile]`) is added into per-ξ lane sums.
+    Accumulate {
+        v: &'a [f32],
+        xi: usize,
+        sums: [V; 16],
+    },
+}
+
+/// The adjoint of [`output_transform_pool`] for one output channel: each pooled gradient
+/// goes to its maximum's place in a 2×2 `dY`, and `dM = A dY Aᵀ` goes to `sink`.
+#[inline(always)]
+fn pool_output_adjoint<V: Lanes>(
+    dout: &[f32],
+    argmax: &[u32],
+    g: &Geometry,
+    base: u32,
+    sink: &mut GradSink<'_, V>,
+) {
+    let chunks = g.tw.div_ceil(L);
+    match sink {
+        GradSink::Store { dm, xi, at } => {
+            assert!(*at + 15 * *xi + g.tiles() - g.tw + chunks * L <= dm.len())
+        }
+        GradSink::Accumulate { v, xi, .. } => {
+            assert!(15 * *xi + g.tiles() - g.tw + chunks * L <= v.len())
+        }
+    }
+    assert!(dout.len() >= g.tiles() && argmax.len() >= g.tiles());
+    let w = g.w as u32;
+    let (right, below) = (V::splat_index(1), V::splat_index(w));
+    let lane_offsets = V::ramp_index(2);
+    for ty in 0..g.th {
+        for tx in (0..g.tw).step_by(L) {
+            let live = (g.tw - tx).min(L);
+            let o = ty * g.tw + tx;
+            // SAFETY: o + L <= tiles when the chunk is whole, else local copies are read.
+            let (grad, index) = unsafe {
+                if live == L {
+                    (
+                        V::load(dout.as_ptr().add(o)),
+                        V::load_index(argmax.as_ptr().add(o)),
+                    )
+                } else {
+                    let (mut gs, mut is) = ([0.0f32; L], [NO_GRADIENT; L]);
+                    gs[..live].copy_from_slice(&dout[o..o + live]);
+                    is[..live].copy_from_slice(&argmax[o..o + live]);
+                    (V::load(gs.as_ptr()), V::load_index(is.as_ptr()))
+                }
+            };
+            let top_left = V::add_index(
+                V::splat_index(base + (2 * ty) as u32 * w + 2 * tx as u32),
+                lane_offsets,
+            );
+            let bottom_left = V::add_index(top_left, below);
+            let zero = V::zero();
+            let dy00 = V::select(V::eq_index(index, top_left), grad, zero);
+            let top_right = V::add_index(top_left, right);
+            let dy01 = V::select(V::eq_index(index, top_right), grad, zero);
+            let dy10 = V::select(V::eq_index(index, bottom_left), grad, zero);
+            let bottom_right = V::add_index(bottom_left, right);
+            let dy11 = V::select(V::eq_index(index, bottom_right), grad, zero);
+            // e[j][p] = Σ_i A[p][i] dY[i][j], then dM[p][q] = Σ_j e[j][p] A[q][j].
+            let e = [times_a_adjoint([dy00, dy10]), times_a_adjoint([dy01, dy11])];
+            for p in 0..4 {
+                let row = times_a_adjoint([e[0][p], e[1][p]]);
+                for (q, val) in row.into_iter().enumerate() {
+                    let k = 4 * p + q;
+                    // SAFETY: the same bounds as in `input_transform`, asserted above.
+                    unsafe {
+                        match sink {
+                            GradSink::Store { dm, xi, at } => {
+                                val.store(dm.as_mut_ptr().add(*at + o + k * *xi))
+                            }
+                            GradSink::Accumulate { v, xi, sums } => {
+                                let x = V::load(v.as_ptr().add(o + k * *xi));
+                                sums[k] = sums[k].add(val.mul(x));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `dst (m×n, rows ld_dst apart) (+)= A · B` with `A` and `B` given by row and column
+/// strides.
+#[allow(clippy::too_many_arguments)]
+fn product(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    ld_dst: usize,
+    accumulate: bool,
+    a: &[f32],
+    (a_rs, a_cs): (usize, usize),
+    b: &[f32],
+    (b_rs, b_cs): (usize, usize),
+) {
+    let last = |rs: usize, cs: usize, rows: usize, cols: usize| (rows - 1) * rs + (cols - 1) * cs;
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(last(ld_dst, 1, m, n) < dst.len());
+    assert!(last(a_rs, a_cs, m, k) < a.len() && last(b_rs, b_cs, k, n) < b.len());
+    // SAFETY: the asserts above keep every element the strides reach inside the slices.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            ld_dst as isize,
+            accumulate,
+            a.as_ptr(),
+            a_cs as isize,
+            a_rs as isize,
+            b.as_ptr(),
+            b_cs as isize,
+            b_rs as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// Per-thread scratch: transformed inputs (`16 × ci` rows of `ld`), transformed outputs
+/// or their gradients (`16 × co` rows), and the deinterleaved padded planes.
+struct Scratch {
+    v: Vec<f32>,
+    m: Vec<f32>,
+    even: Vec<f32>,
+    odd: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(s: &ConvShape, g: &Geometry, ld: usize) -> Self {
+        Self {
+            v: vec![0.0; 16 * s.ci * ld],
+            m: vec![0.0; 16 * s.co * ld],
+            even: vec![0.0; g.padded()],
+            odd: vec![0.0; g.padded()],
+        }
+    }
+}
+
+/// Row stride of the transformed matrices: a group's tiles plus room for one spilled
+/// lane chunk.
+fn row_stride(g: &Geometry) -> usize {
+    group_images(g.tiles()) * g.tiles() + L
+}
+
+/// Transforms the `n` images of `x` (a group) into `sc.v`.
+#[inline(always)]
+fn transform_inputs_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    x: &[f32],
+    n: usize,
+    sc: &mut Scratch,
+    ld: usize,
+) {
+    let xi = ld;
+    for j in 0..n {
+        for c in 0..s.ci {
+            let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
+            deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+            input_transform::<V>(
+                &sc.even,
+                &sc.odd,
+                g,
+                &mut sc.v,
+                xi,
+                c * 16 * ld + j * g.tiles(),
+            );
+        }
+    }
+}
+
+with_avx2!(fn transform_inputs => transform_inputs_body(
+    s: &ConvShape, g: &Geometry, x: &[f32], n: usize, sc: &mut Scratch, ld: usize,
+));
+
+/// Output transform and pooling of a group of `n` images from `m` into `out`/`argmax`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_outputs_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    m: &[f32],
+    ld: usize,
+    n: usize,
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
+    let pooled = s.co * g.tiles();
+    for j in 0..n {
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            output_transform_pool::<V>(
+                m,
+                ld,
+                c * 16 * ld + j * g.tiles(),
+                g,
+                (c * s.h * s.w) as u32,
+                None,
+                &mut out[at..at + g.tiles()],
+                &mut argmax[at..at + g.tiles()],
+            );
+        }
+    }
+}
+
+with_avx2!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs_body(
+    s: &ConvShape, g: &Geometry, m: &[f32], ld: usize, n: usize, out: &mut [f32], argmax: &mut [u32],
+));
+
+/// `dM` of a group of `n` images into `dm` from their pooled gradients and argmax.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_gradients_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    dout: &[f32],
+    argmax: &[u32],
+    n: usize,
+    dm: &mut [f32],
+    ld: usize,
+) {
+    let pooled = s.co * g.tiles();
+    for j in 0..n {
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            pool_output_adjoint::<V>(
+                &dout[at..at + g.tiles()],
+                &argmax[at..at + g.tiles()],
+                g,
+                (c * s.h * s.w) as u32,
+                &mut GradSink::Store {
+                    dm: &mut *dm,
+                    xi: ld,
+                    at: c * 16 * ld + j * g.tiles(),
+                },
+            );
+        }
+    }
+}
+
+with_avx2!(#[allow(clippy::too_many_arguments)] fn pool_gradients => pool_gradients_body(
+    s: &ConvShape, g: &Geometry, dout: &[f32], argmax: &[u32], n: usize, dm: &mut [f32], ld: usize,
+));
+
+/// One input channel, forward: per image, the transformed input stays in cache and each
+/// output channel's `M = U ⊙ V` is formed inside the output transform.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn single_channel_forward_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    u: &[f32],
+    x: &[f32],
+    sc: &mut Scratch,
+    ld: usize,
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
+    let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
+    for (j, plane) in x.chunks_exact(hw).enumerate() {
+        deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        for c in 0..s.co {
+            let filter: [V; 16] = std::array::from_fn(|k| V::splat(u[k * s.co + c]));
+            let at = j * pooled + c * g.tiles();
+            output_transform_pool::<V>(
+                &sc.v,
+                ld,
+                0,
+                g,
+                (c * hw) as u32,
+                Some(&filter),
+                &mut out[at..at + g.tiles()],
+                &mut argmax[at..at + g.tiles()],
+            );
+        }
+    }
+}
+
+with_avx2!(#[allow(clippy::too_many_arguments)] fn single_channel_forward => single_channel_forward_body(
+    s: &ConvShape, g: &Geometry, u: &[f32], x: &[f32], sc: &mut Scratch, ld: usize, out: &mut [f32], argmax: &mut [u32],
+));
+
+/// One input channel, backward without an input gradient: adds `dU[ξ][c]` of the images
+/// of `x` into `du` with no matrix product.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn single_channel_backward_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    x: &[f32],
+    dout: &[f32],
+    argmax: &[u32],
+    sc: &mut Scratch,
+    ld: usize,
+    du: &mut [f32],
+) {
+    let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
+    for (j, plane) in x.chunks_exact(hw).enumerate() {
+        deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            let mut sink = GradSink::Accumulate {
+                v: &sc.v,
+                xi: ld,
+                sums: [V::zero(); 16],
+            };
+            pool_output_adjoint::<V>(
+                &dout[at..at + g.tiles()],
+                &argmax[at..at + g.tiles()],
+                g,
+                (c * hw) as u32,
+                &mut sink,
+            );
+            if let GradSink::Accumulate { sums, .. } = sink {
+                for (k, sum) in sums.into_iter().enumerate() {
+                    du[k * s.co + c] += sum.sum();
+                }
+            }
+        }
+    }
+}
+
+with_avx2!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => single_channel_backward_body(
+    s: &ConvShape, g: &Geometry, x: &[f32], dout: &[f32], argmax: &[u32], sc: &mut Scratch, ld: usize, du: &mut [f32],
+));
+
+/// Adds the input gradient of a group of `n` images, from `dv`, onto `dx`.
+#[inline(always)]
+fn input_gradients_body<V: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    dv: &[f32],
+    ld: usize,
+    n: usize,
+    sc: &mut Scratch,
+    dx: &mut [f32],
+) {
+    let hw = s.h * s.w;
+    for j in 0..n {
+        for c in 0..s.ci {
+            sc.even.fill(0.0);
+            sc.odd.fill(0.0);
+            input_transform_adjoint::<V>(
+                dv,
+                ld,
+                c * 16 * ld + j * g.tiles(),
+                g,
+                &mut sc.even,
+                &mut sc.odd,
+            );
+            let at = (j * s.ci + c) * hw;
+            interleave_add(&sc.even, &sc.odd, g, &mut dx[at..at + hw]);
+        }
+    }
+}
+
+with_avx2!(fn input_gradients => input_gradients_body(
+    s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, sc: &mut Scratch, dx: &mut [f32],
+));
+
+/// Forward convolution, pool and ReLU (see [`super::kernels::conv3x3_pool_relu_forward`]
+/// for the contract), by Winograd.
+pub fn conv3x3_pool_relu_forward(
+    s: ConvShape,
+    x: &[f32],
+    weight: &[f32],
+    out: &mut [f32],
+    argmax: &mut [u32],
+) {
+    let g = Geometry::new(s.h, s.w);
+    let u = filter_transform(weight, s.co, s.ci);
+    let per_group = group_images(g.tiles());
+    let ld = row_stride(&g);
+    let pooled = s.co * g.tiles();
+    if s.ci == 1 {
+        let ld = g.tiles() + L;
+        let one = ConvShape { ci: 1, co: 1, ..s };
+        x.par_chunks(s.h * s.w * per_group)
+            .zip(out.par_chunks_mut(pooled * per_group))
+            .zip(argmax.par_chunks_mut(pooled * per_group))
+            .for_each_init(
+                || Scratch::new(&one, &g, ld),
+                |sc, ((xg, og), ag)| single_channel_forward(&s, &g, &u, xg, sc, ld, og, ag),
+            );
+        return;
+    }
+    x.par_chunks(s.ci * s.h * s.w * per_group)
+        .zip(out.par_chunks_mut(pooled * per_group))
+        .zip(argmax.par_chunks_mut(pooled * per_group))
+        .for_each_init(
+            || Scratch::new(&s, &g, ld),
+            |sc, ((xg, og), ag)| {
+                let n = og.len() / pooled;
+                let cols = n * g.tiles();
+                transform_inputs(&s, &g, xg, n, sc, ld);
+                for xi in 0..16 {
+                    product(
+                        s.co,
+                        cols,
+                        s.ci,
+                        &mut sc.m[xi * ld..],
+                        16 * ld,
+                        false,
+                        &u[xi * s.co * s.ci..],
+                        (s.ci, 1),
+                        &sc.v[xi * ld..],
+                        (16 * ld, 1),
+                    );
+                }
+                pool_outputs(&s, &g, &sc.m, ld, n, og, ag);
+            },
+        );
+}
+
+/// Backward of [`conv3x3_pool_relu_forward`]: adds the weight gradient into `dweight` and,
+/// when given, the input gradient into `dx`.
+#[allow(clippy::too_many_arguments)]
+pub fn conv3x3_pool_relu_backward(
+    s: ConvShape,
+    x: &[f32],
+    weight: &[f32],
+    dout: &[f32],
+    argmax: &[u32],
+    dweight: &mut [f32],
+    dx: Option<&mut [f32]>,
+) {
+    let g = Geometry::new(s.h, s.w);
+    let u = filter_transform(weight, s.co, s.ci);
+    let per_group = group_images(g.tiles());
+    let ld = row_stride(&g);
+    let (in_len, pooled) = (s.ci * s.h * s.w, s.co * g.tiles());
+    let ranges = chunk_ranges(s.batch, rayon::current_num_threads());
+    // Each thread adds into its own contiguous part of dx.
+    let mut dx_parts: Vec<Option<&mut [f32]>> = match dx {
+        Some(dx) => {
+            let mut rest = dx;
+            ranges
+                .iter()
+                .map(|r| {
+                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * in_len);
+                    rest = tail;
+                    Some(head)
+                })
+                .collect()
+        }
+        None => ranges.iter().map(|_| None).collect(),
+    };
+    let partial_du: Vec<Vec<f32>> = ranges
+        .par_iter()
+        .zip(dx_parts.par_iter_mut())
+        .map(|(r, dx)| {
+            let mut du = vec![0.0f32; 16 * s.co * s.ci];
+            if s.ci == 1 {
+                // The weight gradient always comes from here, so it is the same with or
+                // without the input gradient.
+                let ld = g.tiles() + L;
+                let mut sc = Scratch::new(&ConvShape { co: 1, ..s }, &g, ld);
+                single_channel_backward(
+                    &s,
+                    &g,
+                    &x[r.start * in_len..r.end * in_len],
+                    &dout[r.start * pooled..r.end * pooled],
+                    &argmax[r.start * pooled..r.end * pooled],
+                    &mut sc,
+                    ld,
+                    &mut du,
+                );
+                if dx.is_none() {
+                    return du;
+                }
+            }
+            let mut sc = Scratch::new(&s, &g, ld);
+            let mut dv = if dx.is_some() {
+                vec![0.0f32; 16 * s.ci * ld]
+            } else {
+                Vec::new()
+            };
+            let mut first = r.start;
+            while first < r.end {
+                let n = per_group.min(r.end - first);
+                let cols = n * g.tiles();
+                transform_inputs(&s, &g, &x[first * in_len..], n, &mut sc, ld);
+                let at = first * pooled;
+                pool_gradients(
+                    &s,
+                    &g,
+                    &dout[at..at + n * pooled],
+                    &argmax[at..at + n * pooled],
+                    n,
+                    &mut sc.m,
+                    ld,
+                );
+                for xi in (0..16).filter(|_| s.ci > 1) {
+                    // dU[ξ] (co × ci) += dM[ξ] (co × tiles) · V[ξ]ᵀ (tiles × ci)
+                    product(
+                        s.co,
+                        s.ci,
+                        cols,
+                        &mut du[xi * s.co * s.ci..],
+                        s.ci,
+                        true,
+                        &sc.m[xi * ld..],
+                        (16 * ld, 1),
+                        &sc.v[xi * ld..],
+                        (1, 16 * ld),
+                    );
+                }
+                if let Some(dx) = dx.as_deref_mut() {
+                    for xi in 0..16 {
+                        // dV[ξ] (ci × tiles) = U[ξ]ᵀ (ci × co) · dM[ξ] (co × tiles)
+                        product(
+                            s.ci,
+                            cols,
+                            s.co,
+                            &mut dv[xi * ld..],
+                            16 * ld,
+                            false,
+                            &u[xi * s.co * s.ci..],
+                            (1, s.ci),
+                            &sc.m[xi * ld..],
+                            (16 * ld, 1),
+                        );
+                    }
+                    let at = (first - r.start) * in_len;
+                    input_gradients(&s, &g, &dv, ld, n, &mut sc, &mut dx[at..at + n * in_len]);
+                }
+                first += n;
+            }
+            du
+        })
+        .collect();
+    // Chunks are added in a fixed order, so one thread count always gives one result.
+    let mut du = vec![0.0f32; 16 * s.co * s.ci];
+    for part in partial_du {
+        du.iter_mut().zip(&part).for_each(|(d, p)| *d += p);
+    }
+    filter_transform_adjoint(&du, s.co, s.ci, dweight);
+}
