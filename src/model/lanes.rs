@@ -21,6 +21,23 @@ pub unsafe trait Lanes: Copy {
     unsafe fn store(self, p: *mut f32);
     unsafe fn load_index(p: *const u32) -> Self::Index;
     unsafe fn store_index(v: Self::Index, p: *mut u32);
+    /// Loads the first `live` (≤ [`L`]) lanes; the rest are zero. Touches only those.
+    unsafe fn load_first(p: *const f32, live: usize) -> Self;
+    /// Loads the first `live` index lanes; the rest are `fill`.
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> Self::Index;
+    /// Loads lanes `lo..hi` from `p + lane`; the others are zero and not touched (so `p`
+    /// itself may point before the data).
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self;
+    /// Stores lanes `lo..hi` at `p + lane`, touching only those.
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize);
+    /// The even and the odd elements of the sixteen values `a ++ b`.
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self);
+    /// The adjoint of [`Lanes::split_even_odd`]: interleaves `even` and `odd` into
+    /// sixteen values.
+    fn interleave(even: Self, odd: Self) -> (Self, Self);
+    /// Stores the first `live` lanes. Touches only those.
+    unsafe fn store_first(self, p: *mut f32, live: usize);
+    unsafe fn store_index_first(v: Self::Index, p: *mut u32, live: usize);
     fn splat(v: f32) -> Self;
     fn add(self, b: Self) -> Self;
     fn sub(self, b: Self) -> Self;
@@ -92,6 +109,62 @@ unsafe impl Lanes for Portable {
     #[inline(always)]
     unsafe fn store_index(v: [u32; L], p: *mut u32) {
         std::ptr::write_unaligned(p as *mut [u32; L], v)
+    }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, live: usize) -> Self {
+        let mut a = [0.0; L];
+        std::ptr::copy_nonoverlapping(p, a.as_mut_ptr(), live.min(L));
+        Portable(a)
+    }
+    #[inline(always)]
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> [u32; L] {
+        let mut a = [fill; L];
+        std::ptr::copy_nonoverlapping(p, a.as_mut_ptr(), live.min(L));
+        a
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, live: usize) {
+        std::ptr::copy_nonoverlapping(self.0.as_ptr(), p, live.min(L));
+    }
+    #[inline(always)]
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+        let mut a = [0.0; L];
+        for (i, v) in a.iter_mut().enumerate().take(hi.min(L)).skip(lo) {
+            *v = *p.wrapping_add(i);
+        }
+        Portable(a)
+    }
+    #[inline(always)]
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+        for i in lo..hi.min(L) {
+            *p.wrapping_add(i) = self.0[i];
+        }
+    }
+    #[inline(always)]
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        let at = |i: usize| if i < L { a.0[i] } else { b.0[i - L] };
+        (
+            Portable(std::array::from_fn(|i| at(2 * i))),
+            Portable(std::array::from_fn(|i| at(2 * i + 1))),
+        )
+    }
+    #[inline(always)]
+    fn interleave(even: Self, odd: Self) -> (Self, Self) {
+        let at = |i: usize| {
+            if i % 2 == 0 {
+                even.0[i / 2]
+            } else {
+                odd.0[i / 2]
+            }
+        };
+        (
+            Portable(std::array::from_fn(at)),
+            Portable(std::array::from_fn(|i| at(i + L))),
+        )
+    }
+    #[inline(always)]
+    unsafe fn store_index_first(v: [u32; L], p: *mut u32, live: usize) {
+        std::ptr::copy_nonoverlapping(v.as_ptr(), p, live.min(L));
     }
     #[inline(always)]
     fn splat(v: f32) -> Self {
@@ -188,6 +261,56 @@ mod avx2 {
             _mm256_storeu_si256(p as *mut __m256i, v)
         }
         #[inline(always)]
+        unsafe fn load_first(p: *const f32, live: usize) -> Self {
+            Avx2(_mm256_maskload_ps(p, first_lanes(live)))
+        }
+        #[inline(always)]
+        unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> __m256i {
+            let mask = first_lanes(live);
+            let loaded = _mm256_maskload_epi32(p as *const i32, mask);
+            _mm256_blendv_epi8(_mm256_set1_epi32(fill as i32), loaded, mask)
+        }
+        #[inline(always)]
+        unsafe fn store_first(self, p: *mut f32, live: usize) {
+            _mm256_maskstore_ps(p, first_lanes(live), self.0)
+        }
+        #[inline(always)]
+        unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+            Avx2(_mm256_maskload_ps(p, lanes_between(lo, hi)))
+        }
+        #[inline(always)]
+        unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+            _mm256_maskstore_ps(p, lanes_between(lo, hi), self.0)
+        }
+        #[inline(always)]
+        fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+            unsafe {
+                // Within each 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then the middle
+                // 64-bit pairs swap places.
+                let even = _mm256_shuffle_ps::<0b10_00_10_00>(a.0, b.0);
+                let odd = _mm256_shuffle_ps::<0b11_01_11_01>(a.0, b.0);
+                let order = |v: __m256| {
+                    _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(v)))
+                };
+                (Avx2(order(even)), Avx2(order(odd)))
+            }
+        }
+        #[inline(always)]
+        fn interleave(even: Self, odd: Self) -> (Self, Self) {
+            unsafe {
+                let lo = _mm256_unpacklo_ps(even.0, odd.0);
+                let hi = _mm256_unpackhi_ps(even.0, odd.0);
+                (
+                    Avx2(_mm256_permute2f128_ps::<0x20>(lo, hi)),
+                    Avx2(_mm256_permute2f128_ps::<0x31>(lo, hi)),
+                )
+            }
+        }
+        #[inline(always)]
+        unsafe fn store_index_first(v: __m256i, p: *mut u32, live: usize) {
+            _mm256_maskstore_epi32(p as *mut i32, first_lanes(live), v)
+        }
+        #[inline(always)]
         fn splat(v: f32) -> Self {
             unsafe { Avx2(_mm256_set1_ps(v)) }
         }
@@ -249,4 +372,26 @@ mod avx2 {
     }
 
     const _: () = assert!(L == 8);
+
+    /// All bits set in lanes `lo..hi`.
+    #[inline(always)]
+    fn lanes_between(lo: usize, hi: usize) -> __m256i {
+        unsafe {
+            let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            let below_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(hi as i32), lanes);
+            let below_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(lo as i32), lanes);
+            _mm256_andnot_si256(below_lo, below_hi)
+        }
+    }
+
+    /// All bits set in the first `live` lanes: the mask of the masked loads and stores.
+    #[inline(always)]
+    fn first_lanes(live: usize) -> __m256i {
+        unsafe {
+            _mm256_cmpgt_epi32(
+                _mm256_set1_epi32(live as i32),
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            )
+        }
+    }
 }

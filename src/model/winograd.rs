@@ -133,7 +133,11 @@ impl Geometry {
 
 /// Images transformed together: enough tiles for products a few hundred columns wide.
 fn group_images(tiles: usize) -> usize {
-    (256 / tiles).max(1)
+    let t: usize = std::env::var("WG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    (t / tiles).max(1)
 }
 
 /// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every filter `g = w[o][c]`.
@@ -188,35 +192,71 @@ fn filter_transform_adjoint(du: &[f32], co: usize, ci: usize, dweight: &mut [f32
 
 /// Splits one `h×w` plane into the even and odd columns of its zero-padded version:
 /// `even[r][k] = P[r][2k]`, `odd[r][k] = P[r][2k+1]`, where `P[r][q] = x[r-1][q-1]`.
-fn deinterleave(plane: &[f32], g: &Geometry, even: &mut [f32], odd: &mut [f32]) {
-    even.fill(0.0);
-    odd.fill(0.0);
+#[inline(always)]
+fn deinterleave<V: Lanes>(plane: &[f32], g: &Geometry, even: &mut [f32], odd: &mut [f32]) {
+    assert!(plane.len() >= g.h * g.w && even.len() >= g.padded() && odd.len() >= g.padded());
+    // Padding rows: the top one and those below the image.
+    for p in [&mut *even, &mut *odd] {
+        p[..g.stride].fill(0.0);
+        p[(g.h + 1) * g.stride..g.padded()].fill(0.0);
+    }
+    let chunks = g.stride / L;
     for y in 0..g.h {
-        let src = &plane[y * g.w..][..g.w];
-        let (e, o) = (
-            &mut even[(y + 1) * g.stride..][..g.stride],
-            &mut odd[(y + 1) * g.stride..][..g.stride],
-        );
-        // Pixel xx sits in padded column xx + 1: even pixels in odd columns and back.
-        for (k, pair) in src.chunks(2).enumerate() {
-            o[k] = pair[0];
-            if let Some(&v) = pair.get(1) {
-                e[k + 1] = v;
+        // Padded column q holds pixel q − 1: sixteen columns at a time are loaded from
+        // one element before each pair of chunks, the pixels outside the row masked off.
+        let src = plane[y * g.w..].as_ptr().wrapping_sub(1);
+        let row = (y + 1) * g.stride;
+        for c in 0..chunks {
+            let q = 2 * L * c;
+            let lanes = |q: usize| ((q == 0) as usize, (g.w + 1).saturating_sub(q).min(L));
+            let ((alo, ahi), (blo, bhi)) = (lanes(q), lanes(q + L));
+            // SAFETY: only lanes holding pixels of row y are read; the stores end at
+            // row + L·chunks < row + stride.
+            unsafe {
+                let a = V::load_range(src.wrapping_add(q), alo, ahi);
+                let b = V::load_range(src.wrapping_add(q + L), blo, bhi);
+                let (e, o) = V::split_even_odd(a, b);
+                e.store(even.as_mut_ptr().add(row + L * c));
+                o.store(odd.as_mut_ptr().add(row + L * c));
             }
         }
+        // The last even column, 2·L·chunks, holds pixel 2·L·chunks − 1 if there is one.
+        let last = 2 * L * chunks;
+        even[row + L * chunks] = if last <= g.w {
+            plane[y * g.w + last - 1]
+        } else {
+            0.0
+        };
+        odd[row + L * chunks] = 0.0;
     }
 }
 
 /// The adjoint of [`deinterleave`]: adds the inner part back onto `plane`.
-fn interleave_add(even: &[f32], odd: &[f32], g: &Geometry, plane: &mut [f32]) {
+#[inline(always)]
+fn interleave_add<V: Lanes>(even: &[f32], odd: &[f32], g: &Geometry, plane: &mut [f32]) {
+    assert!(plane.len() >= g.h * g.w && even.len() >= g.padded() && odd.len() >= g.padded());
+    let chunks = g.stride / L;
     for y in 0..g.h {
-        let dst = &mut plane[y * g.w..][..g.w];
-        let (e, o) = (&even[(y + 1) * g.stride..], &odd[(y + 1) * g.stride..]);
-        for (k, pair) in dst.chunks_mut(2).enumerate() {
-            pair[0] += o[k];
-            if let Some(v) = pair.get_mut(1) {
-                *v += e[k + 1];
+        let dst = plane[y * g.w..].as_mut_ptr().wrapping_sub(1);
+        let row = (y + 1) * g.stride;
+        for c in 0..chunks {
+            let q = 2 * L * c;
+            let lanes = |q: usize| ((q == 0) as usize, (g.w + 1).saturating_sub(q).min(L));
+            let ((alo, ahi), (blo, bhi)) = (lanes(q), lanes(q + L));
+            // SAFETY: as in `deinterleave`, only lanes holding pixels of row y are touched.
+            unsafe {
+                let e = V::load(even.as_ptr().add(row + L * c));
+                let o = V::load(odd.as_ptr().add(row + L * c));
+                let (a, b) = V::interleave(e, o);
+                let pa = dst.wrapping_add(q);
+                V::load_range(pa, alo, ahi).add(a).store_range(pa, alo, ahi);
+                let pb = dst.wrapping_add(q + L);
+                V::load_range(pb, blo, bhi).add(b).store_range(pb, blo, bhi);
             }
+        }
+        let last = 2 * L * chunks;
+        if last <= g.w {
+            plane[y * g.w + last - 1] += even[row + L * chunks];
         }
     }
 }
@@ -391,21 +431,10 @@ fn output_transform_pool<V: Lanes>(
             let index = V::select_index(clamped, V::splat_index(NO_GRADIENT), best_at);
             let live = (g.tw - tx).min(L);
             let o = ty * g.tw + tx;
-            if live == L {
-                // SAFETY: o + L <= tiles <= out.len(), argmax.len() (asserted).
-                unsafe {
-                    value.store(out.as_mut_ptr().add(o));
-                    V::store_index(index, argmax.as_mut_ptr().add(o));
-                }
-            } else {
-                let (mut vs, mut is) = ([0.0f32; L], [0u32; L]);
-                // SAFETY: the local arrays hold exactly L lanes.
-                unsafe {
-                    value.store(vs.as_mut_ptr());
-                    V::store_index(index, is.as_mut_ptr());
-                }
-                out[o..o + live].copy_from_slice(&vs[..live]);
-                argmax[o..o + live].copy_from_slice(&is[..live]);
+            // SAFETY: o + live <= tiles <= out.len(), argmax.len() (asserted).
+            unsafe {
+                value.store_first(out.as_mut_ptr().add(o), live);
+                V::store_index_first(index, argmax.as_mut_ptr().add(o), live);
             }
         }
     }
@@ -455,19 +484,12 @@ fn pool_output_adjoint<V: Lanes>(
         for tx in (0..g.tw).step_by(L) {
             let live = (g.tw - tx).min(L);
             let o = ty * g.tw + tx;
-            // SAFETY: o + L <= tiles when the chunk is whole, else local copies are read.
+            // SAFETY: o + live <= tiles <= dout.len(), argmax.len() (asserted).
             let (grad, index) = unsafe {
-                if live == L {
-                    (
-                        V::load(dout.as_ptr().add(o)),
-                        V::load_index(argmax.as_ptr().add(o)),
-                    )
-                } else {
-                    let (mut gs, mut is) = ([0.0f32; L], [NO_GRADIENT; L]);
-                    gs[..live].copy_from_slice(&dout[o..o + live]);
-                    is[..live].copy_from_slice(&argmax[o..o + live]);
-                    (V::load(gs.as_ptr()), V::load_index(is.as_ptr()))
-                }
+                (
+                    V::load_first(dout.as_ptr().add(o), live),
+                    V::load_index_first(argmax.as_ptr().add(o), live, NO_GRADIENT),
+                )
             };
             let top_left = V::add_index(
                 V::splat_index(base + (2 * ty) as u32 * w + 2 * tx as u32),
@@ -551,23 +573,64 @@ fn product(
 }
 
 /// Per-thread scratch: transformed inputs (`16 × ci` rows of `ld`), transformed outputs
-/// or their gradients (`16 × co` rows), and the deinterleaved padded planes.
+/// or their gradients (`16 × co` rows), the input's gradient (`16 × ci` rows, backward
+/// only) and the deinterleaved padded planes.
 struct Scratch {
     v: Vec<f32>,
     m: Vec<f32>,
+    dv: Vec<f32>,
     even: Vec<f32>,
     odd: Vec<f32>,
 }
 
 impl Scratch {
-    fn new(s: &ConvShape, g: &Geometry, ld: usize) -> Self {
+    fn new(s: &ConvShape, g: &Geometry, ld: usize, with_dv: bool) -> Self {
         Self {
             v: vec![0.0; 16 * s.ci * ld],
             m: vec![0.0; 16 * s.co * ld],
+            dv: vec![0.0; if with_dv { 16 * s.ci * ld } else { 0 }],
             even: vec![0.0; g.padded()],
             odd: vec![0.0; g.padded()],
         }
     }
+
+    fn fits(&self, s: &ConvShape, g: &Geometry, ld: usize, with_dv: bool) -> bool {
+        self.v.len() == 16 * s.ci * ld
+            && self.m.len() == 16 * s.co * ld
+            && self.dv.len() == if with_dv { 16 * s.ci * ld } else { 0 }
+            && self.even.len() == g.padded()
+    }
+}
+
+thread_local! {
+    /// Scratch kept between calls, one per layer shape: zeroing a fresh one for every
+    /// call cost more than some of the transforms.
+    static SCRATCH: std::cell::RefCell<Vec<Scratch>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch for the shape, made on first use.
+fn with_scratch<R>(
+    s: &ConvShape,
+    g: &Geometry,
+    ld: usize,
+    with_dv: bool,
+    f: impl FnOnce(&mut Scratch) -> R,
+) -> R {
+    let taken = SCRATCH.with(|cell| {
+        let mut pool = cell.borrow_mut();
+        let at = pool.iter().position(|sc| sc.fits(s, g, ld, with_dv));
+        at.map(|i| pool.swap_remove(i))
+    });
+    let mut sc = taken.unwrap_or_else(|| Scratch::new(s, g, ld, with_dv));
+    let r = f(&mut sc);
+    SCRATCH.with(|cell| {
+        let mut pool = cell.borrow_mut();
+        // A handful of shapes at most; the bound only guards against surprises.
+        if pool.len() < 8 {
+            pool.push(sc);
+        }
+    });
+    r
 }
 
 /// Row stride of the transformed matrices: a group's tiles plus room for one spilled
@@ -590,7 +653,7 @@ fn transform_inputs_body<V: Lanes>(
     for j in 0..n {
         for c in 0..s.ci {
             let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
-            deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+            deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
             input_transform::<V>(
                 &sc.even,
                 &sc.odd,
@@ -692,7 +755,7 @@ fn single_channel_forward_body<V: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+        deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
         input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
             let filter: [V; 16] = std::array::from_fn(|k| V::splat(u[k * s.co + c]));
@@ -731,7 +794,7 @@ fn single_channel_backward_body<V: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave(plane, g, &mut sc.even, &mut sc.odd);
+        deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
         input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
@@ -762,36 +825,31 @@ with_avx2!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => si
 
 /// Adds the input gradient of a group of `n` images, from `dv`, onto `dx`.
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn input_gradients_body<V: Lanes>(
     s: &ConvShape,
     g: &Geometry,
     dv: &[f32],
     ld: usize,
     n: usize,
-    sc: &mut Scratch,
+    even: &mut [f32],
+    odd: &mut [f32],
     dx: &mut [f32],
 ) {
     let hw = s.h * s.w;
     for j in 0..n {
         for c in 0..s.ci {
-            sc.even.fill(0.0);
-            sc.odd.fill(0.0);
-            input_transform_adjoint::<V>(
-                dv,
-                ld,
-                c * 16 * ld + j * g.tiles(),
-                g,
-                &mut sc.even,
-                &mut sc.odd,
-            );
+            even.fill(0.0);
+            odd.fill(0.0);
+            input_transform_adjoint::<V>(dv, ld, c * 16 * ld + j * g.tiles(), g, even, odd);
             let at = (j * s.ci + c) * hw;
-            interleave_add(&sc.even, &sc.odd, g, &mut dx[at..at + hw]);
+            interleave_add::<V>(even, odd, g, &mut dx[at..at + hw]);
         }
     }
 }
 
-with_avx2!(fn input_gradients => input_gradients_body(
-    s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, sc: &mut Scratch, dx: &mut [f32],
+with_avx2!(#[allow(clippy::too_many_arguments)] fn input_gradients => input_gradients_body(
+    s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, even: &mut [f32], odd: &mut [f32], dx: &mut [f32],
 ));
 
 /// Forward convolution, pool and ReLU (see [`super::kernels::conv3x3_pool_relu_forward`]
@@ -814,18 +872,18 @@ pub fn conv3x3_pool_relu_forward(
         x.par_chunks(s.h * s.w * per_group)
             .zip(out.par_chunks_mut(pooled * per_group))
             .zip(argmax.par_chunks_mut(pooled * per_group))
-            .for_each_init(
-                || Scratch::new(&one, &g, ld),
-                |sc, ((xg, og), ag)| single_channel_forward(&s, &g, &u, xg, sc, ld, og, ag),
-            );
+            .for_each(|((xg, og), ag)| {
+                with_scratch(&one, &g, ld, false, |sc| {
+                    single_channel_forward(&s, &g, &u, xg, sc, ld, og, ag)
+                })
+            });
         return;
     }
     x.par_chunks(s.ci * s.h * s.w * per_group)
         .zip(out.par_chunks_mut(pooled * per_group))
         .zip(argmax.par_chunks_mut(pooled * per_group))
-        .for_each_init(
-            || Scratch::new(&s, &g, ld),
-            |sc, ((xg, og), ag)| {
+        .for_each(|((xg, og), ag)| {
+            with_scratch(&s, &g, ld, false, |sc| {
                 let n = og.len() / pooled;
                 let cols = n * g.tiles();
                 transform_inputs(&s, &g, xg, n, sc, ld);
@@ -844,8 +902,8 @@ pub fn conv3x3_pool_relu_forward(
                     );
                 }
                 pool_outputs(&s, &g, &sc.m, ld, n, og, ag);
-            },
-        );
+            })
+        });
 }
 
 /// Backward of [`conv3x3_pool_relu_forward`]: adds the weight gradient into `dweight` and,
@@ -890,78 +948,76 @@ pub fn conv3x3_pool_relu_backward(
                 // The weight gradient always comes from here, so it is the same with or
                 // without the input gradient.
                 let ld = g.tiles() + L;
-                let mut sc = Scratch::new(&ConvShape { co: 1, ..s }, &g, ld);
-                single_channel_backward(
-                    &s,
-                    &g,
-                    &x[r.start * in_len..r.end * in_len],
-                    &dout[r.start * pooled..r.end * pooled],
-                    &argmax[r.start * pooled..r.end * pooled],
-                    &mut sc,
-                    ld,
-                    &mut du,
-                );
+                with_scratch(&ConvShape { co: 1, ..s }, &g, ld, false, |sc| {
+                    single_channel_backward(
+                        &s,
+                        &g,
+                        &x[r.start * in_len..r.end * in_len],
+                        &dout[r.start * pooled..r.end * pooled],
+                        &argmax[r.start * pooled..r.end * pooled],
+                        sc,
+                        ld,
+                        &mut du,
+                    )
+                });
                 if dx.is_none() {
                     return du;
                 }
             }
-            let mut sc = Scratch::new(&s, &g, ld);
-            let mut dv = if dx.is_some() {
-                vec![0.0f32; 16 * s.ci * ld]
-            } else {
-                Vec::new()
-            };
-            let mut first = r.start;
-            while first < r.end {
-                let n = per_group.min(r.end - first);
-                let cols = n * g.tiles();
-                transform_inputs(&s, &g, &x[first * in_len..], n, &mut sc, ld);
-                let at = first * pooled;
-                pool_gradients(
-                    &s,
-                    &g,
-                    &dout[at..at + n * pooled],
-                    &argmax[at..at + n * pooled],
-                    n,
-                    &mut sc.m,
-                    ld,
-                );
-                for xi in (0..16).filter(|_| s.ci > 1) {
-                    // dU[ξ] (co × ci) += dM[ξ] (co × tiles) · V[ξ]ᵀ (tiles × ci)
-                    product(
-                        s.co,
-                        s.ci,
-                        cols,
-                        &mut du[xi * s.co * s.ci..],
-                        s.ci,
-                        true,
-                        &sc.m[xi * ld..],
-                        (16 * ld, 1),
-                        &sc.v[xi * ld..],
-                        (1, 16 * ld),
+            with_scratch(&s, &g, ld, dx.is_some(), |sc| {
+                let mut first = r.start;
+                while first < r.end {
+                    let n = per_group.min(r.end - first);
+                    let cols = n * g.tiles();
+                    transform_inputs(&s, &g, &x[first * in_len..], n, sc, ld);
+                    let at = first * pooled;
+                    pool_gradients(
+                        &s,
+                        &g,
+                        &dout[at..at + n * pooled],
+                        &argmax[at..at + n * pooled],
+                        n,
+                        &mut sc.m,
+                        ld,
                     );
-                }
-                if let Some(dx) = dx.as_deref_mut() {
-                    for xi in 0..16 {
-                        // dV[ξ] (ci × tiles) = U[ξ]ᵀ (ci × co) · dM[ξ] (co × tiles)
+                    for xi in (0..16).filter(|_| s.ci > 1) {
+                        // dU[ξ] (co × ci) += dM[ξ] (co × tiles) · V[ξ]ᵀ (tiles × ci)
                         product(
+                            s.co,
                             s.ci,
                             cols,
-                            s.co,
-                            &mut dv[xi * ld..],
-                            16 * ld,
-                            false,
-                            &u[xi * s.co * s.ci..],
-                            (1, s.ci),
+                            &mut du[xi * s.co * s.ci..],
+                            s.ci,
+                            true,
                             &sc.m[xi * ld..],
                             (16 * ld, 1),
+                            &sc.v[xi * ld..],
+                            (1, 16 * ld),
                         );
                     }
-                    let at = (first - r.start) * in_len;
-                    input_gradients(&s, &g, &dv, ld, n, &mut sc, &mut dx[at..at + n * in_len]);
+                    if let Some(dx) = dx.as_deref_mut() {
+                        for xi in 0..16 {
+                            // dV[ξ] (ci × tiles) = U[ξ]ᵀ (ci × co) · dM[ξ] (co × tiles)
+                            product(
+                                s.ci,
+                                cols,
+                                s.co,
+                                &mut sc.dv[xi * ld..],
+                                16 * ld,
+                                false,
+                                &u[xi * s.co * s.ci..],
+                                (1, s.ci),
+                                &sc.m[xi * ld..],
+                                (16 * ld, 1),
+                            );
+                        }
+                        let at = (first - r.start) * in_len;
+                        let Scratch { dv, even, odd, .. } = &mut *sc;
+                        input_gradients(&s, &g, dv, ld, n, even, odd, &mut dx[at..at + n * in_len]);
+                    }
+                    first += n;
                 }
-                first += n;
-            }
+            });
             du
         })
         .collect();
