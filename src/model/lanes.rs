@@ -9,14 +9,16 @@
 /// Lanes per vector.
 pub const L: usize = 8;
 
-/// A vector of [`L`] `f32` lanes with an index vector of [`L`] `u32` lanes. Comparisons
-/// give masks of the float type (all bits set where true).
+/// A vector of [`Lanes::LANES`] `f32` lanes with an index vector of as many `u32`
+/// lanes, and a mask type that comparisons give and selects take.
 ///
 /// # Safety
-/// `load`/`store` read and write [`L`] elements at the pointer; callers keep them in
+/// `load`/`store` read and write `LANES` elements at the pointer; callers keep them in
 /// bounds. Implementations may only be used on a CPU that has their instruction set.
 pub unsafe trait Lanes: Copy {
+    const LANES: usize;
     type Index: Copy;
+    type Mask: Copy;
     unsafe fn load(p: *const f32) -> Self;
     unsafe fn store(self, p: *mut f32);
     unsafe fn load_index(p: *const u32) -> Self::Index;
@@ -30,10 +32,10 @@ pub unsafe trait Lanes: Copy {
     unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self;
     /// Stores lanes `lo..hi` at `p + lane`, touching only those.
     unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize);
-    /// The even and the odd elements of the sixteen values `a ++ b`.
+    /// The even and the odd elements of the `2·LANES` values `a ++ b`.
     fn split_even_odd(a: Self, b: Self) -> (Self, Self);
     /// The adjoint of [`Lanes::split_even_odd`]: interleaves `even` and `odd` into
-    /// sixteen values.
+    /// `2·LANES` values.
     fn interleave(even: Self, odd: Self) -> (Self, Self);
     /// Stores the first `live` lanes. Touches only those.
     unsafe fn store_first(self, p: *mut f32, live: usize);
@@ -43,16 +45,16 @@ pub unsafe trait Lanes: Copy {
     fn sub(self, b: Self) -> Self;
     fn mul(self, b: Self) -> Self;
     /// Lanes where `self > b`.
-    fn gt(self, b: Self) -> Self;
+    fn gt(self, b: Self) -> Self::Mask;
     /// Lanes where `self <= b`.
-    fn le(self, b: Self) -> Self;
+    fn le(self, b: Self) -> Self::Mask;
     /// `mask ? a : b`, lane by lane.
-    fn select(mask: Self, a: Self, b: Self) -> Self;
-    fn select_index(mask: Self, a: Self::Index, b: Self::Index) -> Self::Index;
+    fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+    fn select_index(mask: Self::Mask, a: Self::Index, b: Self::Index) -> Self::Index;
     fn splat_index(v: u32) -> Self::Index;
     fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;
     /// Lanes where `a == b`.
-    fn eq_index(a: Self::Index, b: Self::Index) -> Self;
+    fn eq_index(a: Self::Index, b: Self::Index) -> Self::Mask;
     /// `(0, step, 2·step, …)`.
     fn ramp_index(step: u32) -> Self::Index;
 
@@ -76,10 +78,11 @@ pub unsafe trait Lanes: Copy {
     /// The sum of the lanes, in lane order.
     #[inline(always)]
     fn sum(self) -> f32 {
-        let mut a = [0.0f32; L];
-        // SAFETY: the array holds exactly L lanes.
+        let mut a = [0.0f32; 16];
+        debug_assert!(Self::LANES <= a.len());
+        // SAFETY: the array holds at least LANES lanes.
         unsafe { self.store(a.as_mut_ptr()) };
-        a.iter().sum()
+        a[..Self::LANES].iter().sum()
     }
 }
 
@@ -93,7 +96,9 @@ fn bits(b: bool) -> f32 {
 
 // SAFETY: plain Rust; loads and stores touch exactly L elements.
 unsafe impl Lanes for Portable {
+    const LANES: usize = L;
     type Index = [u32; L];
+    type Mask = Self;
     #[inline(always)]
     unsafe fn load(p: *const f32) -> Self {
         Portable(std::ptr::read_unaligned(p as *const [f32; L]))
@@ -228,6 +233,8 @@ unsafe impl Lanes for Portable {
 
 #[cfg(target_arch = "x86_64")]
 pub use avx2::Avx2;
+#[cfg(target_arch = "x86_64")]
+pub use avx512::Avx512;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
@@ -243,7 +250,9 @@ mod avx2 {
     // SAFETY: every intrinsic here is AVX or AVX2; the trait's contract says the type is
     // only used where the CPU has them. Loads and stores touch exactly L elements.
     unsafe impl Lanes for Avx2 {
+        const LANES: usize = L;
         type Index = __m256i;
+        type Mask = Self;
         #[inline(always)]
         unsafe fn load(p: *const f32) -> Self {
             Avx2(_mm256_loadu_ps(p))
@@ -392,6 +401,167 @@ mod avx2 {
                 _mm256_set1_epi32(live as i32),
                 _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
             )
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::Lanes;
+    use std::arch::x86_64::*;
+
+    /// Sixteen lanes in AVX-512 registers, with bit masks. Only for code inside a
+    /// `#[target_feature(enable = "avx512f")]` function on a CPU that has AVX-512F.
+    #[derive(Clone, Copy)]
+    pub struct Avx512(__m512);
+
+    const W: usize = 16;
+
+    /// Bits `lo..hi` set.
+    #[inline(always)]
+    fn bits(lo: usize, hi: usize) -> __mmask16 {
+        let upto = |n: usize| -> u32 {
+            if n >= W {
+                0xffff
+            } else {
+                (1u32 << n) - 1
+            }
+        };
+        (upto(hi) & !upto(lo)) as __mmask16
+    }
+
+    // SAFETY: every intrinsic here is AVX-512F; the trait's contract says the type is only
+    // used where the CPU has it. Loads and stores touch exactly the lanes they say.
+    unsafe impl Lanes for Avx512 {
+        const LANES: usize = W;
+        type Index = __m512i;
+        type Mask = __mmask16;
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            Avx512(_mm512_loadu_ps(p))
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm512_storeu_ps(p, self.0)
+        }
+        #[inline(always)]
+        unsafe fn load_index(p: *const u32) -> __m512i {
+            _mm512_loadu_si512(p as *const __m512i)
+        }
+        #[inline(always)]
+        unsafe fn store_index(v: __m512i, p: *mut u32) {
+            _mm512_storeu_si512(p as *mut __m512i, v)
+        }
+        #[inline(always)]
+        unsafe fn load_first(p: *const f32, live: usize) -> Self {
+            Avx512(_mm512_maskz_loadu_ps(bits(0, live), p))
+        }
+        #[inline(always)]
+        unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> __m512i {
+            _mm512_mask_loadu_epi32(
+                _mm512_set1_epi32(fill as i32),
+                bits(0, live),
+                p as *const i32,
+            )
+        }
+        #[inline(always)]
+        unsafe fn store_first(self, p: *mut f32, live: usize) {
+            _mm512_mask_storeu_ps(p, bits(0, live), self.0)
+        }
+        #[inline(always)]
+        unsafe fn store_index_first(v: __m512i, p: *mut u32, live: usize) {
+            _mm512_mask_storeu_epi32(p as *mut i32, bits(0, live), v)
+        }
+        #[inline(always)]
+        unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+            Avx512(_mm512_maskz_loadu_ps(bits(lo, hi), p))
+        }
+        #[inline(always)]
+        unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+            _mm512_mask_storeu_ps(p, bits(lo, hi), self.0)
+        }
+        #[inline(always)]
+        fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+            unsafe {
+                let even =
+                    _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+                (
+                    Avx512(_mm512_permutex2var_ps(a.0, even, b.0)),
+                    Avx512(_mm512_permutex2var_ps(a.0, odd, b.0)),
+                )
+            }
+        }
+        #[inline(always)]
+        fn interleave(even: Self, odd: Self) -> (Self, Self) {
+            unsafe {
+                let lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+                let hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+                (
+                    Avx512(_mm512_permutex2var_ps(even.0, lo, odd.0)),
+                    Avx512(_mm512_permutex2var_ps(even.0, hi, odd.0)),
+                )
+            }
+        }
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            unsafe { Avx512(_mm512_set1_ps(v)) }
+        }
+        #[inline(always)]
+        fn add(self, b: Self) -> Self {
+            unsafe { Avx512(_mm512_add_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn sub(self, b: Self) -> Self {
+            unsafe { Avx512(_mm512_sub_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn mul(self, b: Self) -> Self {
+            unsafe { Avx512(_mm512_mul_ps(self.0, b.0)) }
+        }
+        #[inline(always)]
+        fn gt(self, b: Self) -> __mmask16 {
+            unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, b.0) }
+        }
+        #[inline(always)]
+        fn le(self, b: Self) -> __mmask16 {
+            unsafe { _mm512_cmp_ps_mask::<_CMP_LE_OQ>(self.0, b.0) }
+        }
+        #[inline(always)]
+        fn select(mask: __mmask16, a: Self, b: Self) -> Self {
+            // blend takes the second operand where the mask is set.
+            unsafe { Avx512(_mm512_mask_blend_ps(mask, b.0, a.0)) }
+        }
+        #[inline(always)]
+        fn select_index(mask: __mmask16, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_mask_blend_epi32(mask, b, a) }
+        }
+        #[inline(always)]
+        fn splat_index(v: u32) -> __m512i {
+            unsafe { _mm512_set1_epi32(v as i32) }
+        }
+        #[inline(always)]
+        fn add_index(a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn eq_index(a: __m512i, b: __m512i) -> __mmask16 {
+            unsafe { _mm512_cmpeq_epi32_mask(a, b) }
+        }
+        #[inline(always)]
+        fn ramp_index(step: u32) -> __m512i {
+            unsafe { _mm512_mullo_epi32(Self::ramp_ints(), _mm512_set1_epi32(step as i32)) }
+        }
+        #[inline(always)]
+        fn ramp_float() -> Self {
+            unsafe { Avx512(_mm512_cvtepi32_ps(Self::ramp_ints())) }
+        }
+    }
+
+    impl Avx512 {
+        #[inline(always)]
+        fn ramp_ints() -> __m512i {
+            unsafe { _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
         }
     }
 }

@@ -59,43 +59,77 @@ fn times_a_adjoint<V: Lanes>(e: [V; 2]) -> [V; 4] {
     [e[0], e[0].add(e[1]), e[0].sub(e[1]), e[1].neg()]
 }
 
-/// Generates `$name`, which runs `$body_fn` with AVX2 registers where the CPU has them
-/// and with plain arrays elsewhere.
-macro_rules! with_avx2 {
+/// Generates `$name`, which runs `$body_fn::<N, W>` with the widest lanes the CPU has:
+/// `N` (eight lanes) for the row-by-row input side, `W` for the output side, which runs
+/// over whole images' tiles: AVX-512 (16 lanes), else AVX2 (8), else plain arrays.
+macro_rules! with_lanes {
     ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
         $(#[$m])*
         fn $name($($arg: $ty),*) {
             #[cfg(target_arch = "x86_64")]
             {
+                use super::lanes::{Avx2, Avx512};
+                #[target_feature(enable = "avx2,avx512f")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx512>($($arg),*)
+                }
                 #[target_feature(enable = "avx2")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2($($arg: $ty),*) {
-                    $body_fn::<super::lanes::Avx2>($($arg),*)
+                    $body_fn::<Avx2, Avx2>($($arg),*)
                 }
-                if use_avx2() {
-                    // SAFETY: the CPU has AVX2 (checked by `use_avx2`).
-                    return unsafe { avx2($($arg),*) };
+                match lanes_in_use() {
+                    // SAFETY: the CPU has AVX-512F and AVX2 (checked by `lanes_in_use`).
+                    LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: the CPU has AVX2 (checked by `lanes_in_use`).
+                    LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
+                    LaneSet::Portable => {}
                 }
             }
-            $body_fn::<Portable>($($arg),*)
+            $body_fn::<Portable, Portable>($($arg),*)
         }
     };
 }
 
-/// Whether the AVX2 kernels run; tests turn them off to check the portable ones.
-static PORTABLE_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Makes the Winograd transforms use the portable lanes even where AVX2 exists, so that
-/// tests on an AVX2 machine check both implementations.
-#[doc(hidden)]
-pub fn force_portable_lanes(on: bool) {
-    PORTABLE_ONLY.store(on, std::sync::atomic::Ordering::Relaxed);
+/// The instruction sets the transforms use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneSet {
+    Avx512,
+    Avx2,
+    Portable,
 }
 
-#[cfg(target_arch = "x86_64")]
-fn use_avx2() -> bool {
-    !PORTABLE_ONLY.load(std::sync::atomic::Ordering::Relaxed)
-        && std::arch::is_x86_feature_detected!("avx2")
+/// At most this set is used (tests lower it to check every implementation).
+static LANE_LIMIT: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Caps the instruction set the Winograd transforms use, so that tests on an AVX-512
+/// machine check the AVX2 and portable implementations too.
+#[doc(hidden)]
+pub fn limit_lanes(set: LaneSet) {
+    let level = match set {
+        LaneSet::Avx512 => 0,
+        LaneSet::Avx2 => 1,
+        LaneSet::Portable => 2,
+    };
+    LANE_LIMIT.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The best set this CPU has, within the limit.
+pub fn lanes_in_use() -> LaneSet {
+    let limit = LANE_LIMIT.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        if limit == 0 && avx2 && std::arch::is_x86_feature_detected!("avx512f") {
+            return LaneSet::Avx512;
+        }
+        if limit <= 1 && avx2 {
+            return LaneSet::Avx2;
+        }
+    }
+    let _ = limit;
+    LaneSet::Portable
 }
 
 /// Tile geometry of one `h×w` plane: `th×tw` tiles, and the deinterleaved padded input
@@ -352,97 +386,142 @@ fn input_transform_adjoint<V: Lanes>(
     }
 }
 
-/// `Y = Aᵀ M A` for the tiles of one output channel, then each tile's 2×2 max-pool and
-/// ReLU. `argmax` holds the raster index `base + y·w + x` of each maximum within the
-/// image's convolution output, or [`NO_GRADIENT`] where ReLU clamped.
+/// Per tile of one image, in tile order: the raster offset of its top-left output, and
+/// whether its right column or bottom row lies outside the image (1) or not (0). The
+/// output side runs over an image's tiles in order, across tile rows, so that its lanes
+/// are all used; these tables say where each lane's tile is.
+struct TileTable {
+    top_left: Vec<u32>,
+    right_outside: Vec<u32>,
+    bottom_outside: Vec<u32>,
+    /// Whether any tile hangs over an edge (an odd height or width).
+    ragged: bool,
+}
+
+/// Room after the tables and after each transformed row for one whole vector of the
+/// widest lanes.
+const WIDEST: usize = 16;
+
+impl TileTable {
+    fn new(g: &Geometry) -> Self {
+        let n = g.tiles() + WIDEST;
+        let (mut top_left, mut right_outside, mut bottom_outside) =
+            (vec![0; n], vec![0; n], vec![0; n]);
+        for ty in 0..g.th {
+            for tx in 0..g.tw {
+                let t = ty * g.tw + tx;
+                top_left[t] = (2 * ty * g.w + 2 * tx) as u32;
+                right_outside[t] = u32::from(2 * tx + 1 >= g.w);
+                bottom_outside[t] = u32::from(2 * ty + 1 >= g.h);
+            }
+        }
+        Self {
+            top_left,
+            right_outside,
+            bottom_outside,
+            ragged: g.h % 2 == 1 || g.w % 2 == 1,
+        }
+    }
+}
+
+/// `Y = Aᵀ M A` for the tiles of one image and output channel, then each tile's 2×2
+/// max-pool and ReLU. `argmax` holds the raster index `base + y·w + x` of each maximum
+/// within the image's convolution output, or [`NO_GRADIENT`] where ReLU clamped.
+/// `M[ξ]` of tile `t` is at `m[at + ξ·xi + t]`, or with `filter`, is that times
+/// `filter[ξ]` (one input channel).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn output_transform_pool<V: Lanes>(
     m: &[f32],
     xi: usize,
     at: usize,
     g: &Geometry,
+    table: &TileTable,
     base: u32,
     filter: Option<&[V; 16]>,
     out: &mut [f32],
     argmax: &mut [u32],
 ) {
-    let chunks = g.tw.div_ceil(L);
-    assert!(at + 15 * xi + g.tiles() - g.tw + chunks * L <= m.len());
-    assert!(out.len() >= g.tiles() && argmax.len() >= g.tiles());
-    let w = g.w as u32;
+    let tiles = g.tiles();
+    assert!(V::LANES <= WIDEST && at + 15 * xi + tiles + WIDEST <= m.len());
+    assert!(out.len() >= tiles && argmax.len() >= tiles);
     let src = m.as_ptr();
     let neg_inf = V::splat(f32::NEG_INFINITY);
-    // Offsets of the window's four places from its top-left corner.
-    let (right, below) = (V::splat_index(1), V::splat_index(w));
-    let lane_offsets = V::ramp_index(2);
-    for ty in 0..g.th {
-        let bottom_valid = 2 * ty + 1 < g.h;
-        for tx in (0..g.tw).step_by(L) {
-            // SAFETY: reads as in `input_transform`, asserted above.
-            let [y00, mut y01, mut y10, mut y11] = unsafe {
-                let p = src.add(at + ty * g.tw + tx);
-                // s[q][i] = Σ_p Aᵀ[i][p] M[p][q], then Y[i][j] = Σ_q s[q][i] Aᵀ[j][q].
-                let mut mm = [V::zero(); 16];
-                for (k, v) in mm.iter_mut().enumerate() {
-                    *v = V::load(p.add(k * xi));
+    // Offsets of the window's places from its top-left corner.
+    let (right, below, base) = (
+        V::splat_index(1),
+        V::splat_index(g.w as u32),
+        V::splat_index(base),
+    );
+    for t in (0..tiles).step_by(V::LANES) {
+        // SAFETY: reads end before at + 15·xi + tiles + WIDEST (asserted); the tables
+        // hold tiles + WIDEST entries.
+        let (y00, mut y01, mut y10, mut y11, top_left) = unsafe {
+            let p = src.add(at + t);
+            let mut mm = [V::zero(); 16];
+            for (k, v) in mm.iter_mut().enumerate() {
+                *v = V::load(p.add(k * xi));
+            }
+            // One input channel: the product with the filter is a plain multiply.
+            if let Some(u) = filter {
+                for (v, u) in mm.iter_mut().zip(u) {
+                    *v = v.mul(*u);
                 }
-                // One input channel: the product with the filter is a plain multiply.
-                if let Some(u) = filter {
-                    for (v, u) in mm.iter_mut().zip(u) {
-                        *v = v.mul(*u);
-                    }
-                }
-                let mut s = [[V::zero(); 2]; 4];
-                for (q, sq) in s.iter_mut().enumerate() {
-                    *sq = times_a([mm[q], mm[4 + q], mm[8 + q], mm[12 + q]]);
-                }
-                let [y00, y01] = times_a([s[0][0], s[1][0], s[2][0], s[3][0]]);
-                let [y10, y11] = times_a([s[0][1], s[1][1], s[2][1], s[3][1]]);
-                [y00, y01, y10, y11]
-            };
+            }
+            // s[q][i] = Σ_p Aᵀ[i][p] M[p][q], then Y[i][j] = Σ_q s[q][i] Aᵀ[j][q].
+            let mut s = [[V::zero(); 2]; 4];
+            for (q, sq) in s.iter_mut().enumerate() {
+                *sq = times_a([mm[q], mm[4 + q], mm[8 + q], mm[12 + q]]);
+            }
+            let [y00, y01] = times_a([s[0][0], s[1][0], s[2][0], s[3][0]]);
+            let [y10, y11] = times_a([s[0][1], s[1][1], s[2][1], s[3][1]]);
+            let top_left = V::add_index(base, V::load_index(table.top_left.as_ptr().add(t)));
+            (y00, y01, y10, y11, top_left)
+        };
+        if table.ragged {
             // Pool windows hanging over the bottom or right edge see only what is inside.
-            if !bottom_valid {
-                (y10, y11) = (neg_inf, neg_inf);
-            }
-            if g.w % 2 == 1 && tx + L >= g.tw {
-                // Only the row's last tile hangs over the right edge.
-                let inside = V::gt(V::splat((g.tw - 1 - tx) as f32), V::ramp_float());
-                y01 = V::select(inside, y01, neg_inf);
-                y11 = V::select(inside, y11, neg_inf);
-            }
-            // A tournament; ties go to the first of top-left, top-right, bottom-left,
-            // bottom-right.
-            let top_left = V::add_index(
-                V::splat_index(base + (2 * ty) as u32 * w + 2 * tx as u32),
-                lane_offsets,
-            );
-            let top_right = y01.gt(y00);
-            let t = V::select(top_right, y01, y00);
-            let t_at = V::select_index(top_right, V::add_index(top_left, right), top_left);
-            let bottom_left = V::add_index(top_left, below);
-            let bottom_right = y11.gt(y10);
-            let b = V::select(bottom_right, y11, y10);
-            let b_at = V::select_index(bottom_right, V::add_index(bottom_left, right), bottom_left);
-            let bottom = b.gt(t);
-            let best = V::select(bottom, b, t);
-            let best_at = V::select_index(bottom, b_at, t_at);
-            let clamped = best.le(V::zero());
-            let value = V::select(clamped, V::zero(), best);
-            let index = V::select_index(clamped, V::splat_index(NO_GRADIENT), best_at);
-            let live = (g.tw - tx).min(L);
-            let o = ty * g.tw + tx;
-            // SAFETY: o + live <= tiles <= out.len(), argmax.len() (asserted).
-            unsafe {
-                value.store_first(out.as_mut_ptr().add(o), live);
-                V::store_index_first(index, argmax.as_mut_ptr().add(o), live);
-            }
+            // SAFETY: as above.
+            let (r, b) = unsafe {
+                (
+                    V::load_index(table.right_outside.as_ptr().add(t)),
+                    V::load_index(table.bottom_outside.as_ptr().add(t)),
+                )
+            };
+            let (r, b) = (V::eq_index(r, right), V::eq_index(b, right));
+            y01 = V::select(r, neg_inf, y01);
+            y11 = V::select(r, neg_inf, y11);
+            y10 = V::select(b, neg_inf, y10);
+            y11 = V::select(b, neg_inf, y11);
+        }
+        // A tournament; ties go to the first of top-left, top-right, bottom-left,
+        // bottom-right.
+        let top_right = y01.gt(y00);
+        let tv = V::select(top_right, y01, y00);
+        let t_at = V::select_index(top_right, V::add_index(top_left, right), top_left);
+        let bottom_left = V::add_index(top_left, below);
+        let bottom_right = y11.gt(y10);
+        let bv = V::select(bottom_right, y11, y10);
+        let b_at = V::select_index(bottom_right, V::add_index(bottom_left, right), bottom_left);
+        let bottom = bv.gt(tv);
+        let best = V::select(bottom, bv, tv);
+        let best_at = V::select_index(bottom, b_at, t_at);
+        let clamped = best.le(V::zero());
+        let value = V::select(clamped, V::zero(), best);
+        let index = V::select_index(clamped, V::splat_index(NO_GRADIENT), best_at);
+        let live = (tiles - t).min(V::LANES);
+        // SAFETY: t + live <= tiles <= out.len(), argmax.len() (asserted).
+        unsafe {
+            value.store_first(out.as_mut_ptr().add(t), live);
+            V::store_index_first(index, argmax.as_mut_ptr().add(t), live);
         }
     }
 }
 
 /// Where [`pool_output_adjoint`] puts `dM`.
 enum GradSink<'a, V> {
-    /// Written out, at `dm[at + ξ·xi + tile]`, for the matrix products.
+    /// Written out, at `dm[at + ξ·xi + tile]`, for the matrix products. Lanes past the
+    /// image's last tile write zeros into the next image's slots (written afterwards) or
+    /// into the row's padding.
     Store {
         dm: &'a mut [f32],
         xi: usize,
@@ -457,68 +536,64 @@ enum GradSink<'a, V> {
     },
 }
 
-/// The adjoint of [`output_transform_pool`] for one output channel: each pooled gradient
-/// goes to its maximum's place in a 2×2 `dY`, and `dM = A dY Aᵀ` goes to `sink`.
+/// The adjoint of [`output_transform_pool`] for one image and output channel: each
+/// pooled gradient goes to its maximum's place in a 2×2 `dY`, and `dM = A dY Aᵀ` goes to
+/// `sink`.
 #[inline(always)]
 fn pool_output_adjoint<V: Lanes>(
     dout: &[f32],
     argmax: &[u32],
     g: &Geometry,
+    table: &TileTable,
     base: u32,
     sink: &mut GradSink<'_, V>,
 ) {
-    let chunks = g.tw.div_ceil(L);
+    let tiles = g.tiles();
+    assert!(V::LANES <= WIDEST);
     match sink {
-        GradSink::Store { dm, xi, at } => {
-            assert!(*at + 15 * *xi + g.tiles() - g.tw + chunks * L <= dm.len())
-        }
-        GradSink::Accumulate { v, xi, .. } => {
-            assert!(15 * *xi + g.tiles() - g.tw + chunks * L <= v.len())
-        }
+        GradSink::Store { dm, xi, at } => assert!(*at + 15 * *xi + tiles + WIDEST <= dm.len()),
+        GradSink::Accumulate { v, xi, .. } => assert!(15 * *xi + tiles + WIDEST <= v.len()),
     }
-    assert!(dout.len() >= g.tiles() && argmax.len() >= g.tiles());
-    let w = g.w as u32;
-    let (right, below) = (V::splat_index(1), V::splat_index(w));
-    let lane_offsets = V::ramp_index(2);
-    for ty in 0..g.th {
-        for tx in (0..g.tw).step_by(L) {
-            let live = (g.tw - tx).min(L);
-            let o = ty * g.tw + tx;
-            // SAFETY: o + live <= tiles <= dout.len(), argmax.len() (asserted).
-            let (grad, index) = unsafe {
-                (
-                    V::load_first(dout.as_ptr().add(o), live),
-                    V::load_index_first(argmax.as_ptr().add(o), live, NO_GRADIENT),
-                )
-            };
-            let top_left = V::add_index(
-                V::splat_index(base + (2 * ty) as u32 * w + 2 * tx as u32),
-                lane_offsets,
-            );
-            let bottom_left = V::add_index(top_left, below);
-            let zero = V::zero();
-            let dy00 = V::select(V::eq_index(index, top_left), grad, zero);
-            let top_right = V::add_index(top_left, right);
-            let dy01 = V::select(V::eq_index(index, top_right), grad, zero);
-            let dy10 = V::select(V::eq_index(index, bottom_left), grad, zero);
-            let bottom_right = V::add_index(bottom_left, right);
-            let dy11 = V::select(V::eq_index(index, bottom_right), grad, zero);
-            // e[j][p] = Σ_i A[p][i] dY[i][j], then dM[p][q] = Σ_j e[j][p] A[q][j].
-            let e = [times_a_adjoint([dy00, dy10]), times_a_adjoint([dy01, dy11])];
-            for p in 0..4 {
-                let row = times_a_adjoint([e[0][p], e[1][p]]);
-                for (q, val) in row.into_iter().enumerate() {
-                    let k = 4 * p + q;
-                    // SAFETY: the same bounds as in `input_transform`, asserted above.
-                    unsafe {
-                        match sink {
-                            GradSink::Store { dm, xi, at } => {
-                                val.store(dm.as_mut_ptr().add(*at + o + k * *xi))
-                            }
-                            GradSink::Accumulate { v, xi, sums } => {
-                                let x = V::load(v.as_ptr().add(o + k * *xi));
-                                sums[k] = sums[k].add(val.mul(x));
-                            }
+    assert!(dout.len() >= tiles && argmax.len() >= tiles);
+    let (right, below, base) = (
+        V::splat_index(1),
+        V::splat_index(g.w as u32),
+        V::splat_index(base),
+    );
+    let zero = V::zero();
+    for t in (0..tiles).step_by(V::LANES) {
+        let live = (tiles - t).min(V::LANES);
+        // SAFETY: t + live <= tiles <= dout.len(), argmax.len(); the table holds
+        // tiles + WIDEST entries (asserted).
+        let (grad, index, top_left) = unsafe {
+            (
+                V::load_first(dout.as_ptr().add(t), live),
+                V::load_index_first(argmax.as_ptr().add(t), live, NO_GRADIENT),
+                V::add_index(base, V::load_index(table.top_left.as_ptr().add(t))),
+            )
+        };
+        let bottom_left = V::add_index(top_left, below);
+        let dy00 = V::select(V::eq_index(index, top_left), grad, zero);
+        let top_right = V::add_index(top_left, right);
+        let dy01 = V::select(V::eq_index(index, top_right), grad, zero);
+        let dy10 = V::select(V::eq_index(index, bottom_left), grad, zero);
+        let bottom_right = V::add_index(bottom_left, right);
+        let dy11 = V::select(V::eq_index(index, bottom_right), grad, zero);
+        // e[j][p] = Σ_i A[p][i] dY[i][j], then dM[p][q] = Σ_j e[j][p] A[q][j].
+        let e = [times_a_adjoint([dy00, dy10]), times_a_adjoint([dy01, dy11])];
+        for p in 0..4 {
+            let row = times_a_adjoint([e[0][p], e[1][p]]);
+            for (q, val) in row.into_iter().enumerate() {
+                let k = 4 * p + q;
+                // SAFETY: within at + 15·xi + tiles + WIDEST, asserted above.
+                unsafe {
+                    match sink {
+                        GradSink::Store { dm, xi, at } => {
+                            val.store(dm.as_mut_ptr().add(*at + t + k * *xi))
+                        }
+                        GradSink::Accumulate { v, xi, sums } => {
+                            let x = V::load(v.as_ptr().add(t + k * *xi));
+                            sums[k] = sums[k].add(val.mul(x));
                         }
                     }
                 }
@@ -636,12 +711,12 @@ fn with_scratch<R>(
 /// Row stride of the transformed matrices: a group's tiles plus room for one spilled
 /// lane chunk.
 fn row_stride(g: &Geometry) -> usize {
-    group_images(g.tiles()) * g.tiles() + L
+    group_images(g.tiles()) * g.tiles() + WIDEST
 }
 
 /// Transforms the `n` images of `x` (a group) into `sc.v`.
 #[inline(always)]
-fn transform_inputs_body<V: Lanes>(
+fn transform_inputs_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
     x: &[f32],
@@ -653,8 +728,8 @@ fn transform_inputs_body<V: Lanes>(
     for j in 0..n {
         for c in 0..s.ci {
             let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
-            deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
-            input_transform::<V>(
+            deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+            input_transform::<N>(
                 &sc.even,
                 &sc.odd,
                 g,
@@ -666,16 +741,17 @@ fn transform_inputs_body<V: Lanes>(
     }
 }
 
-with_avx2!(fn transform_inputs => transform_inputs_body(
+with_lanes!(fn transform_inputs => transform_inputs_body(
     s: &ConvShape, g: &Geometry, x: &[f32], n: usize, sc: &mut Scratch, ld: usize,
 ));
 
 /// Output transform and pooling of a group of `n` images from `m` into `out`/`argmax`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pool_outputs_body<V: Lanes>(
+fn pool_outputs_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
+    table: &TileTable,
     m: &[f32],
     ld: usize,
     n: usize,
@@ -686,11 +762,12 @@ fn pool_outputs_body<V: Lanes>(
     for j in 0..n {
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
-            output_transform_pool::<V>(
+            output_transform_pool::<W>(
                 m,
                 ld,
                 c * 16 * ld + j * g.tiles(),
                 g,
+                table,
                 (c * s.h * s.w) as u32,
                 None,
                 &mut out[at..at + g.tiles()],
@@ -700,16 +777,17 @@ fn pool_outputs_body<V: Lanes>(
     }
 }
 
-with_avx2!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs_body(
-    s: &ConvShape, g: &Geometry, m: &[f32], ld: usize, n: usize, out: &mut [f32], argmax: &mut [u32],
+with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, m: &[f32], ld: usize, n: usize, out: &mut [f32], argmax: &mut [u32],
 ));
 
 /// `dM` of a group of `n` images into `dm` from their pooled gradients and argmax.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn pool_gradients_body<V: Lanes>(
+fn pool_gradients_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
+    table: &TileTable,
     dout: &[f32],
     argmax: &[u32],
     n: usize,
@@ -720,10 +798,11 @@ fn pool_gradients_body<V: Lanes>(
     for j in 0..n {
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
-            pool_output_adjoint::<V>(
+            pool_output_adjoint::<W>(
                 &dout[at..at + g.tiles()],
                 &argmax[at..at + g.tiles()],
                 g,
+                table,
                 (c * s.h * s.w) as u32,
                 &mut GradSink::Store {
                     dm: &mut *dm,
@@ -735,17 +814,18 @@ fn pool_gradients_body<V: Lanes>(
     }
 }
 
-with_avx2!(#[allow(clippy::too_many_arguments)] fn pool_gradients => pool_gradients_body(
-    s: &ConvShape, g: &Geometry, dout: &[f32], argmax: &[u32], n: usize, dm: &mut [f32], ld: usize,
+with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_gradients => pool_gradients_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, dout: &[f32], argmax: &[u32], n: usize, dm: &mut [f32], ld: usize,
 ));
 
 /// One input channel, forward: per image, the transformed input stays in cache and each
 /// output channel's `M = U ⊙ V` is formed inside the output transform.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn single_channel_forward_body<V: Lanes>(
+fn single_channel_forward_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
+    table: &TileTable,
     u: &[f32],
     x: &[f32],
     sc: &mut Scratch,
@@ -755,16 +835,17 @@ fn single_channel_forward_body<V: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
-        input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
-            let filter: [V; 16] = std::array::from_fn(|k| V::splat(u[k * s.co + c]));
+            let filter: [W; 16] = std::array::from_fn(|k| W::splat(u[k * s.co + c]));
             let at = j * pooled + c * g.tiles();
-            output_transform_pool::<V>(
+            output_transform_pool::<W>(
                 &sc.v,
                 ld,
                 0,
                 g,
+                table,
                 (c * hw) as u32,
                 Some(&filter),
                 &mut out[at..at + g.tiles()],
@@ -774,17 +855,18 @@ fn single_channel_forward_body<V: Lanes>(
     }
 }
 
-with_avx2!(#[allow(clippy::too_many_arguments)] fn single_channel_forward => single_channel_forward_body(
-    s: &ConvShape, g: &Geometry, u: &[f32], x: &[f32], sc: &mut Scratch, ld: usize, out: &mut [f32], argmax: &mut [u32],
+with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_forward => single_channel_forward_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, u: &[f32], x: &[f32], sc: &mut Scratch, ld: usize, out: &mut [f32], argmax: &mut [u32],
 ));
 
 /// One input channel, backward without an input gradient: adds `dU[ξ][c]` of the images
 /// of `x` into `du` with no matrix product.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn single_channel_backward_body<V: Lanes>(
+fn single_channel_backward_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
+    table: &TileTable,
     x: &[f32],
     dout: &[f32],
     argmax: &[u32],
@@ -794,19 +876,20 @@ fn single_channel_backward_body<V: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave::<V>(plane, g, &mut sc.even, &mut sc.odd);
-        input_transform::<V>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
             let mut sink = GradSink::Accumulate {
                 v: &sc.v,
                 xi: ld,
-                sums: [V::zero(); 16],
+                sums: [W::zero(); 16],
             };
-            pool_output_adjoint::<V>(
+            pool_output_adjoint::<W>(
                 &dout[at..at + g.tiles()],
                 &argmax[at..at + g.tiles()],
                 g,
+                table,
                 (c * hw) as u32,
                 &mut sink,
             );
@@ -819,14 +902,14 @@ fn single_channel_backward_body<V: Lanes>(
     }
 }
 
-with_avx2!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => single_channel_backward_body(
-    s: &ConvShape, g: &Geometry, x: &[f32], dout: &[f32], argmax: &[u32], sc: &mut Scratch, ld: usize, du: &mut [f32],
+with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => single_channel_backward_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, x: &[f32], dout: &[f32], argmax: &[u32], sc: &mut Scratch, ld: usize, du: &mut [f32],
 ));
 
 /// Adds the input gradient of a group of `n` images, from `dv`, onto `dx`.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn input_gradients_body<V: Lanes>(
+fn input_gradients_body<N: Lanes, W: Lanes>(
     s: &ConvShape,
     g: &Geometry,
     dv: &[f32],
@@ -841,14 +924,14 @@ fn input_gradients_body<V: Lanes>(
         for c in 0..s.ci {
             even.fill(0.0);
             odd.fill(0.0);
-            input_transform_adjoint::<V>(dv, ld, c * 16 * ld + j * g.tiles(), g, even, odd);
+            input_transform_adjoint::<N>(dv, ld, c * 16 * ld + j * g.tiles(), g, even, odd);
             let at = (j * s.ci + c) * hw;
-            interleave_add::<V>(even, odd, g, &mut dx[at..at + hw]);
+            interleave_add::<N>(even, odd, g, &mut dx[at..at + hw]);
         }
     }
 }
 
-with_avx2!(#[allow(clippy::too_many_arguments)] fn input_gradients => input_gradients_body(
+with_lanes!(#[allow(clippy::too_many_arguments)] fn input_gradients => input_gradients_body(
     s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, even: &mut [f32], odd: &mut [f32], dx: &mut [f32],
 ));
 
@@ -862,19 +945,20 @@ pub fn conv3x3_pool_relu_forward(
     argmax: &mut [u32],
 ) {
     let g = Geometry::new(s.h, s.w);
+    let table = TileTable::new(&g);
     let u = filter_transform(weight, s.co, s.ci);
     let per_group = group_images(g.tiles());
     let ld = row_stride(&g);
     let pooled = s.co * g.tiles();
     if s.ci == 1 {
-        let ld = g.tiles() + L;
+        let ld = g.tiles() + WIDEST;
         let one = ConvShape { ci: 1, co: 1, ..s };
         x.par_chunks(s.h * s.w * per_group)
             .zip(out.par_chunks_mut(pooled * per_group))
             .zip(argmax.par_chunks_mut(pooled * per_group))
             .for_each(|((xg, og), ag)| {
                 with_scratch(&one, &g, ld, false, |sc| {
-                    single_channel_forward(&s, &g, &u, xg, sc, ld, og, ag)
+                    single_channel_forward(&s, &g, &table, &u, xg, sc, ld, og, ag)
                 })
             });
         return;
@@ -901,7 +985,7 @@ pub fn conv3x3_pool_relu_forward(
                         (16 * ld, 1),
                     );
                 }
-                pool_outputs(&s, &g, &sc.m, ld, n, og, ag);
+                pool_outputs(&s, &g, &table, &sc.m, ld, n, og, ag);
             })
         });
 }
@@ -919,6 +1003,7 @@ pub fn conv3x3_pool_relu_backward(
     dx: Option<&mut [f32]>,
 ) {
     let g = Geometry::new(s.h, s.w);
+    let table = TileTable::new(&g);
     let u = filter_transform(weight, s.co, s.ci);
     let per_group = group_images(g.tiles());
     let ld = row_stride(&g);
@@ -947,11 +1032,12 @@ pub fn conv3x3_pool_relu_backward(
             if s.ci == 1 {
                 // The weight gradient always comes from here, so it is the same with or
                 // without the input gradient.
-                let ld = g.tiles() + L;
+                let ld = g.tiles() + WIDEST;
                 with_scratch(&ConvShape { co: 1, ..s }, &g, ld, false, |sc| {
                     single_channel_backward(
                         &s,
                         &g,
+                        &table,
                         &x[r.start * in_len..r.end * in_len],
                         &dout[r.start * pooled..r.end * pooled],
                         &argmax[r.start * pooled..r.end * pooled],
@@ -974,6 +1060,7 @@ pub fn conv3x3_pool_relu_backward(
                     pool_gradients(
                         &s,
                         &g,
+                        &table,
                         &dout[at..at + n * pooled],
                         &argmax[at..at + n * pooled],
                         n,
