@@ -25,16 +25,7 @@ const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code after SIGINT / SIGTERM, as shells report a Ctrl-C.
 const EXIT_INTERRUPTED: u8 = 130;
 
-/// mimalloc's `purge_delay` option (its index in `mi_option_e`, which the -sys crate
-/// does not name).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // Keep freed memory for 10 s instead of returning it to the kernel after 10 ms: a
-    // training step frees and reallocates the same large buffers, and the kernel zeroing
-    // fresh pages each time took about 5 % of the step.
-    // SAFETY: sets a plain integer option before any threads start.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10_000) };
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),

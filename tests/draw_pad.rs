@@ -193,7 +193,7 @@ fn digits_drawn_with_the_mouse_and_keys_are_recognised() {
     key(&mut app, KeyCode::Right, 13);
     for _ in 0..18 {
         key(&mut app, KeyCode::Down, 1);
-        if app.pad.cursor.1 % 3 == 0 {
+        if app.pad.cursor.1.is_multiple_of(3) {
             key(&mut app, KeyCode::Left, 1);
         }
     }

@@ -1,9 +1,16 @@
 //! The numeric kernels behind the convolution and pooling layers, on plain slices in NCHW
 //! order. They know nothing of dfdx: `ops` records them on the tape.
 //!
+//! The separate convolution (im2col and one matrix product per group of images) and
+//! max-pool here are the straightforward kernels: the reference that tests hold the fast
+//! fused layer to. The networks run the fused conv + pool + ReLU, which is Winograd's
+//! F(2×2, 3×3) in [`super::winograd`].
+//!
 //! Each image of a batch is independent, so the batch is split into as many contiguous
 //! chunks as the current rayon pool has threads. Weight gradients are summed per chunk and
 //! the chunks are added in a fixed order, so one thread count always gives one result.
+
+use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
@@ -152,177 +159,6 @@ fn col2im_add_ld(col: &mut [f32], ci: usize, h: usize, w: usize, dx: &mut [f32],
     }
 }
 
-/// Column order of an im2col matrix (and so of the convolution output it produces).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
-    /// Pixels in raster order.
-    Raster,
-    /// For even `h×w`: four blocks of `(h/2)×(w/2)` pixels, one per position in the 2×2
-    /// pooling window (top-left, top-right, bottom-left, bottom-right), each in raster
-    /// order of the pooled grid. Pooling then compares four contiguous arrays element by
-    /// element, which vectorises, instead of gathering each window.
-    PoolBlocks,
-}
-
-impl Layout {
-    /// The layout a fused conv+pool uses. Pool blocks make pooling cheap but im2col dearer
-    /// (a stride-2 gather instead of row copies), so they pay only where the im2col matrix
-    /// has no more rows than the output has channels. Measured: conv1 (9 rows, 32
-    /// channels) got faster, conv2 (288 rows, 64 channels) twice as slow.
-    fn for_pooling(s: &ConvShape) -> Self {
-        if s.h % 2 == 0 && s.w % 2 == 0 && s.k() <= s.co {
-            Layout::PoolBlocks
-        } else {
-            Layout::Raster
-        }
-    }
-}
-
-/// [`im2col_ld`] or its pool-block variant.
-fn im2col_layout(
-    layout: Layout,
-    x: &[f32],
-    ci: usize,
-    h: usize,
-    w: usize,
-    col: &mut [f32],
-    ld: usize,
-) {
-    match layout {
-        Layout::Raster => im2col_ld(x, ci, h, w, col, ld),
-        Layout::PoolBlocks => im2col_blocks(x, ci, h, w, col, ld),
-    }
-}
-
-/// [`col2im_add_ld`] or its pool-block variant.
-fn col2im_layout(
-    layout: Layout,
-    col: &mut [f32],
-    ci: usize,
-    h: usize,
-    w: usize,
-    dx: &mut [f32],
-    ld: usize,
-) {
-    match layout {
-        Layout::Raster => col2im_add_ld(col, ci, h, w, dx, ld),
-        Layout::PoolBlocks => col2im_add_blocks(col, ci, h, w, dx, ld),
-    }
-}
-
-/// For pool block `(dy, dx)`, filter tap `(ky, kx)` and pooled row `oy`: the source row of
-/// the input (or `None` in the zero padding) and the column offset `2·ox + d` reads.
-fn block_source(dy: usize, ky: usize, oy: usize, h: usize) -> Option<usize> {
-    let sy = (2 * oy + dy + ky) as isize - 1;
-    (0..h as isize).contains(&sy).then_some(sy as usize)
-}
-
-/// The pooled columns `lo..hi` whose source column `2·ox + d` lies inside a row of `w`.
-fn valid_columns(d: isize, ow: usize, w: usize) -> (usize, usize) {
-    let lo = usize::from(d < 0);
-    let hi = (0..ow)
-        .rev()
-        .find(|&ox| 2 * ox as isize + d < w as isize)
-        .map_or(0, |ox| ox + 1);
-    (lo.min(hi), hi)
-}
-
-/// im2col in [`Layout::PoolBlocks`] column order (even `h`, `w`).
-fn im2col_blocks(x: &[f32], ci: usize, h: usize, w: usize, col: &mut [f32], ld: usize) {
-    let (oh, ow) = (h / 2, w / 2);
-    let ohw = oh * ow;
-    for c in 0..ci {
-        let plane = &x[c * h * w..(c + 1) * h * w];
-        for ky in 0..3 {
-            for kx in 0..3 {
-                let row = &mut col[(c * 9 + ky * 3 + kx) * ld..];
-                for (blk, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                    // Source column of pooled column ox: 2·ox + dx + kx − 1.
-                    let d = (dx + kx) as isize - 1;
-                    for oy in 0..oh {
-                        let dst = &mut row[blk * ohw + oy * ow..][..ow];
-                        let Some(sy) = block_source(dy, ky, oy, h) else {
-                            dst.fill(0.0);
-                            continue;
-                        };
-                        let src = &plane[sy * w..(sy + 1) * w];
-                        // Only the first (d = −1) or the last (d = 2) pooled column reads
-                        // the padding; the rest is a plain stride-2 gather.
-                        let (lo, hi) = valid_columns(d, ow, w);
-                        dst[..lo].fill(0.0);
-                        dst[hi..].fill(0.0);
-                        for (ox, v) in dst.iter_mut().enumerate().take(hi).skip(lo) {
-                            *v = src[(2 * ox as isize + d) as usize];
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`im2col_blocks`].
-fn col2im_add_blocks(col: &[f32], ci: usize, h: usize, w: usize, dx_out: &mut [f32], ld: usize) {
-    let (oh, ow) = (h / 2, w / 2);
-    let ohw = oh * ow;
-    for c in 0..ci {
-        let plane = &mut dx_out[c * h * w..(c + 1) * h * w];
-        for ky in 0..3 {
-            for kx in 0..3 {
-                let row = &col[(c * 9 + ky * 3 + kx) * ld..];
-                for (blk, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                    let d = (dx + kx) as isize - 1;
-                    for oy in 0..oh {
-                        let Some(sy) = block_source(dy, ky, oy, h) else {
-                            continue;
-                        };
-                        let src = &row[blk * ohw + oy * ow..][..ow];
-                        let dst = &mut plane[sy * w..(sy + 1) * w];
-                        let (lo, hi) = valid_columns(d, ow, w);
-                        for (ox, v) in src.iter().enumerate().take(hi).skip(lo) {
-                            dst[(2 * ox as isize + d) as usize] += v;
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// 2×2 max-pool (and ReLU if asked) of one convolution plane in [`Layout::PoolBlocks`]
-/// order: element-wise over the four blocks. Argmax indices are offset by `base`.
-fn pool_blocks(plane: &[f32], out: &mut [f32], argmax: &mut [u32], base: u32, relu: bool) {
-    let n = out.len();
-    let (p0, p1, p2, p3) = (
-        &plane[..n],
-        &plane[n..2 * n],
-        &plane[2 * n..3 * n],
-        &plane[3 * n..4 * n],
-    );
-    for k in 0..n {
-        // A tournament of selects; ties go to the first of top-left, top-right,
-        // bottom-left, bottom-right, as in the raster path.
-        let (t, tb) = if p1[k] > p0[k] {
-            (p1[k], 1)
-        } else {
-            (p0[k], 0)
-        };
-        let (b, bb) = if p3[k] > p2[k] {
-            (p3[k], 3)
-        } else {
-            (p2[k], 2)
-        };
-        let (best, blk) = if b > t { (b, bb) } else { (t, tb) };
-        let clamped = relu && best <= 0.0;
-        out[k] = if clamped { 0.0 } else { best };
-        argmax[k] = if clamped {
-            NO_GRADIENT
-        } else {
-            base + (blk * n + k) as u32
-        };
-    }
-}
-
 /// Shape of a 3×3 SAME convolution with stride 1: `ci` in, `co` out, `h×w` both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConvShape {
@@ -358,7 +194,7 @@ type GroupSink<'a> = dyn Fn(usize, usize, &[f32], usize) + Sync + 'a;
 /// Forward convolution of the images of `x` a group at a time: `conv[co × n·hw]` (rows
 /// `ld = n·hw` apart) holds a group's output, channel-major; `emit(first, n, conv, ld)`
 /// takes it where it must go.
-fn conv3x3_forward_with(s: ConvShape, layout: Layout, x: &[f32], weight: &[f32], emit: &GroupSink) {
+fn conv3x3_forward_with(s: ConvShape, x: &[f32], weight: &[f32], emit: &GroupSink) {
     let hw = s.h * s.w;
     let g = group_size(hw);
     x.par_chunks(s.in_len() * g).enumerate().for_each_init(
@@ -367,8 +203,7 @@ fn conv3x3_forward_with(s: ConvShape, layout: Layout, x: &[f32], weight: &[f32],
             let n = xg.len() / s.in_len();
             let ld = n * hw;
             for j in 0..n {
-                im2col_layout(
-                    layout,
+                im2col_ld(
                     &xg[j * s.in_len()..][..s.in_len()],
                     s.ci,
                     s.h,
@@ -387,7 +222,7 @@ fn conv3x3_forward_with(s: ConvShape, layout: Layout, x: &[f32], weight: &[f32],
 pub fn conv3x3_forward(s: ConvShape, x: &[f32], weight: &[f32], out: &mut [f32]) {
     let hw = s.h * s.w;
     let out = SharedOut::new(out);
-    conv3x3_forward_with(s, Layout::Raster, x, weight, &|first, n, conv, ld| {
+    conv3x3_forward_with(s, x, weight, &|first, n, conv, ld| {
         for j in 0..n {
             // SAFETY: groups cover disjoint images, so their output ranges are disjoint.
             let oi = unsafe { out.slice((first + j) * s.out_len(), s.out_len()) };
@@ -435,7 +270,7 @@ pub fn conv3x3_backward(
     dx: Option<&mut [f32]>,
 ) {
     let hw = s.h * s.w;
-    conv3x3_backward_with(s, Layout::Raster, x, weight, dweight, dx, &|b, g, ld| {
+    conv3x3_backward_with(s, x, weight, dweight, dx, &|b, g, ld| {
         for c in 0..s.co {
             g[c * ld..][..hw].copy_from_slice(&dout[b * s.out_len() + c * hw..][..hw]);
         }
@@ -448,7 +283,6 @@ pub fn conv3x3_backward(
 /// the full-size gradient never exists in memory).
 fn conv3x3_backward_with(
     s: ConvShape,
-    layout: Layout,
     x: &[f32],
     weight: &[f32],
     dweight: &mut [f32],
@@ -485,8 +319,7 @@ fn conv3x3_backward_with(
                 let ld = group.len() * hw;
                 for (j, &b) in group.iter().enumerate() {
                     image_grad(b, &mut grad[j * hw..], ld);
-                    im2col_layout(
-                        layout,
+                    im2col_ld(
                         &x[b * s.in_len()..][..s.in_len()],
                         s.ci,
                         s.h,
@@ -512,8 +345,7 @@ fn conv3x3_backward_with(
                     );
                     for (j, &b) in group.iter().enumerate() {
                         let at = (b - r.start) * s.in_len();
-                        col2im_layout(
-                            layout,
+                        col2im_add_ld(
                             &mut dcol[j * hw..],
                             s.ci,
                             s.h,
@@ -532,80 +364,9 @@ fn conv3x3_backward_with(
     }
 }
 
-/// Convolution, 2×2 SAME max-pool and ReLU: each group's convolution output is pooled
-/// while still in cache and never stored. `argmax` holds, per pooled output, the index
-/// within its image's convolution output (or [`NO_GRADIENT`]).
-pub fn conv3x3_pool_relu_forward_im2col(
-    s: ConvShape,
-    x: &[f32],
-    weight: &[f32],
-    out: &mut [f32],
-    argmax: &mut [u32],
-) {
-    let hw = s.h * s.w;
-    let plane_out = pool_out(s.h) * pool_out(s.w);
-    let pooled = s.co * plane_out;
-    let (out, argmax) = (SharedOut::new(out), SharedOut::new(argmax));
-    let layout = Layout::for_pooling(&s);
-    conv3x3_forward_with(s, layout, x, weight, &|first, n, conv, ld| {
-        for j in 0..n {
-            // SAFETY: groups cover disjoint images, so their output ranges are disjoint.
-            let (o, a) = unsafe {
-                let at = (first + j) * pooled;
-                (out.slice(at, pooled), argmax.slice(at, pooled))
-            };
-            for c in 0..s.co {
-                let (oc, ac) = (
-                    &mut o[c * plane_out..][..plane_out],
-                    &mut a[c * plane_out..][..plane_out],
-                );
-                let plane = &conv[c * ld + j * hw..][..hw];
-                let base = (c * hw) as u32;
-                match layout {
-                    Layout::PoolBlocks => pool_blocks(plane, oc, ac, base, true),
-                    Layout::Raster => pool_plane(plane, s.h, s.w, oc, ac, base, true),
-                }
-            }
-        }
-    });
-}
-
-/// Backward of [`conv3x3_pool_relu_forward`].
-#[allow(clippy::too_many_arguments)]
-pub fn conv3x3_pool_relu_backward_im2col(
-    s: ConvShape,
-    x: &[f32],
-    weight: &[f32],
-    dout: &[f32],
-    argmax: &[u32],
-    dweight: &mut [f32],
-    dx: Option<&mut [f32]>,
-) {
-    let hw = s.h * s.w;
-    let plane_out = pool_out(s.h) * pool_out(s.w);
-    // The argmax indexes the convolution output in the layout the forward pass used.
-    let layout = Layout::for_pooling(&s);
-    conv3x3_backward_with(s, layout, x, weight, dweight, dx, &|b, g, ld| {
-        for c in 0..s.co {
-            let dest = &mut g[c * ld..][..hw];
-            dest.fill(0.0);
-            let at = (b * s.co + c) * plane_out;
-            let base = (c * hw) as u32;
-            for (&d, &i) in dout[at..at + plane_out]
-                .iter()
-                .zip(&argmax[at..at + plane_out])
-            {
-                if i != NO_GRADIENT {
-                    dest[(i - base) as usize] += d;
-                }
-            }
-        }
-    });
-}
-
-/// Convolution, 2×2 SAME max-pool and ReLU: `out` holds the pooled output and `argmax`,
-/// per pooled output, the raster index of its maximum within its image's convolution
-/// output (or [`NO_GRADIENT`] where ReLU clamped).
+/// Convolution, 2×2 SAME max-pool and ReLU, fused (by Winograd, see [`super::winograd`]):
+/// `out` holds the pooled output and `argmax`, per pooled output, the raster index of its
+/// maximum within its image's convolution output (or [`NO_GRADIENT`] where ReLU clamped).
 pub fn conv3x3_pool_relu_forward(
     s: ConvShape,
     x: &[f32],
@@ -613,7 +374,38 @@ pub fn conv3x3_pool_relu_forward(
     out: &mut [f32],
     argmax: &mut [u32],
 ) {
+    // SAFETY: MaybeUninit<T> has T's layout, and the kernel only writes valid values.
+    let (out, argmax) = unsafe {
+        (
+            &mut *(out as *mut [f32] as *mut [MaybeUninit<f32>]),
+            &mut *(argmax as *mut [u32] as *mut [MaybeUninit<u32>]),
+        )
+    };
     super::winograd::conv3x3_pool_relu_forward(s, x, weight, out, argmax)
+}
+
+/// [`conv3x3_pool_relu_forward`] into fresh vectors, which it fills without zeroing
+/// them first (the zeroing was a few per cent of a training step).
+pub fn conv3x3_pool_relu_forward_new(
+    s: ConvShape,
+    x: &[f32],
+    weight: &[f32],
+) -> (Vec<f32>, Vec<u32>) {
+    let n = s.batch * s.co * pool_out(s.h) * pool_out(s.w);
+    let (mut out, mut argmax) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    super::winograd::conv3x3_pool_relu_forward(
+        s,
+        x,
+        weight,
+        &mut out.spare_capacity_mut()[..n],
+        &mut argmax.spare_capacity_mut()[..n],
+    );
+    // SAFETY: the kernel wrote all n elements of both.
+    unsafe {
+        out.set_len(n);
+        argmax.set_len(n);
+    }
+    (out, argmax)
 }
 
 /// Backward of [`conv3x3_pool_relu_forward`].

@@ -22,7 +22,6 @@ pub unsafe trait Lanes: Copy {
     unsafe fn load(p: *const f32) -> Self;
     unsafe fn store(self, p: *mut f32);
     unsafe fn load_index(p: *const u32) -> Self::Index;
-    unsafe fn store_index(v: Self::Index, p: *mut u32);
     /// Loads the first `live` (≤ [`L`]) lanes; the rest are zero. Touches only those.
     unsafe fn load_first(p: *const f32, live: usize) -> Self;
     /// Loads the first `live` index lanes; the rest are `fill`.
@@ -55,8 +54,6 @@ pub unsafe trait Lanes: Copy {
     fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;
     /// Lanes where `a == b`.
     fn eq_index(a: Self::Index, b: Self::Index) -> Self::Mask;
-    /// `(0, step, 2·step, …)`.
-    fn ramp_index(step: u32) -> Self::Index;
 
     #[inline(always)]
     fn zero() -> Self {
@@ -112,10 +109,6 @@ unsafe impl Lanes for Portable {
         std::ptr::read_unaligned(p as *const [u32; L])
     }
     #[inline(always)]
-    unsafe fn store_index(v: [u32; L], p: *mut u32) {
-        std::ptr::write_unaligned(p as *mut [u32; L], v)
-    }
-    #[inline(always)]
     unsafe fn load_first(p: *const f32, live: usize) -> Self {
         let mut a = [0.0; L];
         std::ptr::copy_nonoverlapping(p, a.as_mut_ptr(), live.min(L));
@@ -156,7 +149,7 @@ unsafe impl Lanes for Portable {
     #[inline(always)]
     fn interleave(even: Self, odd: Self) -> (Self, Self) {
         let at = |i: usize| {
-            if i % 2 == 0 {
+            if i.is_multiple_of(2) {
                 even.0[i / 2]
             } else {
                 odd.0[i / 2]
@@ -222,10 +215,6 @@ unsafe impl Lanes for Portable {
         Portable(std::array::from_fn(|i| bits(a[i] == b[i])))
     }
     #[inline(always)]
-    fn ramp_index(step: u32) -> [u32; L] {
-        std::array::from_fn(|i| i as u32 * step)
-    }
-    #[inline(always)]
     fn ramp_float() -> Self {
         Portable(std::array::from_fn(|i| i as f32))
     }
@@ -264,10 +253,6 @@ mod avx2 {
         #[inline(always)]
         unsafe fn load_index(p: *const u32) -> __m256i {
             _mm256_loadu_si256(p as *const __m256i)
-        }
-        #[inline(always)]
-        unsafe fn store_index(v: __m256i, p: *mut u32) {
-            _mm256_storeu_si256(p as *mut __m256i, v)
         }
         #[inline(always)]
         unsafe fn load_first(p: *const f32, live: usize) -> Self {
@@ -370,11 +355,6 @@ mod avx2 {
             unsafe { Avx2(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) }
         }
         #[inline(always)]
-        fn ramp_index(step: u32) -> __m256i {
-            let s = step as i32;
-            unsafe { _mm256_setr_epi32(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s) }
-        }
-        #[inline(always)]
         fn ramp_float() -> Self {
             unsafe { Avx2(_mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)) }
         }
@@ -447,10 +427,6 @@ mod avx512 {
         #[inline(always)]
         unsafe fn load_index(p: *const u32) -> __m512i {
             _mm512_loadu_si512(p as *const __m512i)
-        }
-        #[inline(always)]
-        unsafe fn store_index(v: __m512i, p: *mut u32) {
-            _mm512_storeu_si512(p as *mut __m512i, v)
         }
         #[inline(always)]
         unsafe fn load_first(p: *const f32, live: usize) -> Self {
@@ -547,10 +523,6 @@ mod avx512 {
         #[inline(always)]
         fn eq_index(a: __m512i, b: __m512i) -> __mmask16 {
             unsafe { _mm512_cmpeq_epi32_mask(a, b) }
-        }
-        #[inline(always)]
-        fn ramp_index(step: u32) -> __m512i {
-            unsafe { _mm512_mullo_epi32(Self::ramp_ints(), _mm512_set1_epi32(step as i32)) }
         }
         #[inline(always)]
         fn ramp_float() -> Self {

@@ -1,7 +1,7 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
 pub mod kernels;
-pub mod lanes;
+mod lanes;
 pub mod layers;
 pub mod nets;
 pub mod ops;

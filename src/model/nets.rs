@@ -15,6 +15,30 @@ pub type Logits<T = NoneTape> = Tensor<(usize, Const<10>), f32, Dev, T>;
 /// The tape a training forward pass records on.
 pub type Taped = OwnedTape<f32, Dev>;
 
+/// Images per pass of an inference batch through the whole network.
+///
+/// Why slices: a batch of 1 000 makes 25 MB layer outputs, which go to main memory and
+/// back between layers; a hundred at a time stay in cache. The logits are the same (every
+/// image is independent), and measured here inference ran about a third faster.
+pub const INFER_SLICE: usize = 100;
+
+/// `f` over slices of at most [`INFER_SLICE`] images of `x`, the logits put back together.
+fn in_slices(x: Images, f: impl Fn(Images) -> Logits) -> Logits {
+    let n = x.shape().0;
+    if n <= INFER_SLICE {
+        return f(x);
+    }
+    const PIXELS: usize = 28 * 28;
+    let dev = x.device().clone();
+    let pixels = to_vec(&x);
+    let mut logits = Vec::with_capacity(n * 10);
+    for slice in pixels.chunks(INFER_SLICE * PIXELS) {
+        let part = dev.tensor_from_vec(slice.to_vec(), (slice.len() / PIXELS, Const, Const, Const));
+        logits.extend(to_vec(&f(part)));
+    }
+    dev.tensor_from_vec(logits, (n, Const))
+}
+
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.
 ///
 /// Each conv, its ReLU and its pool are one fused layer ([`ConvPoolReLU`]): max-pool
@@ -108,7 +132,7 @@ impl Network for SeedNet {
     }
 
     fn forward_infer(&self, x: Images) -> Logits {
-        self.forward(x)
+        in_slices(x, |part| self.forward(part))
     }
 
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {
@@ -138,7 +162,7 @@ impl Network for DeepNet {
     }
 
     fn forward_infer(&self, x: Images) -> Logits {
-        self.forward(x)
+        in_slices(x, |part| self.forward(part))
     }
 
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {

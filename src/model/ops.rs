@@ -185,10 +185,7 @@ where
     };
     let xs = to_vec(&x);
     let ws = to_vec(weight);
-    let out_len = s.batch * CO * kernels::pool_out(H) * kernels::pool_out(W);
-    let mut out = vec![0.0f32; out_len];
-    let mut argmax = vec![0u32; out_len];
-    kernels::conv3x3_pool_relu_forward(s, &xs, &ws, &mut out, &mut argmax);
+    let (out, argmax) = kernels::conv3x3_pool_relu_forward_new(s, &xs, &ws);
     let out = x.device().tensor_from_vec(
         out,
         (

@@ -438,7 +438,7 @@ impl<N: Network> Trainer<N> {
             self.record(Record::Batch(b));
             self.batch += 1;
             let done = self.batch;
-            if done % SNAPSHOT_EVERY == 0 {
+            if done.is_multiple_of(SNAPSHOT_EVERY) {
                 self.last_good = Snapshot {
                     net: self.net.clone(),
                     adam: self.opt.clone(),
@@ -446,12 +446,21 @@ impl<N: Network> Trainer<N> {
                     batch: done,
                 };
             }
-            if self.options.quick_eval_every.is_some_and(|n| done % n == 0) && done < n_batches {
+            if self
+                .options
+                .quick_eval_every
+                .is_some_and(|n| done.is_multiple_of(n))
+                && done < n_batches
+            {
                 let accuracy = accuracy(&self.net, &self.dev, &self.data.test, QUICK_EVAL_IMAGES);
                 let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
                 self.push_evaluation(at_epoch, EvalKind::Quick, accuracy);
             }
-            if self.options.visuals_every.is_some_and(|n| done % n == 0) {
+            if self
+                .options
+                .visuals_every
+                .is_some_and(|n| done.is_multiple_of(n))
+            {
                 self.send_visuals();
             }
         }

@@ -52,7 +52,11 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
             cell.set_fg(pen);
         }
         if cell.symbol() == " " || mode != crate::app::ColorMode::None {
-            cell.set_symbol(if pad.cursor.1 % 2 == 0 { "▀" } else { "▄" });
+            cell.set_symbol(if pad.cursor.1.is_multiple_of(2) {
+                "▀"
+            } else {
+                "▄"
+            });
         }
     }
 
