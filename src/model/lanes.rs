@@ -72,6 +72,13 @@ pub unsafe trait Lanes: Copy {
     /// `(0, 1, 2, …)` as floats.
     fn ramp_float() -> Self;
 
+    /// Lanes `0..tw` and `8..8 + tw` moved to `0..2·tw` (for 16 lanes holding two rows of
+    /// at most 8). Eight lanes hold one row: nothing to move.
+    #[inline(always)]
+    fn compact_halves(self, _tw: usize) -> Self {
+        self
+    }
+
     /// The sum of the lanes, in lane order.
     #[inline(always)]
     fn sum(self) -> f32 {
@@ -527,6 +534,17 @@ mod avx512 {
         #[inline(always)]
         fn ramp_float() -> Self {
             unsafe { Avx512(_mm512_cvtepi32_ps(Self::ramp_ints())) }
+        }
+        #[inline(always)]
+        fn compact_halves(self, tw: usize) -> Self {
+            unsafe {
+                // Lane i takes lane i, or i + 8 − tw once past the first row.
+                let ramp = Self::ramp_ints();
+                let second = _mm512_cmpge_epi32_mask(ramp, _mm512_set1_epi32(tw as i32));
+                let from =
+                    _mm512_mask_add_epi32(ramp, second, ramp, _mm512_set1_epi32(8 - tw as i32));
+                Avx512(_mm512_permutexvar_ps(from, self.0))
+            }
         }
     }
 

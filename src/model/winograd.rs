@@ -168,6 +168,15 @@ impl Geometry {
     fn padded(&self) -> usize {
         self.rows * self.stride
     }
+    /// One block (even or odd rows) of the paired layout, see [`deinterleave_paired`]:
+    /// `th + 1` rows of [`L`], and room to read one vector of 16 past the last.
+    fn paired_block(&self) -> usize {
+        (self.th + 3) * L
+    }
+    /// Length of each deinterleaved plane buffer: big enough for either layout.
+    fn plane_buffer(&self) -> usize {
+        self.padded().max(2 * self.paired_block())
+    }
 }
 
 /// Images transformed together: about a hundred tiles, so that a group's transformed
@@ -667,8 +676,8 @@ impl Scratch {
             v: vec![0.0; 16 * s.ci * ld],
             m: vec![0.0; 16 * s.co * ld],
             dv: vec![0.0; if with_dv { 16 * s.ci * ld } else { 0 }],
-            even: vec![0.0; g.padded()],
-            odd: vec![0.0; g.padded()],
+            even: vec![0.0; g.plane_buffer()],
+            odd: vec![0.0; g.plane_buffer()],
         }
     }
 
@@ -676,7 +685,7 @@ impl Scratch {
         self.v.len() == 16 * s.ci * ld
             && self.m.len() == 16 * s.co * ld
             && self.dv.len() == if with_dv { 16 * s.ci * ld } else { 0 }
-            && self.even.len() == g.padded()
+            && self.even.len() == g.plane_buffer()
     }
 }
 
@@ -717,6 +726,81 @@ fn row_stride(g: &Geometry) -> usize {
     group_images(g.tiles()) * g.tiles() + WIDEST
 }
 
+/// Whether the input transform takes two tile rows per vector: with 16 lanes, and rows
+/// of at most 7 tiles (images at most 14 wide), eight lanes per tile row suffice.
+fn pairs_tile_rows<W: Lanes>(g: &Geometry) -> bool {
+    W::LANES == 2 * L && g.tw < L && g.w <= 2 * L - 2
+}
+
+/// [`deinterleave`] into the paired layout: rows of exactly [`L`] columns, the padded
+/// plane's even rows in one block and its odd rows in the next, so that one vector of 16
+/// holds padded rows `r` and `r + 2`, the same window row of two tile rows.
+#[inline(always)]
+fn deinterleave_paired<N: Lanes>(plane: &[f32], g: &Geometry, even: &mut [f32], odd: &mut [f32]) {
+    let block = g.paired_block();
+    assert!(N::LANES == L && g.w <= 2 * L - 2 && plane.len() >= g.h * g.w);
+    assert!(even.len() >= 2 * block && odd.len() >= 2 * block);
+    even[..2 * block].fill(0.0);
+    odd[..2 * block].fill(0.0);
+    for y in 0..g.h {
+        // Padded row r = y + 1, column q holds pixel q − 1 (as in `deinterleave`).
+        let r = y + 1;
+        let at = (r % 2) * block + (r / 2) * L;
+        let src = plane[y * g.w..].as_ptr().wrapping_sub(1);
+        // SAFETY: only lanes holding pixels of row y are read; the stores end at
+        // at + L <= 2·block.
+        unsafe {
+            let a = N::load_range(src, 1, (g.w + 1).min(L));
+            let b = N::load_range(src.wrapping_add(L), 0, (g.w + 1).saturating_sub(L).min(L));
+            let (e, o) = N::split_even_odd(a, b);
+            e.store(even.as_mut_ptr().add(at));
+            o.store(odd.as_mut_ptr().add(at));
+        }
+    }
+}
+
+/// [`input_transform`] on the paired layout, two tile rows per vector.
+#[inline(always)]
+fn input_transform_paired<W: Lanes>(
+    even: &[f32],
+    odd: &[f32],
+    g: &Geometry,
+    v: &mut [f32],
+    xi: usize,
+    at: usize,
+) {
+    let block = g.paired_block();
+    assert!(W::LANES == 2 * L && even.len() >= 2 * block && odd.len() >= 2 * block);
+    assert!(at + 15 * xi + g.tiles() <= v.len());
+    let (even, odd, v) = (even.as_ptr(), odd.as_ptr(), v.as_mut_ptr());
+    for ty in (0..g.th).step_by(2) {
+        let live = if ty + 1 < g.th { 2 * g.tw } else { g.tw };
+        // SAFETY: reads end before block + (ty + 2)·L + 1 + 16 <= 2·block (asserted);
+        // the stores write `live` lanes ending at at + 15·xi + (ty·tw + live) <= v.len().
+        unsafe {
+            let mut t = [[W::zero(); 4]; 4];
+            for (i, ti) in t.iter_mut().enumerate() {
+                // Window row i of tile rows ty and ty + 1: padded rows 2ty + i and + 2.
+                let r = (i % 2) * block + (ty + i / 2) * L;
+                *ti = times_b([
+                    W::load(even.add(r)),
+                    W::load(odd.add(r)),
+                    W::load(even.add(r + 1)),
+                    W::load(odd.add(r + 1)),
+                ]);
+            }
+            let dst = v.add(at + ty * g.tw);
+            for q in 0..4 {
+                let col = times_b([t[0][q], t[1][q], t[2][q], t[3][q]]);
+                for (p, val) in col.into_iter().enumerate() {
+                    val.compact_halves(g.tw)
+                        .store_first(dst.add((4 * p + q) * xi), live);
+                }
+            }
+        }
+    }
+}
+
 /// Transforms the `n` images of `x` (a group) into `sc.v`.
 #[inline(always)]
 fn transform_inputs_body<N: Lanes, W: Lanes>(
@@ -731,6 +815,12 @@ fn transform_inputs_body<N: Lanes, W: Lanes>(
     for j in 0..n {
         for c in 0..s.ci {
             let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
+            if pairs_tile_rows::<W>(g) {
+                deinterleave_paired::<N>(plane, g, &mut sc.even, &mut sc.odd);
+                let at = c * 16 * ld + j * g.tiles();
+                input_transform_paired::<W>(&sc.even, &sc.odd, g, &mut sc.v, xi, at);
+                continue;
+            }
             deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
             input_transform::<N>(
                 &sc.even,
