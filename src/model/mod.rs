@@ -6,6 +6,7 @@ pub mod layers;
 pub mod nets;
 pub mod ops;
 pub mod params;
+mod products;
 pub mod winograd;
 
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};

@@ -29,6 +29,7 @@ use rayon::prelude::*;
 
 use super::kernels::{chunk_ranges, pool_out, ConvShape, NO_GRADIENT};
 use super::lanes::{Lanes, Portable, L};
+use super::products;
 
 /// `(d0 − d2, d1 + d2, d2 − d1, d1 − d3)`: four values times `B` (or `Bᵀ` times them).
 #[inline(always)]
@@ -614,51 +615,6 @@ fn pool_output_adjoint<V: Lanes>(
     }
 }
 
-/// `dst (m×n, rows ld_dst apart) (+)= A · B` with `A` and `B` given by row and column
-/// strides.
-#[allow(clippy::too_many_arguments)]
-fn product(
-    m: usize,
-    n: usize,
-    k: usize,
-    dst: &mut [f32],
-    ld_dst: usize,
-    accumulate: bool,
-    a: &[f32],
-    (a_rs, a_cs): (usize, usize),
-    b: &[f32],
-    (b_rs, b_cs): (usize, usize),
-) {
-    let last = |rs: usize, cs: usize, rows: usize, cols: usize| (rows - 1) * rs + (cols - 1) * cs;
-    assert!(m > 0 && n > 0 && k > 0);
-    assert!(last(ld_dst, 1, m, n) < dst.len());
-    assert!(last(a_rs, a_cs, m, k) < a.len() && last(b_rs, b_cs, k, n) < b.len());
-    // SAFETY: the asserts above keep every element the strides reach inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            ld_dst as isize,
-            accumulate,
-            a.as_ptr(),
-            a_cs as isize,
-            a_rs as isize,
-            b.as_ptr(),
-            b_cs as isize,
-            b_rs as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
-
 /// Per-thread scratch: transformed inputs (`16 × ci` rows of `ld`), transformed outputs
 /// or their gradients (`16 × co` rows), the input's gradient (`16 × ci` rows, backward
 /// only) and the deinterleaved padded planes.
@@ -1070,17 +1026,16 @@ pub fn conv3x3_pool_relu_forward(
                 let cols = n * g.tiles();
                 transform_inputs(&s, &g, xg, n, sc, ld);
                 for xi in 0..16 {
-                    product(
+                    products::product(
                         s.co,
                         cols,
                         s.ci,
                         &mut sc.m[xi * ld..],
                         16 * ld,
-                        false,
                         &u[xi * s.co * s.ci..],
                         (s.ci, 1),
                         &sc.v[xi * ld..],
-                        (16 * ld, 1),
+                        16 * ld,
                     );
                 }
                 pool_outputs(&s, &g, &table, &sc.m, ld, n, og, ag);
@@ -1167,12 +1122,12 @@ pub fn conv3x3_pool_relu_backward(
                     );
                     for xi in (0..16).filter(|_| s.ci > 1) {
                         // dU[ξ] (co × ci) += dM[ξ] (co × tiles) · V[ξ]ᵀ (tiles × ci)
-                        product(
+                        products::general(
                             s.co,
                             s.ci,
                             cols,
                             &mut du[xi * s.co * s.ci..],
-                            s.ci,
+                            (s.ci, 1),
                             true,
                             &sc.m[xi * ld..],
                             (16 * ld, 1),
@@ -1183,17 +1138,16 @@ pub fn conv3x3_pool_relu_backward(
                     if let Some(dx) = dx.as_deref_mut() {
                         for xi in 0..16 {
                             // dV[ξ] (ci × tiles) = U[ξ]ᵀ (ci × co) · dM[ξ] (co × tiles)
-                            product(
+                            products::product(
                                 s.ci,
                                 cols,
                                 s.co,
                                 &mut sc.dv[xi * ld..],
                                 16 * ld,
-                                false,
                                 &u[xi * s.co * s.ci..],
                                 (1, s.ci),
                                 &sc.m[xi * ld..],
-                                (16 * ld, 1),
+                                16 * ld,
                             );
                         }
                         let at = (first - r.start) * in_len;
