@@ -79,6 +79,13 @@ pub unsafe trait Lanes: Copy {
         self
     }
 
+    /// The inverse of [`Lanes::compact_halves`]: lanes `0..tw` stay, `tw..2·tw` move to
+    /// `8..8 + tw`, and every other lane is zero.
+    #[inline(always)]
+    fn expand_halves(self, _tw: usize) -> Self {
+        self
+    }
+
     /// The sum of the lanes, in lane order.
     #[inline(always)]
     fn sum(self) -> f32 {
@@ -534,6 +541,26 @@ mod avx512 {
         #[inline(always)]
         fn ramp_float() -> Self {
             unsafe { Avx512(_mm512_cvtepi32_ps(Self::ramp_ints())) }
+        }
+        #[inline(always)]
+        fn expand_halves(self, tw: usize) -> Self {
+            unsafe {
+                // Lane i takes lane i (first row) or i − 8 + tw (second row); lanes past
+                // either row are zeroed by the mask.
+                let ramp = Self::ramp_ints();
+                let second = _mm512_cmpge_epi32_mask(ramp, _mm512_set1_epi32(8));
+                let from =
+                    _mm512_mask_sub_epi32(ramp, second, ramp, _mm512_set1_epi32(8 - tw as i32));
+                let tw = _mm512_set1_epi32(tw as i32);
+                let first_live = _mm512_cmplt_epi32_mask(ramp, tw);
+                let second_live = second
+                    & _mm512_cmplt_epi32_mask(_mm512_sub_epi32(ramp, _mm512_set1_epi32(8)), tw);
+                Avx512(_mm512_maskz_permutexvar_ps(
+                    first_live | second_live,
+                    from,
+                    self.0,
+                ))
+            }
         }
         #[inline(always)]
         fn compact_halves(self, tw: usize) -> Self {

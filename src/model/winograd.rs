@@ -757,6 +757,81 @@ fn input_transform_paired<W: Lanes>(
     }
 }
 
+/// The adjoint of [`input_transform_paired`]: `B dV Bᵀ` of every tile, two tile rows
+/// per vector, added onto the paired planes.
+#[inline(always)]
+fn input_transform_adjoint_paired<W: Lanes>(
+    dv: &[f32],
+    xi: usize,
+    at: usize,
+    g: &Geometry,
+    even: &mut [f32],
+    odd: &mut [f32],
+) {
+    let block = g.paired_block();
+    assert!(W::LANES == 2 * L && even.len() >= 2 * block && odd.len() >= 2 * block);
+    assert!(at + 15 * xi + g.tiles() <= dv.len());
+    let (dv, even, odd) = (dv.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
+    for ty in (0..g.th).step_by(2) {
+        let live = if ty + 1 < g.th { 2 * g.tw } else { g.tw };
+        // SAFETY: reads `live` lanes ending within at + 15·xi + tiles (asserted); the
+        // planes are touched as in `input_transform_paired`.
+        unsafe {
+            let src = dv.add(at + ty * g.tw);
+            // f[q][i]: column q of dV times Bᵀ's adjoint, over p; lanes past each tile
+            // row's end are zero, so they add nothing below.
+            let mut f = [[W::zero(); 4]; 4];
+            for (q, fq) in f.iter_mut().enumerate() {
+                let mut col = [W::zero(); 4];
+                for (p, c) in col.iter_mut().enumerate() {
+                    *c = W::load_first(src.add((4 * p + q) * xi), live).expand_halves(g.tw);
+                }
+                *fq = times_b_adjoint(col);
+            }
+            for i in 0..4 {
+                let dd = times_b_adjoint([f[0][i], f[1][i], f[2][i], f[3][i]]);
+                let r = (i % 2) * block + (ty + i / 2) * L;
+                for (plane, offset, d) in [
+                    (even, r, dd[0]),
+                    (odd, r, dd[1]),
+                    (even, r + 1, dd[2]),
+                    (odd, r + 1, dd[3]),
+                ] {
+                    let p = plane.add(offset);
+                    d.add(W::load(p)).store(p);
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of [`deinterleave_paired`]: adds the inner part back onto `plane`.
+#[inline(always)]
+fn interleave_add_paired<N: Lanes>(even: &[f32], odd: &[f32], g: &Geometry, plane: &mut [f32]) {
+    let block = g.paired_block();
+    assert!(N::LANES == L && g.w <= 2 * L - 2 && plane.len() >= g.h * g.w);
+    assert!(even.len() >= 2 * block && odd.len() >= 2 * block);
+    for y in 0..g.h {
+        let r = y + 1;
+        let at = (r % 2) * block + (r / 2) * L;
+        let dst = plane[y * g.w..].as_mut_ptr().wrapping_sub(1);
+        let (alo, ahi) = (1, (g.w + 1).min(L));
+        let (blo, bhi) = (0, (g.w + 1).saturating_sub(L).min(L));
+        // SAFETY: only lanes holding pixels of row y are touched.
+        unsafe {
+            let (a, b) = N::interleave(
+                N::load(even.as_ptr().add(at)),
+                N::load(odd.as_ptr().add(at)),
+            );
+            N::load_range(dst, alo, ahi)
+                .add(a)
+                .store_range(dst, alo, ahi);
+            let pb = dst.wrapping_add(L);
+            N::load_range(pb, blo, bhi).add(b).store_range(pb, blo, bhi);
+        }
+    }
+}
+
 /// Transforms the `n` images of `x` (a group) into `sc.v`.
 #[inline(always)]
 fn transform_inputs_body<N: Lanes, W: Lanes>(
@@ -971,6 +1046,16 @@ fn input_gradients_body<N: Lanes, W: Lanes>(
     let hw = s.h * s.w;
     for j in 0..n {
         for c in 0..s.ci {
+            if pairs_tile_rows::<W>(g) {
+                let block = g.paired_block();
+                even[..2 * block].fill(0.0);
+                odd[..2 * block].fill(0.0);
+                let at = c * 16 * ld + j * g.tiles();
+                input_transform_adjoint_paired::<W>(dv, ld, at, g, even, odd);
+                let at = (j * s.ci + c) * hw;
+                interleave_add_paired::<N>(even, odd, g, &mut dx[at..at + hw]);
+                continue;
+            }
             even.fill(0.0);
             odd.fill(0.0);
             input_transform_adjoint::<N>(dv, ld, c * 16 * ld + j * g.tiles(), g, even, odd);
