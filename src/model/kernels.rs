@@ -30,32 +30,9 @@ pub fn matmul(
     assert!(dst.len() >= m * n && a.len() >= m * k && b.len() >= k * n);
     // Row-major A[m×k] has row stride k, column stride 1; its transpose stored as [k×m]
     // has row stride 1, column stride m.
-    let (a_rs, a_cs) = if a_transposed { (1, m) } else { (k, 1) };
-    let (b_rs, b_cs) = if b_transposed { (1, k) } else { (n, 1) };
-    // SAFETY: the asserts above keep every index the strides produce inside the slices.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.as_ptr(),
-            a_cs as isize,
-            a_rs as isize,
-            b.as_ptr(),
-            b_cs as isize,
-            b_rs as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
+    let a_strides = if a_transposed { (1, m) } else { (k, 1) };
+    let b_strides = if b_transposed { (1, k) } else { (n, 1) };
+    super::products::general(m, n, k, dst, (n, 1), accumulate, a, a_strides, b, b_strides);
 }
 
 /// Contiguous ranges that split `n` items into at most `parts` nearly equal chunks.
@@ -65,6 +42,29 @@ pub fn chunk_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
         .map(|p| (p * n / parts)..((p + 1) * n / parts))
         .filter(|r| !r.is_empty())
         .collect()
+}
+
+/// `dx` (when given) cut into one part per range of images, `per_image` values each, so
+/// that each thread adds into its own part.
+pub fn split_by_images<'a>(
+    dx: Option<&'a mut [f32]>,
+    ranges: &[std::ops::Range<usize>],
+    per_image: usize,
+) -> Vec<Option<&'a mut [f32]>> {
+    match dx {
+        Some(dx) => {
+            let mut rest = dx;
+            ranges
+                .iter()
+                .map(|r| {
+                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * per_image);
+                    rest = tail;
+                    Some(head)
+                })
+                .collect()
+        }
+        None => ranges.iter().map(|_| None).collect(),
+    }
 }
 
 fn parts() -> usize {
@@ -292,20 +292,7 @@ fn conv3x3_backward_with(
     let hw = s.h * s.w;
     let g = group_size(hw);
     let ranges = chunk_ranges(s.batch, parts());
-    let mut dx_chunks: Vec<Option<&mut [f32]>> = match dx {
-        Some(dx) => {
-            let mut rest = dx;
-            ranges
-                .iter()
-                .map(|r| {
-                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * s.in_len());
-                    rest = tail;
-                    Some(head)
-                })
-                .collect()
-        }
-        None => ranges.iter().map(|_| None).collect(),
-    };
+    let mut dx_chunks = split_by_images(dx, &ranges, s.in_len());
     let partial_dw: Vec<Vec<f32>> = ranges
         .par_iter()
         .zip(dx_chunks.par_iter_mut())

@@ -27,7 +27,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::kernels::{chunk_ranges, pool_out, ConvShape, NO_GRADIENT};
+use super::kernels::{chunk_ranges, pool_out, split_by_images, ConvShape, NO_GRADIENT};
 use super::lanes::{Lanes, Portable, L};
 use super::products;
 
@@ -1148,20 +1148,7 @@ pub fn conv3x3_pool_relu_backward(
     let (in_len, pooled) = (s.ci * s.h * s.w, s.co * g.tiles());
     let ranges = chunk_ranges(s.batch, rayon::current_num_threads());
     // Each thread adds into its own contiguous part of dx.
-    let mut dx_parts: Vec<Option<&mut [f32]>> = match dx {
-        Some(dx) => {
-            let mut rest = dx;
-            ranges
-                .iter()
-                .map(|r| {
-                    let (head, tail) = std::mem::take(&mut rest).split_at_mut(r.len() * in_len);
-                    rest = tail;
-                    Some(head)
-                })
-                .collect()
-        }
-        None => ranges.iter().map(|_| None).collect(),
-    };
+    let mut dx_parts = split_by_images(dx, &ranges, in_len);
     let partial_du: Vec<Vec<f32>> = ranges
         .par_iter()
         .zip(dx_parts.par_iter_mut())
