@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::cli::{mnist_tui, one_line_error};
+use common::cli::{assert_success, mnist_tui, one_line_error};
 
 #[test]
 fn headless_training_prints_the_tutorials_lines() {
@@ -21,11 +21,7 @@ fn headless_training_prints_the_tutorials_lines() {
         "2",
     ];
     let out = mnist_tui(&args, dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 7, "{stdout}");
@@ -104,11 +100,7 @@ fn bench_prints_a_table_and_one_json_line() {
         "2",
     ];
     let out = mnist_tui(&args, dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     for want in [
         "samples/s",

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::cli::{expect_bad_input, mnist_tui as run, one_line_error};
+use common::cli::{assert_success, expect_bad_input, mnist_tui as run, one_line_error};
 use std::time::{Duration, Instant};
 
 use mnist_tui::model::{Dev, SeedNet};
@@ -120,11 +120,7 @@ fn sigint_saves_the_position_and_resume_goes_on_from_it() {
         ],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(&format!("Epoch: {:04} cost", epoch + 1)),
@@ -315,11 +311,7 @@ fn a_checkpoint_directory_keeps_every_epoch() {
         ],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     for epoch in 1..=3 {
         let path = dir
             .path()

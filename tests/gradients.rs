@@ -1,14 +1,12 @@
 //! The custom ops against central finite differences and against naive references.
 
+mod common;
+
+use common::naive::{conv_backward_reference, random};
 use dfdx::prelude::*;
 use mnist_tui::model::kernels::{self, ConvShape};
 use mnist_tui::model::ops::{conv3x3_same, maxpool2x2_same, to_vec, Dev};
 use rand::{rngs::StdRng, Rng, SeedableRng};
-
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
-}
 
 /// `Σ out ⊙ r` for the conv op, so that d(loss)/d(out) = r.
 fn conv_loss(dev: &Dev, x: &[f32], w: &[f32], r: &[f32]) -> f64 {
@@ -212,43 +210,6 @@ fn fused_conv_pool_relu_equals_the_composition_forward_and_backward() {
     // Pool-block layout: even size, 9 im2col rows for 16 channels (like conv1).
     check_fused!(1, 16, 8, 4);
     check_fused!(1, 16, 28, 14);
-}
-
-/// Naive backward of the 3×3 SAME convolution: (dW, dx) by direct loops.
-fn conv_backward_reference(
-    s: ConvShape,
-    x: &[f32],
-    w: &[f32],
-    dout: &[f32],
-) -> (Vec<f64>, Vec<f64>) {
-    let (h, wd) = (s.h as isize, s.w as isize);
-    let mut dw = vec![0.0f64; s.co * s.ci * 9];
-    let mut dx = vec![0.0f64; x.len()];
-    for b in 0..s.batch {
-        for o in 0..s.co {
-            for y in 0..h {
-                for xx in 0..wd {
-                    let g =
-                        dout[((b * s.co + o) as isize * h + y) as usize * s.w + xx as usize] as f64;
-                    for c in 0..s.ci {
-                        for ky in 0..3isize {
-                            for kx in 0..3isize {
-                                let (sy, sx) = (y + ky - 1, xx + kx - 1);
-                                if sy >= 0 && sy < h && sx >= 0 && sx < wd {
-                                    let xi =
-                                        (((b * s.ci + c) as isize * h + sy) * wd + sx) as usize;
-                                    let wi = ((o * s.ci + c) * 3 + ky as usize) * 3 + kx as usize;
-                                    dw[wi] += g * x[xi] as f64;
-                                    dx[xi] += g * w[wi] as f64;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    (dw, dx)
 }
 
 #[test]

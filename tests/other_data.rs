@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::cli::{mnist_tui, one_line_error};
+use common::cli::{assert_success, mnist_tui, one_line_error};
 use mnist_tui::data::idx::{encode_images, encode_labels};
 use mnist_tui::data::{Dataset, PIXELS, SIDE};
 
@@ -54,11 +54,7 @@ fn a_named_data_set_trains_saves_and_predicts_with_its_names() {
         ],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let accuracy: f64 = stdout
         .lines()
@@ -84,11 +80,7 @@ fn a_named_data_set_trains_saves_and_predicts_with_its_names() {
         ],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let label = data.test.labels[0] as usize;
     assert_eq!(v["label"], label);

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::cli::{expect_bad_input, mnist_tui};
+use common::cli::{assert_success, expect_bad_input, mnist_tui};
 use mnist_tui::data::{Dataset, SIDE};
 
 /// Test digit `i` as a photo-like picture: dark ink on light paper, scaled `scale`×,
@@ -51,11 +51,7 @@ fn pictures_of_digits_are_classified_with_the_built_in_model() {
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
     let out = mnist_tui(&args, dir.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     let mut right = 0;
     for (line, &label) in stdout.lines().zip(&labels) {

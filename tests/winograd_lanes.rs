@@ -2,14 +2,11 @@
 //! instruction set this CPU has (AVX-512, AVX2, plain arrays). Its own test binary: the
 //! set is a process-wide switch, which must not change under other tests.
 
+mod common;
+
+use common::naive::{conv_backward_reference, random};
 use mnist_tui::model::kernels::{self, ConvShape, NO_GRADIENT};
 use mnist_tui::model::winograd::{lanes_in_use, limit_lanes, LaneSet};
-use rand::{rngs::StdRng, Rng, SeedableRng};
-
-fn random(n: usize, seed: u64) -> Vec<f32> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
-}
 
 fn close(what: &str, got: &[f32], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what}: length");
@@ -28,8 +25,9 @@ fn forward_reference(s: ConvShape, x: &[f32], w: &[f32]) -> Vec<f64> {
     pooled.iter().map(|&v| v.max(0.0) as f64).collect()
 }
 
-/// (dW, dx) of `Σ out ⊙ dout`, by direct loops over the convolution gradient that the
-/// argmax routes each pooled gradient to.
+/// (dW, dx) of `Σ out ⊙ dout`: the convolution gradient that the argmax routes each
+/// pooled gradient to, then the naive convolution backward. Pool windows do not overlap,
+/// so each place gets at most one gradient and the routing is exact in f32.
 fn backward_reference(
     s: ConvShape,
     x: &[f32],
@@ -37,9 +35,9 @@ fn backward_reference(
     dout: &[f32],
     argmax: &[u32],
 ) -> (Vec<f64>, Vec<f64>) {
-    let (h, wd, hw) = (s.h as isize, s.w as isize, s.h * s.w);
+    let hw = s.h * s.w;
     let pooled = kernels::pool_out(s.h) * kernels::pool_out(s.w);
-    let mut dconv = vec![0.0f64; s.batch * s.co * hw];
+    let mut dconv = vec![0.0f32; s.batch * s.co * hw];
     for b in 0..s.batch {
         for (k, (&g, &a)) in dout[b * s.co * pooled..][..s.co * pooled]
             .iter()
@@ -47,40 +45,12 @@ fn backward_reference(
             .enumerate()
         {
             if a != NO_GRADIENT {
-                let c = k / pooled;
-                assert_eq!(a as usize / hw, c, "argmax outside its channel");
-                dconv[b * s.co * hw + a as usize] += g as f64;
+                assert_eq!(a as usize / hw, k / pooled, "argmax outside its channel");
+                dconv[b * s.co * hw + a as usize] += g;
             }
         }
     }
-    let mut dw = vec![0.0f64; w.len()];
-    let mut dx = vec![0.0f64; x.len()];
-    for b in 0..s.batch {
-        for o in 0..s.co {
-            for y in 0..h {
-                for xx in 0..wd {
-                    let g = dconv[((b * s.co + o) * hw) + (y * wd + xx) as usize];
-                    if g == 0.0 {
-                        continue;
-                    }
-                    for c in 0..s.ci {
-                        for ky in 0..3isize {
-                            for kx in 0..3isize {
-                                let (sy, sx) = (y + ky - 1, xx + kx - 1);
-                                if sy >= 0 && sy < h && sx >= 0 && sx < wd {
-                                    let xi = (b * s.ci + c) * hw + (sy * wd + sx) as usize;
-                                    let wi = ((o * s.ci + c) * 3 + ky as usize) * 3 + kx as usize;
-                                    dw[wi] += g * x[xi] as f64;
-                                    dx[xi] += g * w[wi] as f64;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    (dw, dx)
+    conv_backward_reference(s, x, w, &dconv)
 }
 
 fn check(set: LaneSet) {

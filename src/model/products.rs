@@ -21,13 +21,15 @@ pub fn product(
     b: &[f32],
     ldb: usize,
 ) {
-    let last = |rs: usize, cs: usize, rows: usize, cols: usize| (rows - 1) * rs + (cols - 1) * cs;
-    assert!(m > 0 && n > 0 && k > 0);
-    assert!(last(ldc, 1, m, n) < c.len());
-    assert!(last(a_rs, a_cs, m, k) < a.len() && last(ldb, 1, k, n) < b.len());
+    check_bounds(
+        (m, n, k),
+        (c.len(), (ldc, 1)),
+        (a.len(), (a_rs, a_cs)),
+        (b.len(), (ldb, 1)),
+    );
     #[cfg(target_arch = "x86_64")]
     if super::winograd::lanes_in_use() == super::winograd::LaneSet::Avx512 {
-        // SAFETY: the CPU has AVX-512F; the asserts keep every access inside the slices.
+        // SAFETY: the CPU has AVX-512F; `check_bounds` keeps every access inside the slices.
         unsafe {
             avx512::product(
                 m,
@@ -46,6 +48,20 @@ pub fn product(
     general(m, n, k, c, (ldc, 1), false, a, (a_rs, a_cs), b, (ldb, 1));
 }
 
+/// Asserts that `C (m×n)`, `A (m×k)` and `B (k×n)`, each a length and its (row, column)
+/// strides, hold every element a product reaches.
+fn check_bounds(
+    (m, n, k): (usize, usize, usize),
+    (c_len, c): (usize, (usize, usize)),
+    (a_len, a): (usize, (usize, usize)),
+    (b_len, b): (usize, (usize, usize)),
+) {
+    let last =
+        |(rs, cs): (usize, usize), rows: usize, cols: usize| (rows - 1) * rs + (cols - 1) * cs;
+    assert!(m > 0 && n > 0 && k > 0);
+    assert!(last(c, m, n) < c_len && last(a, m, k) < a_len && last(b, k, n) < b_len);
+}
+
 /// `c (+)= A · B` (`m×n`, `m×k`, `k×n`) by the `gemm` crate, each matrix given by its row
 /// and column strides.
 #[allow(clippy::too_many_arguments)]
@@ -61,11 +77,13 @@ pub fn general(
     b: &[f32],
     (b_rs, b_cs): (usize, usize),
 ) {
-    let last = |rs: usize, cs: usize, rows: usize, cols: usize| (rows - 1) * rs + (cols - 1) * cs;
-    assert!(m > 0 && n > 0 && k > 0);
-    assert!(last(c_rs, c_cs, m, n) < c.len());
-    assert!(last(a_rs, a_cs, m, k) < a.len() && last(b_rs, b_cs, k, n) < b.len());
-    // SAFETY: the asserts above keep every element the strides reach inside the slices.
+    check_bounds(
+        (m, n, k),
+        (c.len(), (c_rs, c_cs)),
+        (a.len(), (a_rs, a_cs)),
+        (b.len(), (b_rs, b_cs)),
+    );
+    // SAFETY: `check_bounds` keeps every element the strides reach inside the slices.
     unsafe {
         gemm::gemm(
             m,

@@ -12,6 +12,15 @@ pub fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
         .unwrap()
 }
 
+/// Checks that the run succeeded, showing its stderr if not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Checks the bad-input contract (exit code 2, one line on stderr starting with
 /// `error: `, nothing on stdout) and returns the line.
 pub fn one_line_error(out: &Output) -> String {
