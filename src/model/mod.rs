@@ -1,5 +1,6 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
+mod infer;
 pub mod kernels;
 mod lanes;
 pub mod layers;

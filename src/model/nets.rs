@@ -5,8 +5,10 @@ use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
+use super::infer::conv_stack;
 use super::layers::{ConvPoolReLU, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
+use super::winograd::PreparedConv;
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -15,28 +17,22 @@ pub type Logits<T = NoneTape> = Tensor<(usize, Const<10>), f32, Dev, T>;
 /// The tape a training forward pass records on.
 pub type Taped = OwnedTape<f32, Dev>;
 
-/// Images per pass of an inference batch through the whole network.
-///
-/// Why slices: a batch of 1 000 makes 25 MB layer outputs, which go to main memory and
-/// back between layers; a hundred at a time stay in cache. The logits are the same (every
-/// image is independent), and measured here inference ran about a third faster.
-pub const INFER_SLICE: usize = 100;
+/// The fused conv layers of a network, prepared for inference from their weights.
+fn prepared<const CI: usize, const CO: usize, const G: bool>(
+    layer: &ConvPoolReLU<CI, CO, f32, Dev, G>,
+    side: usize,
+) -> PreparedConv {
+    PreparedConv::new(CI, CO, side, side, &to_vec(&layer.weight))
+}
 
-/// `f` over slices of at most [`INFER_SLICE`] images of `x`, the logits put back together.
-fn in_slices(x: Images, f: impl Fn(Images) -> Logits) -> Logits {
-    let n = x.shape().0;
-    if n <= INFER_SLICE {
-        return f(x);
-    }
-    const PIXELS: usize = 28 * 28;
-    let dev = x.device().clone();
-    let pixels = to_vec(&x);
-    let mut logits = Vec::with_capacity(n * 10);
-    for slice in pixels.chunks(INFER_SLICE * PIXELS) {
-        let part = dev.tensor_from_vec(slice.to_vec(), (slice.len() / PIXELS, Const, Const, Const));
-        logits.extend(to_vec(&f(part)));
-    }
-    dev.tensor_from_vec(logits, (n, Const))
+/// The conv stack of an inference pass ([`conv_stack`]) as a `(batch, C, H, W)` tensor.
+fn conv_features<C: ConstDim, H: ConstDim, W: ConstDim>(
+    x: &Images,
+    layers: &[PreparedConv],
+) -> Tensor<(usize, C, H, W), f32, Dev> {
+    let features = conv_stack(&to_vec(x), layers);
+    let shape = (x.shape().0, C::default(), H::default(), W::default());
+    x.device().tensor_from_vec(features, shape)
 }
 
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.
@@ -132,7 +128,10 @@ impl Network for SeedNet {
     }
 
     fn forward_infer(&self, x: Images) -> Logits {
-        in_slices(x, |part| self.forward(part))
+        let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
+        let features: Tensor<(usize, Const<64>, Const<7>, Const<7>), _, _> =
+            conv_features(&x, &convs);
+        self.2.forward(features)
     }
 
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {
@@ -161,8 +160,16 @@ impl Network for DeepNet {
         self.forward_mut(x)
     }
 
+    /// Dropout is the identity here, so only the conv layers and the dense head run.
     fn forward_infer(&self, x: Images) -> Logits {
-        in_slices(x, |part| self.forward(part))
+        let convs = [
+            prepared(&self.0 .0, 28),
+            prepared(&self.1 .0, 14),
+            prepared(&self.2 .0, 7),
+        ];
+        let features: Tensor<(usize, Const<128>, Const<4>, Const<4>), _, _> =
+            conv_features(&x, &convs);
+        self.3.forward(features)
     }
 
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {

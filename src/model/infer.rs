@@ -1,0 +1,98 @@
+//! Inference through a network's stack of fused conv layers, a few images at a time.
+//!
+//! Why not layer by layer: a batch's layer outputs are megabytes, so between two layers
+//! they go out to memory and come back, and each op copies its input out of its dfdx
+//! tensor. Here each thread takes a couple of images through every conv layer while the
+//! intermediate maps are in its cache, and only the last layer's output is kept. The
+//! kernels and their grouping of images are those of the layer-by-layer pass, so the
+//! result is the same to the bit.
+
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+
+use rayon::prelude::*;
+
+use super::winograd::PreparedConv;
+
+/// One thread's buffers: two for the intermediate maps, one for the argmax nobody reads.
+#[derive(Default)]
+struct Maps {
+    a: Vec<MaybeUninit<f32>>,
+    b: Vec<MaybeUninit<f32>>,
+    argmax: Vec<MaybeUninit<u32>>,
+}
+
+thread_local! {
+    /// Kept between calls, so that they are allocated once per thread.
+    static MAPS: RefCell<Maps> = RefCell::new(Maps::default());
+}
+
+/// Runs every image of `x` through `layers` in order; returns the last layer's pooled
+/// outputs, image by image.
+pub fn conv_stack(x: &[f32], layers: &[PreparedConv]) -> Vec<f32> {
+    let (first, last) = (&layers[0], &layers[layers.len() - 1]);
+    let images = x.len() / first.in_len();
+    assert_eq!(x.len(), images * first.in_len());
+    for pair in layers.windows(2) {
+        assert_eq!(pair[0].out_len(), pair[1].in_len(), "layers do not chain");
+    }
+    // A multiple of every layer's group, so that each layer groups images as it does in
+    // a whole batch.
+    let per_task = layers.iter().fold(1, |acc, l| lcm(acc, l.group()));
+    let mut out = Vec::with_capacity(images * last.out_len());
+    x.par_chunks(per_task * first.in_len())
+        .zip(
+            out.spare_capacity_mut()[..images * last.out_len()]
+                .par_chunks_mut(per_task * last.out_len()),
+        )
+        .for_each(|(xs, dst)| {
+            MAPS.with(|maps| {
+                let Maps { a, b, argmax } = &mut *maps.borrow_mut();
+                run_chain(xs, layers, dst, a, b, argmax);
+            })
+        });
+    // SAFETY: every task's last layer wrote all of its part of the output.
+    unsafe { out.set_len(images * last.out_len()) };
+    out
+}
+
+/// `xs` through every layer, ping-ponging between `a` and `b`, the last into `dst`.
+fn run_chain(
+    xs: &[f32],
+    layers: &[PreparedConv],
+    dst: &mut [MaybeUninit<f32>],
+    a: &mut Vec<MaybeUninit<f32>>,
+    b: &mut Vec<MaybeUninit<f32>>,
+    argmax: &mut Vec<MaybeUninit<u32>>,
+) {
+    let n = xs.len() / layers[0].in_len();
+    let mut input: &[f32] = xs;
+    for (i, layer) in layers.iter().enumerate() {
+        let len = n * layer.out_len();
+        if argmax.len() < len {
+            argmax.resize(len, MaybeUninit::uninit());
+        }
+        if i + 1 == layers.len() {
+            layer.forward(input, dst, &mut argmax[..len]);
+            return;
+        }
+        let buffer = if i % 2 == 0 { &mut *a } else { &mut *b };
+        if buffer.len() < len {
+            buffer.resize(len, MaybeUninit::uninit());
+        }
+        layer.forward(input, &mut buffer[..len], &mut argmax[..len]);
+        // SAFETY: `forward` wrote every element of `buffer[..len]`; `MaybeUninit<f32>`
+        // has the layout of `f32`.
+        input = unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<f32>(), len) };
+    }
+}
+
+fn lcm(a: usize, b: usize) -> usize {
+    let gcd = |mut x: usize, mut y: usize| {
+        while y != 0 {
+            (x, y) = (y, x % y);
+        }
+        x
+    };
+    a / gcd(a, b) * b
+}

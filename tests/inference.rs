@@ -1,0 +1,45 @@
+//! The fused inference pass (all conv layers a few images at a time) against the
+//! layer-by-layer forward pass the trainer uses.
+
+mod common;
+
+use common::naive::random;
+use dfdx::prelude::*;
+use mnist_tui::model::ops::to_vec;
+use mnist_tui::model::{DeepNet, Dev, Images, Logits, Network, SeedNet};
+
+/// Logits of both passes over `n` images, bit for bit.
+fn assert_same_logits<N: Network + Module<Images, Output = Logits>>(n: usize) {
+    let dev = Dev::seed_from_u64(3);
+    let net = N::build_seeded(&dev, 5);
+    let pixels: Vec<f32> = random(n * 784, 9).iter().map(|v| v.abs()).collect();
+    let x: Images = dev.tensor_from_vec(pixels, (n, Const, Const, Const));
+    let fused = to_vec(&net.forward_infer(x.clone()));
+    let layered = to_vec(&net.forward(x));
+    assert_eq!(fused.len(), n * 10);
+    assert!(
+        layered.iter().any(|v| v.abs() > 1e-3),
+        "logits are all near zero"
+    );
+    for (i, (f, l)) in fused.iter().zip(&layered).enumerate() {
+        assert_eq!(
+            f.to_bits(),
+            l.to_bits(),
+            "{} logit {i}: {f} vs {l}",
+            N::NAME
+        );
+    }
+}
+
+#[test]
+fn seed_inference_equals_the_layered_forward_pass() {
+    // An odd count leaves a last task of one image.
+    assert_same_logits::<SeedNet>(7);
+    assert_same_logits::<SeedNet>(1);
+}
+
+#[test]
+fn deep_inference_equals_the_layered_forward_pass() {
+    // Tasks of six images here (its conv3 groups six), and a last one of one.
+    assert_same_logits::<DeepNet>(13);
+}
