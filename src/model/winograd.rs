@@ -215,6 +215,20 @@ fn filter_transform(weight: &[f32], co: usize, ci: usize) -> Vec<f32> {
     u
 }
 
+/// `U` stored `[ξ][c][o]`: each `U[ξ]` by columns, which the products read whole.
+/// (With one input channel this is `U` itself.)
+fn by_columns(u: &[f32], co: usize, ci: usize) -> Vec<f32> {
+    let mut t = vec![0.0f32; u.len()];
+    for (ut, tt) in u.chunks_exact(co * ci).zip(t.chunks_exact_mut(co * ci)) {
+        for o in 0..co {
+            for c in 0..ci {
+                tt[c * co + o] = ut[o * ci + c];
+            }
+        }
+    }
+    t
+}
+
 /// Adds `Gᵀ dU G` (the adjoint of [`filter_transform`]) onto the weight gradient.
 fn filter_transform_adjoint(du: &[f32], co: usize, ci: usize, dweight: &mut [f32]) {
     // Gᵀ applied to a column of four: the adjoint of `row` in `filter_transform`.
@@ -1073,6 +1087,7 @@ pub struct PreparedConv {
     s: ConvShape,
     g: Geometry,
     table: TileTable,
+    /// The transformed filters by columns ([`by_columns`]).
     u: Vec<f32>,
     ld: usize,
 }
@@ -1096,7 +1111,7 @@ impl PreparedConv {
                 w,
             },
             table: TileTable::new(&g),
-            u: filter_transform(weight, co, ci),
+            u: by_columns(&filter_transform(weight, co, ci), co, ci),
             g,
             ld,
         }
@@ -1162,7 +1177,7 @@ impl PreparedConv {
                     &mut sc.m[xi * s.co * ld..],
                     ld,
                     &self.u[xi * s.co * s.ci..],
-                    (s.ci, 1),
+                    (1, s.co),
                     &sc.v[xi * s.ci * ld..],
                     ld,
                 );
