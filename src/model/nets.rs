@@ -1,12 +1,12 @@
 //! The two networks, each one type, and the [`Network`] trait the trainer drives them by.
 
-use dfdx::nn::modules::{Dropout, Linear, ReLU};
+use dfdx::nn::modules::{Linear, ReLU};
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
 use super::infer::conv_stack;
-use super::layers::{ConvPoolReLU, Flatten, InputConvPoolReLU};
+use super::layers::{ConvPoolReLU, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
 use super::winograd::PreparedConv;
 
