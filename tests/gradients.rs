@@ -253,13 +253,14 @@ fn conv_backward_matches_naive_reference_across_image_groups() {
 fn dropout_equals_dfdx_dropout_to_the_bit() {
     use mnist_tui::model::ops::dropout;
     let (ours_dev, theirs_dev) = (Dev::seed_from_u64(11), Dev::seed_from_u64(11));
-    let xs = random(2 * 3 * 5 * 7, 4);
+    // More elements than one bulk draw of random words (1 024).
+    let xs = random(2 * 3 * 15 * 17, 4);
     let r = random(xs.len(), 5);
     let mut zeros = 0;
     for _ in 0..2 {
         let run = |dev: &Dev, ours: bool| {
-            let x = dev.tensor_from_vec(xs.clone(), (2usize, Const::<3>, Const::<5>, Const::<7>));
-            let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<5>, Const::<7>));
+            let x = dev.tensor_from_vec(xs.clone(), (2usize, Const::<3>, Const::<15>, Const::<17>));
+            let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<15>, Const::<17>));
             let traced = x.leaky_trace();
             let y = if ours {
                 dropout(traced, 0.3)
@@ -281,6 +282,6 @@ fn dropout_equals_dfdx_dropout_to_the_bit() {
         }
         zeros += ours.0.iter().filter(|v| **v == 0.0).count();
     }
-    // About 30 % of the 420 elements are dropped.
-    assert!((80..180).contains(&zeros), "{zeros} dropped");
+    // About 30 % of the 3 060 elements are dropped.
+    assert!((800..1040).contains(&zeros), "{zeros} dropped");
 }

@@ -6,8 +6,8 @@
 //! when a tape is recorded), and put the tape back on the output.
 
 use dfdx::prelude::*;
-use rand::{rngs::StdRng, SeedableRng};
-use rand_distr::{Bernoulli, Distribution};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand_distr::Bernoulli;
 
 use super::kernels::{self, ConvShape};
 
@@ -233,22 +233,34 @@ pub fn dropout<S: Shape>(
     let seed = x.device().random_u64();
     let (x, mut tape) = x.split_tape();
     let mut rng = StdRng::seed_from_u64(seed);
-    let dropped = Bernoulli::new(prob).expect("dropout probability in [0, 1]");
+    // `Bernoulli::sample` is `next_u64() < p·2⁶⁴` (always true at p = 1). The same words
+    // are drawn in bulk, which a fresh generator gives in the same order.
+    Bernoulli::new(prob).expect("dropout probability in [0, 1]");
+    let threshold = if prob >= 1.0 {
+        None
+    } else {
+        Some((prob * 18_446_744_073_709_551_616.0) as u64)
+    };
     let keep = (1.0 - prob) as f32;
     let back = (1.0 - prob).recip() as f32;
     let mut out = to_vec(&x);
-    let scale: Vec<f32> = out
-        .iter_mut()
-        .map(|v| {
-            if dropped.sample(&mut rng) {
+    let mut scale = vec![0.0f32; out.len()];
+    let mut words = [0u64; 1024];
+    for (out, scale) in out
+        .chunks_mut(words.len())
+        .zip(scale.chunks_mut(words.len()))
+    {
+        let words = &mut words[..out.len()];
+        rng.fill(words);
+        for ((v, s), w) in out.iter_mut().zip(scale.iter_mut()).zip(words.iter()) {
+            if threshold.is_none_or(|t| *w < t) {
                 *v = 0.0;
-                0.0
             } else {
                 *v /= keep;
-                back
+                *s = back;
             }
-        })
-        .collect();
+        }
+    }
     let out = x.device().tensor_from_vec(out, *x.shape());
     let (x_g, out_g) = (x.ghost(), out.ghost());
     tape.add_backward_op(move |grads| {
