@@ -6,7 +6,7 @@ use std::io::{stdout, Stdout};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{select, unbounded, Receiver, TrySendError};
+use crossbeam_channel::{select, unbounded, Receiver, Sender, TrySendError};
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, MouseEventKind,
 };
@@ -17,7 +17,7 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use crate::app::{update, App, ColorMode, Effect, Msg};
+use crate::app::{update, App, ColorMode, Effect, Msg, RunState};
 use crate::train::{Checkpoint, Command, Event, WorkerHandle};
 
 /// Shortest time between two frames redrawn for training progress. The UI shares the two
@@ -87,80 +87,270 @@ fn spawn_input() -> Receiver<TermEvent> {
     rx
 }
 
-/// Takes every event waiting on `rx`, noting when its worker has gone.
-fn drain(rx: &mut Option<Receiver<Event>>, wrap: fn(Event) -> Msg, gone: Msg, msgs: &mut Vec<Msg>) {
-    let Some(r) = rx else { return };
-    loop {
-        match r.try_recv() {
-            Ok(e) => msgs.push(wrap(e)),
-            Err(crossbeam_channel::TryRecvError::Empty) => return,
-            Err(crossbeam_channel::TryRecvError::Disconnected) => {
-                *rx = None;
-                msgs.push(gone);
-                return;
+/// Starts a second worker from a run's state at a learning rate (the `b` branch).
+pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle>;
+
+/// One worker's channel ends, the main worker's and the branch's alike.
+struct WorkerLink {
+    /// `None` once the worker's event channel closed.
+    events: Option<Receiver<Event>>,
+    commands: Sender<Command>,
+}
+
+impl WorkerLink {
+    fn new(w: WorkerHandle) -> (Self, std::thread::JoinHandle<()>) {
+        let link = Self {
+            events: Some(w.events),
+            commands: w.commands,
+        };
+        (link, w.thread)
+    }
+
+    /// Takes every event waiting, noting when the worker has gone.
+    fn drain(&mut self, wrap: fn(Event) -> Msg, gone: Msg, msgs: &mut Vec<Msg>) {
+        let Some(r) = &self.events else { return };
+        loop {
+            match r.try_recv() {
+                Ok(e) => msgs.push(wrap(e)),
+                Err(crossbeam_channel::TryRecvError::Empty) => return,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    self.events = None;
+                    msgs.push(gone);
+                    return;
+                }
             }
+        }
+    }
+
+    /// The event channel to wait on, or one that never fires.
+    fn events_or_never(&self, listen: bool) -> Receiver<Event> {
+        match &self.events {
+            Some(r) if listen => r.clone(),
+            _ => crossbeam_channel::never(),
+        }
+    }
+
+    /// Hands over a command without ever waiting: a full queue (64 unanswered commands)
+    /// means the worker is busy, and the user is told.
+    fn send(&self, cmd: Command) -> Option<Msg> {
+        match self.commands.try_send(cmd) {
+            Err(TrySendError::Full(_)) => Some(Msg::CommandRefused),
+            _ => None,
         }
     }
 }
 
-/// Hands a command to the worker without ever waiting on it: a full queue (64 unanswered
-/// commands) means it is busy, and the user is told the request was dropped.
-fn send(commands: &crossbeam_channel::Sender<Command>, cmd: Command, app: &mut App) {
-    if let Err(TrySendError::Full(_)) = commands.try_send(cmd) {
-        app.notice = Some("the trainer is busy; try again".into());
-    }
+/// The workers the dashboard talks to.
+struct Workers {
+    main: WorkerLink,
+    branch: Option<WorkerLink>,
 }
 
-/// Starts a second worker from a run's state at a learning rate (the `b` branch).
-pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle>;
-
-/// The branch's worker, while there is one.
-struct BranchWorker {
-    events: Option<Receiver<Event>>,
-    commands: crossbeam_channel::Sender<Command>,
-}
-
-/// Carries out what an update asked of the terminal loop.
-fn apply_effects(
-    app: &mut App,
-    spawn_branch: &SpawnBranch,
-    main: &mut (Option<Receiver<Event>>, crossbeam_channel::Sender<Command>),
-    branch: &mut Option<BranchWorker>,
-) {
-    for effect in std::mem::take(&mut app.effects) {
+impl Workers {
+    /// Carries out what an update asked for; failures come back as messages.
+    fn perform(&mut self, effect: Effect, spawn_branch: &SpawnBranch) -> Option<Msg> {
         match effect {
+            Effect::ToMain(cmd) => self.main.send(cmd),
             Effect::SpawnBranch {
                 from,
                 learning_rate,
             } => match spawn_branch(from, learning_rate) {
                 Ok(w) => {
-                    *branch = Some(BranchWorker {
-                        events: Some(w.events),
-                        commands: w.commands,
-                    })
+                    // The branch's thread is not joined: it stops with the main one.
+                    self.branch = Some(WorkerLink::new(w).0);
+                    None
                 }
-                Err(e) => {
-                    app.branch = None;
-                    app.notice = Some(format!("cannot start the branch: {e:#}"));
-                }
+                Err(e) => Some(Msg::BranchFailed(format!("{e:#}"))),
             },
             Effect::ToBranch(cmd) => {
-                if let Some(b) = branch {
-                    let stop = cmd == Command::Stop;
+                let stop = cmd == Command::Stop;
+                if let Some(b) = &self.branch {
                     let _ = b.commands.try_send(cmd);
-                    if stop {
-                        *branch = None;
-                    }
                 }
+                if stop {
+                    self.branch = None;
+                }
+                None
             }
             Effect::PromoteBranch => {
-                if let Some(b) = branch.take() {
-                    let _ = main.1.try_send(Command::Stop);
-                    *main = (b.events, b.commands);
+                if let Some(b) = self.branch.take() {
+                    let _ = self.main.commands.try_send(Command::Stop);
+                    self.main = b;
                 }
+                None
             }
         }
     }
+
+    fn stop_all(&self) {
+        let _ = self.main.commands.send(Command::Stop);
+        if let Some(b) = &self.branch {
+            let _ = b.commands.try_send(Command::Stop);
+        }
+    }
+}
+
+/// When to collect worker events and redraw.
+struct FrameClock {
+    next_frame: Instant,
+    last_frame: Instant,
+    dirty: bool,
+    /// Until then the loop wakes for every worker event (a reply to a command is due);
+    /// otherwise it collects them once a frame, so the UI thread does not wake ~25 times a
+    /// second and preempt a kernel thread that the other one then waits for.
+    attentive_until: Instant,
+    quit_at: Option<Instant>,
+}
+
+impl FrameClock {
+    fn new(now: Instant) -> Self {
+        Self {
+            next_frame: now,
+            last_frame: now,
+            dirty: true,
+            attentive_until: now,
+            quit_at: None,
+        }
+    }
+
+    /// Keys, and the workers' answers to them, draw at once (within the ~30 fps cap), not
+    /// after the progress interval.
+    fn note(&mut self, msg: &Msg) {
+        let urgent = match msg {
+            Msg::Worker(e) | Msg::Branch(e) => !matches!(e, Event::Batches(_) | Event::Filters(_)),
+            _ => true,
+        };
+        if urgent {
+            self.next_frame = self.next_frame.min(self.last_frame + KEY_FRAME);
+        }
+        self.dirty = true;
+    }
+}
+
+/// Collects the next messages: on a frame, every event the workers sent since the last
+/// one; between frames, whichever input comes first (or none, at the frame's time).
+fn collect_inputs(
+    workers: &mut Workers,
+    input: &Receiver<TermEvent>,
+    app: &App,
+    clock: &FrameClock,
+) -> Vec<Msg> {
+    let now = Instant::now();
+    let mut msgs = Vec::new();
+    if now >= clock.next_frame {
+        workers.main.drain(Msg::Worker, Msg::WorkerGone, &mut msgs);
+        if let Some(b) = &mut workers.branch {
+            b.drain(Msg::Branch, Msg::BranchGone, &mut msgs);
+        }
+        return msgs;
+    }
+    let listen = now < clock.attentive_until
+        || app.run.state != RunState::Running
+        || app.pad.waiting
+        || app.fork_requested;
+    let main_rx = workers.main.events_or_never(listen);
+    let branch_rx = workers
+        .branch
+        .as_ref()
+        .map_or_else(crossbeam_channel::never, |b| b.events_or_never(listen));
+    select! {
+        recv(main_rx) -> e => match e {
+            Ok(e) => {
+                msgs.push(Msg::Worker(e));
+                // Coalesce a burst: take what is already waiting.
+                msgs.extend(main_rx.try_iter().take(256).map(Msg::Worker));
+            }
+            Err(_) => {
+                workers.main.events = None;
+                msgs.push(Msg::WorkerGone);
+            }
+        },
+        recv(branch_rx) -> e => match e {
+            Ok(e) => {
+                msgs.push(Msg::Branch(e));
+                msgs.extend(branch_rx.try_iter().take(256).map(Msg::Branch));
+            }
+            Err(_) => {
+                if let Some(b) = &mut workers.branch {
+                    b.events = None;
+                }
+                msgs.push(Msg::BranchGone);
+            }
+        },
+        recv(input) -> e => match e {
+            Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
+            Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
+            Ok(TermEvent::Mouse(m)) if m.kind != MouseEventKind::Moved => msgs.push(Msg::Mouse(m)),
+            Ok(_) => {}
+            // The terminal is gone: quit as `q` would.
+            Err(_) => msgs.push(Msg::Key(crossterm::event::KeyCode::Char('q').into())),
+        },
+        default(clock.next_frame.saturating_duration_since(now)) => {}
+    }
+    msgs
+}
+
+/// Updates the state with each message and carries out what the update asks, feeding
+/// failures back in as messages.
+fn dispatch(
+    app: &mut App,
+    msgs: Vec<Msg>,
+    workers: &mut Workers,
+    clock: &mut FrameClock,
+    spawn_branch: &SpawnBranch,
+) {
+    let mut queue = std::collections::VecDeque::from(msgs);
+    while let Some(msg) = queue.pop_front() {
+        clock.note(&msg);
+        let effects = update(app, msg);
+        if !effects.is_empty() {
+            clock.attentive_until = Instant::now() + ATTENTIVE;
+        }
+        queue.extend(
+            effects
+                .into_iter()
+                .filter_map(|e| workers.perform(e, spawn_branch)),
+        );
+    }
+}
+
+/// Redraws when a frame is due and something changed (while training runs, the clock
+/// and the progress change every frame).
+fn draw_if_due(
+    term: &mut TerminalGuard,
+    app: &mut App,
+    workers: &mut Workers,
+    clock: &mut FrameClock,
+    spawn_branch: &SpawnBranch,
+    frame_due: bool,
+) -> anyhow::Result<()> {
+    let now = Instant::now();
+    if !frame_due || now < clock.next_frame {
+        return Ok(());
+    }
+    if clock.dirty || app.run.state == RunState::Running {
+        dispatch(app, vec![Msg::Tick(now)], workers, clock, spawn_branch);
+        term.0.draw(|f| crate::ui::draw(f, app))?;
+        clock.dirty = false;
+        clock.last_frame = now;
+        if app.run.batches_done >= 3 && crate::fault::injected("panic-ui") {
+            panic!("injected fault: the UI panicked");
+        }
+    }
+    clock.next_frame = now + FRAME;
+    Ok(())
+}
+
+/// After a quit: whether the worker has stopped, or the grace period is over.
+fn quit_done(app: &App, workers: &Workers, clock: &mut FrameClock) -> bool {
+    if !app.quit {
+        return false;
+    }
+    let deadline = *clock
+        .quit_at
+        .get_or_insert_with(|| Instant::now() + STOP_GRACE);
+    let worker_done = workers.main.events.is_none() || app.run.state == RunState::Stopped;
+    worker_done || Instant::now() >= deadline
 }
 
 /// Runs the dashboard until the user quits. Returns a worker panic message, if any.
@@ -174,137 +364,26 @@ pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<O
     let mut app = App::new(Instant::now(), (size.width, size.height));
     app.colors = ColorMode::detect();
     let input = spawn_input();
-    let WorkerHandle {
-        events,
-        commands,
-        thread,
-    } = worker;
-    // The main worker's ends; replaced by the branch's when the user keeps the branch.
-    let mut main = (Some(events), commands);
-    let mut branch: Option<BranchWorker> = None;
-    let mut next_frame = Instant::now();
-    let mut last_frame = Instant::now();
-    let mut dirty = true;
-    let mut quit_at: Option<Instant> = None;
-    // Until then the loop wakes for every worker event (a reply to a command is due);
-    // otherwise it collects them once a frame, so the UI thread does not wake ~25 times a
-    // second and preempt a kernel thread that the other one then waits for.
-    let mut attentive_until = Instant::now();
-    let never = crossbeam_channel::never();
-    loop {
-        let now = Instant::now();
-        let mut msgs = Vec::new();
+    let (main, thread) = WorkerLink::new(worker);
+    let mut workers = Workers { main, branch: None };
+    let mut clock = FrameClock::new(Instant::now());
+    while !quit_done(&app, &workers, &mut clock) {
         // A frame is drawn only on a pass that first took the workers' waiting events.
-        let frame_due = now >= next_frame;
-        if frame_due {
-            // What the workers sent since the last frame.
-            drain(&mut main.0, Msg::Worker, Msg::WorkerGone, &mut msgs);
-            if let Some(b) = &mut branch {
-                drain(&mut b.events, Msg::Branch, Msg::BranchGone, &mut msgs);
-            }
-        } else {
-            let listen = now < attentive_until
-                || app.state != crate::app::RunState::Running
-                || app.pad.waiting
-                || app.fork_requested;
-            let events_rx = main
-                .0
-                .clone()
-                .filter(|_| listen)
-                .unwrap_or_else(|| never.clone());
-            let branch_rx = branch
-                .as_ref()
-                .and_then(|b| b.events.clone())
-                .filter(|_| listen)
-                .unwrap_or_else(|| never.clone());
-            select! {
-                recv(events_rx) -> e => match e {
-                    Ok(e) => {
-                        msgs.push(Msg::Worker(e));
-                        // Coalesce a burst: take what is already waiting.
-                        msgs.extend(events_rx.try_iter().take(256).map(Msg::Worker));
-                    }
-                    Err(_) => {
-                        main.0 = None;
-                        msgs.push(Msg::WorkerGone);
-                    }
-                },
-                recv(branch_rx) -> e => match e {
-                    Ok(e) => {
-                        msgs.push(Msg::Branch(e));
-                        msgs.extend(branch_rx.try_iter().take(256).map(Msg::Branch));
-                    }
-                    Err(_) => {
-                        if let Some(b) = &mut branch {
-                            b.events = None;
-                        }
-                        msgs.push(Msg::BranchGone);
-                    }
-                },
-                recv(input) -> e => match e {
-                    Ok(TermEvent::Key(k)) => msgs.push(Msg::Key(k)),
-                    Ok(TermEvent::Resize(w, h)) => msgs.push(Msg::Resize(w, h)),
-                    Ok(TermEvent::Mouse(m)) if m.kind != MouseEventKind::Moved => msgs.push(Msg::Mouse(m)),
-                    Ok(_) => {}
-                    Err(_) => msgs.push(Msg::Key(crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q')))),
-                },
-                default(next_frame.saturating_duration_since(now)) => {}
-            }
-        }
-        for msg in msgs {
-            // Keys, and the worker's answers to them, draw at once (within the ~30 fps cap),
-            // not after the progress interval.
-            let urgent = match &msg {
-                Msg::Worker(e) | Msg::Branch(e) => {
-                    !matches!(e, Event::Batches(_) | Event::Filters(_))
-                }
-                _ => true,
-            };
-            if urgent {
-                next_frame = next_frame.min(last_frame + KEY_FRAME);
-            }
-            let cmds = update(&mut app, msg);
-            if !cmds.is_empty() || !app.effects.is_empty() {
-                attentive_until = Instant::now() + ATTENTIVE;
-            }
-            for cmd in cmds {
-                send(&main.1, cmd, &mut app);
-            }
-            apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
-            dirty = true;
-        }
-        let now = Instant::now();
-        if frame_due && now >= next_frame {
-            // While training runs, the clock and the progress change every frame.
-            if dirty || app.state == crate::app::RunState::Running {
-                for cmd in update(&mut app, Msg::Tick(now)) {
-                    send(&main.1, cmd, &mut app);
-                }
-                apply_effects(&mut app, spawn_branch, &mut main, &mut branch);
-                term.0.draw(|f| crate::ui::draw(f, &app))?;
-                dirty = false;
-                last_frame = now;
-                if app.batches_done >= 3 && crate::fault::injected("panic-ui") {
-                    panic!("injected fault: the UI panicked");
-                }
-            }
-            next_frame = now + FRAME;
-        }
-        if app.quit {
-            let deadline = *quit_at.get_or_insert_with(|| Instant::now() + STOP_GRACE);
-            let worker_done =
-                main.0.is_none() || matches!(app.state, crate::app::RunState::Stopped);
-            if worker_done || Instant::now() >= deadline {
-                break;
-            }
-        }
+        let frame_due = Instant::now() >= clock.next_frame;
+        let msgs = collect_inputs(&mut workers, &input, &app, &clock);
+        dispatch(&mut app, msgs, &mut workers, &mut clock, spawn_branch);
+        draw_if_due(
+            &mut term,
+            &mut app,
+            &mut workers,
+            &mut clock,
+            spawn_branch,
+            frame_due,
+        )?;
     }
     drop(term);
-    let _ = main.1.send(Command::Stop);
-    if let Some(b) = branch {
-        let _ = b.commands.try_send(Command::Stop);
-    }
-    drop(main);
+    workers.stop_all();
+    drop(workers);
     if thread.is_finished() {
         let _ = thread.join();
     }

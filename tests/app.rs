@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use mnist_tui::app::{update, App, Effect, Msg, RunState, Tab, LR_STEP};
 use mnist_tui::train::{Command, Event};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     update(app, Msg::Key(KeyEvent::from(code)))
 }
 
@@ -22,32 +22,37 @@ fn started() -> App {
 #[test]
 fn started_event_sets_the_acknowledged_values() {
     let app = started();
-    assert_eq!(app.state, RunState::Running);
-    assert_eq!((app.learning_rate, app.epochs), (0.001, 15));
+    assert_eq!(app.run.state, RunState::Running);
+    assert_eq!((app.run.learning_rate, app.run.epochs), (0.001, 15));
 }
 
 #[test]
 fn learning_rate_keys_request_quarter_decade_steps_but_show_only_acks() {
     let mut app = started();
     let cmds = key(&mut app, KeyCode::Char('+'));
-    assert_eq!(cmds, vec![Command::SetLearningRate(0.001 * LR_STEP)]);
     assert_eq!(
-        app.learning_rate, 0.001,
+        cmds,
+        vec![Effect::ToMain(Command::SetLearningRate(0.001 * LR_STEP))]
+    );
+    assert_eq!(
+        app.run.learning_rate, 0.001,
         "not shown before the worker acknowledges"
     );
     update(
         &mut app,
         Msg::Worker(Event::LearningRateSet(0.001 * LR_STEP)),
     );
-    assert_eq!(app.learning_rate, 0.001 * LR_STEP);
+    assert_eq!(app.run.learning_rate, 0.001 * LR_STEP);
     let cmds = key(&mut app, KeyCode::Char('-'));
     assert_eq!(
         cmds,
-        vec![Command::SetLearningRate(0.001 * LR_STEP / LR_STEP)]
+        vec![Effect::ToMain(Command::SetLearningRate(
+            0.001 * LR_STEP / LR_STEP
+        ))]
     );
     assert!((LR_STEP.powi(4) - 10.0).abs() < 1e-12);
     // The change is marked on the curve.
-    assert_eq!(app.history.learning_rates.len(), 2);
+    assert_eq!(app.run.history.learning_rates.len(), 2);
 }
 
 #[test]
@@ -60,7 +65,7 @@ fn the_lr_prompt_applies_valid_values_and_refuses_others() {
     assert_eq!(app.prompt.as_ref().unwrap().text, "0.02");
     assert_eq!(
         key(&mut app, KeyCode::Enter),
-        vec![Command::SetLearningRate(0.02)]
+        vec![Effect::ToMain(Command::SetLearningRate(0.02))]
     );
     assert!(app.prompt.is_none());
 
@@ -88,23 +93,23 @@ fn epoch_keys_and_acks() {
     let mut app = started();
     assert_eq!(
         key(&mut app, KeyCode::Char(']')),
-        vec![Command::SetEpochs(16)]
+        vec![Effect::ToMain(Command::SetEpochs(16))]
     );
     assert_eq!(
         key(&mut app, KeyCode::Char('[')),
-        vec![Command::SetEpochs(14)]
+        vec![Effect::ToMain(Command::SetEpochs(14))]
     );
     update(&mut app, Msg::Worker(Event::EpochsSet(16)));
-    assert_eq!(app.epochs, 16);
+    assert_eq!(app.run.epochs, 16);
 }
 
 #[test]
 fn adding_epochs_after_finishing_resumes_the_run() {
     let mut app = busy_app((120, 40));
     update(&mut app, Msg::Worker(Event::Finished { accuracy: 0.99 }));
-    assert_eq!(app.state, RunState::Finished);
+    assert_eq!(app.run.state, RunState::Finished);
     update(&mut app, Msg::Worker(Event::EpochsSet(16)));
-    assert_eq!(app.state, RunState::Running);
+    assert_eq!(app.run.state, RunState::Running);
 }
 
 #[test]
@@ -112,32 +117,47 @@ fn space_pauses_and_resumes_and_dot_steps_only_while_paused() {
     let mut app = started();
     assert_eq!(key(&mut app, KeyCode::Char('.')), vec![]);
     assert!(app.notice.is_some());
-    assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Pause]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![Effect::ToMain(Command::Pause)]
+    );
     update(&mut app, Msg::Worker(Event::Paused));
-    assert_eq!(app.state, RunState::Paused);
-    assert_eq!(key(&mut app, KeyCode::Char('.')), vec![Command::Step]);
-    assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Resume]);
+    assert_eq!(app.run.state, RunState::Paused);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('.')),
+        vec![Effect::ToMain(Command::Step)]
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![Effect::ToMain(Command::Resume)]
+    );
     update(&mut app, Msg::Worker(Event::Resumed));
-    assert_eq!(app.state, RunState::Running);
+    assert_eq!(app.run.state, RunState::Running);
 }
 
 #[test]
 fn quit_keys_stop_the_worker() {
     for k in [KeyCode::Char('q'), KeyCode::Esc] {
         let mut app = started();
-        assert_eq!(key(&mut app, k), vec![Command::Stop]);
+        assert_eq!(key(&mut app, k), vec![Effect::ToMain(Command::Stop)]);
         assert!(app.quit);
     }
     let mut app = started();
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(update(&mut app, Msg::Key(ctrl_c)), vec![Command::Stop]);
+    assert_eq!(
+        update(&mut app, Msg::Key(ctrl_c)),
+        vec![Effect::ToMain(Command::Stop)]
+    );
     assert!(app.quit);
 }
 
 #[test]
 fn other_keys() {
     let mut app = started();
-    assert_eq!(key(&mut app, KeyCode::Char('n')), vec![Command::NewSample]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('n')),
+        vec![Effect::ToMain(Command::NewSample)]
+    );
     key(&mut app, KeyCode::Char('L'));
     assert!(app.log_y);
     key(&mut app, KeyCode::Char('?'));
@@ -149,21 +169,21 @@ fn other_keys() {
 #[test]
 fn events_fill_the_history() {
     let app = busy_app((120, 40));
-    assert_eq!(app.history.batch_loss.len(), 900);
-    assert_eq!(app.batches_done, 900);
+    assert_eq!(app.run.history.batch_loss.len(), 900);
+    assert_eq!(app.run.batches_done, 900);
     assert!((app.progress_epochs() - 1.5).abs() < 1e-9);
-    assert_eq!(app.history.test_accuracy.len(), 1);
-    assert_eq!(app.history.epoch_costs, vec![(1.0, 0.34)]);
+    assert_eq!(app.run.history.test_accuracy.len(), 1);
+    assert_eq!(app.run.history.epoch_costs, vec![(1.0, 0.34)]);
     assert!(app.filters.is_some() && app.sample.is_some());
     // Smoothing follows the raw loss down.
-    let last = app.history.smoothed_loss.last().unwrap().1;
+    let last = app.run.history.smoothed_loss.last().unwrap().1;
     assert!(last < 0.2, "{last}");
 }
 
 #[test]
 fn divergence_and_crash_states() {
     let mut app = busy_app((120, 40));
-    assert_eq!(app.batches_done, 900);
+    assert_eq!(app.run.batches_done, 900);
     update(
         &mut app,
         Msg::Worker(Event::Diverged {
@@ -175,19 +195,23 @@ fn divergence_and_crash_states() {
         }),
     );
     update(&mut app, Msg::Worker(Event::Paused));
-    assert_eq!(app.state, RunState::Diverged);
+    assert_eq!(app.run.state, RunState::Diverged);
     // The curves go back to the restored weights' position.
-    assert_eq!(app.batches_done, 850);
-    let last_x = app.history.batch_loss.last().unwrap().0;
+    assert_eq!(app.run.batches_done, 850);
+    let last_x = app.run.history.batch_loss.last().unwrap().0;
     assert!((last_x - 850.0 / 600.0).abs() < 1e-9, "{last_x}");
     assert!(app
+        .run
         .history
         .quick_accuracy
         .iter()
         .all(|p| p.0 <= 850.0 / 600.0 + 1e-9));
-    assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Resume]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![Effect::ToMain(Command::Resume)]
+    );
     update(&mut app, Msg::WorkerGone);
-    assert_eq!(app.state, RunState::Crashed);
+    assert_eq!(app.run.state, RunState::Crashed);
 }
 
 #[test]
@@ -219,7 +243,7 @@ fn resize_and_speed_and_eta() {
     );
 }
 
-fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) -> Vec<Command> {
+fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) -> Vec<Effect> {
     update(
         app,
         Msg::Mouse(MouseEvent {
@@ -261,7 +285,7 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
         y0 + 2,
     );
     assert!(
-        matches!(first.as_slice(), [Command::Predict(_)]),
+        matches!(first.as_slice(), [Effect::ToMain(Command::Predict(_))]),
         "{first:?}"
     );
     // While the answer is outstanding, more strokes do not flood the worker.
@@ -285,7 +309,10 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
     p[1] = 0.9;
     // The answer arrives; the canvas changed since the request, so it is asked again.
     let again = update(&mut app, Msg::Worker(Event::Predicted(p)));
-    assert!(matches!(again.as_slice(), [Command::Predict(_)]));
+    assert!(matches!(
+        again.as_slice(),
+        [Effect::ToMain(Command::Predict(_))]
+    ));
     assert_eq!(app.pad.prediction, Some(p));
     // Right-drag erases; c clears.
     mouse(
@@ -310,7 +337,10 @@ fn the_keyboard_pen_draws_along_the_cursor() {
     assert_eq!(app.pad.cursor, (14, 14));
     // Space in the pad is the pen, not pause; the dot it paints goes to the model at once.
     let cmds = key(&mut app, KeyCode::Char(' '));
-    assert!(matches!(cmds.as_slice(), [Command::Predict(_)]), "{cmds:?}");
+    assert!(
+        matches!(cmds.as_slice(), [Effect::ToMain(Command::Predict(_))]),
+        "{cmds:?}"
+    );
     assert!(app.pad.pen_down);
     for _ in 0..8 {
         key(&mut app, KeyCode::Down);
@@ -375,7 +405,10 @@ fn mistakes_are_browsed_with_the_arrows_and_reports_replace_each_other() {
 #[test]
 fn save_key_and_save_results() {
     let mut app = started();
-    assert_eq!(key(&mut app, KeyCode::Char('s')), vec![Command::Save]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('s')),
+        vec![Effect::ToMain(Command::Save)]
+    );
     update(
         &mut app,
         Msg::Worker(Event::Saved {
@@ -424,7 +457,7 @@ fn replayed_batches_carry_their_learning_rate_marks() {
             batch(2, 0.01),
         ])),
     );
-    let marks = &app.history.learning_rates;
+    let marks = &app.run.history.learning_rates;
     assert_eq!(marks.len(), 2, "{marks:?}");
     assert_eq!(marks[0], (0.0, 0.001));
     assert!(
@@ -464,19 +497,21 @@ fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
 #[test]
 fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
     let mut app = busy_app((120, 40));
-    let lr = app.learning_rate;
-    assert_eq!(key(&mut app, KeyCode::Char('b')), vec![Command::Fork]);
-    update(&mut app, Msg::Worker(Event::Forked(checkpoint_stub())));
+    let lr = app.run.learning_rate;
+    assert_eq!(
+        key(&mut app, KeyCode::Char('b')),
+        vec![Effect::ToMain(Command::Fork)]
+    );
     let expected = lr / mnist_tui::app::BRANCH_LR_FACTOR;
+    let effects = update(&mut app, Msg::Worker(Event::Forked(checkpoint_stub())));
     assert!(matches!(
-        app.effects.as_slice(),
+        effects.as_slice(),
         [Effect::SpawnBranch { learning_rate, .. }] if *learning_rate == expected
     ));
-    app.effects.clear();
     let b = app.branch.as_ref().unwrap();
     assert!((b.forked_at - 1.5).abs() < 1e-9);
     // The branch's own events fill its own curves, not the main run's.
-    let main_points = app.history.batch_loss.len();
+    let main_points = app.run.history.batch_loss.len();
     let batch = mnist_tui::train::BatchLoss {
         epoch: 1,
         batch: 300,
@@ -485,30 +520,42 @@ fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
         correct: 90,
         size: 100,
     };
-    update(&mut app, Msg::Branch(Event::Started(info())));
+    // The branch's worker starts from the forked checkpoint, at the branch's rate.
+    let branch_info = mnist_tui::train::RunInfo {
+        learning_rate: expected,
+        resumed_from: Some("branch".into()),
+        ..info()
+    };
+    update(&mut app, Msg::Branch(Event::Started(branch_info)));
     update(&mut app, Msg::Branch(Event::Batches(vec![batch])));
-    assert_eq!(app.history.batch_loss.len(), main_points);
-    assert_eq!(app.branch.as_ref().unwrap().history.batch_loss.len(), 1);
+    assert_eq!(app.run.history.batch_loss.len(), main_points);
+    assert_eq!(app.branch.as_ref().unwrap().run.history.batch_loss.len(), 1);
     // A second b does not fork again; ( lowers the branch's rate; space pauses both.
     assert!(key(&mut app, KeyCode::Char('b')).is_empty());
-    key(&mut app, KeyCode::Char('('));
     assert_eq!(
-        app.effects.pop(),
-        Some(Effect::ToBranch(Command::SetLearningRate(
+        key(&mut app, KeyCode::Char('(')),
+        vec![Effect::ToBranch(Command::SetLearningRate(
             expected / LR_STEP
-        )))
+        ))]
     );
-    assert_eq!(key(&mut app, KeyCode::Char(' ')), vec![Command::Pause]);
-    assert_eq!(app.effects.pop(), Some(Effect::ToBranch(Command::Pause)));
+    assert_eq!(
+        key(&mut app, KeyCode::Char(' ')),
+        vec![
+            Effect::ToMain(Command::Pause),
+            Effect::ToBranch(Command::Pause)
+        ]
+    );
     // m keeps the main run and stops the branch.
     let mut dropped = app.clone();
-    key(&mut dropped, KeyCode::Char('m'));
+    let effects = key(&mut dropped, KeyCode::Char('m'));
     assert!(dropped.branch.is_none());
-    assert_eq!(dropped.effects.pop(), Some(Effect::ToBranch(Command::Stop)));
+    assert_eq!(effects, vec![Effect::ToBranch(Command::Stop)]);
     // k keeps the branch: its curves and rate become the main ones.
-    key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.effects.pop(), Some(Effect::PromoteBranch));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('k')),
+        vec![Effect::PromoteBranch]
+    );
     assert!(app.branch.is_none());
-    assert_eq!(app.history.batch_loss.len(), 1);
-    assert_eq!(app.learning_rate, expected);
+    assert_eq!(app.run.history.batch_loss.len(), 1);
+    assert_eq!(app.run.learning_rate, expected);
 }

@@ -231,7 +231,12 @@ fn class_names_show_wherever_labels_appear() {
 fn a_branch_overlays_its_curves_and_shows_in_the_status() {
     let mut app = busy_app((120, 40));
     let mut branch = mnist_tui::app::Branch::new(0.000316, 1.0);
-    branch.on_event(Event::Started(common::info()), 600);
+    // A branch's worker starts from the forked checkpoint, at the branch's rate.
+    branch.run.apply(&Event::Started(mnist_tui::train::RunInfo {
+        learning_rate: 0.000316,
+        resumed_from: Some("branch".into()),
+        ..common::info()
+    }));
     let batches = (600..900)
         .map(|i| mnist_tui::train::BatchLoss {
             epoch: i / 600,
@@ -242,15 +247,12 @@ fn a_branch_overlays_its_curves_and_shows_in_the_status() {
             size: 100,
         })
         .collect();
-    branch.on_event(Event::Batches(batches), 600);
-    branch.on_event(
-        Event::Evaluated {
-            at_epoch: 1.4,
-            kind: mnist_tui::train::EvalKind::Quick,
-            accuracy: 0.985,
-        },
-        600,
-    );
+    branch.run.apply(&Event::Batches(batches));
+    branch.run.apply(&Event::Evaluated {
+        at_epoch: 1.4,
+        kind: mnist_tui::train::EvalKind::Quick,
+        accuracy: 0.985,
+    });
     app.branch = Some(branch);
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }

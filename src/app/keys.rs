@@ -1,10 +1,12 @@
-//! What each key does.
+//! What each key does: the key is looked up in [`super::keymap`], and its action changes
+//! the state and says what the workers must be told.
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
 use super::draw_pad::DrawPad;
+use super::keymap::{action_for, Action};
 use super::{App, Effect, Prompt, RunState, Tab, LR_STEP};
 use crate::train::Command;
 
@@ -33,45 +35,7 @@ pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
     }
 }
 
-/// Keys the draw pad takes for itself while it is shown; `None` passes the key on.
-fn on_pad_key(app: &mut App, code: KeyCode) -> Option<Vec<Command>> {
-    let pad = &mut app.pad;
-    match code {
-        KeyCode::Left => pad.move_cursor(-1, 0),
-        KeyCode::Right => pad.move_cursor(1, 0),
-        KeyCode::Up => pad.move_cursor(0, -1),
-        KeyCode::Down => pad.move_cursor(0, 1),
-        KeyCode::Char(' ') => pad.toggle_pen(),
-        KeyCode::Char('x') => {
-            pad.erasing = !pad.erasing;
-            pad.lift();
-        }
-        KeyCode::Char('c') => pad.clear(),
-        KeyCode::Esc => {
-            pad.pen_down = false;
-            app.tab = Tab::Overview;
-        }
-        _ => return None,
-    }
-    Some(Vec::new())
-}
-
-/// Keys of the Mistakes tab.
-fn on_mistakes_key(app: &mut App, code: KeyCode) -> Option<Vec<Command>> {
-    let n = app.report.as_ref().map_or(0, |r| r.mistakes.len());
-    match code {
-        KeyCode::Left => app.mistake = app.mistake.saturating_sub(1),
-        KeyCode::Right => app.mistake = (app.mistake + 1).min(n.saturating_sub(1)),
-        KeyCode::PageUp => app.mistake = app.mistake.saturating_sub(10),
-        KeyCode::PageDown => app.mistake = (app.mistake + 10).min(n.saturating_sub(1)),
-        KeyCode::Home => app.mistake = 0,
-        KeyCode::End => app.mistake = n.saturating_sub(1),
-        _ => return None,
-    }
-    Some(Vec::new())
-}
-
-pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
@@ -86,126 +50,151 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
         return Vec::new();
     }
     app.notice = None;
-    let handled = match app.tab {
-        Tab::Draw => on_pad_key(app, key.code),
-        Tab::Mistakes => on_mistakes_key(app, key.code),
-        _ => None,
-    };
-    if let Some(cmds) = handled {
-        return cmds;
+    match action_for(app.tab, key.code) {
+        Some(action) => on_action(app, action),
+        None => Vec::new(),
     }
-    let running = !matches!(app.state, RunState::Stopped | RunState::Crashed);
-    match key.code {
-        KeyCode::Tab => {
-            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
-            app.tab = Tab::ALL[(i + 1) % Tab::ALL.len()];
-            Vec::new()
+}
+
+fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
+    if let Some(()) = on_view_action(app, action) {
+        return Vec::new();
+    }
+    match action {
+        Action::Quit => return quit(app),
+        // Steering needs a worker that has started and still runs.
+        _ if !app.run.is_alive() || app.info.is_none() => return Vec::new(),
+        _ => {}
+    }
+    let to_main = |cmd| vec![Effect::ToMain(cmd)];
+    match action {
+        Action::RaiseLearningRate => {
+            to_main(Command::SetLearningRate(app.run.learning_rate * LR_STEP))
         }
-        KeyCode::BackTab => {
-            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
-            app.tab = Tab::ALL[(i + Tab::ALL.len() - 1) % Tab::ALL.len()];
-            Vec::new()
+        Action::LowerLearningRate => {
+            to_main(Command::SetLearningRate(app.run.learning_rate / LR_STEP))
         }
-        KeyCode::Char(c @ '1'..='4') => {
-            app.tab = Tab::ALL[c as usize - '1' as usize];
-            Vec::new()
-        }
-        KeyCode::Char('d') => {
-            app.tab = Tab::Draw;
-            Vec::new()
-        }
-        KeyCode::Char('q') | KeyCode::Esc => quit(app),
-        KeyCode::Char('?') => {
-            app.show_help = true;
-            Vec::new()
-        }
-        KeyCode::Char('L') => {
-            app.log_y = !app.log_y;
-            Vec::new()
-        }
-        _ if !running || app.info.is_none() => Vec::new(),
-        KeyCode::Char('+') | KeyCode::Char('=') => {
-            vec![Command::SetLearningRate(app.learning_rate * LR_STEP)]
-        }
-        KeyCode::Char('-') | KeyCode::Char('_') => {
-            vec![Command::SetLearningRate(app.learning_rate / LR_STEP)]
-        }
-        KeyCode::Char('l') => {
+        Action::TypeLearningRate => {
             app.prompt = Some(Prompt::default());
             Vec::new()
         }
-        KeyCode::Char(']') => vec![Command::SetEpochs(app.epochs + 1)],
-        KeyCode::Char('[') => vec![Command::SetEpochs(app.epochs.saturating_sub(1))],
-        KeyCode::Char(' ') => {
-            let cmd = match app.state {
-                RunState::Running => Command::Pause,
-                RunState::Paused | RunState::Diverged => Command::Resume,
-                _ => return Vec::new(),
-            };
-            // Both runs pause together, so the comparison stays fair.
-            if app.branch.is_some() {
-                app.effects.push(Effect::ToBranch(cmd.clone()));
-            }
-            vec![cmd]
-        }
-        KeyCode::Char('b') => {
-            if app.branch.is_some() {
-                app.notice = Some("a branch is running: k keeps it, m keeps the main run".into());
-                Vec::new()
-            } else {
-                app.fork_requested = true;
-                vec![Command::Fork]
-            }
-        }
-        KeyCode::Char('k') if app.branch.is_some() => {
-            app.effects.push(Effect::PromoteBranch);
-            app.promote_branch();
-            Vec::new()
-        }
-        KeyCode::Char('m') if app.branch.is_some() => {
-            app.effects.push(Effect::ToBranch(Command::Stop));
-            app.branch = None;
-            app.notice = Some("kept the main run; the branch stopped".into());
-            Vec::new()
-        }
-        KeyCode::Char(c @ ('(' | ')')) => match &app.branch {
-            Some(b) => {
-                let lr = if c == ')' {
-                    b.learning_rate * LR_STEP
-                } else {
-                    b.learning_rate / LR_STEP
-                };
-                app.effects
-                    .push(Effect::ToBranch(Command::SetLearningRate(lr)));
-                Vec::new()
-            }
-            None => {
-                app.notice = Some("no branch: b forks one".into());
-                Vec::new()
-            }
-        },
-        KeyCode::Char('.') => match app.state {
-            RunState::Paused | RunState::Diverged => vec![Command::Step],
+        Action::MoreEpochs => to_main(Command::SetEpochs(app.run.epochs + 1)),
+        Action::FewerEpochs => to_main(Command::SetEpochs(app.run.epochs.saturating_sub(1))),
+        Action::PauseOrResume => pause_or_resume(app),
+        Action::Branch | Action::KeepBranch | Action::KeepMain => on_branch_key(app, action),
+        Action::LowerBranchRate | Action::RaiseBranchRate => on_branch_key(app, action),
+        Action::Step => match app.run.state {
+            RunState::Paused | RunState::Diverged => to_main(Command::Step),
             _ => {
                 app.notice = Some("'.' steps one batch while paused (space pauses)".into());
                 Vec::new()
             }
         },
-        KeyCode::Char('n') => vec![Command::NewSample],
-        KeyCode::Char('s') => vec![Command::Save],
+        Action::NewSample => to_main(Command::NewSample),
+        Action::Save => to_main(Command::Save),
         _ => Vec::new(),
     }
 }
 
-fn quit(app: &mut App) -> Vec<Command> {
-    app.quit = true;
-    if app.branch.is_some() {
-        app.effects.push(Effect::ToBranch(Command::Stop));
+/// Actions that change only what is shown (views, the pad, the mistake browsed):
+/// `Some(())` when `action` was one of them.
+fn on_view_action(app: &mut App, action: Action) -> Option<()> {
+    let n = app.report.as_ref().map_or(0, |r| r.mistakes.len());
+    let last = n.saturating_sub(1);
+    let pad = &mut app.pad;
+    match action {
+        Action::NextView | Action::PreviousView => {
+            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+            let step = if action == Action::NextView { 1 } else { 3 };
+            app.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
+        }
+        Action::ShowView(tab) => app.tab = tab,
+        Action::Help => app.show_help = true,
+        Action::ToggleLogScale => app.log_y = !app.log_y,
+        Action::PreviousMistake => app.mistake = app.mistake.saturating_sub(1),
+        Action::NextMistake => app.mistake = (app.mistake + 1).min(last),
+        Action::MistakesBack10 => app.mistake = app.mistake.saturating_sub(10),
+        Action::MistakesForward10 => app.mistake = (app.mistake + 10).min(last),
+        Action::FirstMistake => app.mistake = 0,
+        Action::LastMistake => app.mistake = last,
+        Action::MoveCursor(dx, dy) => pad.move_cursor(dx, dy),
+        Action::TogglePen => pad.toggle_pen(),
+        Action::ToggleEraser => {
+            pad.erasing = !pad.erasing;
+            pad.lift();
+        }
+        Action::ClearPad => pad.clear(),
+        Action::LeavePad => {
+            pad.pen_down = false;
+            app.tab = Tab::Overview;
+        }
+        _ => return None,
     }
-    vec![Command::Stop]
+    Some(())
 }
 
-fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
+fn pause_or_resume(app: &mut App) -> Vec<Effect> {
+    let cmd = match app.run.state {
+        RunState::Running => Command::Pause,
+        RunState::Paused | RunState::Diverged => Command::Resume,
+        _ => return Vec::new(),
+    };
+    // Both runs pause together, so the comparison stays fair.
+    let mut effects = vec![Effect::ToMain(cmd.clone())];
+    if app.branch.is_some() {
+        effects.push(Effect::ToBranch(cmd));
+    }
+    effects
+}
+
+/// `b` forks, `k` / `m` keep one run, `(` / `)` change the branch's rate.
+fn on_branch_key(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(branch) = &app.branch else {
+        if action == Action::Branch {
+            app.fork_requested = true;
+            return vec![Effect::ToMain(Command::Fork)];
+        }
+        if matches!(action, Action::LowerBranchRate | Action::RaiseBranchRate) {
+            app.notice = Some("no branch: b forks one".into());
+        }
+        return Vec::new();
+    };
+    match action {
+        Action::Branch => {
+            app.notice = Some("a branch is running: k keeps it, m keeps the main run".into());
+            Vec::new()
+        }
+        Action::KeepBranch => {
+            app.promote_branch();
+            vec![Effect::PromoteBranch]
+        }
+        Action::KeepMain => {
+            app.branch = None;
+            app.notice = Some("kept the main run; the branch stopped".into());
+            vec![Effect::ToBranch(Command::Stop)]
+        }
+        _ => {
+            let lr = branch.run.learning_rate;
+            let lr = if action == Action::RaiseBranchRate {
+                lr * LR_STEP
+            } else {
+                lr / LR_STEP
+            };
+            vec![Effect::ToBranch(Command::SetLearningRate(lr))]
+        }
+    }
+}
+
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    let mut effects = vec![Effect::ToMain(Command::Stop)];
+    if app.branch.is_some() {
+        effects.push(Effect::ToBranch(Command::Stop));
+    }
+    effects
+}
+
+fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let prompt = app.prompt.as_mut().expect("checked by the caller");
     match key.code {
         KeyCode::Esc => app.prompt = None,
@@ -216,7 +205,9 @@ fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Command> {
             let text = std::mem::take(&mut prompt.text);
             app.prompt = None;
             match text.trim().parse::<f64>() {
-                Ok(lr) if lr.is_finite() && lr > 0.0 => return vec![Command::SetLearningRate(lr)],
+                Ok(lr) if lr.is_finite() && lr > 0.0 => {
+                    return vec![Effect::ToMain(Command::SetLearningRate(lr))]
+                }
                 _ => {
                     app.notice = Some(format!(
                         "'{text}' is not a learning rate (a number > 0); unchanged"

@@ -1,11 +1,14 @@
 //! The dashboard's state, changed only by [`update`] (Elm style). Messages come from the
-//! worker's events, from keys and resizes, and from a clock tick; what the worker must be
-//! told comes back as [`Command`]s for the caller to send.
+//! workers' events, from keys and resizes, and from a clock tick; everything the terminal
+//! loop must then do (commands for either worker, starting or keeping a branch) comes
+//! back from [`update`] as one list of [`Effect`]s.
 
 pub mod branch;
 pub mod draw_pad;
 mod history;
+pub mod keymap;
 mod keys;
+mod run;
 
 use std::time::{Duration, Instant};
 
@@ -14,6 +17,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 pub use branch::Branch;
 pub use draw_pad::DrawPad;
 pub use history::{Curve, History};
+pub use run::RunProgress;
 
 use crate::train::events::position_label;
 use crate::train::{Checkpoint, Command, Event, RunInfo, SamplePrediction, TestReport};
@@ -63,6 +67,10 @@ pub enum Msg {
     Branch(Event),
     /// The branch's event channel closed.
     BranchGone,
+    /// A command could not be handed to a worker (its queue was full).
+    CommandRefused,
+    /// The branch's worker could not be started.
+    BranchFailed(String),
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
@@ -98,9 +106,11 @@ impl ColorMode {
 /// restored weights `(epoch, batch)`.
 pub type Divergence = ((usize, usize, f64), (usize, usize));
 
-/// What the terminal loop must do beyond sending the main worker commands.
+/// What the terminal loop must do after an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// A command for the main worker.
+    ToMain(Command),
     /// Start a second worker from this state at this learning rate.
     SpawnBranch {
         from: Box<Checkpoint>,
@@ -146,19 +156,10 @@ pub struct Prompt {
 #[derive(Debug, Clone)]
 pub struct App {
     pub info: Option<RunInfo>,
-    pub state: RunState,
-    pub history: History,
+    /// The main run, as its worker reported it.
+    pub run: RunProgress,
     pub filters: Option<Vec<f32>>,
     pub sample: Option<Box<SamplePrediction>>,
-    /// Learning rate and epoch count as the worker acknowledged them.
-    pub learning_rate: f64,
-    pub epochs: usize,
-    /// Zero-based epoch and batch of the last batch seen.
-    pub epoch: usize,
-    pub batch: usize,
-    pub batches_done: usize,
-    pub final_accuracy: Option<f64>,
-    pub diverged_at: Option<Divergence>,
     pub tab: Tab,
     /// The last full test evaluation's confusion matrix and mistakes.
     pub report: Option<Box<TestReport>>,
@@ -168,8 +169,6 @@ pub struct App {
     pub branch: Option<Branch>,
     /// `b` was pressed and the main worker's state is on its way.
     pub fork_requested: bool,
-    /// Work for the terminal loop, taken by it after each update.
-    pub effects: Vec<Effect>,
     pub log_y: bool,
     pub show_help: bool,
     pub prompt: Option<Prompt>,
@@ -192,24 +191,15 @@ impl App {
     pub fn new(now: Instant, size: (u16, u16)) -> Self {
         Self {
             info: None,
-            state: RunState::Starting,
-            history: History::default(),
+            run: RunProgress::new(0.0),
             filters: None,
             sample: None,
-            learning_rate: 0.0,
-            epochs: 0,
-            epoch: 0,
-            batch: 0,
-            batches_done: 0,
-            final_accuracy: None,
-            diverged_at: None,
             tab: Tab::Overview,
             report: None,
             mistake: 0,
             pad: DrawPad::default(),
             branch: None,
             fork_requested: false,
-            effects: Vec::new(),
             log_y: false,
             show_help: false,
             prompt: None,
@@ -230,20 +220,17 @@ impl App {
         self.info.as_ref().map_or(0, |i| i.batches_per_epoch)
     }
 
-    /// Position of the training in epochs (fractional).
+    /// Position of the main run in epochs (fractional).
     pub fn progress_epochs(&self) -> f64 {
-        match self.batches_per_epoch() {
-            0 => 0.0,
-            n => self.batches_done as f64 / n as f64,
-        }
+        self.run.progress_epochs()
     }
 
     /// Seconds left at the current speed, for the epoch count in force.
     pub fn eta_seconds(&self) -> Option<f64> {
         let info = self.info.as_ref()?;
         let speed = self.samples_per_second?;
-        let total = self.epochs * info.batches_per_epoch;
-        let left = total.saturating_sub(self.batches_done) * info.batch_size;
+        let total = self.run.epochs * info.batches_per_epoch;
+        let left = total.saturating_sub(self.run.batches_done) * info.batch_size;
         Some(left as f64 / speed.max(1e-9))
     }
 
@@ -257,18 +244,12 @@ impl App {
     /// Makes the branch the main run (its worker has become the main worker).
     pub fn promote_branch(&mut self) {
         let Some(b) = self.branch.take() else { return };
-        self.history = b.history;
-        self.learning_rate = b.learning_rate;
-        self.state = b.state;
-        self.epochs = b.epochs;
-        (self.epoch, self.batch, self.batches_done) = (b.epoch, b.batch, b.batches_done);
-        self.final_accuracy = b.final_accuracy;
-        self.diverged_at = None;
+        self.run = b.run;
         self.report = None;
         self.speed_mark = None;
         self.notice = Some(format!(
             "kept the branch (lr {:.3e}); the other run stopped",
-            self.learning_rate
+            self.run.learning_rate
         ));
     }
 
@@ -282,156 +263,103 @@ const PAD_REFRESH: Duration = Duration::from_millis(500);
 /// How long an unanswered draw-pad request waits before it is sent again.
 const PAD_RETRY: Duration = Duration::from_secs(2);
 
-/// Applies one message; returns what to tell the worker.
-pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
-    match msg {
-        Msg::Worker(event) => {
-            on_event(app, event);
-            request_pad_prediction(app)
-        }
+/// Applies one message; returns everything the terminal loop must do about it.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let mut effects = match msg {
+        Msg::Worker(event) => on_event(app, event),
         Msg::Branch(event) => {
-            let per_epoch = app.batches_per_epoch();
             if let Some(b) = &mut app.branch {
-                b.on_event(event, per_epoch);
+                b.run.apply(&event);
             }
             Vec::new()
         }
         Msg::BranchGone => {
             if let Some(b) = &mut app.branch {
-                if b.state != RunState::Stopped {
-                    b.state = RunState::Crashed;
-                }
+                b.run.worker_gone();
             }
+            Vec::new()
+        }
+        Msg::BranchFailed(error) => {
+            app.branch = None;
+            app.notice = Some(format!("cannot start the branch: {error}"));
+            Vec::new()
+        }
+        Msg::CommandRefused => {
+            app.notice = Some("the trainer is busy; try again".into());
             Vec::new()
         }
         Msg::Mouse(mouse) => {
             keys::on_mouse(app, mouse);
-            request_pad_prediction(app)
+            Vec::new()
         }
         Msg::WorkerGone => {
-            if !matches!(app.state, RunState::Stopped) {
-                app.state = RunState::Crashed;
+            if app.run.state != RunState::Stopped {
+                app.run.worker_gone();
                 app.notice
                     .get_or_insert_with(|| "the training worker stopped unexpectedly".into());
             }
             Vec::new()
         }
-        Msg::Key(key) => {
-            let mut cmds = keys::on_key(app, key);
-            cmds.extend(request_pad_prediction(app));
-            cmds
-        }
+        Msg::Key(key) => keys::on_key(app, key),
         Msg::Resize(w, h) => {
             app.size = (w, h);
             Vec::new()
         }
         Msg::Tick(now) => {
             tick(app, now);
-            // The model keeps learning: ask again now and then what it makes of the drawing.
-            if app.tab == Tab::Draw
-                && !app.pad.is_empty()
-                && app.state == RunState::Running
-                && now.saturating_duration_since(app.pad_asked_at) >= PAD_REFRESH
-            {
-                app.pad.dirty = true;
-            }
-            // A request the worker never answered (dropped while it was busy): ask again.
-            if app.pad.waiting && now.saturating_duration_since(app.pad_asked_at) >= PAD_RETRY {
-                app.pad.waiting = false;
-                app.pad.dirty = true;
-            }
-            request_pad_prediction(app)
+            Vec::new()
         }
-    }
+    };
+    effects.extend(request_pad_prediction(app));
+    effects
 }
 
 /// Sends the drawing to the worker when it changed and no request is outstanding (so a
 /// fast drag never floods the command channel).
-pub(crate) fn request_pad_prediction(app: &mut App) -> Vec<Command> {
-    let can_answer = !matches!(app.state, RunState::Stopped | RunState::Crashed);
-    if !app.pad.dirty || app.pad.waiting || app.info.is_none() || !can_answer {
-        return Vec::new();
+pub(crate) fn request_pad_prediction(app: &mut App) -> Option<Effect> {
+    if !app.pad.dirty || app.pad.waiting || app.info.is_none() || !app.run.is_alive() {
+        return None;
     }
     app.pad.dirty = false;
     if app.pad.is_empty() {
         app.pad.prediction = None;
-        return Vec::new();
+        return None;
     }
     app.pad.waiting = true;
     app.pad_asked_at = app.now;
-    vec![Command::Predict(Box::new(app.pad.model_input()))]
+    Some(Effect::ToMain(Command::Predict(Box::new(
+        app.pad.model_input(),
+    ))))
 }
 
 fn tick(app: &mut App, now: Instant) {
-    if app.state == RunState::Running {
+    if app.run.state == RunState::Running {
         app.running_time += now.saturating_duration_since(app.now);
     }
     app.now = now;
+    // The model keeps learning: ask again now and then what it makes of the drawing.
+    if app.tab == Tab::Draw
+        && !app.pad.is_empty()
+        && app.run.state == RunState::Running
+        && now.saturating_duration_since(app.pad_asked_at) >= PAD_REFRESH
+    {
+        app.pad.dirty = true;
+    }
+    // A request the worker never answered (dropped while it was busy): ask again.
+    if app.pad.waiting && now.saturating_duration_since(app.pad_asked_at) >= PAD_RETRY {
+        app.pad.waiting = false;
+        app.pad.dirty = true;
+    }
 }
 
-fn on_event(app: &mut App, event: Event) {
-    // The curves; replayed history (a resumed run) carries its rate changes in the batches.
-    app.history.record(&event, app.batches_per_epoch());
+/// The main worker's events: the run's progress, then what only the dashboard shows.
+fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
+    app.run.apply(&event);
     match event {
-        Event::Started(info) => {
-            app.learning_rate = info.learning_rate;
-            app.epochs = info.epochs;
-            app.state = RunState::Running;
-            // A resumed run's replayed batches carry their own rate marks.
-            if info.resumed_from.is_none() {
-                app.history.learning_rates.push((0.0, info.learning_rate));
-            }
-            app.info = Some(info);
-        }
-        Event::Batches(list) => {
-            if let Some(last) = list.last() {
-                (app.epoch, app.batch) = (last.epoch, last.batch);
-            }
-            app.batches_done += list.len();
-            update_speed(app);
-        }
-        Event::EpochFinished { .. } | Event::Evaluated { .. } => {}
+        Event::Started(info) => app.info = Some(info),
+        Event::Batches(_) => update_speed(app),
         Event::Filters(f) => app.filters = Some(f),
         Event::Sample(s) => app.sample = Some(s),
-        Event::LearningRateSet(lr) => {
-            if lr != app.learning_rate {
-                app.history.learning_rates.push((app.progress_epochs(), lr));
-            }
-            app.learning_rate = lr;
-        }
-        Event::EpochsSet(n) => {
-            app.epochs = n;
-            if app.state == RunState::Finished && n * app.batches_per_epoch() > app.batches_done {
-                app.state = RunState::Running;
-                app.final_accuracy = None;
-            }
-        }
-        Event::Paused => {
-            if app.state != RunState::Diverged {
-                app.state = RunState::Paused;
-            }
-        }
-        Event::Resumed => {
-            app.state = RunState::Running;
-            app.diverged_at = None;
-        }
-        Event::Diverged {
-            epoch,
-            batch,
-            learning_rate,
-            restored_epoch,
-            restored_batch,
-        } => {
-            app.state = RunState::Diverged;
-            app.diverged_at = Some((
-                (epoch, batch, learning_rate),
-                (restored_epoch, restored_batch),
-            ));
-            // The curves go back with the weights.
-            let per_epoch = app.batches_per_epoch().max(1);
-            app.batches_done = restored_epoch * per_epoch + restored_batch;
-            app.history.truncate_after(app.progress_epochs());
-        }
         Event::TestReport(report) => {
             app.mistake = app.mistake.min(report.mistakes.len().saturating_sub(1));
             app.report = Some(report);
@@ -454,36 +382,37 @@ fn on_event(app: &mut App, event: Event) {
             ));
         }
         Event::Warning(w) => app.notice = Some(w),
-        Event::Forked(checkpoint) => {
-            if std::mem::take(&mut app.fork_requested) && app.branch.is_none() {
-                let learning_rate = app.learning_rate / BRANCH_LR_FACTOR;
-                app.branch = Some(Branch::new(learning_rate, app.progress_epochs()));
-                app.effects.push(Effect::SpawnBranch {
-                    from: checkpoint,
-                    learning_rate,
-                });
-            }
-        }
-        Event::Finished { accuracy } => {
-            app.state = RunState::Finished;
-            app.final_accuracy = Some(accuracy);
-        }
-        Event::Stopped => app.state = RunState::Stopped,
+        Event::Forked(checkpoint) => return fork_branch(app, checkpoint),
+        _ => {}
     }
+    Vec::new()
+}
+
+/// The main worker's state arrived: the branch starts from it, if one was asked for.
+fn fork_branch(app: &mut App, from: Box<Checkpoint>) -> Vec<Effect> {
+    if !std::mem::take(&mut app.fork_requested) || app.branch.is_some() {
+        return Vec::new();
+    }
+    let learning_rate = app.run.learning_rate / BRANCH_LR_FACTOR;
+    app.branch = Some(Branch::new(learning_rate, app.progress_epochs()));
+    vec![Effect::SpawnBranch {
+        from,
+        learning_rate,
+    }]
 }
 
 /// Samples per second over the last few seconds of batches.
 fn update_speed(app: &mut App) {
     let Some(info) = &app.info else { return };
     match app.speed_mark {
-        None => app.speed_mark = Some((app.now, app.batches_done)),
+        None => app.speed_mark = Some((app.now, app.run.batches_done)),
         Some((t0, b0)) => {
             let dt = app.now.saturating_duration_since(t0).as_secs_f64();
             if dt >= 1.0 {
-                let speed = (app.batches_done - b0) as f64 * info.batch_size as f64 / dt;
+                let speed = (app.run.batches_done - b0) as f64 * info.batch_size as f64 / dt;
                 app.samples_per_second = Some(speed);
                 if dt >= 5.0 {
-                    app.speed_mark = Some((app.now, app.batches_done));
+                    app.speed_mark = Some((app.now, app.run.batches_done));
                 }
             }
         }

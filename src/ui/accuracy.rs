@@ -15,7 +15,7 @@ use crate::app::App;
 pub const REFERENCES: [(f64, &str); 2] = [(0.9885, "tutorial 0.9885"), (0.9938, "deep 0.9938")];
 
 pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
-    let h = &app.history;
+    let h = &app.run.history;
     let latest = h
         .test_accuracy
         .last()
@@ -34,8 +34,8 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
     };
     let (branch_quick, branch_test) = app.branch.as_ref().map_or_else(Default::default, |b| {
         (
-            after_fork(&b.history.quick_accuracy, b.forked_at),
-            after_fork(&b.history.test_accuracy, b.forked_at),
+            after_fork(&b.run.history.quick_accuracy, b.forked_at),
+            after_fork(&b.run.history.test_accuracy, b.forked_at),
         )
     });
     let lowest = h

@@ -40,7 +40,10 @@ pub fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
 
 /// The x range: the whole planned run, in epochs.
 pub fn x_bounds(app: &App) -> (f64, f64) {
-    (0.0, (app.epochs.max(1) as f64).max(app.progress_epochs()))
+    (
+        0.0,
+        (app.run.epochs.max(1) as f64).max(app.progress_epochs()),
+    )
 }
 
 /// Three labels: low, middle, high.

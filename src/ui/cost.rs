@@ -19,7 +19,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
         " Cost (L: log scale) "
     };
     let block = Block::bordered().title(title);
-    let h = &app.history;
+    let h = &app.run.history;
     if h.batch_loss.is_empty() {
         let waiting = Paragraph::new("waiting for the first batch…").block(block);
         frame.render_widget(waiting, area);
@@ -34,6 +34,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     // A branch shows from where it left the main run (before, the two are one curve).
     let branch: Vec<(f64, f64)> = app.branch.as_ref().map_or_else(Vec::new, |b| {
         let after: Vec<(f64, f64)> = b
+            .run
             .history
             .smoothed_loss
             .iter()
@@ -66,7 +67,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let branch_name = app
         .branch
         .as_ref()
-        .map(|b| format!("branch {:.1e}", b.learning_rate))
+        .map(|b| format!("branch {:.1e}", b.run.learning_rate))
         .unwrap_or_default();
     if !branch.is_empty() {
         datasets.push(line(&branch, fg(mode, Color::LightRed)).name(branch_name.as_str()));

@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_status(frame, status, app);
     draw_keys(frame, keys, app);
     if app.show_help {
-        draw_help(frame, area);
+        draw_help(frame, area, app.tab);
     }
 }
 

@@ -8,7 +8,8 @@ use ratatui::widgets::{Block, LineGauge, Paragraph};
 use ratatui::Frame;
 
 use super::palette::fg;
-use crate::app::{App, RunState, Tab};
+use crate::app::keymap::{self, Action, Binding};
+use crate::app::{App, RunState};
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -20,7 +21,7 @@ fn clock(seconds: f64) -> String {
 }
 
 fn state_style(app: &App) -> Style {
-    let c = match app.state {
+    let c = match app.run.state {
         RunState::Running => Color::Green,
         RunState::Paused | RunState::Starting => Color::Yellow,
         RunState::Finished => Color::Cyan,
@@ -44,7 +45,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     .areas(top);
     frame.render_widget(
         Paragraph::new(Span::styled(
-            format!("● {}", app.state.label()),
+            format!("● {}", app.run.state.label()),
             state_style(app),
         )),
         state,
@@ -52,27 +53,29 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
 
     let per_epoch = app.batches_per_epoch();
     let shown_epoch = app
+        .run
         .batches_done
         .saturating_sub(1)
         .checked_div(per_epoch)
         .map_or(0, |e| e + 1);
-    let ratio = if app.epochs == 0 {
+    let ratio = if app.run.epochs == 0 {
         0.0
     } else {
-        (app.progress_epochs() / app.epochs as f64).clamp(0.0, 1.0)
+        (app.progress_epochs() / app.run.epochs as f64).clamp(0.0, 1.0)
     };
     frame.render_widget(
         LineGauge::default()
             .label(format!(
                 "epoch {}/{} ",
-                shown_epoch.min(app.epochs.max(1)),
-                app.epochs
+                shown_epoch.min(app.run.epochs.max(1)),
+                app.run.epochs
             ))
             .filled_style(fg(app.colors, Color::Green))
             .ratio(ratio),
         gauge,
     );
     let batch = app
+        .run
         .batches_done
         .saturating_sub(1)
         .checked_rem(per_epoch)
@@ -80,7 +83,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let speed = app
         .samples_per_second
         .map_or("–".into(), |s| format!("{s:.0}"));
-    let eta = match app.state {
+    let eta = match app.run.state {
         RunState::Running | RunState::Paused => app.eta_seconds().map_or("–".into(), clock),
         _ => "–".into(),
     };
@@ -96,7 +99,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         rest,
     );
 
-    let line = if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.diverged_at {
+    let line = if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.run.diverged_at {
         let restored = good_epoch * app.batches_per_epoch() + good_batch;
         Line::from(Span::styled(
             format!(
@@ -113,7 +116,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         let mut spans = vec![
             Span::raw("lr "),
             Span::styled(
-                format!("{:.3e}", app.learning_rate),
+                format!("{:.3e}", app.run.learning_rate),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!(
@@ -125,21 +128,22 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         ];
         if let Some(b) = &app.branch {
             let test = b
+                .run
                 .history
                 .test_accuracy
                 .last()
-                .or(b.history.quick_accuracy.last())
+                .or(b.run.history.quick_accuracy.last())
                 .map_or(String::new(), |p| format!(" test {:.4}", p.1));
             spans.push(Span::styled(
                 format!(
                     "  branch lr {:.3e} {}{test} (k keeps it, m drops it, ( ) lr)",
-                    b.learning_rate,
-                    b.state.label()
+                    b.run.learning_rate,
+                    b.run.state.label()
                 ),
                 fg(app.colors, Color::LightRed),
             ));
         }
-        if let Some(acc) = app.final_accuracy {
+        if let Some(acc) = app.run.final_accuracy {
             spans.push(Span::styled(
                 format!("  final accuracy {acc:.4}"),
                 fg(app.colors, Color::Cyan),
@@ -171,49 +175,20 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
                     Span::raw(format!(" {what} ")),
                 ]
             };
-            let keys = match app.tab {
-                Tab::Draw => vec![
-                    key("Esc", "back"),
-                    key("mouse", "drag draws, right erases"),
-                    key("arrows", "move"),
-                    key(
-                        "space",
-                        if app.pad.pen_down {
-                            "lift pen"
-                        } else {
-                            "pen down"
-                        },
-                    ),
-                    key("x", if app.pad.erasing { "draw" } else { "eraser" }),
-                    key("c", "clear"),
-                    key("?", "help"),
-                ],
-                Tab::Mistakes => vec![
-                    key("q", "quit"),
-                    key("←/→", "browse"),
-                    key("PgUp/PgDn", "±10"),
-                    key("Tab", "view"),
-                    key("space", "pause"),
-                    key("+/-", "lr"),
-                    key("?", "help"),
-                ],
-                // The most used first: the line is cut at the terminal's edge.
-                _ => vec![
-                    key("q", "quit"),
-                    key("space", "pause"),
-                    key("+/-", "lr"),
-                    key("]/[", "epochs"),
-                    key("Tab", "view"),
-                    key("d", "draw"),
-                    key("?", "help"),
-                    key(".", "step"),
-                    key("l", "set lr"),
-                    key("n", "digit"),
-                    key("s", "save"),
-                ],
-            };
+            let keys: Vec<Vec<Span>> = keymap::key_line(app.tab)
+                .map(|b| key(&b.keys_short(), short_label(app, b)))
+                .collect();
             Line::from(keys.concat())
         }
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A binding's word on the key line; the pad's toggles say what the next press does.
+fn short_label(app: &App, b: &Binding) -> &'static str {
+    match b.codes.first().map(|c| c.1) {
+        Some(Action::TogglePen) if app.pad.pen_down => "lift pen",
+        Some(Action::ToggleEraser) if app.pad.erasing => "draw",
+        _ => b.short,
+    }
 }
