@@ -9,7 +9,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 
 use crate::config::Settings;
 use crate::data::Dataset;
-use crate::model::kernels::{self, ConvShape};
+use crate::model::conv::{pool_out, winograd, ConvShape, LaneSet};
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy;
 use crate::train::{spawn, Event, WorkerOptions};
@@ -70,22 +70,26 @@ pub fn seed_step_flops(batch: usize) -> f64 {
 }
 
 /// The fused conv + pool + ReLU layer's kernels, as the network runs them.
-fn conv_times(name: &'static str, s: ConvShape, input_grad: bool, rng: &mut StdRng) -> LayerTime {
+fn conv_times(
+    name: &'static str,
+    (s, lanes): (ConvShape, LaneSet),
+    input_grad: bool,
+    rng: &mut StdRng,
+) -> LayerTime {
     let hw = s.h * s.w;
-    let pooled = s.batch * s.co * kernels::pool_out(s.h) * kernels::pool_out(s.w);
+    let pooled = s.batch * s.co * pool_out(s.h) * pool_out(s.w);
     let x = random(s.batch * s.ci * hw, rng);
     let w = random(s.co * s.ci * 9, rng);
     let dout = random(pooled, rng);
-    let mut out = vec![0.0; pooled];
     let mut argmax = vec![0u32; pooled];
     let mut dw = vec![0.0; w.len()];
     let mut dx = vec![0.0; x.len()];
     let forward_ms = median_ms(20, || {
-        kernels::conv3x3_pool_relu_forward(s, &x, &w, &mut out, &mut argmax)
+        argmax = winograd::conv3x3_pool_relu_forward_new(s, lanes, &x, &w).1
     });
     let backward_ms = median_ms(20, || {
         let dx = input_grad.then_some(&mut dx[..]);
-        kernels::conv3x3_pool_relu_backward(s, &x, &w, &dout, &argmax, &mut dw, dx)
+        winograd::conv3x3_pool_relu_backward(s, lanes, (&x, &w), (&dout, &argmax), &mut dw, dx)
     });
     let products = if input_grad { 3.0 } else { 2.0 };
     let flops = products * 2.0 * (s.batch * s.co * hw * s.ci * 9) as f64;
@@ -123,9 +127,10 @@ const INFERENCE_PASSES: usize = 3;
 
 /// Images per second of inference over the test set, in batches of 1 000: the median of
 /// [`INFERENCE_PASSES`] timed passes after a warm-up pass.
-fn inference_speed<N: Network>(seed: u64, data: &Dataset) -> f64 {
+fn inference_speed<N: Network>((seed, lanes): (u64, LaneSet), data: &Dataset) -> f64 {
     let dev = Dev::seed_from_u64(seed);
-    let net = N::build_seeded(&dev, seed);
+    let mut net = N::build_seeded(&dev, seed);
+    net.set_kernels(lanes);
     accuracy(&net, &dev, &data.test, usize::MAX);
     let mut seconds: Vec<f64> = (0..INFERENCE_PASSES)
         .map(|_| {
@@ -160,6 +165,7 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         .expect("cannot start kernel threads");
     let mut rng = StdRng::seed_from_u64(1);
     let b = settings.batch_size;
+    let lanes = settings.kernels;
     // Per-layer times are of the seed network's layers.
     let layers = if settings.model != ModelKind::Seed {
         Vec::new()
@@ -180,8 +186,8 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
                 w: 14,
             };
             vec![
-                conv_times("conv1+pool+ReLU 1→32", conv1, false, &mut rng),
-                conv_times("conv2+pool+ReLU 32→64", conv2, true, &mut rng),
+                conv_times("conv1+pool+ReLU 1→32", (conv1, lanes), false, &mut rng),
+                conv_times("conv2+pool+ReLU 32→64", (conv2, lanes), true, &mut rng),
                 dense_times(&mut rng),
             ]
         })
@@ -208,8 +214,12 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
     let _ = worker.thread.join();
 
     let inference = match settings.model {
-        ModelKind::Seed => pool.install(|| inference_speed::<SeedNet>(settings.seed, &data)),
-        ModelKind::Deep => pool.install(|| inference_speed::<DeepNet>(settings.seed, &data)),
+        ModelKind::Seed => {
+            pool.install(|| inference_speed::<SeedNet>((settings.seed, lanes), &data))
+        }
+        ModelKind::Deep => {
+            pool.install(|| inference_speed::<DeepNet>((settings.seed, lanes), &data))
+        }
     };
     let flops_per_step = match settings.model {
         ModelKind::Seed => seed_step_flops(b),
@@ -227,11 +237,7 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         layers,
         step_gflops: flops_per_step * samples_per_second / b as f64 / 1e9,
         peak_rss_mb: peak_rss_mb(),
-        lanes: match crate::model::winograd::lanes_in_use() {
-            crate::model::winograd::LaneSet::Avx512 => "AVX-512",
-            crate::model::winograd::LaneSet::Avx2 => "AVX2",
-            crate::model::winograd::LaneSet::Portable => "portable",
-        },
+        lanes: lanes.label(),
     }
 }
 

@@ -109,6 +109,10 @@ pub struct RunArgs {
     /// JSON lines for any other name).
     #[arg(long, value_name = "FILE")]
     pub metrics: Option<PathBuf>,
+    /// Instruction set of the conv kernels: auto (the widest the CPU has), avx512, avx2
+    /// or portable.
+    #[arg(long, value_name = "auto|avx512|avx2|portable")]
+    pub kernels: Option<String>,
     /// What to do when the loss or the weights stop being finite.
     #[arg(long, value_enum, default_value_t = DivergencePolicy::Pause)]
     pub on_divergence: DivergencePolicy,
@@ -128,6 +132,7 @@ impl RunArgs {
             train_limit: self.train_limit,
             test_limit: self.test_limit,
             labels: self.labels.clone(),
+            kernels: self.kernels.clone(),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::model::ModelKind;
+use crate::model::{LaneSet, ModelKind};
 
 /// A setting that could not be used, naming the file and key where one is known.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -40,6 +40,8 @@ pub struct Layer {
     pub test_limit: Option<i64>,
     /// A file of ten class names, one per line.
     pub labels: Option<PathBuf>,
+    /// The kernels' instruction set: `auto`, `avx512`, `avx2` or `portable`.
+    pub kernels: Option<String>,
 }
 
 impl Layer {
@@ -56,6 +58,7 @@ impl Layer {
             train_limit: self.train_limit.or(lower.train_limit),
             test_limit: self.test_limit.or(lower.test_limit),
             labels: self.labels.or(lower.labels),
+            kernels: self.kernels.or(lower.kernels),
         }
     }
 
@@ -100,6 +103,8 @@ pub struct Settings {
     pub test_limit: Option<usize>,
     /// `None`: the digits, or the names a resumed checkpoint carries.
     pub labels: Option<PathBuf>,
+    /// The instruction set of the conv kernels (`auto`: the widest the CPU has).
+    pub kernels: LaneSet,
 }
 
 /// The tutorial's settings.
@@ -116,6 +121,7 @@ impl Default for Settings {
             train_limit: None,
             test_limit: None,
             labels: None,
+            kernels: LaneSet::best(),
         }
     }
 }
@@ -190,6 +196,21 @@ impl Settings {
         if threads > 256 {
             return Err(bad("threads", format!("{threads} is more than 256")));
         }
+        let kernels = match l.kernels.as_deref() {
+            None | Some("auto") => d.kernels,
+            Some(name) => {
+                let set: LaneSet = name.parse().map_err(|e| bad("kernels", e))?;
+                if !set.is_available() {
+                    let has: Vec<_> = LaneSet::available().map(LaneSet::name).collect();
+                    let has = has.join(", ");
+                    return Err(bad(
+                        "kernels",
+                        format!("this CPU cannot run {name} (it can run {has})"),
+                    ));
+                }
+                set
+            }
+        };
         Ok(Settings {
             model,
             learning_rate,
@@ -201,6 +222,7 @@ impl Settings {
             train_limit,
             test_limit,
             labels: l.labels,
+            kernels,
         })
     }
 

@@ -93,6 +93,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
             train_limit: saved.train_limit.map(|n| n as i64),
             test_limit: saved.test_limit.map(|n| n as i64),
             labels: None,
+            kernels: None,
         });
     }
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;

@@ -1,11 +1,12 @@
-//! The custom ops against central finite differences and against naive references.
+//! The custom ops on the tape against central finite differences and against each other
+//! (the kernels themselves are tested beside them, in `src/model/conv/tests.rs`).
 
 mod common;
 
-use common::naive::{conv_backward_reference, random};
+use common::random;
 use dfdx::prelude::*;
-use mnist_tui::model::kernels::{self, ConvShape};
 use mnist_tui::model::ops::{conv3x3_same, maxpool2x2_same, to_vec, Dev};
+use mnist_tui::model::LaneSet;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// `Σ out ⊙ r` for the conv op, so that d(loss)/d(out) = r.
@@ -86,39 +87,6 @@ fn pool_gradients_match_finite_differences() {
 }
 
 #[test]
-fn conv_forward_matches_naive_reference() {
-    for (ci, co, h, w) in [(1, 4, 28, 28), (3, 5, 7, 7), (2, 3, 5, 4), (4, 2, 1, 3)] {
-        let s = ConvShape {
-            batch: 3,
-            ci,
-            co,
-            h,
-            w,
-        };
-        let x = random(3 * ci * h * w, 6);
-        let wt = random(co * ci * 9, 7);
-        let mut fast = vec![0.0; 3 * co * h * w];
-        kernels::conv3x3_forward(s, &x, &wt, &mut fast);
-        let reference = kernels::conv3x3_reference(s, &x, &wt);
-        for (f, r) in fast.iter().zip(&reference) {
-            assert!((f - r).abs() < 1e-4 * (1.0 + r.abs()), "{s:?}: {f} vs {r}");
-        }
-    }
-}
-
-#[test]
-fn pool_forward_matches_naive_reference_with_tf_same_padding() {
-    for (h, w) in [(28, 28), (7, 7), (5, 4), (1, 1)] {
-        let x = random(6 * h * w, 8);
-        let (oh, ow) = (h.div_ceil(2), w.div_ceil(2));
-        let mut out = vec![0.0; 6 * oh * ow];
-        let mut argmax = vec![0; 6 * oh * ow];
-        kernels::maxpool_forward(6, h, w, &x, &mut out, &mut argmax);
-        assert_eq!(out, kernels::maxpool_reference(6, h, w, &x), "{h}x{w}");
-    }
-}
-
-#[test]
 fn pool_output_size_is_the_ceiling_like_tensorflow_same() {
     let dev = Dev::default();
     let x: Tensor<(usize, Const<64>, Const<7>, Const<7>), f32, Dev> =
@@ -130,29 +98,39 @@ fn pool_output_size_is_the_ceiling_like_tensorflow_same() {
 
 #[test]
 fn fused_pool_relu_equals_relu_after_pool_and_its_gradient_is_right() {
+    use mnist_tui::model::ops::maxpool2x2_relu_same;
     let dev = Dev::default();
     let x = random(2 * 3 * 7 * 7, 9);
     let planes = 2 * 3;
-    let (mut fused, mut plain) = (vec![0.0; planes * 16], vec![0.0; planes * 16]);
-    let (mut a1, mut a2) = (vec![0; planes * 16], vec![0; planes * 16]);
-    kernels::maxpool_relu_forward(planes, 7, 7, &x, &mut fused, &mut a1);
-    kernels::maxpool_forward(planes, 7, 7, &x, &mut plain, &mut a2);
-    let relu: Vec<f32> = plain.iter().map(|v| v.max(0.0)).collect();
-    assert_eq!(fused, relu);
-    assert!(fused.contains(&0.0) && fused.iter().any(|&v| v > 0.0));
-
-    // Backward: pooled windows whose max is negative pass no gradient.
-    let xt = dev.tensor_from_vec(x.clone(), (2usize, Const::<3>, Const::<7>, Const::<7>));
+    let shape = (2usize, Const::<3>, Const::<7>, Const::<7>);
     let r = random(planes * 16, 10);
     let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<4>, Const::<4>));
-    let grads = (mnist_tui::model::ops::maxpool2x2_relu_same(xt.leaky_trace()) * rt)
-        .sum()
-        .backward();
-    let dx = grads.get(&xt).as_vec();
+    // The plain pool's gradient says where each window's maximum is.
+    let xt = dev.tensor_from_vec(x.clone(), shape);
+    let plain: Tensor<(usize, Const<3>, Const<4>, Const<4>), f32, Dev, _> =
+        maxpool2x2_same(xt.leaky_trace());
+    let plain_out = to_vec(&plain);
+    let ones = dev.ones_like(&(2usize, Const::<3>, Const::<4>, Const::<4>));
+    let at_max = (plain * ones).sum().backward().get(&xt).as_vec();
+
+    let fused = maxpool2x2_relu_same(xt.leaky_trace());
+    let fused_out = to_vec(&fused);
+    let relu: Vec<f32> = plain_out.iter().map(|v| v.max(0.0)).collect();
+    assert_eq!(fused_out, relu);
+    assert!(fused_out.contains(&0.0) && fused_out.iter().any(|&v| v > 0.0));
+
+    // Backward: pooled windows whose max is negative pass no gradient; the others pass
+    // theirs to the maximum.
+    let dx = (fused * rt).sum().backward().get(&xt).as_vec();
     let mut expected = vec![0.0f32; x.len()];
-    for ((&i, &g), &o) in a2.iter().zip(&r).zip(&fused) {
-        if o > 0.0 {
-            expected[i as usize] += g;
+    for (i, &v) in x.iter().enumerate() {
+        if at_max[i] > 0.0 {
+            let (p, y, xx) = (i / 49, i % 49 / 7, i % 7);
+            let o = p * 16 + (y / 2) * 4 + xx / 2;
+            if fused_out[o] > 0.0 {
+                assert_eq!(v, fused_out[o]);
+                expected[i] += r[o];
+            }
         }
     }
     assert_eq!(dx, expected);
@@ -174,7 +152,7 @@ macro_rules! check_fused {
             dev.tensor_from_vec(w, Default::default());
         let rt = dev.tensor_from_vec(r, (3usize, Const::<$CO>, Const::<O>, Const::<O>));
 
-        let fused = conv3x3_pool_relu(xt.leaky_trace(), &wt, true);
+        let fused = conv3x3_pool_relu(xt.leaky_trace(), &wt, true, LaneSet::best());
         let fused_out = to_vec(&fused);
         let g1 = (fused * rt.clone()).sum().backward();
         let composed = maxpool2x2_relu_same(conv3x3_same(xt.leaky_trace(), &wt));
@@ -194,7 +172,7 @@ macro_rules! check_fused {
         close(&g1.get(&wt).as_vec(), &g2.get(&wt).as_vec(), "dw");
 
         // Without the input gradient, the weight gradient is unchanged.
-        let g3 = (conv3x3_pool_relu(xt.leaky_trace(), &wt, false) * rt)
+        let g3 = (conv3x3_pool_relu(xt.leaky_trace(), &wt, false, LaneSet::best()) * rt)
             .sum()
             .backward();
         assert_eq!(g3.get(&wt).as_vec(), g1.get(&wt).as_vec());
@@ -210,41 +188,6 @@ fn fused_conv_pool_relu_equals_the_composition_forward_and_backward() {
     // Pool-block layout: even size, 9 im2col rows for 16 channels (like conv1).
     check_fused!(1, 16, 8, 4);
     check_fused!(1, 16, 28, 14);
-}
-
-#[test]
-fn conv_backward_matches_naive_reference_across_image_groups() {
-    // 10×10 images are grouped four to a product; nine images split over two threads make
-    // groups of 4, 4 and 1.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .unwrap();
-    for (batch, ci, co, h, w) in [(9, 3, 5, 10, 10), (3, 2, 4, 28, 28), (5, 1, 3, 7, 7)] {
-        let s = ConvShape {
-            batch,
-            ci,
-            co,
-            h,
-            w,
-        };
-        let x = random(batch * ci * h * w, 21);
-        let wt = random(co * ci * 9, 22);
-        let dout = random(batch * co * h * w, 23);
-        let (mut dw, mut dx) = (vec![0.0f32; wt.len()], vec![0.0f32; x.len()]);
-        pool.install(|| kernels::conv3x3_backward(s, &x, &wt, &dout, &mut dw, Some(&mut dx)));
-        let (rdw, rdx) = conv_backward_reference(s, &x, &wt, &dout);
-        let close = |a: &[f32], r: &[f64], what: &str| {
-            for (i, (a, r)) in a.iter().zip(r).enumerate() {
-                assert!(
-                    (*a as f64 - r).abs() < 1e-3 * (1.0 + r.abs()),
-                    "{s:?} {what}[{i}]: {a} vs {r}"
-                );
-            }
-        };
-        close(&dw, &rdw, "dw");
-        close(&dx, &rdx, "dx");
-    }
 }
 
 /// Our dropout op against dfdx's `try_dropout`: the same output and input gradient to the

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::naive::random;
+use common::random;
 use dfdx::prelude::*;
 use mnist_tui::model::ops::to_vec;
 use mnist_tui::model::{DeepNet, Dev, Images, Logits, Network, SeedNet};

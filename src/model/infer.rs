@@ -12,7 +12,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::winograd::PreparedConv;
+use super::conv::PreparedConv;
 
 /// One thread's buffers: two for the intermediate maps, one for the argmax nobody reads.
 #[derive(Default)]

@@ -71,6 +71,7 @@
 use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 
+use super::conv::LaneSet;
 use super::ops::{
     conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, Dev, HalveCeil,
 };
@@ -147,6 +148,8 @@ pub struct ConvPoolReLU<
 > {
     /// Shape `(out, in, ky, kx)`.
     pub weight: Tensor<Rank4<CO, CI, 3, 3>, E, D>,
+    /// The instruction set its kernels use: the widest the CPU has unless set.
+    pub kernels: LaneSet,
 }
 
 /// [`ConvPoolReLU`] as a network's first layer: no gradient for its input.
@@ -168,7 +171,10 @@ impl<const CI: usize, const CO: usize, const G: bool> TensorCollection<f32, Dev>
                 |s| &mut s.weight,
                 conv_weight_init(),
             ),
-            |weight| ConvPoolReLU { weight },
+            |weight| ConvPoolReLU {
+                weight,
+                kernels: LaneSet::best(),
+            },
         )
     }
 }
@@ -209,7 +215,7 @@ where
         &self,
         x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
     ) -> Result<Self::Output, Self::Error> {
-        Ok(conv3x3_pool_relu(x, &self.weight, G))
+        Ok(conv3x3_pool_relu(x, &self.weight, G, self.kernels))
     }
 }
 

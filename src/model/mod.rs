@@ -1,15 +1,13 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
+pub mod conv;
 mod infer;
-pub mod kernels;
-mod lanes;
 pub mod layers;
 pub mod nets;
 pub mod ops;
 pub mod params;
-mod products;
-pub mod winograd;
 
+pub use conv::LaneSet;
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};
 

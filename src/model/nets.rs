@@ -5,10 +5,10 @@ use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
+use super::conv::{LaneSet, PreparedConv};
 use super::infer::conv_stack;
 use super::layers::{ConvPoolReLU, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
-use super::winograd::PreparedConv;
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -22,7 +22,7 @@ fn prepared<const CI: usize, const CO: usize, const G: bool>(
     layer: &ConvPoolReLU<CI, CO, f32, Dev, G>,
     side: usize,
 ) -> PreparedConv {
-    PreparedConv::new(CI, CO, side, side, &to_vec(&layer.weight))
+    PreparedConv::new(CI, CO, side, side, &to_vec(&layer.weight), layer.kernels)
 }
 
 /// The conv stack of an inference pass ([`conv_stack`]) as a `(batch, C, H, W)` tensor.
@@ -77,6 +77,9 @@ pub trait Network:
 
     /// Inference forward pass (dropout off).
     fn forward_infer(&self, x: Images) -> Logits;
+
+    /// Makes every fused conv layer use `lanes` (the widest the CPU has by default).
+    fn set_kernels(&mut self, lanes: LaneSet);
 
     /// The first two convolutions' weights, which the dashboard shows.
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev>;
@@ -134,6 +137,10 @@ impl Network for SeedNet {
         self.2.forward(features)
     }
 
+    fn set_kernels(&mut self, lanes: LaneSet) {
+        (self.0.kernels, self.1.kernels) = (lanes, lanes);
+    }
+
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {
         &self.0.weight
     }
@@ -170,6 +177,10 @@ impl Network for DeepNet {
         let features: Tensor<(usize, Const<128>, Const<4>, Const<4>), _, _> =
             conv_features(&x, &convs);
         self.3.forward(features)
+    }
+
+    fn set_kernels(&mut self, lanes: LaneSet) {
+        (self.0 .0.kernels, self.1 .0.kernels, self.2 .0.kernels) = (lanes, lanes, lanes);
     }
 
     fn conv1_weight(&self) -> &Tensor<Rank4<32, 1, 3, 3>, f32, Dev> {

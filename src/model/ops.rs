@@ -2,14 +2,14 @@
 //!
 //! dfdx 0.13 keeps its own conv and pool ops behind a `nightly` feature that no longer
 //! builds, so these are written on its public API: split the tape off the input, compute
-//! the output with the kernels in [`super::kernels`], register the backward pass (only
+//! the output with the kernels in [`super::conv`], register the backward pass (only
 //! when a tape is recorded), and put the tape back on the output.
 
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use rand_distr::Bernoulli;
 
-use super::kernels::{self, ConvShape};
+use super::conv::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
 
 /// The device and element type every layer of this program runs on.
 pub type Dev = Cpu;
@@ -49,7 +49,7 @@ where
     let xs = to_vec(&x);
     let ws = to_vec(weight);
     let mut out = vec![0.0f32; s.batch * CO * H * W];
-    kernels::conv3x3_forward(s, &xs, &ws, &mut out);
+    im2col::conv3x3_forward(s, &xs, &ws, &mut out);
     let out = x
         .device()
         .tensor_from_vec(out, (batch, Const, Const, Const));
@@ -61,7 +61,7 @@ where
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
             let mut dw = vec![0.0f32; CO * CI * 9];
             // The kernel adds into the input's gradient buffer in place.
-            kernels::conv3x3_backward(
+            im2col::conv3x3_backward(
                 s,
                 &xs,
                 &ws,
@@ -91,7 +91,7 @@ macro_rules! halve_ceil {
             impl HalveCeil for Const<$n> {
                 type Out = Const<$m>;
             }
-            const _: () = assert!(kernels::pool_out($n) == $m);
+            const _: () = assert!(pool_out($n) == $m);
         )*
     };
 }
@@ -102,7 +102,7 @@ halve_ceil!(28 => 14, 14 => 7, 7 => 4, 4 => 2, 2 => 1, 8 => 4, 6 => 3, 5 => 3, 3
 pub fn maxpool2x2_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
-    pool(x, kernels::maxpool_forward)
+    pool(x, pool::maxpool_forward)
 }
 
 /// [`maxpool2x2_same`] then ReLU, fused: identical results, one pass instead of three.
@@ -110,7 +110,7 @@ pub fn maxpool2x2_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<
 pub fn maxpool2x2_relu_same<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
     x: Tensor<(B, C, H, W), f32, Dev, T>,
 ) -> Tensor<(B, C, H::Out, W::Out), f32, Dev, T> {
-    pool(x, kernels::maxpool_relu_forward)
+    pool(x, pool::maxpool_relu_forward)
 }
 
 type PoolKernel = fn(usize, usize, usize, &[f32], &mut [f32], &mut [u32]);
@@ -124,7 +124,7 @@ fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
     let (batch, c, h, w) = *x.shape();
     let (h, w) = (h.size(), w.size());
     let planes = batch.size() * c.size();
-    let out_len = planes * kernels::pool_out(h) * kernels::pool_out(w);
+    let out_len = planes * pool_out(h) * pool_out(w);
     let xs = to_vec(&x);
     let mut out = vec![0.0f32; out_len];
     let mut argmax = vec![0u32; out_len];
@@ -138,7 +138,7 @@ fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
         tape.add_backward_op(move |grads| {
             grads.try_alloc_for(&x_g)?;
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
-            kernels::maxpool_backward(&dout, &argmax, grads.get_or_alloc_mut(&x_g)?);
+            pool::maxpool_backward(&dout, &argmax, grads.get_or_alloc_mut(&x_g)?);
             **grads.get_or_alloc_mut(&out_g)? = dout;
             Ok(())
         });
@@ -154,11 +154,13 @@ fn pool<B: Dim, C: ConstDim, H: HalveCeil, W: HalveCeil, T: Tape<f32, Dev>>(
 /// pooled gradient and the argmax.
 ///
 /// `input_grad: false` skips the input gradient, for a first layer whose input is data.
+/// `lanes` is the instruction set the kernels use.
 #[allow(clippy::type_complexity)]
 pub fn conv3x3_pool_relu<B, const CI: usize, const CO: usize, const H: usize, const W: usize, T>(
     x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
     weight: &Tensor<Rank4<CO, CI, 3, 3>, f32, Dev>,
     input_grad: bool,
+    lanes: LaneSet,
 ) -> Tensor<
     (
         B,
@@ -187,7 +189,7 @@ where
     };
     let xs = to_vec(&x);
     let ws = to_vec(weight);
-    let (out, argmax) = kernels::conv3x3_pool_relu_forward_new(s, &xs, &ws);
+    let (out, argmax) = winograd::conv3x3_pool_relu_forward_new(s, lanes, &xs, &ws);
     let out = x.device().tensor_from_vec(
         out,
         (
@@ -203,12 +205,13 @@ where
             grads.try_alloc_for(&w_g)?;
             let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
             let mut dw = vec![0.0f32; CO * CI * 9];
+            let (inputs, pooled) = ((&xs[..], &ws[..]), (&dout[..], &argmax[..]));
             if input_grad {
                 grads.try_alloc_for(&x_g)?;
                 let dx = grads.get_or_alloc_mut(&x_g)?;
-                kernels::conv3x3_pool_relu_backward(s, &xs, &ws, &dout, &argmax, &mut dw, Some(dx));
+                winograd::conv3x3_pool_relu_backward(s, lanes, inputs, pooled, &mut dw, Some(dx));
             } else {
-                kernels::conv3x3_pool_relu_backward(s, &xs, &ws, &dout, &argmax, &mut dw, None);
+                winograd::conv3x3_pool_relu_backward(s, lanes, inputs, pooled, &mut dw, None);
             }
             **grads.get_or_alloc_mut(&out_g)? = dout;
             add_into(grads.get_or_alloc_mut(&w_g)?, &dw);

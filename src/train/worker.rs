@@ -266,7 +266,7 @@ impl<N: Network> Trainer<N> {
     ) -> Result<Self, CheckpointError> {
         let s = &options.settings;
         let dev = Dev::seed_from_u64(s.seed);
-        let (net, opt, epoch, batch, epoch_cost, history) = match &options.resume {
+        let (mut net, opt, epoch, batch, epoch_cost, history) = match &options.resume {
             Some((checkpoint, path)) => {
                 let (net, mut opt) = checkpoint.restore::<N>(&dev, path)?;
                 opt.cfg.lr = s.learning_rate;
@@ -282,6 +282,7 @@ impl<N: Network> Trainer<N> {
                 Vec::new(),
             ),
         };
+        net.set_kernels(s.kernels);
         let grads = Some(net.alloc_grads());
         let mut sample_rng = StdRng::seed_from_u64(s.seed.wrapping_add(1));
         let sample_index = sample_rng.gen_range(0..data.test.len());

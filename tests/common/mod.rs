@@ -3,13 +3,19 @@
 #![allow(dead_code)]
 
 pub mod cli;
-pub mod naive;
 
 use std::time::Instant;
 
 use mnist_tui::app::{update, App, Msg};
 use mnist_tui::model::ModelKind;
 use mnist_tui::train::{BatchLoss, EvalKind, Event, RunInfo, SamplePrediction};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// `n` values uniform in [−1, 1), the same for the same seed.
+pub fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
+}
 
 pub fn info() -> RunInfo {
     RunInfo {

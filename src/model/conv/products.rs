@@ -7,13 +7,16 @@
 //! forward pass of the seed network's conv2 took about 8 % less time); elsewhere, and for
 //! the weight gradient's product (a long inner dimension), the `gemm` crate does.
 
+use super::lane_set::LaneSet;
+
 /// `c[i·ldc + j] = Σ_k a[i·a_rs + k·a_cs] · b[k·ldb + j]` for `i < m`, `j < n`: `B` and
 /// `C` have contiguous rows; `A` is read one element at a time.
+///
+/// `lanes` says whether the AVX-512 kernel may run; every other set uses `gemm`.
 #[allow(clippy::too_many_arguments)]
 pub fn product(
-    m: usize,
-    n: usize,
-    k: usize,
+    lanes: LaneSet,
+    (m, n, k): (usize, usize, usize),
     c: &mut [f32],
     ldc: usize,
     a: &[f32],
@@ -28,8 +31,10 @@ pub fn product(
         (b.len(), (ldb, 1)),
     );
     #[cfg(target_arch = "x86_64")]
-    if super::winograd::lanes_in_use() == super::winograd::LaneSet::Avx512 {
-        // SAFETY: the CPU has AVX-512F; `check_bounds` keeps every access inside the slices.
+    if lanes == LaneSet::Avx512 {
+        assert!(lanes.is_available(), "this CPU cannot run AVX-512");
+        // SAFETY: the CPU has AVX-512F (asserted); `check_bounds` keeps every access
+        // inside the slices.
         unsafe {
             avx512::product(
                 m,
@@ -45,7 +50,8 @@ pub fn product(
         };
         return;
     }
-    general(m, n, k, c, (ldc, 1), false, a, (a_rs, a_cs), b, (ldb, 1));
+    let _ = lanes;
+    general((m, n, k), c, (ldc, 1), false, a, (a_rs, a_cs), b, (ldb, 1));
 }
 
 /// Asserts that `C (m×n)`, `A (m×k)` and `B (k×n)`, each a length and its (row, column)
@@ -66,9 +72,7 @@ fn check_bounds(
 /// and column strides.
 #[allow(clippy::too_many_arguments)]
 pub fn general(
-    m: usize,
-    n: usize,
-    k: usize,
+    (m, n, k): (usize, usize, usize),
     c: &mut [f32],
     (c_rs, c_cs): (usize, usize),
     accumulate: bool,
@@ -271,7 +275,7 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::product;
-    use crate::model::winograd::{lanes_in_use, LaneSet};
+    use crate::model::conv::LaneSet;
 
     fn values(n: usize, seed: u32) -> Vec<f32> {
         let mut state = seed;
@@ -286,8 +290,14 @@ mod tests {
     /// `A` by rows and by columns (which takes the ragged-end path on AVX-512) give the
     /// same bits, and both match a plain f64 sum.
     #[test]
-    fn a_by_rows_and_by_columns_agree() {
-        let avx512 = lanes_in_use() == LaneSet::Avx512;
+    fn a_by_rows_and_by_columns_agree_with_every_lane_set() {
+        for lanes in LaneSet::available() {
+            a_by_rows_and_by_columns_agree(lanes);
+        }
+    }
+
+    fn a_by_rows_and_by_columns_agree(lanes: LaneSet) {
+        let avx512 = lanes == LaneSet::Avx512;
         for (m, n, k) in [
             (64, 98, 32),
             (32, 98, 64),
@@ -305,8 +315,17 @@ mod tests {
             let ldb = n + 3;
             let b = values(k * ldb, 2);
             let (mut by_rows, mut by_columns) = (vec![0.0; m * n], vec![0.0; m * n]);
-            product(m, n, k, &mut by_rows, n, &a, (k, 1), &b, ldb);
-            product(m, n, k, &mut by_columns, n, &a_columns, (1, m), &b, ldb);
+            product(lanes, (m, n, k), &mut by_rows, n, &a, (k, 1), &b, ldb);
+            product(
+                lanes,
+                (m, n, k),
+                &mut by_columns,
+                n,
+                &a_columns,
+                (1, m),
+                &b,
+                ldb,
+            );
             for i in 0..m {
                 for j in 0..n {
                     let exact: f64 = (0..k)

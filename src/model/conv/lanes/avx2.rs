@@ -1,0 +1,158 @@
+//! Eight lanes in AVX2 registers.
+
+use super::{Lanes, L};
+use std::arch::x86_64::*;
+
+/// AVX2 registers. Only for code that runs inside a `#[target_feature(enable =
+/// "avx2")]` function on a CPU that has AVX2: these `#[inline(always)]` methods are
+/// then inlined with the intrinsics they call.
+#[derive(Clone, Copy)]
+pub struct Avx2(__m256);
+
+// SAFETY: every intrinsic here is AVX or AVX2; the trait's contract says the type is
+// only used where the CPU has them. Loads and stores touch exactly L elements.
+unsafe impl Lanes for Avx2 {
+    const LANES: usize = L;
+    type Index = __m256i;
+    type Mask = Self;
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        Avx2(_mm256_loadu_ps(p))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        _mm256_storeu_ps(p, self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_index(p: *const u32) -> __m256i {
+        _mm256_loadu_si256(p as *const __m256i)
+    }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, live: usize) -> Self {
+        Avx2(_mm256_maskload_ps(p, first_lanes(live)))
+    }
+    #[inline(always)]
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> __m256i {
+        let mask = first_lanes(live);
+        let loaded = _mm256_maskload_epi32(p as *const i32, mask);
+        _mm256_blendv_epi8(_mm256_set1_epi32(fill as i32), loaded, mask)
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, live: usize) {
+        _mm256_maskstore_ps(p, first_lanes(live), self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+        Avx2(_mm256_maskload_ps(p, lanes_between(lo, hi)))
+    }
+    #[inline(always)]
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+        _mm256_maskstore_ps(p, lanes_between(lo, hi), self.0)
+    }
+    #[inline(always)]
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        unsafe {
+            // Within each 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then the middle
+            // 64-bit pairs swap places.
+            let even = _mm256_shuffle_ps::<0b10_00_10_00>(a.0, b.0);
+            let odd = _mm256_shuffle_ps::<0b11_01_11_01>(a.0, b.0);
+            let order = |v: __m256| {
+                _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(v)))
+            };
+            (Avx2(order(even)), Avx2(order(odd)))
+        }
+    }
+    #[inline(always)]
+    fn interleave(even: Self, odd: Self) -> (Self, Self) {
+        unsafe {
+            let lo = _mm256_unpacklo_ps(even.0, odd.0);
+            let hi = _mm256_unpackhi_ps(even.0, odd.0);
+            (
+                Avx2(_mm256_permute2f128_ps::<0x20>(lo, hi)),
+                Avx2(_mm256_permute2f128_ps::<0x31>(lo, hi)),
+            )
+        }
+    }
+    #[inline(always)]
+    unsafe fn store_index_first(v: __m256i, p: *mut u32, live: usize) {
+        _mm256_maskstore_epi32(p as *mut i32, first_lanes(live), v)
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        unsafe { Avx2(_mm256_set1_ps(v)) }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_add_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_sub_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_mul_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn gt(self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_cmp_ps::<_CMP_GT_OQ>(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn le(self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_cmp_ps::<_CMP_LE_OQ>(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn select(mask: Self, a: Self, b: Self) -> Self {
+        unsafe { Avx2(_mm256_blendv_ps(b.0, a.0, mask.0)) }
+    }
+    #[inline(always)]
+    fn select_index(mask: Self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe {
+            _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(b),
+                _mm256_castsi256_ps(a),
+                mask.0,
+            ))
+        }
+    }
+    #[inline(always)]
+    fn splat_index(v: u32) -> __m256i {
+        unsafe { _mm256_set1_epi32(v as i32) }
+    }
+    #[inline(always)]
+    fn add_index(a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_add_epi32(a, b) }
+    }
+    #[inline(always)]
+    fn eq_index(a: __m256i, b: __m256i) -> Self {
+        unsafe { Avx2(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) }
+    }
+    #[inline(always)]
+    fn ramp_float() -> Self {
+        unsafe { Avx2(_mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)) }
+    }
+}
+
+const _: () = assert!(L == 8);
+
+/// All bits set in lanes `lo..hi`.
+#[inline(always)]
+fn lanes_between(lo: usize, hi: usize) -> __m256i {
+    unsafe {
+        let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        let below_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(hi as i32), lanes);
+        let below_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(lo as i32), lanes);
+        _mm256_andnot_si256(below_lo, below_hi)
+    }
+}
+
+/// All bits set in the first `live` lanes: the mask of the masked loads and stores.
+#[inline(always)]
+fn first_lanes(live: usize) -> __m256i {
+    unsafe {
+        _mm256_cmpgt_epi32(
+            _mm256_set1_epi32(live as i32),
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+        )
+    }
+}

@@ -1,0 +1,179 @@
+//! Sixteen lanes in AVX-512 registers, with bit masks.
+
+use super::Lanes;
+use std::arch::x86_64::*;
+
+/// Sixteen lanes in AVX-512 registers, with bit masks. Only for code inside a
+/// `#[target_feature(enable = "avx512f")]` function on a CPU that has AVX-512F.
+#[derive(Clone, Copy)]
+pub struct Avx512(__m512);
+
+const W: usize = 16;
+
+/// Bits `lo..hi` set.
+#[inline(always)]
+fn bits(lo: usize, hi: usize) -> __mmask16 {
+    let upto = |n: usize| -> u32 {
+        if n >= W {
+            0xffff
+        } else {
+            (1u32 << n) - 1
+        }
+    };
+    (upto(hi) & !upto(lo)) as __mmask16
+}
+
+// SAFETY: every intrinsic here is AVX-512F; the trait's contract says the type is only
+// used where the CPU has it. Loads and stores touch exactly the lanes they say.
+unsafe impl Lanes for Avx512 {
+    const LANES: usize = W;
+    type Index = __m512i;
+    type Mask = __mmask16;
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        Avx512(_mm512_loadu_ps(p))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        _mm512_storeu_ps(p, self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_index(p: *const u32) -> __m512i {
+        _mm512_loadu_si512(p as *const __m512i)
+    }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, live: usize) -> Self {
+        Avx512(_mm512_maskz_loadu_ps(bits(0, live), p))
+    }
+    #[inline(always)]
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> __m512i {
+        _mm512_mask_loadu_epi32(
+            _mm512_set1_epi32(fill as i32),
+            bits(0, live),
+            p as *const i32,
+        )
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, live: usize) {
+        _mm512_mask_storeu_ps(p, bits(0, live), self.0)
+    }
+    #[inline(always)]
+    unsafe fn store_index_first(v: __m512i, p: *mut u32, live: usize) {
+        _mm512_mask_storeu_epi32(p as *mut i32, bits(0, live), v)
+    }
+    #[inline(always)]
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+        Avx512(_mm512_maskz_loadu_ps(bits(lo, hi), p))
+    }
+    #[inline(always)]
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+        _mm512_mask_storeu_ps(p, bits(lo, hi), self.0)
+    }
+    #[inline(always)]
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        unsafe {
+            let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+            (
+                Avx512(_mm512_permutex2var_ps(a.0, even, b.0)),
+                Avx512(_mm512_permutex2var_ps(a.0, odd, b.0)),
+            )
+        }
+    }
+    #[inline(always)]
+    fn interleave(even: Self, odd: Self) -> (Self, Self) {
+        unsafe {
+            let lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            let hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+            (
+                Avx512(_mm512_permutex2var_ps(even.0, lo, odd.0)),
+                Avx512(_mm512_permutex2var_ps(even.0, hi, odd.0)),
+            )
+        }
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        unsafe { Avx512(_mm512_set1_ps(v)) }
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        unsafe { Avx512(_mm512_add_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        unsafe { Avx512(_mm512_sub_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        unsafe { Avx512(_mm512_mul_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn gt(self, b: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, b.0) }
+    }
+    #[inline(always)]
+    fn le(self, b: Self) -> __mmask16 {
+        unsafe { _mm512_cmp_ps_mask::<_CMP_LE_OQ>(self.0, b.0) }
+    }
+    #[inline(always)]
+    fn select(mask: __mmask16, a: Self, b: Self) -> Self {
+        // blend takes the second operand where the mask is set.
+        unsafe { Avx512(_mm512_mask_blend_ps(mask, b.0, a.0)) }
+    }
+    #[inline(always)]
+    fn select_index(mask: __mmask16, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_mask_blend_epi32(mask, b, a) }
+    }
+    #[inline(always)]
+    fn splat_index(v: u32) -> __m512i {
+        unsafe { _mm512_set1_epi32(v as i32) }
+    }
+    #[inline(always)]
+    fn add_index(a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_add_epi32(a, b) }
+    }
+    #[inline(always)]
+    fn eq_index(a: __m512i, b: __m512i) -> __mmask16 {
+        unsafe { _mm512_cmpeq_epi32_mask(a, b) }
+    }
+    #[inline(always)]
+    fn ramp_float() -> Self {
+        unsafe { Avx512(_mm512_cvtepi32_ps(Self::ramp_ints())) }
+    }
+    #[inline(always)]
+    fn expand_halves(self, tw: usize) -> Self {
+        unsafe {
+            // Lane i takes lane i (first row) or i − 8 + tw (second row); lanes past
+            // either row are zeroed by the mask.
+            let ramp = Self::ramp_ints();
+            let second = _mm512_cmpge_epi32_mask(ramp, _mm512_set1_epi32(8));
+            let from = _mm512_mask_sub_epi32(ramp, second, ramp, _mm512_set1_epi32(8 - tw as i32));
+            let tw = _mm512_set1_epi32(tw as i32);
+            let first_live = _mm512_cmplt_epi32_mask(ramp, tw);
+            let second_live =
+                second & _mm512_cmplt_epi32_mask(_mm512_sub_epi32(ramp, _mm512_set1_epi32(8)), tw);
+            Avx512(_mm512_maskz_permutexvar_ps(
+                first_live | second_live,
+                from,
+                self.0,
+            ))
+        }
+    }
+    #[inline(always)]
+    fn compact_halves(self, tw: usize) -> Self {
+        unsafe {
+            // Lane i takes lane i, or i + 8 − tw once past the first row.
+            let ramp = Self::ramp_ints();
+            let second = _mm512_cmpge_epi32_mask(ramp, _mm512_set1_epi32(tw as i32));
+            let from = _mm512_mask_add_epi32(ramp, second, ramp, _mm512_set1_epi32(8 - tw as i32));
+            Avx512(_mm512_permutexvar_ps(from, self.0))
+        }
+    }
+}
+
+impl Avx512 {
+    #[inline(always)]
+    fn ramp_ints() -> __m512i {
+        unsafe { _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+    }
+}

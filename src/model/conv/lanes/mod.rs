@@ -1,0 +1,244 @@
+//! Eight `f32` (or `u32`) lanes, for the Winograd transforms: written once against
+//! [`Lanes`], compiled with AVX2 intrinsics where the CPU has them ([`Avx2`]) and as plain
+//! arrays elsewhere ([`Portable`]).
+//!
+//! Why not only arrays: the compiler vectorised the arithmetic of the array version but
+//! kept the pooling's compare-and-select lane by lane, which made the output transform
+//! several times slower than the matrix products it follows.
+
+/// Lanes per vector.
+pub const L: usize = 8;
+
+/// A vector of [`Lanes::LANES`] `f32` lanes with an index vector of as many `u32`
+/// lanes, and a mask type that comparisons give and selects take.
+///
+/// # Safety
+/// `load`/`store` read and write `LANES` elements at the pointer; callers keep them in
+/// bounds. Implementations may only be used on a CPU that has their instruction set.
+pub unsafe trait Lanes: Copy {
+    const LANES: usize;
+    type Index: Copy;
+    type Mask: Copy;
+    unsafe fn load(p: *const f32) -> Self;
+    unsafe fn store(self, p: *mut f32);
+    unsafe fn load_index(p: *const u32) -> Self::Index;
+    /// Loads the first `live` (≤ [`L`]) lanes; the rest are zero. Touches only those.
+    unsafe fn load_first(p: *const f32, live: usize) -> Self;
+    /// Loads the first `live` index lanes; the rest are `fill`.
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> Self::Index;
+    /// Loads lanes `lo..hi` from `p + lane`; the others are zero and not touched (so `p`
+    /// itself may point before the data).
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self;
+    /// Stores lanes `lo..hi` at `p + lane`, touching only those.
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize);
+    /// The even and the odd elements of the `2·LANES` values `a ++ b`.
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self);
+    /// The adjoint of [`Lanes::split_even_odd`]: interleaves `even` and `odd` into
+    /// `2·LANES` values.
+    fn interleave(even: Self, odd: Self) -> (Self, Self);
+    /// Stores the first `live` lanes. Touches only those.
+    unsafe fn store_first(self, p: *mut f32, live: usize);
+    unsafe fn store_index_first(v: Self::Index, p: *mut u32, live: usize);
+    fn splat(v: f32) -> Self;
+    fn add(self, b: Self) -> Self;
+    fn sub(self, b: Self) -> Self;
+    fn mul(self, b: Self) -> Self;
+    /// Lanes where `self > b`.
+    fn gt(self, b: Self) -> Self::Mask;
+    /// Lanes where `self <= b`.
+    fn le(self, b: Self) -> Self::Mask;
+    /// `mask ? a : b`, lane by lane.
+    fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+    fn select_index(mask: Self::Mask, a: Self::Index, b: Self::Index) -> Self::Index;
+    fn splat_index(v: u32) -> Self::Index;
+    fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;
+    /// Lanes where `a == b`.
+    fn eq_index(a: Self::Index, b: Self::Index) -> Self::Mask;
+
+    #[inline(always)]
+    fn zero() -> Self {
+        Self::splat(0.0)
+    }
+    #[inline(always)]
+    fn neg(self) -> Self {
+        Self::zero().sub(self)
+    }
+    /// The first `live` lanes of `self`, zeros after.
+    #[inline(always)]
+    fn keep_first(self, live: usize) -> Self {
+        let mask = Self::gt(Self::splat(live as f32), Self::ramp_float());
+        Self::select(mask, self, Self::zero())
+    }
+    /// `(0, 1, 2, …)` as floats.
+    fn ramp_float() -> Self;
+
+    /// Lanes `0..tw` and `8..8 + tw` moved to `0..2·tw` (for 16 lanes holding two rows of
+    /// at most 8). Eight lanes hold one row: nothing to move.
+    #[inline(always)]
+    fn compact_halves(self, _tw: usize) -> Self {
+        self
+    }
+
+    /// The inverse of [`Lanes::compact_halves`]: lanes `0..tw` stay, `tw..2·tw` move to
+    /// `8..8 + tw`, and every other lane is zero.
+    #[inline(always)]
+    fn expand_halves(self, _tw: usize) -> Self {
+        self
+    }
+
+    /// The sum of the lanes, in lane order.
+    #[inline(always)]
+    fn sum(self) -> f32 {
+        let mut a = [0.0f32; 16];
+        debug_assert!(Self::LANES <= a.len());
+        // SAFETY: the array holds at least LANES lanes.
+        unsafe { self.store(a.as_mut_ptr()) };
+        a[..Self::LANES].iter().sum()
+    }
+}
+
+/// Plain arrays: any CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct Portable([f32; L]);
+
+fn bits(b: bool) -> f32 {
+    f32::from_bits(if b { u32::MAX } else { 0 })
+}
+
+// SAFETY: plain Rust; loads and stores touch exactly L elements.
+unsafe impl Lanes for Portable {
+    const LANES: usize = L;
+    type Index = [u32; L];
+    type Mask = Self;
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        Portable(std::ptr::read_unaligned(p as *const [f32; L]))
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        std::ptr::write_unaligned(p as *mut [f32; L], self.0)
+    }
+    #[inline(always)]
+    unsafe fn load_index(p: *const u32) -> [u32; L] {
+        std::ptr::read_unaligned(p as *const [u32; L])
+    }
+    #[inline(always)]
+    unsafe fn load_first(p: *const f32, live: usize) -> Self {
+        let mut a = [0.0; L];
+        std::ptr::copy_nonoverlapping(p, a.as_mut_ptr(), live.min(L));
+        Portable(a)
+    }
+    #[inline(always)]
+    unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> [u32; L] {
+        let mut a = [fill; L];
+        std::ptr::copy_nonoverlapping(p, a.as_mut_ptr(), live.min(L));
+        a
+    }
+    #[inline(always)]
+    unsafe fn store_first(self, p: *mut f32, live: usize) {
+        std::ptr::copy_nonoverlapping(self.0.as_ptr(), p, live.min(L));
+    }
+    #[inline(always)]
+    unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
+        let mut a = [0.0; L];
+        for (i, v) in a.iter_mut().enumerate().take(hi.min(L)).skip(lo) {
+            *v = *p.wrapping_add(i);
+        }
+        Portable(a)
+    }
+    #[inline(always)]
+    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
+        for i in lo..hi.min(L) {
+            *p.wrapping_add(i) = self.0[i];
+        }
+    }
+    #[inline(always)]
+    fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        let at = |i: usize| if i < L { a.0[i] } else { b.0[i - L] };
+        (
+            Portable(std::array::from_fn(|i| at(2 * i))),
+            Portable(std::array::from_fn(|i| at(2 * i + 1))),
+        )
+    }
+    #[inline(always)]
+    fn interleave(even: Self, odd: Self) -> (Self, Self) {
+        let at = |i: usize| {
+            if i.is_multiple_of(2) {
+                even.0[i / 2]
+            } else {
+                odd.0[i / 2]
+            }
+        };
+        (
+            Portable(std::array::from_fn(at)),
+            Portable(std::array::from_fn(|i| at(i + L))),
+        )
+    }
+    #[inline(always)]
+    unsafe fn store_index_first(v: [u32; L], p: *mut u32, live: usize) {
+        std::ptr::copy_nonoverlapping(v.as_ptr(), p, live.min(L));
+    }
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Portable([v; L])
+    }
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] + b.0[i]))
+    }
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] - b.0[i]))
+    }
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| self.0[i] * b.0[i]))
+    }
+    #[inline(always)]
+    fn gt(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| bits(self.0[i] > b.0[i])))
+    }
+    #[inline(always)]
+    fn le(self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| bits(self.0[i] <= b.0[i])))
+    }
+    #[inline(always)]
+    fn select(mask: Self, a: Self, b: Self) -> Self {
+        Portable(std::array::from_fn(|i| {
+            if mask.0[i].to_bits() != 0 {
+                a.0[i]
+            } else {
+                b.0[i]
+            }
+        }))
+    }
+    #[inline(always)]
+    fn select_index(mask: Self, a: [u32; L], b: [u32; L]) -> [u32; L] {
+        std::array::from_fn(|i| if mask.0[i].to_bits() != 0 { a[i] } else { b[i] })
+    }
+    #[inline(always)]
+    fn splat_index(v: u32) -> [u32; L] {
+        [v; L]
+    }
+    #[inline(always)]
+    fn add_index(a: [u32; L], b: [u32; L]) -> [u32; L] {
+        std::array::from_fn(|i| a[i].wrapping_add(b[i]))
+    }
+    #[inline(always)]
+    fn eq_index(a: [u32; L], b: [u32; L]) -> Self {
+        Portable(std::array::from_fn(|i| bits(a[i] == b[i])))
+    }
+    #[inline(always)]
+    fn ramp_float() -> Self {
+        Portable(std::array::from_fn(|i| i as f32))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+#[cfg(target_arch = "x86_64")]
+pub use avx2::Avx2;
+#[cfg(target_arch = "x86_64")]
+pub use avx512::Avx512;

@@ -1,0 +1,32 @@
+//! The convolution arithmetic, on plain slices in NCHW order. It knows nothing of dfdx
+//! nor of the networks (nothing here imports from [`crate::model`]): the ops in
+//! `model::ops` record these kernels on the tape, and inference runs them directly.
+//!
+//! - [`winograd`]: the fused 3×3 SAME convolution + 2×2 SAME max-pool + ReLU by
+//!   Winograd's F(2×2, 3×3), which the networks run;
+//! - [`im2col`] and [`pool`]: the separate convolution and max-pool, the straightforward
+//!   kernels of the unfused layers;
+//! - [`products`]: the small matrix products of the Winograd layers;
+//! - [`lanes`]: vectors of eight or sixteen lanes the transforms are written against,
+//!   and [`lane_set`]: which of them a call uses, passed as a value;
+//! - [`shape`]: the shapes, and how a batch is cut into parts for the threads.
+//!
+//! The naive references the tests hold all of these to are in `reference.rs`, beside the
+//! tests (`tests.rs`).
+
+pub mod im2col;
+pub mod lane_set;
+mod lanes;
+pub mod pool;
+mod products;
+pub mod shape;
+pub mod winograd;
+
+#[cfg(test)]
+mod reference;
+#[cfg(test)]
+mod tests;
+
+pub use lane_set::LaneSet;
+pub use shape::{pool_out, ConvShape, NO_GRADIENT};
+pub use winograd::PreparedConv;

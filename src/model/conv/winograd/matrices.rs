@@ -1,0 +1,103 @@
+//! The F(2×2, 3×3) matrices as functions on lanes (`B` for the input side, `A` for the
+//! output side, and their adjoints for the backward pass), and the filter transform
+//! `U = G g Gᵀ` with its adjoint.
+
+use super::super::lanes::Lanes;
+
+/// `(d0 − d2, d1 + d2, d2 − d1, d1 − d3)`: four values times `B` (or `Bᵀ` times them).
+#[inline(always)]
+pub(super) fn times_b<V: Lanes>(d: [V; 4]) -> [V; 4] {
+    [
+        d[0].sub(d[2]),
+        d[1].add(d[2]),
+        d[2].sub(d[1]),
+        d[1].sub(d[3]),
+    ]
+}
+
+/// `(f0, f1 − f2 + f3, −f0 + f1 + f2, −f3)`: the adjoint of [`times_b`].
+#[inline(always)]
+pub(super) fn times_b_adjoint<V: Lanes>(f: [V; 4]) -> [V; 4] {
+    [
+        f[0],
+        f[1].sub(f[2]).add(f[3]),
+        f[1].sub(f[0]).add(f[2]),
+        f[3].neg(),
+    ]
+}
+
+/// `(s0 + s1 + s2, s1 − s2 − s3)`: four values times `A`.
+#[inline(always)]
+pub(super) fn times_a<V: Lanes>(s: [V; 4]) -> [V; 2] {
+    [s[0].add(s[1]).add(s[2]), s[1].sub(s[2]).sub(s[3])]
+}
+
+/// `(e0, e0 + e1, e0 − e1, −e1)`: the adjoint of [`times_a`].
+#[inline(always)]
+pub(super) fn times_a_adjoint<V: Lanes>(e: [V; 2]) -> [V; 4] {
+    [e[0], e[0].add(e[1]), e[0].sub(e[1]), e[1].neg()]
+}
+
+/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every filter `g = w[o][c]`.
+pub(super) fn filter_transform(weight: &[f32], co: usize, ci: usize) -> Vec<f32> {
+    let mut u = vec![0.0f32; 16 * co * ci];
+    for (f, g) in weight.chunks_exact(9).enumerate() {
+        // a = G g (4×3), then U = a Gᵀ (4×4).
+        let row = |r: [f32; 3]| {
+            [
+                r[0],
+                0.5 * (r[0] + r[1] + r[2]),
+                0.5 * (r[0] - r[1] + r[2]),
+                r[2],
+            ]
+        };
+        let a: [[f32; 3]; 4] = {
+            let cols: [[f32; 4]; 3] = std::array::from_fn(|v| row([g[v], g[3 + v], g[6 + v]]));
+            std::array::from_fn(|p| [cols[0][p], cols[1][p], cols[2][p]])
+        };
+        for (p, ap) in a.iter().enumerate() {
+            for (q, val) in row(*ap).into_iter().enumerate() {
+                u[(p * 4 + q) * co * ci + f] = val;
+            }
+        }
+    }
+    u
+}
+
+/// `U` stored `[ξ][c][o]`: each `U[ξ]` by columns, which the products read whole.
+/// (With one input channel this is `U` itself.)
+pub(super) fn by_columns(u: &[f32], co: usize, ci: usize) -> Vec<f32> {
+    let mut t = vec![0.0f32; u.len()];
+    for (ut, tt) in u.chunks_exact(co * ci).zip(t.chunks_exact_mut(co * ci)) {
+        for o in 0..co {
+            for c in 0..ci {
+                tt[c * co + o] = ut[o * ci + c];
+            }
+        }
+    }
+    t
+}
+
+/// Adds `Gᵀ dU G` (the adjoint of [`filter_transform`]) onto the weight gradient.
+pub(super) fn filter_transform_adjoint(du: &[f32], co: usize, ci: usize, dweight: &mut [f32]) {
+    // Gᵀ applied to a column of four: the adjoint of `row` in `filter_transform`.
+    let back = |d: [f32; 4]| {
+        [
+            d[0] + 0.5 * (d[1] + d[2]),
+            0.5 * (d[1] - d[2]),
+            0.5 * (d[1] + d[2]) + d[3],
+        ]
+    };
+    for (f, dg) in dweight.chunks_exact_mut(9).enumerate() {
+        let m: [[f32; 4]; 4] =
+            std::array::from_fn(|p| std::array::from_fn(|q| du[(p * 4 + q) * co * ci + f]));
+        // e[p][v] = Σ_q m[p][q] G[q][v], then dg[u][v] = Σ_p G[p][u] e[p][v].
+        let e: [[f32; 3]; 4] = std::array::from_fn(|p| back(m[p]));
+        for v in 0..3 {
+            let col = back([e[0][v], e[1][v], e[2][v], e[3][v]]);
+            for (u, val) in col.into_iter().enumerate() {
+                dg[u * 3 + v] += val;
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! The passes over a group of images (transform its inputs, pool its outputs, their
+//! gradients, the one-input-channel layer), each written once over lanes and run with
+//! the lane set the caller passes: AVX-512 or AVX2 inside a `#[target_feature]` function,
+//! else plain arrays.
+
+use std::mem::MaybeUninit;
+
+use super::super::lane_set::LaneSet;
+use super::super::lanes::{Lanes, Portable};
+use super::super::shape::ConvShape;
+use super::geometry::{pairs_tile_rows, Geometry, Scratch};
+use super::input::{
+    deinterleave, deinterleave_paired, input_transform, input_transform_adjoint,
+    input_transform_adjoint_paired, input_transform_paired, interleave_add, interleave_add_paired,
+};
+use super::output::{output_transform_pool, pool_output_adjoint, GradSink, TileTable};
+
+/// Generates `$name(lanes, …)`, which runs `$body_fn::<N, W>` with the lane set asked
+/// for: `N` (eight lanes) for the row-by-row input side, `W` for the output side, which
+/// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays.
+macro_rules! with_lanes {
+    ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
+        $(#[$m])*
+        pub(super) fn $name(lanes: LaneSet, $($arg: $ty),*) {
+            // One cached feature test per call (a call covers a group of images), so that
+            // a set this CPU lacks can never reach the intrinsics below.
+            assert!(lanes.is_available(), "this CPU cannot run {}", lanes.label());
+            #[cfg(target_arch = "x86_64")]
+            {
+                use super::super::lanes::{Avx2, Avx512};
+                #[target_feature(enable = "avx2,avx512f")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx512>($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx2>($($arg),*)
+                }
+                match lanes {
+                    // SAFETY: the CPU has AVX-512F and AVX2 (asserted above).
+                    LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: the CPU has AVX2 (asserted above).
+                    LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
+                    LaneSet::Portable => {}
+                }
+            }
+            $body_fn::<Portable, Portable>($($arg),*)
+        }
+    };
+}
+
+/// Transforms the `n` images of `x` (a group) into `sc.v`.
+#[inline(always)]
+fn transform_inputs_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    x: &[f32],
+    n: usize,
+    sc: &mut Scratch,
+    ld: usize,
+) {
+    let xi = s.ci * ld;
+    for j in 0..n {
+        for c in 0..s.ci {
+            let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
+            if pairs_tile_rows::<W>(g) {
+                deinterleave_paired::<N>(plane, g, &mut sc.even, &mut sc.odd);
+                let at = c * ld + j * g.tiles();
+                input_transform_paired::<W>(&sc.even, &sc.odd, g, &mut sc.v, xi, at);
+                continue;
+            }
+            deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+            input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, xi, c * ld + j * g.tiles());
+        }
+    }
+}
+
+with_lanes!(fn transform_inputs => transform_inputs_body(
+    s: &ConvShape, g: &Geometry, x: &[f32], n: usize, sc: &mut Scratch, ld: usize,
+));
+
+/// Output transform and pooling of a group of `n` images from `m` into `out`/`argmax`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_outputs_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    table: &TileTable,
+    m: &[f32],
+    ld: usize,
+    n: usize,
+    out: &mut [MaybeUninit<f32>],
+    argmax: &mut [MaybeUninit<u32>],
+) {
+    let pooled = s.co * g.tiles();
+    for j in 0..n {
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            output_transform_pool::<W>(
+                m,
+                s.co * ld,
+                c * ld + j * g.tiles(),
+                g,
+                table,
+                (c * s.h * s.w) as u32,
+                None,
+                &mut out[at..at + g.tiles()],
+                &mut argmax[at..at + g.tiles()],
+            );
+        }
+    }
+}
+
+with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, m: &[f32], ld: usize, n: usize, out: &mut [MaybeUninit<f32>], argmax: &mut [MaybeUninit<u32>],
+));
+
+/// `dM` of a group of `n` images into `dm` from their pooled gradients and argmax.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn pool_gradients_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    table: &TileTable,
+    dout: &[f32],
+    argmax: &[u32],
+    n: usize,
+    dm: &mut [f32],
+    ld: usize,
+) {
+    let pooled = s.co * g.tiles();
+    for j in 0..n {
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            pool_output_adjoint::<W>(
+                &dout[at..at + g.tiles()],
+                &argmax[at..at + g.tiles()],
+                g,
+                table,
+                (c * s.h * s.w) as u32,
+                &mut GradSink::Store {
+                    dm: &mut *dm,
+                    xi: s.co * ld,
+                    at: c * ld + j * g.tiles(),
+                },
+            );
+        }
+    }
+}
+
+with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_gradients => pool_gradients_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, dout: &[f32], argmax: &[u32], n: usize, dm: &mut [f32], ld: usize,
+));
+
+/// One input channel, forward: per image, the transformed input stays in cache and each
+/// output channel's `M = U ⊙ V` is formed inside the output transform.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn single_channel_forward_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    table: &TileTable,
+    u: &[f32],
+    x: &[f32],
+    sc: &mut Scratch,
+    ld: usize,
+    out: &mut [MaybeUninit<f32>],
+    argmax: &mut [MaybeUninit<u32>],
+) {
+    let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
+    for (j, plane) in x.chunks_exact(hw).enumerate() {
+        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        for c in 0..s.co {
+            let filter: [W; 16] = std::array::from_fn(|k| W::splat(u[k * s.co + c]));
+            let at = j * pooled + c * g.tiles();
+            output_transform_pool::<W>(
+                &sc.v,
+                ld,
+                0,
+                g,
+                table,
+                (c * hw) as u32,
+                Some(&filter),
+                &mut out[at..at + g.tiles()],
+                &mut argmax[at..at + g.tiles()],
+            );
+        }
+    }
+}
+
+with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_forward => single_channel_forward_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, u: &[f32], x: &[f32], sc: &mut Scratch, ld: usize, out: &mut [MaybeUninit<f32>], argmax: &mut [MaybeUninit<u32>],
+));
+
+/// One input channel, backward without an input gradient: adds `dU[ξ][c]` of the images
+/// of `x` into `du` with no matrix product.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn single_channel_backward_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    table: &TileTable,
+    x: &[f32],
+    dout: &[f32],
+    argmax: &[u32],
+    sc: &mut Scratch,
+    ld: usize,
+    du: &mut [f32],
+) {
+    let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
+    for (j, plane) in x.chunks_exact(hw).enumerate() {
+        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
+        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        for c in 0..s.co {
+            let at = j * pooled + c * g.tiles();
+            let mut sink = GradSink::Accumulate {
+                v: &sc.v,
+                xi: ld,
+                sums: [W::zero(); 16],
+            };
+            pool_output_adjoint::<W>(
+                &dout[at..at + g.tiles()],
+                &argmax[at..at + g.tiles()],
+                g,
+                table,
+                (c * hw) as u32,
+                &mut sink,
+            );
+            if let GradSink::Accumulate { sums, .. } = sink {
+                for (k, sum) in sums.into_iter().enumerate() {
+                    du[k * s.co + c] += sum.sum();
+                }
+            }
+        }
+    }
+}
+
+with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => single_channel_backward_body(
+    s: &ConvShape, g: &Geometry, table: &TileTable, x: &[f32], dout: &[f32], argmax: &[u32], sc: &mut Scratch, ld: usize, du: &mut [f32],
+));
+
+/// Adds the input gradient of a group of `n` images, from `dv`, onto `dx`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn input_gradients_body<N: Lanes, W: Lanes>(
+    s: &ConvShape,
+    g: &Geometry,
+    dv: &[f32],
+    ld: usize,
+    n: usize,
+    even: &mut [f32],
+    odd: &mut [f32],
+    dx: &mut [f32],
+) {
+    let hw = s.h * s.w;
+    for j in 0..n {
+        for c in 0..s.ci {
+            if pairs_tile_rows::<W>(g) {
+                let block = g.paired_block();
+                even[..2 * block].fill(0.0);
+                odd[..2 * block].fill(0.0);
+                let at = c * ld + j * g.tiles();
+                input_transform_adjoint_paired::<W>(dv, s.ci * ld, at, g, even, odd);
+                let at = (j * s.ci + c) * hw;
+                interleave_add_paired::<N>(even, odd, g, &mut dx[at..at + hw]);
+                continue;
+            }
+            even.fill(0.0);
+            odd.fill(0.0);
+            input_transform_adjoint::<N>(dv, s.ci * ld, c * ld + j * g.tiles(), g, even, odd);
+            let at = (j * s.ci + c) * hw;
+            interleave_add::<N>(even, odd, g, &mut dx[at..at + hw]);
+        }
+    }
+}
+
+with_lanes!(#[allow(clippy::too_many_arguments)] fn input_gradients => input_gradients_body(
+    s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, even: &mut [f32], odd: &mut [f32], dx: &mut [f32],
+));
