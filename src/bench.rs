@@ -12,7 +12,7 @@ use crate::data::Dataset;
 use crate::model::conv::{pool_out, winograd, ConvShape, LaneSet};
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy;
-use crate::train::{spawn, Event, WorkerOptions};
+use crate::train::{spawn, EpochSummary, Event, WorkerOptions};
 
 /// One layer's median forward and backward time at batch 100.
 #[derive(Debug, Clone)]
@@ -201,11 +201,11 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         spawn(data.clone(), WorkerOptions::headless(one_epoch)).expect("cannot start the trainer");
     let (mut samples_per_second, mut epoch_cost) = (0.0, 0.0);
     for event in worker.events.iter() {
-        if let Event::EpochFinished {
+        if let Event::EpochFinished(EpochSummary {
             samples_per_second: s,
             average_cost,
             ..
-        } = event
+        }) = event
         {
             samples_per_second = s;
             epoch_cost = average_cost;

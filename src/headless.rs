@@ -6,7 +6,7 @@ use std::io::Write;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::train::events::position_label;
-use crate::train::{Command, Event, OnDivergence, SamplePrediction, WorkerHandle};
+use crate::train::{Command, EpochSummary, Event, OnDivergence, SamplePrediction, WorkerHandle};
 
 /// How a headless run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +49,11 @@ pub fn run(
                 bar.set_message(format!("epoch {}/{epochs}", last.epoch + 1));
                 bar.set_position(last.batch as u64 + 1);
             }
-            Event::EpochFinished {
+            Event::EpochFinished(EpochSummary {
                 epoch,
                 average_cost,
                 ..
-            } => {
+            }) => {
                 if let Some(bar) = &bar {
                     bar.suspend(|| {
                         writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost)

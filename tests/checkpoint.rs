@@ -132,7 +132,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     let finished: Vec<usize> = events
         .iter()
         .filter_map(|e| match e {
-            Event::EpochFinished { epoch, .. } => Some(*epoch),
+            Event::EpochFinished(e) => Some(e.epoch),
             _ => None,
         })
         .collect();

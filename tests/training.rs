@@ -40,7 +40,7 @@ fn epoch_costs(events: &[Event]) -> Vec<f64> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::EpochFinished { average_cost, .. } => Some(*average_cost),
+            Event::EpochFinished(e) => Some(e.average_cost),
             _ => None,
         })
         .collect()
@@ -51,11 +51,7 @@ fn full_accuracy(events: &[Event]) -> f64 {
         .iter()
         .rev()
         .find_map(|e| match e {
-            Event::Evaluated {
-                kind: EvalKind::Full,
-                accuracy,
-                ..
-            } => Some(*accuracy),
+            Event::Evaluated(e) if e.kind == EvalKind::Full => Some(e.accuracy),
             _ => None,
         })
         .expect("an epoch ends with a full evaluation")

@@ -248,11 +248,13 @@ fn a_branch_overlays_its_curves_and_shows_in_the_status() {
         })
         .collect();
     branch.run.apply(&Event::Batches(batches));
-    branch.run.apply(&Event::Evaluated {
-        at_epoch: 1.4,
-        kind: mnist_tui::train::EvalKind::Quick,
-        accuracy: 0.985,
-    });
+    branch
+        .run
+        .apply(&Event::Evaluated(mnist_tui::train::Evaluation {
+            at_epoch: 1.4,
+            kind: mnist_tui::train::EvalKind::Quick,
+            accuracy: 0.985,
+        }));
     app.branch = Some(branch);
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }

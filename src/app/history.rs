@@ -27,16 +27,10 @@ impl History {
     pub fn record(&mut self, event: &Event, per_epoch: usize) {
         match event {
             Event::Batches(list) => self.push_batches(list, per_epoch),
-            Event::EpochFinished {
-                epoch,
-                average_cost,
-                ..
-            } => self.epoch_costs.push(((epoch + 1) as f64, *average_cost)),
-            &Event::Evaluated {
-                at_epoch,
-                kind,
-                accuracy,
-            } => self.push_evaluation(at_epoch, kind, accuracy),
+            Event::EpochFinished(e) => self
+                .epoch_costs
+                .push(((e.epoch + 1) as f64, e.average_cost)),
+            Event::Evaluated(e) => self.push_evaluation(e.at_epoch, e.kind, e.accuracy),
             _ => {}
         }
     }

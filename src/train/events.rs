@@ -3,30 +3,10 @@
 
 use crate::model::ModelKind;
 
-/// One training step's result.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct BatchLoss {
-    /// Zero-based epoch.
-    pub epoch: usize,
-    /// Zero-based batch within the epoch.
-    pub batch: usize,
-    pub loss: f32,
-    /// Learning rate the step was taken with.
-    pub learning_rate: f64,
-    /// Images of the batch the model classified right before the step.
-    pub correct: u32,
-    pub size: u32,
-}
+use super::checkpoint::Checkpoint;
+use super::record::Record;
 
-/// Which evaluation produced an accuracy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EvalKind {
-    /// The whole test set, at an epoch's end.
-    Full,
-    /// A fixed subset of the test set, during an epoch, so the curve moves early.
-    Quick,
-}
+pub use super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 
 /// The model's verdict on one test image.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,18 +91,8 @@ pub enum Event {
     Started(RunInfo),
     /// Consecutive batch results, coalesced while the consumer was busy.
     Batches(Vec<BatchLoss>),
-    EpochFinished {
-        epoch: usize,
-        average_cost: f64,
-        seconds: f64,
-        samples_per_second: f64,
-    },
-    Evaluated {
-        /// Position in epochs, fractional during an epoch.
-        at_epoch: f64,
-        kind: EvalKind,
-        accuracy: f64,
-    },
+    EpochFinished(EpochSummary),
+    Evaluated(Evaluation),
     /// First-layer filters, `(32, 3, 3)` flattened (UI-only; replaced when not yet taken).
     Filters(Vec<f32>),
     /// A test image and the live model's prediction (UI-only; replaced when not yet taken).
@@ -154,7 +124,7 @@ pub enum Event {
         batch: usize,
     },
     /// The run's whole state at a batch boundary, answering [`Command::Fork`].
-    Forked(Box<super::checkpoint::Checkpoint>),
+    Forked(Box<Checkpoint>),
     /// Something went wrong that does not stop training (a metrics file that cannot be
     /// written).
     Warning(String),
@@ -198,4 +168,29 @@ pub fn position_label(epoch: usize, batch: usize) -> String {
     } else {
         format!("at epoch {}, batch {batch}", epoch + 1)
     }
+}
+
+/// The events that replay `records` (consecutive batches in one event), as a resumed run
+/// sends its history.
+pub fn replay(records: &[Record]) -> Vec<Event> {
+    let mut events = Vec::new();
+    let mut batches = Vec::new();
+    for r in records {
+        let event = match *r {
+            Record::Batch(b) => {
+                batches.push(b);
+                continue;
+            }
+            Record::Epoch(e) => Event::EpochFinished(e),
+            Record::Evaluation(e) => Event::Evaluated(e),
+        };
+        if !batches.is_empty() {
+            events.push(Event::Batches(std::mem::take(&mut batches)));
+        }
+        events.push(event);
+    }
+    if !batches.is_empty() {
+        events.push(Event::Batches(batches));
+    }
+    events
 }

@@ -1,99 +1,21 @@
 //! The run's measurements as plain records: kept by the worker so a checkpoint carries its
-//! curves, streamed to `--metrics` files, and replayed as events on `--resume`.
+//! curves, streamed to `--metrics` files, and replayed as events on `--resume`
+//! ([`super::events::replay`]). The JSON form is the measurement's fields with a `type`.
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{BatchLoss, EvalKind, Event};
+use super::measure::{BatchLoss, EpochSummary, Evaluation};
 
-/// One measurement of the run.
+/// One measurement of the run, as kept and written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
     Batch(BatchLoss),
-    Epoch {
-        epoch: usize,
-        average_cost: f64,
-        seconds: f64,
-        samples_per_second: f64,
-    },
-    Evaluation {
-        at_epoch: f64,
-        kind: EvalKind,
-        accuracy: f64,
-    },
+    Epoch(EpochSummary),
+    Evaluation(Evaluation),
 }
 
 impl Record {
-    /// The record an event carries, if it is a measurement.
-    pub fn of_event(event: &Event) -> Vec<Record> {
-        match event {
-            Event::Batches(list) => list.iter().copied().map(Record::Batch).collect(),
-            &Event::EpochFinished {
-                epoch,
-                average_cost,
-                seconds,
-                samples_per_second,
-            } => vec![Record::Epoch {
-                epoch,
-                average_cost,
-                seconds,
-                samples_per_second,
-            }],
-            &Event::Evaluated {
-                at_epoch,
-                kind,
-                accuracy,
-            } => vec![Record::Evaluation {
-                at_epoch,
-                kind,
-                accuracy,
-            }],
-            _ => Vec::new(),
-        }
-    }
-
-    /// The events that replay `records` (consecutive batches in one event).
-    pub fn replay(records: &[Record]) -> Vec<Event> {
-        let mut events = Vec::new();
-        let mut batches = Vec::new();
-        for r in records {
-            if let Record::Batch(b) = r {
-                batches.push(*b);
-                continue;
-            }
-            if !batches.is_empty() {
-                events.push(Event::Batches(std::mem::take(&mut batches)));
-            }
-            events.push(match *r {
-                Record::Epoch {
-                    epoch,
-                    average_cost,
-                    seconds,
-                    samples_per_second,
-                } => Event::EpochFinished {
-                    epoch,
-                    average_cost,
-                    seconds,
-                    samples_per_second,
-                },
-                Record::Evaluation {
-                    at_epoch,
-                    kind,
-                    accuracy,
-                } => Event::Evaluated {
-                    at_epoch,
-                    kind,
-                    accuracy,
-                },
-                Record::Batch(_) => unreachable!("batches are gathered above"),
-            });
-        }
-        if !batches.is_empty() {
-            events.push(Event::Batches(batches));
-        }
-        events
-    }
-
     /// Header of the CSV form.
     pub const CSV_HEADER: &'static str =
         "type,epoch,batch,at_epoch,loss,learning_rate,correct,size,average_cost,seconds,samples_per_second,kind,accuracy";
@@ -106,23 +28,69 @@ impl Record {
                 "batch,{},{},,{},{},{},{},,,,,",
                 b.epoch, b.batch, b.loss, b.learning_rate, b.correct, b.size
             ),
-            Record::Epoch {
-                epoch,
-                average_cost,
-                seconds,
-                samples_per_second,
-            } => format!("epoch,{epoch},,,,,,,{average_cost},{seconds},{samples_per_second},,"),
-            Record::Evaluation {
-                at_epoch,
-                kind,
-                accuracy,
-            } => {
-                let kind = match kind {
-                    EvalKind::Full => "full",
-                    EvalKind::Quick => "quick",
-                };
-                format!("evaluation,,,{at_epoch},,,,,,,,{kind},{accuracy}")
-            }
+            Record::Epoch(e) => format!(
+                "epoch,{},,,,,,,{},{},{},,",
+                e.epoch, e.average_cost, e.seconds, e.samples_per_second
+            ),
+            Record::Evaluation(e) => format!(
+                "evaluation,,,{},,,,,,,,{},{}",
+                e.at_epoch,
+                e.kind.name(),
+                e.accuracy
+            ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::events::{replay, Event};
+    use crate::train::EvalKind;
+
+    /// Checkpoints written before the measurements had types of their own (the shipped
+    /// model among them) hold exactly this JSON; it must keep reading and writing so.
+    #[test]
+    fn records_read_and_write_the_json_checkpoints_hold() {
+        let json = [
+            r#"{"type":"batch","epoch":0,"batch":1,"loss":2.5,"learning_rate":0.001,"correct":9,"size":100}"#,
+            r#"{"type":"epoch","epoch":0,"average_cost":0.34,"seconds":8.0,"samples_per_second":7500.0}"#,
+            r#"{"type":"evaluation","at_epoch":1.0,"kind":"full","accuracy":0.97}"#,
+        ];
+        for line in json {
+            let record: Record = serde_json::from_str(line).unwrap();
+            assert_eq!(serde_json::to_string(&record).unwrap(), line);
+        }
+    }
+
+    #[test]
+    fn replayed_records_are_the_events_that_made_them() {
+        let b = |batch| BatchLoss {
+            epoch: 0,
+            batch,
+            loss: 1.0,
+            learning_rate: 0.001,
+            correct: 5,
+            size: 10,
+        };
+        let e = Evaluation {
+            at_epoch: 0.5,
+            kind: EvalKind::Quick,
+            accuracy: 0.5,
+        };
+        let records = [
+            Record::Batch(b(0)),
+            Record::Batch(b(1)),
+            Record::Evaluation(e),
+            Record::Batch(b(2)),
+        ];
+        assert_eq!(
+            replay(&records),
+            vec![
+                Event::Batches(vec![b(0), b(1)]),
+                Event::Evaluated(e),
+                Event::Batches(vec![b(2)]),
+            ]
+        );
     }
 }

@@ -19,7 +19,8 @@ use crate::model::{ops::to_vec, DeepNet, Dev, Grads, ModelKind, Network, SeedNet
 use super::adam::{Adam, AdamConfig, Update};
 use super::checkpoint::{Checkpoint, CheckpointError, Progress, SavedSettings};
 use super::eval::{accuracy, images_tensor, probabilities, test_report};
-use super::events::{argmax, BatchLoss, Command, EvalKind, Event, RunInfo, SamplePrediction};
+use super::events::{argmax, replay, Command, Event, RunInfo, SamplePrediction};
+use super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::outbox::Outbox;
 use super::record::Record;
 
@@ -343,7 +344,7 @@ impl<N: Network> Trainer<N> {
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
             class_names: self.options.class_names.clone(),
         }));
-        for event in Record::replay(&self.history) {
+        for event in replay(&self.history) {
             self.outbox.push(event);
         }
         if self.options.visuals_every.is_some() {
@@ -468,18 +469,14 @@ impl<N: Network> Trainer<N> {
         let seconds = training_time.as_secs_f64();
         let samples_per_second = ((n_batches - first) * bs) as f64 / seconds.max(1e-9);
         let average_cost = self.epoch_cost;
-        self.outbox.push(Event::EpochFinished {
+        let summary = EpochSummary {
             epoch,
             average_cost,
             seconds,
             samples_per_second,
-        });
-        self.record(Record::Epoch {
-            epoch,
-            average_cost,
-            seconds,
-            samples_per_second,
-        });
+        };
+        self.outbox.push(Event::EpochFinished(summary));
+        self.record(Record::Epoch(summary));
         let at_epoch = (epoch + 1) as f64;
         let accuracy = if self.options.visuals_every.is_some() {
             let (accuracy, report) = test_report(&self.net, &self.dev, &self.data.test, at_epoch);
@@ -517,16 +514,13 @@ impl<N: Network> Trainer<N> {
     }
 
     fn push_evaluation(&mut self, at_epoch: f64, kind: EvalKind, accuracy: f64) {
-        self.outbox.push(Event::Evaluated {
+        let evaluation = Evaluation {
             at_epoch,
             kind,
             accuracy,
-        });
-        self.record(Record::Evaluation {
-            at_epoch,
-            kind,
-            accuracy,
-        });
+        };
+        self.outbox.push(Event::Evaluated(evaluation));
+        self.record(Record::Evaluation(evaluation));
     }
 
     /// One optimiser step on the images at `indices`; returns the loss, how many of the
@@ -577,8 +571,8 @@ impl<N: Network> Trainer<N> {
         let restored_at = restored_epoch as f64 + restored_batch as f64 / n_batches;
         self.history.retain(|r| match r {
             Record::Batch(b) => (b.epoch, b.batch) < (restored_epoch, restored_batch),
-            Record::Epoch { epoch, .. } => *epoch < restored_epoch,
-            Record::Evaluation { at_epoch, .. } => *at_epoch <= restored_at + 1e-9,
+            Record::Epoch(e) => e.epoch < restored_epoch,
+            Record::Evaluation(e) => e.at_epoch <= restored_at + 1e-9,
         });
         self.epoch_cost = self
             .history

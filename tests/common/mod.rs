@@ -8,7 +8,9 @@ use std::time::Instant;
 
 use mnist_tui::app::{update, App, Msg};
 use mnist_tui::model::ModelKind;
-use mnist_tui::train::{BatchLoss, EvalKind, Event, RunInfo, SamplePrediction};
+use mnist_tui::train::{
+    BatchLoss, EpochSummary, EvalKind, Evaluation, Event, RunInfo, SamplePrediction,
+};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// `n` values uniform in [−1, 1), the same for the same seed.
@@ -79,7 +81,7 @@ pub fn busy_app(size: (u16, u16)) -> App {
     send(Event::Batches(batches[300..].to_vec()));
     for k in 1..=9 {
         let x = k as f64 / 6.0;
-        send(Event::Evaluated {
+        send(Event::Evaluated(Evaluation {
             at_epoch: x,
             kind: if k == 6 {
                 EvalKind::Full
@@ -87,14 +89,14 @@ pub fn busy_app(size: (u16, u16)) -> App {
                 EvalKind::Quick
             },
             accuracy: 0.9 + 0.01 * k as f64,
-        });
+        }));
     }
-    send(Event::EpochFinished {
+    send(Event::EpochFinished(EpochSummary {
         epoch: 0,
         average_cost: 0.34,
         seconds: 8.0,
         samples_per_second: 7500.0,
-    });
+    }));
     send(Event::Filters(
         (0..32 * 9)
             .map(|i| ((i % 17) as f32 - 8.0) / 80.0)
