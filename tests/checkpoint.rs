@@ -142,7 +142,7 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     assert_eq!(whole.weights, resumed.weights);
     assert_eq!(whole.moments, resumed.moments);
     assert_eq!(batch_losses(&whole), batch_losses(&resumed));
-    assert_eq!((resumed.progress.epoch, resumed.progress.batch), (2, 0));
+    assert_eq!((resumed.progress.position.epoch, resumed.progress.position.batch), (2, 0));
 }
 
 #[test]
@@ -167,7 +167,7 @@ fn a_run_stopped_mid_epoch_resumes_at_its_batch() {
     }
     w.thread.join().unwrap();
     let stopped = Checkpoint::read(&p("stopped")).unwrap();
-    let at = (stopped.progress.epoch, stopped.progress.batch);
+    let at = (stopped.progress.position.epoch, stopped.progress.position.batch);
     assert!(at.0 == 0 && at.1 >= 4 && at.1 < 10, "{at:?}");
     run_to_end(headless(&data, 2, &p("resumed"), Some(&p("stopped"))));
     let whole = Checkpoint::read(&p("whole")).unwrap();

@@ -29,7 +29,7 @@ fn spawn(args: &[&str], cwd: &Path) -> Child {
 fn loadable(path: &Path) -> (usize, usize) {
     let c = Checkpoint::read(path).unwrap_or_else(|e| panic!("{e}"));
     c.restore::<SeedNet>(&Dev::default(), path).unwrap();
-    (c.progress.epoch, c.progress.batch)
+    (c.progress.position.epoch, c.progress.position.batch)
 }
 
 #[test]

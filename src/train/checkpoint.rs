@@ -16,6 +16,7 @@ use crate::model::params::{self, NamedTensor};
 use crate::model::{Dev, ModelKind, Network};
 
 use super::adam::{Adam, AdamConfig};
+use super::position::Position;
 use super::record::Record;
 
 /// Metadata key holding the JSON; its presence marks a file as ours.
@@ -63,12 +64,9 @@ pub struct Progress {
     pub format: u32,
     pub model: ModelKind,
     pub settings: SavedSettings,
-    /// Zero-based epoch in progress and the batches of it already trained; `batch == 0`
-    /// means `epoch` epochs are complete.
-    pub epoch: usize,
-    pub batch: usize,
-    /// Sum so far of this epoch's batch losses, each divided by the batches per epoch.
-    pub epoch_cost: f64,
+    /// Where the run is (its fields sit beside the others in the file's JSON).
+    #[serde(flatten)]
+    pub position: Position,
     pub adam_steps: i32,
     pub adam_betas: [f64; 2],
     pub adam_eps: f64,

@@ -45,8 +45,6 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::train::events::{replay, Event};
-    use crate::train::EvalKind;
 
     /// Checkpoints written before the measurements had types of their own (the shipped
     /// model among them) hold exactly this JSON; it must keep reading and writing so.
@@ -61,36 +59,5 @@ mod tests {
             let record: Record = serde_json::from_str(line).unwrap();
             assert_eq!(serde_json::to_string(&record).unwrap(), line);
         }
-    }
-
-    #[test]
-    fn replayed_records_are_the_events_that_made_them() {
-        let b = |batch| BatchLoss {
-            epoch: 0,
-            batch,
-            loss: 1.0,
-            learning_rate: 0.001,
-            correct: 5,
-            size: 10,
-        };
-        let e = Evaluation {
-            at_epoch: 0.5,
-            kind: EvalKind::Quick,
-            accuracy: 0.5,
-        };
-        let records = [
-            Record::Batch(b(0)),
-            Record::Batch(b(1)),
-            Record::Evaluation(e),
-            Record::Batch(b(2)),
-        ];
-        assert_eq!(
-            replay(&records),
-            vec![
-                Event::Batches(vec![b(0), b(1)]),
-                Event::Evaluated(e),
-                Event::Batches(vec![b(2)]),
-            ]
-        );
     }
 }

@@ -1,0 +1,223 @@
+//! What the worker thread does: shuffles, batches, steps the optimiser, evaluates, and
+//! obeys commands at batch boundaries. The run's loop is here; an epoch's work, the
+//! commands, divergence recovery, saving and the dashboard's visuals each have a file.
+
+mod commands;
+mod epoch;
+mod recovery;
+mod saving;
+mod visuals;
+
+use std::sync::Arc;
+
+use crossbeam_channel::Receiver;
+use dfdx::prelude::*;
+use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
+
+use crate::data::Dataset;
+use crate::model::{Dev, Grads, Network};
+
+use super::adam::{Adam, AdamConfig};
+use super::checkpoint::CheckpointError;
+use super::eval::{accuracy, test_report};
+use super::events::{replay, Command, Event, RunInfo};
+use super::metrics::MetricsFile;
+use super::options::WorkerOptions;
+use super::outbox::Outbox;
+use super::position::Position;
+use super::record::Record;
+
+/// Size of the fixed test subset of the quick evaluations.
+pub const QUICK_EVAL_IMAGES: usize = 1000;
+/// Batches between in-memory snapshots of weights and optimiser state for divergence recovery.
+const SNAPSHOT_EVERY: usize = 50;
+
+#[derive(PartialEq, Eq)]
+pub(super) enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Weights and optimiser state at a known position, to go back to after divergence.
+struct Snapshot<N> {
+    net: N,
+    adam: Adam,
+    epoch: usize,
+    batch: usize,
+}
+
+pub(crate) struct Trainer<N: Network> {
+    dev: Dev,
+    net: N,
+    opt: Adam,
+    grads: Option<Grads>,
+    last_good: Snapshot<N>,
+    data: Arc<Dataset>,
+    options: WorkerOptions,
+    outbox: Outbox,
+    commands: Receiver<Command>,
+    commands_closed: bool,
+    metrics: Option<MetricsFile>,
+    history: Vec<Record>,
+    shuffle_rng: StdRng,
+    sample_rng: StdRng,
+    sample_index: usize,
+    epochs: usize,
+    /// Where the run is.
+    at: Position,
+    paused: bool,
+    step_pending: bool,
+    /// Position of the last checkpoint written.
+    saved_at: Option<(usize, usize)>,
+    /// Commands received mid-step, for the next batch boundary.
+    deferred: std::collections::VecDeque<Command>,
+}
+
+impl<N: Network> Trainer<N> {
+    pub(crate) fn new(
+        data: Arc<Dataset>,
+        options: WorkerOptions,
+        outbox: Outbox,
+        commands: Receiver<Command>,
+        metrics: Option<MetricsFile>,
+    ) -> Result<Self, CheckpointError> {
+        let s = &options.settings;
+        let dev = Dev::seed_from_u64(s.seed);
+        let (mut net, opt, at, history) = match &options.resume {
+            Some((checkpoint, path)) => {
+                let (net, mut opt) = checkpoint.restore::<N>(&dev, path)?;
+                opt.cfg.lr = s.learning_rate;
+                let p = &checkpoint.progress;
+                (net, opt, p.position, p.history.clone())
+            }
+            None => (
+                N::build_seeded(&dev, s.seed),
+                Adam::new(AdamConfig::with_lr(s.learning_rate)),
+                Position::default(),
+                Vec::new(),
+            ),
+        };
+        net.set_kernels(s.kernels);
+        let grads = Some(net.alloc_grads());
+        let mut sample_rng = StdRng::seed_from_u64(s.seed.wrapping_add(1));
+        let sample_index = sample_rng.gen_range(0..data.test.len());
+        let mut shuffle_rng = StdRng::seed_from_u64(s.seed);
+        // Replay the shuffles of the epochs already trained, so a resumed run sees the same
+        // batches as one that never stopped.
+        for _ in 0..at.epoch {
+            shuffled(data.train.len(), &mut shuffle_rng);
+        }
+        Ok(Self {
+            last_good: Snapshot {
+                net: net.clone(),
+                adam: opt.clone(),
+                epoch: at.epoch,
+                batch: at.batch,
+            },
+            dev,
+            net,
+            opt,
+            grads,
+            shuffle_rng,
+            sample_rng,
+            sample_index,
+            epochs: s.epochs.max(at.epoch + usize::from(at.batch > 0)),
+            at,
+            history,
+            metrics,
+            data,
+            outbox,
+            commands,
+            commands_closed: false,
+            paused: false,
+            step_pending: false,
+            saved_at: None,
+            deferred: Default::default(),
+            options,
+        })
+    }
+
+    fn batches_per_epoch(&self) -> usize {
+        self.data.train.len() / self.options.settings.batch_size
+    }
+
+    pub(crate) fn run(mut self) {
+        let s = &self.options.settings;
+        self.outbox.push(Event::Started(RunInfo {
+            model: s.model,
+            data_name: self.data.name.clone(),
+            train_len: self.data.train.len(),
+            test_len: self.data.test.len(),
+            batch_size: s.batch_size,
+            batches_per_epoch: self.batches_per_epoch(),
+            epochs: self.epochs,
+            learning_rate: self.opt.cfg.lr,
+            threads: s.threads,
+            resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
+            class_names: self.options.class_names.clone(),
+        }));
+        for event in replay(&self.history) {
+            self.outbox.push(event);
+        }
+        if self.options.visuals_every.is_some() {
+            self.send_visuals();
+        }
+        let mut last_accuracy = None;
+        loop {
+            while self.at.epoch < self.epochs {
+                match self.run_epoch() {
+                    Some(acc) => last_accuracy = Some(acc),
+                    None => return self.stop(),
+                }
+            }
+            let accuracy = match last_accuracy {
+                Some(a) => a,
+                // Resumed after the last epoch: nothing trained, but the user wants a result
+                // (and, on the dashboard, the confusion matrix and mistakes).
+                None if self.options.visuals_every.is_some() => {
+                    let at = self.at.epoch as f64;
+                    let (a, report) = test_report(&self.net, &self.dev, &self.data.test, at);
+                    self.outbox.push(Event::TestReport(Box::new(report)));
+                    a
+                }
+                None => accuracy(&self.net, &self.dev, &self.data.test, usize::MAX),
+            };
+            self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
+            self.send_sample();
+            self.outbox.push(Event::Finished { accuracy });
+            if !self.options.stay_after_finish || self.wait_after_finish() == Flow::Stop {
+                return self.stop();
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        // A run stopped mid-epoch keeps its place: the checkpoint resumes at this batch.
+        if self.options.save_to.is_some() && self.saved_at != Some((self.at.epoch, self.at.batch)) {
+            self.save();
+        }
+        if let Some(m) = &mut self.metrics {
+            if let Some(warning) = m.flush() {
+                self.outbox.push(Event::Warning(warning));
+            }
+        }
+        self.outbox.push(Event::Stopped);
+        self.outbox.drain_blocking();
+    }
+
+    fn record(&mut self, record: Record) {
+        if let Some(m) = &mut self.metrics {
+            if let Some(warning) = m.write(&record) {
+                self.outbox.push(Event::Warning(warning));
+            }
+        }
+        self.history.push(record);
+    }
+}
+
+/// `0..n` in the order of one epoch.
+fn shuffled(n: usize, rng: &mut StdRng) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(rng);
+    order
+}

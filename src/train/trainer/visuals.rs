@@ -1,0 +1,38 @@
+//! What only the dashboard shows: the first layer's filters and the sample digit with the
+//! live model's prediction and feature maps.
+
+use crate::data::PIXELS;
+use crate::model::Network;
+
+use super::super::eval::{images_tensor, probabilities};
+use super::super::events::{Event, SamplePrediction};
+use super::Trainer;
+
+impl<N: Network> Trainer<N> {
+    pub(super) fn send_visuals(&mut self) {
+        self.outbox.push(Event::Filters(self.net.first_filters()));
+        self.send_sample();
+    }
+
+    pub(super) fn send_sample(&mut self) {
+        let i = self.sample_index;
+        let pixels = self.data.test.image(i).to_vec();
+        let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        let probabilities = probabilities(&self.net, &self.dev, &scaled);
+        let (conv1_maps, conv2_maps) = if self.options.visuals_every.is_some() {
+            self.net
+                .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        debug_assert_eq!(pixels.len(), PIXELS);
+        self.outbox.push(Event::Sample(Box::new(SamplePrediction {
+            index: i,
+            pixels,
+            label: self.data.test.labels[i],
+            probabilities,
+            conv1_maps,
+            conv2_maps,
+        })));
+    }
+}
