@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Layer;
+use crate::train::OnDivergence;
 
 /// Train a convolutional network on MNIST on the CPU and watch and steer it live.
 ///
@@ -44,15 +45,6 @@ pub struct PredictArgs {
     /// Picture files, one digit each.
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<PathBuf>,
-}
-
-/// What to do when training diverges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DivergencePolicy {
-    /// Restore the last good weights and pause (headless: stop with exit code 1).
-    Pause,
-    /// Restore the last good weights, halve the learning rate and go on.
-    Halve,
 }
 
 /// Flags shared by the dashboard and `train`.
@@ -114,8 +106,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "auto|avx512|avx2|portable")]
     pub kernels: Option<String>,
     /// What to do when the loss or the weights stop being finite.
-    #[arg(long, value_enum, default_value_t = DivergencePolicy::Pause)]
-    pub on_divergence: DivergencePolicy,
+    #[arg(long, value_enum, default_value_t = OnDivergence::Pause)]
+    pub on_divergence: OnDivergence,
 }
 
 impl RunArgs {

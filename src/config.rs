@@ -4,26 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::FileError;
 use crate::model::{LaneSet, ModelKind};
-
-/// A setting that could not be used, naming the file and key where one is known.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("{file}: cannot read: {reason}")]
-    Unreadable { file: String, reason: String },
-    #[error("{file}: line {line}: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        message: String,
-    },
-    #[error("{source_name}: {key}: {message}")]
-    Invalid {
-        source_name: String,
-        key: &'static str,
-        message: String,
-    },
-}
 
 /// Every setting, each optional: one layer of the precedence chain (a file or the flags).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -63,27 +45,24 @@ impl Layer {
     }
 
     /// Parses a TOML config file's text; `file` names it in errors.
-    pub fn from_toml(file: &str, text: &str) -> Result<Layer, ConfigError> {
+    pub fn from_toml(file: &str, text: &str) -> Result<Layer, FileError> {
         toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(1);
-            ConfigError::Syntax {
-                file: file.to_string(),
-                line,
-                message: e.message().replace('\n', " "),
-            }
+            FileError::new(
+                file,
+                format!("line {line}: {}", e.message().replace('\n', " ")),
+            )
         })
     }
 
     /// Reads and parses a config file.
-    pub fn from_file(path: &Path) -> Result<Layer, ConfigError> {
+    pub fn from_file(path: &Path) -> Result<Layer, FileError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
-            file: file.clone(),
-            reason: e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FileError::new(&file, format!("cannot read: {e}")))?;
         Layer::from_toml(&file, &text)
     }
 }
@@ -138,7 +117,7 @@ impl Settings {
         flags: Layer,
         config_file: Option<&Path>,
         cwd: &Path,
-    ) -> Result<Settings, ConfigError> {
+    ) -> Result<Settings, FileError> {
         let mut merged = flags;
         let mut source = "command line".to_string();
         if let Some(path) = config_file {
@@ -156,12 +135,11 @@ impl Settings {
     }
 
     /// Validates a merged layer, filling gaps with the defaults; errors name the key.
-    pub fn from_layer(l: Layer, source: &str) -> Result<Settings, ConfigError> {
+    pub fn from_layer(l: Layer, source: &str) -> Result<Settings, FileError> {
         let d = Settings::default();
-        let bad = |key: &'static str, message: String| ConfigError::Invalid {
-            source_name: source.to_string(),
-            key,
-            message,
+        // Every message names the key first: `SOURCE: KEY: PROBLEM`.
+        let bad = |key: &'static str, message: String| {
+            FileError::new(source, format!("{key}: {message}"))
         };
         let model = match l.model {
             Some(m) => m.parse().map_err(|e| bad("model", e))?,
@@ -175,7 +153,7 @@ impl Settings {
             ));
         }
         let positive =
-            |key: &'static str, v: Option<i64>, default: usize| -> Result<usize, ConfigError> {
+            |key: &'static str, v: Option<i64>, default: usize| -> Result<usize, FileError> {
                 match v {
                     None => Ok(default),
                     Some(n) if n >= 1 => Ok(n as usize),
@@ -227,16 +205,15 @@ impl Settings {
     }
 
     /// Checks what depends on the data: the batch must fit in the training set.
-    pub fn check_against_data(&self, train_len: usize) -> Result<(), ConfigError> {
+    pub fn check_against_data(&self, train_len: usize) -> Result<(), FileError> {
         if self.batch_size > train_len {
-            return Err(ConfigError::Invalid {
-                source_name: "settings".into(),
-                key: "batch_size",
-                message: format!(
-                    "{} is larger than the training set ({train_len} images)",
+            return Err(FileError::new(
+                "settings",
+                format!(
+                    "batch_size: {} is larger than the training set ({train_len} images)",
                     self.batch_size
                 ),
-            });
+            ));
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod data;
+pub mod error;
 pub mod fault;
 pub mod headless;
 pub mod model;

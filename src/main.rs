@@ -7,11 +7,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 
-use mnist_tui::cli::{Cli, Command, DivergencePolicy, RunArgs};
+use mnist_tui::cli::{Cli, Command, RunArgs};
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::{ClassNames, Dataset};
 use mnist_tui::headless::{self, Outcome};
-use mnist_tui::train::{self, Checkpoint, OnDivergence, WorkerOptions};
+use mnist_tui::train::{self, Checkpoint, WorkerOptions};
 use mnist_tui::{predict, tui};
 
 /// Every training step allocates and frees buffers of the same few sizes; the system
@@ -57,10 +57,7 @@ impl Prepared {
         options.checkpoint_dir = args.checkpoint_dir.clone();
         options.default_save_to = format!("mnist-tui-{}.safetensors", self.settings.model).into();
         options.metrics = args.metrics.clone();
-        options.on_divergence = match args.on_divergence {
-            DivergencePolicy::Pause => OnDivergence::Pause,
-            DivergencePolicy::Halve => OnDivergence::Halve,
-        };
+        options.on_divergence = args.on_divergence;
         options.class_names = self.class_names;
         options.settings = self.settings;
         (options, self.data)

@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-use crate::train::{Checkpoint, CheckpointError};
+use crate::error::FileError;
+use crate::train::Checkpoint;
 
 /// How errors and the dashboard name it.
 pub const NAME: &str = "built-in pretrained model";
 
 static BYTES: &[u8] = include_bytes!("../assets/seed.safetensors");
 
-pub fn checkpoint() -> Result<Checkpoint, CheckpointError> {
+pub fn checkpoint() -> Result<Checkpoint, FileError> {
     Checkpoint::from_bytes(BYTES, Path::new(NAME))
 }

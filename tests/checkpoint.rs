@@ -142,7 +142,13 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
     assert_eq!(whole.weights, resumed.weights);
     assert_eq!(whole.moments, resumed.moments);
     assert_eq!(batch_losses(&whole), batch_losses(&resumed));
-    assert_eq!((resumed.progress.position.epoch, resumed.progress.position.batch), (2, 0));
+    assert_eq!(
+        (
+            resumed.progress.position.epoch,
+            resumed.progress.position.batch
+        ),
+        (2, 0)
+    );
 }
 
 #[test]
@@ -167,7 +173,10 @@ fn a_run_stopped_mid_epoch_resumes_at_its_batch() {
     }
     w.thread.join().unwrap();
     let stopped = Checkpoint::read(&p("stopped")).unwrap();
-    let at = (stopped.progress.position.epoch, stopped.progress.position.batch);
+    let at = (
+        stopped.progress.position.epoch,
+        stopped.progress.position.batch,
+    );
     assert!(at.0 == 0 && at.1 >= 4 && at.1 < 10, "{at:?}");
     run_to_end(headless(&data, 2, &p("resumed"), Some(&p("stopped"))));
     let whole = Checkpoint::read(&p("whole")).unwrap();

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use clap::Parser;
 use mnist_tui::cli::{Cli, Command};
-use mnist_tui::config::{ConfigError, Layer, Settings};
+use mnist_tui::config::{Layer, Settings};
+use mnist_tui::error::FileError;
 use mnist_tui::model::ModelKind;
 
 fn flags(args: &[&str]) -> Layer {
@@ -54,7 +55,7 @@ fn flags_beat_config_file_beat_local_file_beat_defaults() {
     assert_eq!((s.epochs, s.seed), (3, 1));
 }
 
-fn invalid(text: &str) -> ConfigError {
+fn invalid(text: &str) -> FileError {
     let layer = Layer::from_toml("c.toml", text).unwrap();
     Settings::from_layer(layer, "c.toml").unwrap_err()
 }
@@ -73,7 +74,7 @@ fn invalid_values_are_errors_naming_the_key() {
     ] {
         let err = invalid(text);
         assert!(
-            matches!(err, ConfigError::Invalid { key: k, .. } if k == key),
+            err.file == "c.toml" && err.problem.starts_with(&format!("{key}: ")),
             "{text}: {err}"
         );
         assert!(
@@ -112,7 +113,7 @@ fn unknown_keys_and_syntax_errors_name_file_and_line() {
     );
     assert!(!text.contains('\n'));
     let err = Layer::from_toml("c.toml", "epochs = 2\n\nseed = = 3\n").unwrap_err();
-    assert!(matches!(err, ConfigError::Syntax { line: 3, .. }), "{err}");
+    assert!(err.problem.starts_with("line 3: "), "{err}");
     let err = Layer::from_toml("c.toml", "epochs = \"many\"\n").unwrap_err();
     assert!(err.to_string().starts_with("c.toml: line 1:"), "{err}");
 }

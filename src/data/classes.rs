@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::DataError;
+use crate::error::FileError;
 
 /// Number of classes every data set has.
 pub const CLASSES: usize = 10;
@@ -19,7 +19,7 @@ impl Default for ClassNames {
 
 impl ClassNames {
     /// Ten names, one per non-empty line; `file` names the source in errors.
-    pub fn parse(file: &str, text: &str) -> Result<Self, DataError> {
+    pub fn parse(file: &str, text: &str) -> Result<Self, FileError> {
         let names: Vec<String> = text
             .lines()
             .map(str::trim)
@@ -27,7 +27,7 @@ impl ClassNames {
             .map(String::from)
             .collect();
         if names.len() != CLASSES {
-            return Err(DataError::new(
+            return Err(FileError::new(
                 file,
                 format!(
                     "expected {CLASSES} class names, one per line, found {}",
@@ -36,7 +36,7 @@ impl ClassNames {
             ));
         }
         if let Some(long) = names.iter().find(|n| n.chars().count() > 24) {
-            return Err(DataError::new(
+            return Err(FileError::new(
                 file,
                 format!("class name '{long}' is longer than 24 characters"),
             ));
@@ -44,10 +44,10 @@ impl ClassNames {
         Ok(Self(names))
     }
 
-    pub fn read(path: &Path) -> Result<Self, DataError> {
+    pub fn read(path: &Path) -> Result<Self, FileError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
-            .map_err(|e| DataError::new(file.clone(), format!("cannot read: {e}")))?;
+            .map_err(|e| FileError::new(file.clone(), format!("cannot read: {e}")))?;
         Self::parse(&file, &text)
     }
 

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::DataError;
+use crate::error::FileError;
 
 /// Magic number of an IDX file of unsigned bytes with one dimension (labels).
 const LABELS_MAGIC: u32 = 0x0000_0801;
@@ -18,35 +18,35 @@ pub const PIXELS: usize = SIDE * SIDE;
 ///
 /// A file whose name says `.gz` must be gzip data: we refuse rather than guess, so that a
 /// renamed or half-downloaded file is reported instead of parsed as garbage.
-pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     let is_gzip = bytes.starts_with(&[0x1f, 0x8b]);
     if !is_gzip {
         if file.ends_with(".gz") {
-            return Err(DataError::new(file, "not gzip data"));
+            return Err(FileError::new(file, "not gzip data"));
         }
         return Ok(bytes.to_vec());
     }
     let mut out = Vec::with_capacity(bytes.len() * 4);
     flate2::read::GzDecoder::new(bytes)
         .read_to_end(&mut out)
-        .map_err(|e| DataError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
+        .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
     Ok(out)
 }
 
-fn header(file: &str, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>, DataError> {
+fn header(file: &str, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>, FileError> {
     let head_len = 4 + 4 * dims;
     if bytes.len() < 4 {
-        return Err(DataError::new(file, "truncated: no IDX header"));
+        return Err(FileError::new(file, "truncated: no IDX header"));
     }
     let found = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     if found != magic {
-        return Err(DataError::new(
+        return Err(FileError::new(
             file,
             format!("wrong magic number 0x{found:08x} (expected 0x{magic:08x})"),
         ));
     }
     if bytes.len() < head_len {
-        return Err(DataError::new(file, "truncated: incomplete IDX header"));
+        return Err(FileError::new(file, "truncated: incomplete IDX header"));
     }
     Ok((0..dims)
         .map(|d| {
@@ -56,16 +56,16 @@ fn header(file: &str, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize
         .collect())
 }
 
-fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'a [u8], DataError> {
+fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'a [u8], FileError> {
     let have = bytes.len() - offset;
     if have < len {
-        return Err(DataError::new(
+        return Err(FileError::new(
             file,
             format!("truncated: expected {len} data bytes, found {have}"),
         ));
     }
     if have > len {
-        return Err(DataError::new(
+        return Err(FileError::new(
             file,
             format!("{} unexpected bytes after the data", have - len),
         ));
@@ -74,12 +74,12 @@ fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'
 }
 
 /// Parses an IDX label file: one byte per label, each in 0..=9.
-pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     let bytes = decompress(file, bytes)?;
     let dims = header(file, &bytes, LABELS_MAGIC, 1)?;
     let labels = body(file, &bytes, 8, dims[0])?;
     if let Some(i) = labels.iter().position(|&l| l > 9) {
-        return Err(DataError::new(
+        return Err(FileError::new(
             file,
             format!("label {} at index {i} is not a digit 0-9", labels[i]),
         ));
@@ -88,18 +88,18 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
 }
 
 /// Parses an IDX image file of 28×28 greyscale images, returned as one flat byte vector.
-pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     let bytes = decompress(file, bytes)?;
     let dims = header(file, &bytes, IMAGES_MAGIC, 3)?;
     if dims[1] != SIDE || dims[2] != SIDE {
-        return Err(DataError::new(
+        return Err(FileError::new(
             file,
             format!("images are {}x{}, expected {SIDE}x{SIDE}", dims[1], dims[2]),
         ));
     }
     let len = dims[0]
         .checked_mul(PIXELS)
-        .ok_or_else(|| DataError::new(file, "image count too large"))?;
+        .ok_or_else(|| FileError::new(file, "image count too large"))?;
     Ok(body(file, &bytes, 16, len)?.to_vec())
 }
 

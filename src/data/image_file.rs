@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use super::preprocess::{mnist_style, normalise_polarity, Gray};
-use super::{DataError, PIXELS};
+use super::PIXELS;
+use crate::error::FileError;
 
 /// Largest picture accepted, in pixels per side and in bytes on disk: a digit needs
 /// nothing near this, and a decompression bomb must not take the machine down.
@@ -11,9 +12,9 @@ pub const MAX_SIDE: u32 = 8192;
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Reads an image file and prepares it as MNIST prepared its digits.
-pub fn read_digit(path: &Path) -> Result<[u8; PIXELS], DataError> {
+pub fn read_digit(path: &Path) -> Result<[u8; PIXELS], FileError> {
     let name = path.display().to_string();
-    let bad = |problem: String| DataError::new(name.clone(), problem);
+    let bad = |problem: String| FileError::new(name.clone(), problem);
     let size = std::fs::metadata(path)
         .map_err(|e| bad(format!("cannot read: {e}")))?
         .len();

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::idx::{parse_images, parse_labels, PIXELS};
-use super::DataError;
+use crate::error::FileError;
 
 /// Images (one byte per pixel, row-major, 784 per image) and their labels.
 ///
@@ -21,10 +21,10 @@ impl Split {
         images: Vec<u8>,
         labels_file: &str,
         labels: Vec<u8>,
-    ) -> Result<Self, DataError> {
+    ) -> Result<Self, FileError> {
         let n_images = images.len() / PIXELS;
         if n_images != labels.len() {
-            return Err(DataError::new(
+            return Err(FileError::new(
                 labels_file,
                 format!(
                     "{} labels for {n_images} images in {images_file}",
@@ -33,13 +33,13 @@ impl Split {
             ));
         }
         if n_images == 0 {
-            return Err(DataError::new(images_file, "holds no images"));
+            return Err(FileError::new(images_file, "holds no images"));
         }
         Ok(Self { images, labels })
     }
 
     /// Parses a split from its image file and label file, each `(name, bytes)`.
-    fn parse(images: (&str, &[u8]), labels: (&str, &[u8])) -> Result<Self, DataError> {
+    fn parse(images: (&str, &[u8]), labels: (&str, &[u8])) -> Result<Self, FileError> {
         let pixels = parse_images(images.0, images.1)?;
         Split::new(
             images.0,
@@ -108,7 +108,7 @@ const EMBEDDED: [(&str, &[u8]); 4] = [
 
 impl Dataset {
     /// The MNIST files compiled into the binary, so the program works from any directory.
-    pub fn embedded() -> Result<Self, DataError> {
+    pub fn embedded() -> Result<Self, FileError> {
         let [ti, tl, vi, vl] = EMBEDDED;
         Ok(Self {
             name: "MNIST (embedded)".into(),
@@ -119,11 +119,11 @@ impl Dataset {
 
     /// Loads the four IDX files from `dir`, raw or gzipped, under either common naming
     /// (`train-images-idx3-ubyte` or `train-images.idx3-ubyte`).
-    pub fn from_dir(dir: &Path) -> Result<Self, DataError> {
+    pub fn from_dir(dir: &Path) -> Result<Self, FileError> {
         if !dir.is_dir() {
-            return Err(DataError::new(dir.display().to_string(), "not a directory"));
+            return Err(FileError::new(dir.display().to_string(), "not a directory"));
         }
-        let load = |prefix: &str, kind: &str, dims: u8| -> Result<(String, Vec<u8>), DataError> {
+        let load = |prefix: &str, kind: &str, dims: u8| -> Result<(String, Vec<u8>), FileError> {
             let names = [
                 format!("{prefix}-{kind}-idx{dims}-ubyte"),
                 format!("{prefix}-{kind}.idx{dims}-ubyte"),
@@ -134,12 +134,12 @@ impl Dataset {
                     if path.is_file() {
                         let shown = path.display().to_string();
                         let bytes = std::fs::read(&path)
-                            .map_err(|e| DataError::new(&shown, format!("cannot read: {e}")))?;
+                            .map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
                         return Ok((shown, bytes));
                     }
                 }
             }
-            Err(DataError::new(
+            Err(FileError::new(
                 dir.join(&names[0]).display().to_string(),
                 format!(
                     "missing (also looked for {0}.gz, {1} and {1}.gz)",
@@ -147,7 +147,7 @@ impl Dataset {
                 ),
             ))
         };
-        let split = |prefix: &str| -> Result<Split, DataError> {
+        let split = |prefix: &str| -> Result<Split, FileError> {
             let (img_file, img_bytes) = load(prefix, "images", 3)?;
             // Parse the images before even looking for the labels: their error comes first.
             let images = parse_images(&img_file, &img_bytes)?;

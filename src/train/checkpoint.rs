@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
+use crate::error::FileError;
 use crate::model::params::{self, NamedTensor};
 use crate::model::{Dev, ModelKind, Network};
 
@@ -25,23 +26,6 @@ const META_KEY: &str = "mnist-tui";
 const FORMAT: u32 = 1;
 /// Largest checkpoint read (the deep model's is about 30 MB).
 const MAX_BYTES: u64 = 1 << 30;
-
-/// A checkpoint that could not be read or written, naming the file.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{file}: {problem}")]
-pub struct CheckpointError {
-    pub file: String,
-    pub problem: String,
-}
-
-impl CheckpointError {
-    fn new(file: &Path, problem: impl Into<String>) -> Self {
-        Self {
-            file: file.display().to_string(),
-            problem: problem.into(),
-        }
-    }
-}
 
 /// The settings a resumed run continues with (unless flags override them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,21 +77,16 @@ impl Checkpoint {
     }
 
     /// The network and optimiser this checkpoint holds; `file` names it in errors.
-    pub fn restore<N: Network>(
-        &self,
-        dev: &Dev,
-        file: &Path,
-    ) -> Result<(N, Adam), CheckpointError> {
+    pub fn restore<N: Network>(&self, dev: &Dev, file: &Path) -> Result<(N, Adam), FileError> {
         let p = &self.progress;
         if p.model.name() != N::NAME {
-            return Err(CheckpointError::new(
+            return Err(FileError::at(
                 file,
                 format!("holds a '{}' model, not '{}'", p.model, N::NAME),
             ));
         }
         let mut net = N::build_seeded(dev, p.settings.seed);
-        params::import(&mut net, &self.weights)
-            .map_err(|e| CheckpointError::new(file, e.to_string()))?;
+        params::import(&mut net, &self.weights).map_err(|e| FileError::at(file, e.to_string()))?;
         // Moments follow the visiting order, which the freshly built network gives.
         let sizes: Vec<usize> = params::export(&net).iter().map(|t| t.data.len()).collect();
         let fits = self.moments.is_empty()
@@ -118,7 +97,7 @@ impl Checkpoint {
                     .zip(&sizes)
                     .all(|((m, v), &n)| m.len() == n && v.len() == n));
         if !fits {
-            return Err(CheckpointError::new(
+            return Err(FileError::at(
                 file,
                 "the optimiser state does not match the weights",
             ));
@@ -159,8 +138,8 @@ impl Checkpoint {
     }
 
     /// Parses a checkpoint file's bytes; `file` names it in errors.
-    pub fn from_bytes(bytes: &[u8], file: &Path) -> Result<Self, CheckpointError> {
-        let bad = |problem: String| CheckpointError::new(file, problem);
+    pub fn from_bytes(bytes: &[u8], file: &Path) -> Result<Self, FileError> {
+        let bad = |problem: String| FileError::at(file, problem);
         let (_, metadata) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a safetensors checkpoint ({e:?})")))?;
         let json = metadata
@@ -220,25 +199,25 @@ impl Checkpoint {
     }
 
     /// Reads and parses a checkpoint file.
-    pub fn read(path: &Path) -> Result<Self, CheckpointError> {
+    pub fn read(path: &Path) -> Result<Self, FileError> {
         let size = std::fs::metadata(path)
-            .map_err(|e| CheckpointError::new(path, format!("cannot read: {e}")))?
+            .map_err(|e| FileError::at(path, format!("cannot read: {e}")))?
             .len();
         if size > MAX_BYTES {
-            return Err(CheckpointError::new(
+            return Err(FileError::at(
                 path,
                 format!("{size} bytes is too large for a checkpoint"),
             ));
         }
-        let bytes = std::fs::read(path)
-            .map_err(|e| CheckpointError::new(path, format!("cannot read: {e}")))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| FileError::at(path, format!("cannot read: {e}")))?;
         Self::from_bytes(&bytes, path)
     }
 
     /// Writes the checkpoint to `path` atomically (temporary file, sync, rename).
-    pub fn save(&self, path: &Path) -> Result<(), CheckpointError> {
+    pub fn save(&self, path: &Path) -> Result<(), FileError> {
         write_atomically(path, &self.to_bytes())
-            .map_err(|e| CheckpointError::new(path, format!("cannot save: {e}")))
+            .map_err(|e| FileError::at(path, format!("cannot save: {e}")))
     }
 }
 

@@ -13,7 +13,7 @@ pub mod record;
 mod trainer;
 pub mod worker;
 
-pub use checkpoint::{Checkpoint, CheckpointError};
+pub use checkpoint::Checkpoint;
 pub use events::{Command, Event, Mistake, RunInfo, SamplePrediction, TestReport};
 pub use measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 pub use options::{OnDivergence, WorkerOptions};

@@ -34,13 +34,14 @@ pub struct WorkerOptions {
     pub class_names: ClassNames,
 }
 
-/// What to do after restoring the last good weights when training diverges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What to do after restoring the last good weights when training diverges (also the
+/// `--on-divergence` flag's values: the doc lines are its help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum OnDivergence {
-    /// Pause and let the user decide.
+    /// Restore the last good weights and pause (headless: stop with exit code 1).
     #[default]
     Pause,
-    /// Halve the learning rate and go on.
+    /// Restore the last good weights, halve the learning rate and go on.
     Halve,
 }
 

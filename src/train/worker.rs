@@ -9,12 +9,12 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::data::Dataset;
 use crate::model::{DeepNet, ModelKind, Network, SeedNet};
 
-use super::checkpoint::CheckpointError;
 use super::events::{Command, Event};
 use super::metrics::MetricsFile;
 use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::trainer::Trainer;
+use crate::error::FileError;
 
 /// Capacity of the event channel; past it, events wait (coalesced) in the worker's outbox.
 pub const EVENT_CAPACITY: usize = 256;
@@ -24,10 +24,9 @@ const COMMAND_CAPACITY: usize = 64;
 /// Why a worker could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The checkpoint to resume, or the metrics file to create.
     #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    #[error("{file}: cannot create: {reason}")]
-    Metrics { file: String, reason: String },
+    File(#[from] FileError),
     #[error("cannot start the trainer thread: {0}")]
     Thread(#[from] std::io::Error),
 }
@@ -56,10 +55,10 @@ fn start<N: Network>(
     let (commands, command_rx) = bounded(COMMAND_CAPACITY);
     let threads = options.settings.threads;
     let metrics = match &options.metrics {
-        Some(path) => Some(MetricsFile::create(path).map_err(|e| StartError::Metrics {
-            file: path.display().to_string(),
-            reason: e.to_string(),
-        })?),
+        Some(path) => Some(
+            MetricsFile::create(path)
+                .map_err(|e| FileError::at(path, format!("cannot create: {e}")))?,
+        ),
         None => None,
     };
     let trainer = Trainer::<N>::new(data, options, Outbox::new(event_tx), command_rx, metrics)?;

@@ -18,7 +18,6 @@ use crate::data::Dataset;
 use crate::model::{Dev, Grads, Network};
 
 use super::adam::{Adam, AdamConfig};
-use super::checkpoint::CheckpointError;
 use super::eval::{accuracy, test_report};
 use super::events::{replay, Command, Event, RunInfo};
 use super::metrics::MetricsFile;
@@ -26,6 +25,7 @@ use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::position::Position;
 use super::record::Record;
+use crate::error::FileError;
 
 /// Size of the fixed test subset of the quick evaluations.
 pub const QUICK_EVAL_IMAGES: usize = 1000;
@@ -80,7 +80,7 @@ impl<N: Network> Trainer<N> {
         outbox: Outbox,
         commands: Receiver<Command>,
         metrics: Option<MetricsFile>,
-    ) -> Result<Self, CheckpointError> {
+    ) -> Result<Self, FileError> {
         let s = &options.settings;
         let dev = Dev::seed_from_u64(s.seed);
         let (mut net, opt, at, history) = match &options.resume {
