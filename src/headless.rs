@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::train::events::position_label;
@@ -16,6 +17,17 @@ pub enum Outcome {
     Stopped,
 }
 
+/// What the printer knows of the run so far.
+struct Printer {
+    commands: Option<Sender<Command>>,
+    on_divergence: OnDivergence,
+    bar: Option<ProgressBar>,
+    batches_per_epoch: u64,
+    epochs: usize,
+    sample: Option<Box<SamplePrediction>>,
+    outcome: Outcome,
+}
+
 /// Consumes the worker's events until it is done, writing the report to `out`.
 pub fn run(
     worker: WorkerHandle,
@@ -27,45 +39,50 @@ pub fn run(
         commands,
         thread,
     } = worker;
-    let mut commands = Some(commands);
-    let mut bar: Option<ProgressBar> = None;
-    let mut batches_per_epoch = 0;
-    let mut epochs = 0;
-    let mut sample: Option<Box<SamplePrediction>> = None;
-    let mut outcome = Outcome::Stopped;
+    let mut printer = Printer {
+        commands: Some(commands),
+        on_divergence,
+        bar: None,
+        batches_per_epoch: 0,
+        epochs: 0,
+        sample: None,
+        outcome: Outcome::Stopped,
+    };
     writeln!(out, "Learning started. It takes sometime.")?;
     for event in events.iter() {
+        printer.on_event(event, out)?;
+    }
+    if let Some(bar) = printer.bar.take() {
+        bar.finish_and_clear();
+    }
+    let outcome = printer.outcome;
+    drop(printer);
+    if thread.join().is_err() {
+        return Err(std::io::Error::other("the training thread panicked"));
+    }
+    Ok(outcome)
+}
+
+impl Printer {
+    fn on_event(&mut self, event: Event, out: &mut impl Write) -> std::io::Result<()> {
         match event {
             Event::Started(info) => {
-                batches_per_epoch = info.batches_per_epoch as u64;
-                epochs = info.epochs;
+                self.batches_per_epoch = info.batches_per_epoch as u64;
+                self.epochs = info.epochs;
             }
             Event::Batches(list) => {
                 let last = list.last().expect("coalesced batches are never empty");
-                let bar = bar.get_or_insert_with(|| new_bar(batches_per_epoch));
+                let per_epoch = self.batches_per_epoch;
+                let bar = self.bar.get_or_insert_with(|| new_bar(per_epoch));
                 if last.batch as u64 + 1 < bar.position() {
                     bar.reset();
                 }
-                bar.set_message(format!("epoch {}/{epochs}", last.epoch + 1));
+                bar.set_message(format!("epoch {}/{}", last.epoch + 1, self.epochs));
                 bar.set_position(last.batch as u64 + 1);
             }
-            Event::EpochFinished(EpochSummary {
-                epoch,
-                average_cost,
-                ..
-            }) => {
-                if let Some(bar) = &bar {
-                    bar.suspend(|| {
-                        writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost)
-                    })?;
-                    bar.reset();
-                } else {
-                    writeln!(out, "Epoch: {:04} cost = {:.9}", epoch + 1, average_cost)?;
-                }
-                out.flush()?;
-            }
-            Event::EpochsSet(n) => epochs = n,
-            Event::Sample(s) => sample = Some(s),
+            Event::EpochFinished(summary) => self.on_epoch(summary, out)?,
+            Event::EpochsSet(n) => self.epochs = n,
+            Event::Sample(s) => self.sample = Some(s),
             Event::Diverged {
                 epoch,
                 batch,
@@ -73,29 +90,12 @@ pub fn run(
                 restored_epoch,
                 restored_batch,
             } => {
-                let restored = restored_epoch * batches_per_epoch as usize + restored_batch;
-                if on_divergence == OnDivergence::Halve {
-                    eprintln!(
-                        "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}); restored the weights from batch {restored} and continuing at learning rate {:e}",
-                        epoch + 1,
-                        batch + 1,
-                        learning_rate / 2.0
-                    );
-                } else {
-                    eprintln!(
-                        "error: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
-                        epoch + 1,
-                        batch + 1
-                    );
-                    outcome = Outcome::Diverged;
-                    if let Some(c) = &commands {
-                        let _ = c.send(Command::Stop);
-                    }
-                }
+                let restored = restored_epoch * self.batches_per_epoch as usize + restored_batch;
+                self.on_diverged((epoch, batch, learning_rate), restored);
             }
             Event::Saved { path, epoch, batch } => {
                 let line = format!("saved {} {}", path.display(), position_label(epoch, batch));
-                match &bar {
+                match &self.bar {
                     Some(bar) => bar.suspend(|| eprintln!("{line}")),
                     None => eprintln!("{line}"),
                 }
@@ -104,31 +104,63 @@ pub fn run(
                 eprintln!("warning: {}: {error}; training continues", path.display());
             }
             Event::Warning(w) => eprintln!("warning: {w}"),
-            Event::Finished { accuracy } => {
-                if let Some(bar) = bar.take() {
-                    bar.finish_and_clear();
-                }
-                writeln!(out, "Learning Finished!")?;
-                writeln!(out, "Accuracy: {accuracy:.4}")?;
-                if let Some(s) = &sample {
-                    writeln!(out, "Label:  [{}]", s.label)?;
-                    writeln!(out, "Prediction:  [{}]", s.predicted())?;
-                }
-                outcome = Outcome::Finished;
-                // Nothing more to ask of the worker: closing the commands lets it exit.
-                commands = None;
-            }
+            Event::Finished { accuracy } => self.on_finished(accuracy, out)?,
             _ => {}
         }
+        Ok(())
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
+
+    /// The tutorial's line for each epoch.
+    fn on_epoch(&mut self, e: EpochSummary, out: &mut impl Write) -> std::io::Result<()> {
+        let line = format!("Epoch: {:04} cost = {:.9}", e.epoch + 1, e.average_cost);
+        if let Some(bar) = &self.bar {
+            bar.suspend(|| writeln!(out, "{line}"))?;
+            bar.reset();
+        } else {
+            writeln!(out, "{line}")?;
+        }
+        out.flush()
     }
-    drop(commands);
-    if thread.join().is_err() {
-        return Err(std::io::Error::other("the training thread panicked"));
+
+    /// A divergence at `(epoch, batch, learning rate)`, weights restored from batch
+    /// `restored`: said on stderr; unless the rate is halved, the run stops.
+    fn on_diverged(&mut self, (epoch, batch, learning_rate): (usize, usize, f64), restored: usize) {
+        if self.on_divergence == OnDivergence::Halve {
+            eprintln!(
+                "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}); restored the weights from batch {restored} and continuing at learning rate {:e}",
+                epoch + 1,
+                batch + 1,
+                learning_rate / 2.0
+            );
+            return;
+        }
+        eprintln!(
+            "error: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
+            epoch + 1,
+            batch + 1
+        );
+        self.outcome = Outcome::Diverged;
+        if let Some(c) = &self.commands {
+            let _ = c.send(Command::Stop);
+        }
     }
-    Ok(outcome)
+
+    /// The tutorial's closing lines.
+    fn on_finished(&mut self, accuracy: f64, out: &mut impl Write) -> std::io::Result<()> {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        writeln!(out, "Learning Finished!")?;
+        writeln!(out, "Accuracy: {accuracy:.4}")?;
+        if let Some(s) = &self.sample {
+            writeln!(out, "Label:  [{}]", s.label)?;
+            writeln!(out, "Prediction:  [{}]", s.predicted())?;
+        }
+        self.outcome = Outcome::Finished;
+        // Nothing more to ask of the worker: closing the commands lets it exit.
+        self.commands = None;
+        Ok(())
+    }
 }
 
 fn new_bar(len: u64) -> ProgressBar {

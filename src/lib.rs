@@ -8,7 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod error;
-pub mod fault;
+mod fault;
 pub mod headless;
 pub mod model;
 pub mod predict;

@@ -128,3 +128,19 @@ fn an_unreadable_config_file_is_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn every_key_the_shipped_config_documents_is_a_real_key() {
+    // Uncommenting the examples of config.toml must give a file the program accepts.
+    let text: String = include_str!("../config.toml")
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") => rest,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let layer = Layer::from_toml("config.toml", &text).unwrap();
+    assert!(layer.kernels.is_some() && layer.threads.is_some() && layer.labels.is_some());
+    Settings::from_layer(layer, "config.toml").unwrap();
+}

@@ -1,6 +1,6 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
-pub mod conv;
+pub(crate) mod conv;
 mod infer;
 pub mod layers;
 pub mod nets;

@@ -35,30 +35,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         &pad.canvas,
         mode,
     );
-    // The keyboard cursor: its cell is underlined (and bold where there is no colour).
-    let (cx, cy) = (
-        inner.x + pad.cursor.0 as u16,
-        inner.y + pad.cursor.1 as u16 / 2,
-    );
-    if cx < inner.right() && cy < inner.bottom() {
-        let cell = &mut frame.buffer_mut()[(cx, cy)];
-        let pen = if pad.pen_down {
-            Color::Yellow
-        } else {
-            Color::Cyan
-        };
-        cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
-        if mode != crate::app::ColorMode::None {
-            cell.set_fg(pen);
-        }
-        if cell.symbol() == " " || mode != crate::app::ColorMode::None {
-            cell.set_symbol(if pad.cursor.1.is_multiple_of(2) {
-                "▀"
-            } else {
-                "▄"
-            });
-        }
-    }
+    draw_cursor(frame, inner, app);
 
     let seen_x = pad_area.right() + 1;
     if seen_x + BOXED > area.right() {
@@ -106,4 +83,32 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         }
     };
     frame.render_widget(Paragraph::new(lines).block(block), verdict_area);
+}
+
+/// The keyboard cursor: its cell is underlined (and bold where there is no colour).
+fn draw_cursor(frame: &mut Frame, inner: Rect, app: &App) {
+    let (pad, mode) = (&app.pad, app.colors);
+    let (cx, cy) = (
+        inner.x + pad.cursor.0 as u16,
+        inner.y + pad.cursor.1 as u16 / 2,
+    );
+    if cx < inner.right() && cy < inner.bottom() {
+        let cell = &mut frame.buffer_mut()[(cx, cy)];
+        let pen = if pad.pen_down {
+            Color::Yellow
+        } else {
+            Color::Cyan
+        };
+        cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
+        if mode != crate::app::ColorMode::None {
+            cell.set_fg(pen);
+        }
+        if cell.symbol() == " " || mode != crate::app::ColorMode::None {
+            cell.set_symbol(if pad.cursor.1.is_multiple_of(2) {
+                "▀"
+            } else {
+                "▄"
+            });
+        }
+    }
 }

@@ -98,8 +98,13 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         )),
         rest,
     );
+    frame.render_widget(Paragraph::new(status_line(app)), bottom);
+}
 
-    let line = if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.run.diverged_at {
+/// The second line: a divergence, else a notice, else the rate, model, data, the
+/// branch and the final accuracy.
+fn status_line(app: &App) -> Line<'static> {
+    if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.run.diverged_at {
         let restored = good_epoch * app.batches_per_epoch() + good_batch;
         Line::from(Span::styled(
             format!(
@@ -150,8 +155,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             ));
         }
         Line::from(spans)
-    };
-    frame.render_widget(Paragraph::new(line), bottom);
+    }
 }
 
 /// The bottom line: the main keys, or the learning-rate prompt while it is open.

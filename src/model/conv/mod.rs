@@ -28,5 +28,5 @@ mod reference;
 mod tests;
 
 pub use lane_set::LaneSet;
-pub use shape::{pool_out, ConvShape, NO_GRADIENT};
+pub use shape::{pool_out, ConvShape};
 pub use winograd::PreparedConv;

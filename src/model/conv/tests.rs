@@ -3,7 +3,8 @@
 //! plain arrays), all in one binary since the set is an argument.
 
 use super::reference::{conv3x3_reference, conv_backward_reference, maxpool_reference, random};
-use super::{im2col, pool, pool_out, winograd, ConvShape, LaneSet, NO_GRADIENT};
+use super::shape::NO_GRADIENT;
+use super::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
 
 fn shape(batch: usize, ci: usize, co: usize, h: usize, w: usize) -> ConvShape {
     ConvShape {
