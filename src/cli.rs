@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Layer;
-use crate::train::OnDivergence;
+use mnist_tui::config::Layer;
+use mnist_tui::train::OnDivergence;
 
 /// Train a convolutional network on MNIST on the CPU and watch and steer it live.
 ///
@@ -126,5 +126,33 @@ impl RunArgs {
             labels: self.labels.clone(),
             kernels: self.kernels.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(args: &[&str]) -> Layer {
+        let mut argv = vec!["mnist-tui", "train"];
+        argv.extend(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Some(Command::Train(run)) => run.layer(),
+            _ => unreachable!("parsed as train"),
+        }
+    }
+
+    #[test]
+    fn flags_become_the_top_layer_of_the_settings() {
+        assert_eq!(
+            flags(&["--epochs", "5", "--kernels", "portable", "--lr", "3e-4"]),
+            Layer {
+                epochs: Some(5),
+                kernels: Some("portable".into()),
+                learning_rate: Some(3e-4),
+                ..Layer::default()
+            }
+        );
+        assert_eq!(flags(&[]), Layer::default());
     }
 }

@@ -6,8 +6,10 @@ use std::io::Write;
 use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::train::events::position_label;
-use crate::train::{Command, EpochSummary, Event, OnDivergence, SamplePrediction, WorkerHandle};
+use mnist_tui::train::events::position_label;
+use mnist_tui::train::{
+    Command, EpochSummary, Event, OnDivergence, SamplePrediction, WorkerHandle,
+};
 
 /// How a headless run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,18 +1,22 @@
 //! mnist-tui: train a CNN on MNIST on the CPU and watch and steer it in the terminal.
 //!
 //! Data flows one way: [`data`] → [`model`] → [`train`] → [`app`] → [`ui`].
+//!
+//! The library is what a program of its own would use: the data sets, the typed networks
+//! and their layers, the training worker with its events and commands, settings,
+//! checkpoints and `predict`, and the dashboard's state and views. The terminal loop, the
+//! command line and the headless printer are the `mnist-tui` binary's (`src/main.rs`);
+//! the convolution arithmetic is internal to [`model`].
 
 pub mod app;
 pub mod bench;
-pub mod cli;
 pub mod config;
 pub mod data;
 pub mod error;
-mod fault;
-pub mod headless;
+#[doc(hidden)]
+pub mod fault;
 pub mod model;
 pub mod predict;
 pub mod pretrained;
 pub mod train;
-pub mod tui;
 pub mod ui;

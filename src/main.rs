@@ -1,18 +1,26 @@
 //! Parses the command line and wires data, worker and consumer together.
 
+//!
+//! The binary's own parts sit beside it: the command line (`cli.rs`), the headless
+//! printer (`headless.rs`) and the dashboard's terminal loop (`tui.rs`).
+
+mod cli;
+mod headless;
+mod tui;
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
-
-use mnist_tui::cli::{Cli, Command, RunArgs};
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::{ClassNames, Dataset};
-use mnist_tui::headless::{self, Outcome};
+use mnist_tui::predict::{self, Format};
 use mnist_tui::train::{self, Checkpoint, WorkerOptions};
-use mnist_tui::{predict, tui};
+
+use cli::{Cli, Command, RunArgs};
+use headless::Outcome;
 
 /// Every training step allocates and frees buffers of the same few sizes; the system
 /// allocator returns them to the kernel and page-faults them back in each step, which
@@ -30,7 +38,15 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),
         Some(Command::Bench(args)) => bench(args),
-        Some(Command::Predict(args)) => predict::run(args, &mut std::io::stdout().lock()),
+        Some(Command::Predict(args)) => {
+            let format = if args.json {
+                Format::Json
+            } else {
+                Format::Text
+            };
+            let out = &mut std::io::stdout().lock();
+            predict::run(args.checkpoint.as_deref(), &args.images, format, out)
+        }
         None => dashboard(&cli.run),
     };
     match result {

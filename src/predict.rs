@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::cli::PredictArgs;
 use crate::data::image_file::read_digit;
 use crate::data::PIXELS;
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
@@ -22,18 +21,30 @@ pub struct Verdict {
     pub probabilities: [f32; 10],
 }
 
-/// Classifies every file, then prints all verdicts; any unreadable file fails the whole
-/// command before anything is printed.
-pub fn run(args: &PredictArgs, out: &mut impl Write) -> anyhow::Result<std::process::ExitCode> {
-    let (checkpoint, name) = match &args.checkpoint {
-        Some(path) => (Checkpoint::read(path)?, path.clone()),
+/// How `predict` reports: one text line or one JSON object per picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// Classifies every file of `images` with the checkpoint (default: the pretrained one),
+/// then prints all verdicts; any unreadable file fails the whole command before anything
+/// is printed.
+pub fn run(
+    checkpoint: Option<&Path>,
+    images: &[PathBuf],
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<std::process::ExitCode> {
+    let (checkpoint, name) = match checkpoint {
+        Some(path) => (Checkpoint::read(path)?, path.to_path_buf()),
         None => (
             crate::pretrained::checkpoint()?,
             PathBuf::from(crate::pretrained::NAME),
         ),
     };
-    let digits = args
-        .images
+    let digits = images
         .iter()
         .map(|path| read_digit(path))
         .collect::<Result<Vec<_>, _>>()?;
@@ -42,14 +53,14 @@ pub fn run(args: &PredictArgs, out: &mut impl Write) -> anyhow::Result<std::proc
         ModelKind::Deep => classify::<DeepNet>(&checkpoint, &name, &digits)?,
     };
     let names = &checkpoint.progress.settings.class_names;
-    for (file, (label, probabilities)) in args.images.iter().zip(verdicts) {
+    for (file, (label, probabilities)) in images.iter().zip(verdicts) {
         let v = Verdict {
             file: file.clone(),
             label,
             name: (!names.are_digits()).then(|| names.names()[label].clone()),
             probabilities,
         };
-        if args.json {
+        if format == Format::Json {
             writeln!(out, "{}", serde_json::to_string(&v)?)?;
         } else {
             let probs: Vec<String> = probabilities

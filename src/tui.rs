@@ -1,6 +1,6 @@
 //! The dashboard's terminal loop: sets the terminal up and always restores it (on quit, on
 //! error, on panic), turns keys, resizes and worker events into messages for
-//! [`crate::app::update`], and redraws at most ~30 times a second.
+//! [`mnist_tui::app::update`], and redraws at most ~30 times a second.
 
 use std::io::{stdout, Stdout};
 use std::sync::{Mutex, OnceLock};
@@ -17,8 +17,8 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use crate::app::{update, App, ColorMode, Effect, Msg, RunState};
-use crate::train::{Checkpoint, Command, Event, WorkerHandle};
+use mnist_tui::app::{update, App, ColorMode, Effect, Msg, RunState};
+use mnist_tui::train::{Checkpoint, Command, Event, WorkerHandle};
 
 /// Shortest time between two frames redrawn for training progress. The UI shares the two
 /// cores with the kernels, whose parallel loops all wait for a preempted thread, so
@@ -330,10 +330,10 @@ fn draw_if_due(
     }
     if clock.dirty || app.run.state == RunState::Running {
         dispatch(app, vec![Msg::Tick(now)], workers, clock, spawn_branch);
-        term.0.draw(|f| crate::ui::draw(f, app))?;
+        term.0.draw(|f| mnist_tui::ui::draw(f, app))?;
         clock.dirty = false;
         clock.last_frame = now;
-        if app.run.batches_done >= 3 && crate::fault::injected("panic-ui") {
+        if app.run.batches_done >= 3 && mnist_tui::fault::injected("panic-ui") {
             panic!("injected fault: the UI panicked");
         }
     }
