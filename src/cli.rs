@@ -29,9 +29,22 @@ pub enum Command {
     /// memory; times one epoch over the first 10 000 training images unless
     /// --train-limit says otherwise.
     Bench(RunArgs),
+    /// Find a learning rate: the range test (rates from 1e-7 to 10 over up to 100
+    /// batches, from the initial weights, --resume FILE or --pretrained), printed with its
+    /// suggestions; the run itself is not trained.
+    LrFind(LrFindArgs),
     /// Classify digit pictures (PNG, JPEG, PGM; any size; dark-on-light or
     /// light-on-dark) with a checkpoint (default: the pretrained one built in).
     Predict(PredictArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LrFindArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// One JSON object (the sweep and the suggestions) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

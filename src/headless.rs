@@ -5,10 +5,12 @@ use std::io::Write;
 
 use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressStyle};
+use mnist_tui::model::ModelKind;
+use mnist_tui::train::lr_finder::{self, Sweep};
 
 use mnist_tui::train::events::position_label;
 use mnist_tui::train::{
-    Command, EpochSummary, Event, OnDivergence, SamplePrediction, WorkerHandle,
+    Command, Divergence, EpochSummary, Event, OnDivergence, SamplePrediction, WorkerHandle,
 };
 
 /// How a headless run ended.
@@ -85,16 +87,7 @@ impl Printer {
             Event::EpochFinished(summary) => self.on_epoch(summary, out)?,
             Event::EpochsSet(n) => self.epochs = n,
             Event::Sample(s) => self.sample = Some(s),
-            Event::Diverged {
-                epoch,
-                batch,
-                learning_rate,
-                restored_epoch,
-                restored_batch,
-            } => {
-                let restored = restored_epoch * self.batches_per_epoch as usize + restored_batch;
-                self.on_diverged((epoch, batch, learning_rate), restored);
-            }
+            Event::Diverged(d) => self.on_diverged(d),
             Event::Saved { path, epoch, batch } => {
                 let line = format!("saved {} {}", path.display(), position_label(epoch, batch));
                 match &self.bar {
@@ -124,22 +117,20 @@ impl Printer {
         out.flush()
     }
 
-    /// A divergence at `(epoch, batch, learning rate)`, weights restored from batch
-    /// `restored`: said on stderr; unless the rate is halved, the run stops.
-    fn on_diverged(&mut self, (epoch, batch, learning_rate): (usize, usize, f64), restored: usize) {
+    /// A divergence, said on stderr in one line; unless the rate is halved, the run stops.
+    fn on_diverged(&mut self, d: Divergence) {
+        let restored = d.restored_epoch * self.batches_per_epoch as usize + d.restored_batch;
+        let (epoch, batch, learning_rate) = (d.epoch + 1, d.batch + 1, d.learning_rate);
+        let reason = d.reason.describe();
         if self.on_divergence == OnDivergence::Halve {
             eprintln!(
-                "warning: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}); restored the weights from batch {restored} and continuing at learning rate {:e}",
-                epoch + 1,
-                batch + 1,
+                "warning: training diverged at epoch {epoch}, batch {batch} (learning rate {learning_rate:e}): {reason}; restored the weights from batch {restored} and continuing at learning rate {:e}",
                 learning_rate / 2.0
             );
             return;
         }
         eprintln!(
-            "error: training diverged at epoch {}, batch {} (learning rate {learning_rate:e}): the loss or weights are not finite; restored the weights from batch {restored}; lower the learning rate",
-            epoch + 1,
-            batch + 1
+            "error: training diverged at epoch {epoch}, batch {batch} (learning rate {learning_rate:e}): {reason}; restored the weights from batch {restored}; lower the learning rate"
         );
         self.outcome = Outcome::Diverged;
         if let Some(c) = &self.commands {
@@ -174,4 +165,38 @@ fn new_bar(len: u64) -> ProgressBar {
             .progress_chars("=> "),
     );
     bar
+}
+
+/// A learning-rate sweep: the points as a table and the suggestions, or one JSON object.
+pub fn print_sweep(
+    sweep: &Sweep,
+    model: ModelKind,
+    json: bool,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::to_string(sweep).map_err(std::io::Error::other)?;
+        return writeln!(out, "{line}");
+    }
+    writeln!(
+        out,
+        "learning-rate range test ({model}): {} batches, rates {:.0e} to {:.0e}",
+        sweep.points.len(),
+        lr_finder::START,
+        lr_finder::END
+    )?;
+    writeln!(out, "{:>12} {:>12} {:>12}", "rate", "loss", "smoothed")?;
+    for p in &sweep.points {
+        writeln!(
+            out,
+            "{:>12.3e} {:>12.4} {:>12.4}",
+            p.learning_rate, p.loss, p.smoothed
+        )?;
+    }
+    let named = sweep.suggestions.named();
+    if named.is_empty() {
+        return writeln!(out, "suggestions: none (the sweep stopped too early)");
+    }
+    let list: Vec<String> = named.iter().map(|(n, r)| format!("{n} {r:.2e}")).collect();
+    writeln!(out, "suggestions: {}", list.join(", "))
 }

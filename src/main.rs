@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(args),
         Some(Command::Bench(args)) => bench(args),
+        Some(Command::LrFind(args)) => lr_find(&args.run, args.json),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -176,6 +177,25 @@ fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = mnist_tui::bench::run(&settings, data);
     print!("{}", report.table());
     println!("{}", report.json());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The range test on a worker that waits before its first batch, then stops.
+fn lr_find(args: &RunArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let prepared = prepare(args)?;
+    let (mut options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
+    (options.start_paused, options.save_to, options.metrics) = (true, None, None);
+    let model = options.settings.model;
+    let worker = train::spawn(data, options)?;
+    worker.commands.send(train::Command::FindLearningRate)?;
+    worker.commands.send(train::Command::Stop)?;
+    let sweep = worker.events.iter().find_map(|e| match e {
+        train::Event::SweepDone(sweep) => Some(sweep),
+        _ => None,
+    });
+    let _ = worker.thread.join();
+    let sweep = sweep.context("the trainer stopped before the sweep ended")?;
+    headless::print_sweep(&sweep, model, json, &mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 

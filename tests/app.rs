@@ -186,13 +186,14 @@ fn divergence_and_crash_states() {
     assert_eq!(app.run.batches_done, 900);
     update(
         &mut app,
-        Msg::Worker(Event::Diverged {
+        Msg::Worker(Event::Diverged(mnist_tui::train::Divergence {
             epoch: 1,
             batch: 299,
             learning_rate: 10.0,
+            reason: mnist_tui::train::DivergenceReason::NotFinite,
             restored_epoch: 1,
             restored_batch: 250,
-        }),
+        })),
     );
     update(&mut app, Msg::Worker(Event::Paused));
     assert_eq!(app.run.state, RunState::Diverged);

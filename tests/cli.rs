@@ -170,3 +170,85 @@ fn sigint_stops_headless_training_at_a_batch_boundary() {
         "{stdout}"
     );
 }
+
+#[test]
+fn an_exploding_loss_stops_headless_training_with_exit_1_or_is_halved_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "train",
+        "--lr",
+        "10",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "3000",
+        "--test-limit",
+        "500",
+    ];
+    let out = mnist_tui(&args, dir.path());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "error: training diverged at epoch 1, batch 21 (learning rate 1e1): the loss blew up"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("restored the weights from batch 0"), "{err}");
+
+    let halve = [&args[..], &["--on-divergence", "halve"]].concat();
+    let out = mnist_tui(&halve, dir.path());
+    assert_success(&out);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.lines().count() >= 1, "{err}");
+    assert!(
+        err.lines()
+            .all(|l| l.starts_with("warning: training diverged")),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Learning Finished!"));
+}
+
+#[test]
+fn lr_find_prints_the_sweep_and_a_valley_between_1e_4_and_1e_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "lr-find",
+        "--json",
+        "--train-limit",
+        "6000",
+        "--test-limit",
+        "100",
+    ];
+    let out = mnist_tui(&args, dir.path());
+    assert_success(&out);
+    let sweep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let points = sweep["points"].as_array().unwrap();
+    assert!((20..=100).contains(&points.len()), "{}", points.len());
+    let first = points[0]["learning_rate"].as_f64().unwrap();
+    assert!((first - 1e-7).abs() < 1e-12);
+    let valley = sweep["suggestions"]["valley"].as_f64().unwrap();
+    assert!((1e-4..=1e-2).contains(&valley), "valley {valley:e}");
+    for key in ["steepest", "minimum_tenth"] {
+        assert!(sweep["suggestions"][key].as_f64().is_some(), "{key}");
+    }
+
+    let out = mnist_tui(&args[1..], dir.path());
+    assert!(!out.status.success(), "--json alone is not a command");
+    let text = mnist_tui(&["lr-find", "--train-limit", "2000"], dir.path());
+    assert_success(&text);
+    let stdout = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        stdout.starts_with("learning-rate range test (seed): "),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("suggestions: valley "),
+        "{stdout}"
+    );
+}

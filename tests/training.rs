@@ -173,8 +173,8 @@ fn a_huge_learning_rate_is_caught_as_divergence() {
     let w = spawn(data, WorkerOptions::dashboard(s)).unwrap();
     let mut diverged = false;
     while let Ok(e) = w.events.recv_timeout(Duration::from_secs(60)) {
-        if let Event::Diverged { learning_rate, .. } = e {
-            assert_eq!(learning_rate, 1e30);
+        if let Event::Diverged(d) = e {
+            assert_eq!(d.learning_rate, 1e30);
             diverged = true;
             break;
         }
@@ -182,4 +182,56 @@ fn a_huge_learning_rate_is_caught_as_divergence() {
     assert!(diverged);
     w.commands.send(Command::Stop).unwrap();
     w.thread.join().unwrap();
+}
+
+/// Every batch loss of a run, to the bit.
+fn batch_losses(events: &[Event]) -> Vec<u32> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Batches(list) => Some(list.iter().map(|b| b.loss.to_bits())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn a_learning_rate_sweep_mid_run_leaves_the_run_exactly_as_it_was() {
+    let data = subset(3000, 300);
+    let plain = {
+        let w = spawn(data.clone(), WorkerOptions::headless(settings(1))).unwrap();
+        let events = collect(&w);
+        w.thread.join().unwrap();
+        events
+    };
+    // The same run, paused at the start, swept, stepped ten batches, swept again, resumed.
+    let options = WorkerOptions {
+        start_paused: true,
+        ..WorkerOptions::headless(settings(1))
+    };
+    let w = spawn(data, options).unwrap();
+    w.commands.send(Command::FindLearningRate).unwrap();
+    for _ in 0..10 {
+        w.commands.send(Command::Step).unwrap();
+    }
+    w.commands.send(Command::FindLearningRate).unwrap();
+    w.commands.send(Command::Resume).unwrap();
+    let swept = collect(&w);
+    w.thread.join().unwrap();
+    let sweeps: Vec<_> = swept
+        .iter()
+        .filter_map(|e| match e {
+            Event::SweepDone(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sweeps.len(), 2);
+    for s in &sweeps {
+        assert!(s.points.len() >= 20 && s.suggestions.valley.is_some());
+    }
+    // The run never saw the sweeps: same losses, same epoch cost, same accuracy.
+    assert_eq!(batch_losses(&swept), batch_losses(&plain));
+    assert_eq!(epoch_costs(&swept), epoch_costs(&plain));
+    assert_eq!(full_accuracy(&swept), full_accuracy(&plain));
 }

@@ -44,13 +44,14 @@ fn diverged_state() {
     let mut app = busy_app((120, 40));
     update(
         &mut app,
-        Msg::Worker(Event::Diverged {
+        Msg::Worker(Event::Diverged(mnist_tui::train::Divergence {
             epoch: 1,
             batch: 299,
             learning_rate: 3.16,
+            reason: mnist_tui::train::DivergenceReason::NotFinite,
             restored_epoch: 1,
             restored_batch: 250,
-        }),
+        })),
     );
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }

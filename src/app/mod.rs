@@ -102,10 +102,6 @@ impl ColorMode {
     }
 }
 
-/// Where training diverged `(epoch, batch, learning rate)` and the position of the
-/// restored weights `(epoch, batch)`.
-pub type Divergence = ((usize, usize, f64), (usize, usize));
-
 /// What the terminal loop must do after an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -3,8 +3,8 @@
 //! and the branch are each one [`RunProgress`], changed by the same [`RunProgress::apply`],
 //! so the two cannot drift apart; keeping the branch moves its value into the main slot.
 
-use super::{Divergence, History, RunState};
-use crate::train::Event;
+use super::{History, RunState};
+use crate::train::{Divergence, Event};
 
 #[derive(Debug, Clone)]
 pub struct RunProgress {
@@ -94,21 +94,12 @@ impl RunProgress {
                 self.state = RunState::Running;
                 self.diverged_at = None;
             }
-            &Event::Diverged {
-                epoch,
-                batch,
-                learning_rate,
-                restored_epoch,
-                restored_batch,
-            } => {
+            &Event::Diverged(d) => {
                 self.state = RunState::Diverged;
-                self.diverged_at = Some((
-                    (epoch, batch, learning_rate),
-                    (restored_epoch, restored_batch),
-                ));
+                self.diverged_at = Some(d);
                 // The curves go back with the weights.
                 let per_epoch = self.batches_per_epoch.max(1);
-                self.batches_done = restored_epoch * per_epoch + restored_batch;
+                self.batches_done = d.restored_epoch * per_epoch + d.restored_batch;
                 self.history.truncate_after(self.progress_epochs());
             }
             &Event::Finished { accuracy } => {
@@ -197,13 +188,14 @@ mod tests {
     fn resuming_after_a_divergence_clears_it_in_every_run() {
         for mut run in both() {
             run.apply(&batches(5));
-            run.apply(&Event::Diverged {
+            run.apply(&Event::Diverged(Divergence {
                 epoch: 0,
                 batch: 4,
                 learning_rate: 10.0,
+                reason: crate::train::DivergenceReason::NotFinite,
                 restored_epoch: 0,
                 restored_batch: 2,
-            });
+            }));
             assert_eq!(run.state, RunState::Diverged);
             assert!(run.diverged_at.is_some());
             assert_eq!(run.batches_done, 2);

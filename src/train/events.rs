@@ -6,6 +6,7 @@ use crate::model::ModelKind;
 use super::checkpoint::Checkpoint;
 use super::record::Record;
 
+pub use super::lr_finder::{Suggestions, Sweep, SweepPoint};
 pub use super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 
 /// The model's verdict on one test image.
@@ -85,6 +86,42 @@ pub struct RunInfo {
     pub class_names: crate::data::ClassNames,
 }
 
+/// Why a run counts as diverged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DivergenceReason {
+    /// A batch's loss or a weight after the update is NaN or infinite.
+    NotFinite,
+    /// The smoothed loss is above chance level and several times its best
+    /// ([`super::blowup`]).
+    LossExploded { smoothed: f64, best: f64 },
+}
+
+impl DivergenceReason {
+    /// What happened, in words.
+    pub fn describe(&self) -> String {
+        match *self {
+            DivergenceReason::NotFinite => "the loss or weights are not finite".into(),
+            DivergenceReason::LossExploded { smoothed, best } => format!(
+                "the loss blew up (smoothed {smoothed:.3e}, more than {}× its best of {best:.3})",
+                super::blowup::BLOWUP_FACTOR
+            ),
+        }
+    }
+}
+
+/// Where training diverged, why, and where the restored weights are from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Divergence {
+    /// Zero-based epoch and batch of the batch that diverged.
+    pub epoch: usize,
+    pub batch: usize,
+    pub learning_rate: f64,
+    pub reason: DivergenceReason,
+    /// Zero-based epoch and batch count of the restored snapshot.
+    pub restored_epoch: usize,
+    pub restored_batch: usize,
+}
+
 /// Worker → consumer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -105,14 +142,7 @@ pub enum Event {
     /// A batch produced a non-finite loss or weights: the weights and optimiser state of
     /// the last snapshot are back in place; training paused (or goes on at half the rate
     /// if the run says so, announced by a `LearningRateSet`).
-    Diverged {
-        epoch: usize,
-        batch: usize,
-        learning_rate: f64,
-        /// Zero-based epoch and batch count of the restored snapshot.
-        restored_epoch: usize,
-        restored_batch: usize,
-    },
+    Diverged(Divergence),
     /// Confusion matrix and mistakes of the last full test evaluation (UI-only).
     TestReport(Box<TestReport>),
     /// The model's probabilities for an image sent with [`Command::Predict`] (UI-only).
@@ -139,6 +169,10 @@ pub enum Event {
     },
     /// The worker stopped on request.
     Stopped,
+    /// One batch of a learning-rate sweep (UI-only).
+    SweepPoint(SweepPoint),
+    /// A learning-rate sweep ended: its points and suggestions.
+    SweepDone(Box<Sweep>),
 }
 
 /// Consumer → worker. Each takes effect at the next batch boundary.
@@ -158,6 +192,9 @@ pub enum Command {
     Save,
     /// Hand over the run's whole state (for a second worker to branch from).
     Fork,
+    /// Run the learning-rate range test from the current state; the run waits, and goes
+    /// on untouched.
+    FindLearningRate,
     Stop,
 }
 

@@ -1,9 +1,11 @@
 //! The training worker and its contract with consumers.
 
 pub mod adam;
+pub mod blowup;
 pub mod checkpoint;
 pub mod eval;
 pub mod events;
+pub mod lr_finder;
 pub mod measure;
 mod metrics;
 mod options;
@@ -14,7 +16,9 @@ mod trainer;
 pub mod worker;
 
 pub use checkpoint::Checkpoint;
-pub use events::{Command, Event, Mistake, RunInfo, SamplePrediction, TestReport};
+pub use events::{
+    Command, Divergence, DivergenceReason, Event, Mistake, RunInfo, SamplePrediction, TestReport,
+};
 pub use measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 pub use options::{OnDivergence, WorkerOptions};
 pub use outbox::Outbox;

@@ -32,6 +32,8 @@ pub struct WorkerOptions {
     pub on_divergence: OnDivergence,
     /// Shown wherever a class appears and kept in checkpoints.
     pub class_names: ClassNames,
+    /// Wait for a command before the first batch (as if paused).
+    pub start_paused: bool,
 }
 
 /// What to do after restoring the last good weights when training diverges (also the
@@ -60,6 +62,7 @@ impl WorkerOptions {
             metrics: None,
             on_divergence: OnDivergence::Pause,
             class_names: ClassNames::default(),
+            start_paused: false,
         }
     }
 

@@ -10,6 +10,7 @@ use ratatui::Frame;
 use super::palette::fg;
 use crate::app::keymap::{self, Action, Binding};
 use crate::app::{App, RunState};
+use crate::train::DivergenceReason;
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -104,13 +105,18 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
 /// The second line: a divergence, else a notice, else the rate, model, data, the
 /// branch and the final accuracy.
 fn status_line(app: &App) -> Line<'static> {
-    if let Some(((epoch, batch, lr), (good_epoch, good_batch))) = app.run.diverged_at {
-        let restored = good_epoch * app.batches_per_epoch() + good_batch;
+    if let Some(d) = app.run.diverged_at {
+        let restored = d.restored_epoch * app.batches_per_epoch() + d.restored_batch;
+        let what = match d.reason {
+            DivergenceReason::NotFinite => "diverged",
+            DivergenceReason::LossExploded { .. } => "loss blew up",
+        };
         Line::from(Span::styled(
             format!(
-                "diverged at lr {lr:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
-                epoch + 1,
-                batch + 1
+                "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
+                d.learning_rate,
+                d.epoch + 1,
+                d.batch + 1
             ),
             fg(app.colors, Color::Red),
         ))

@@ -20,7 +20,7 @@ impl<N: Network> Trainer<N> {
         while !self.commands_closed {
             match self.commands.try_recv() {
                 Ok(cmd @ (Command::SetLearningRate(_) | Command::SetEpochs(_))) => {
-                    if self.deferred.is_empty() {
+                    if self.deferred.is_empty() && !self.sweeping {
                         self.apply(cmd, self.at.epoch + 1);
                     } else {
                         self.deferred.push_back(cmd);
@@ -142,6 +142,7 @@ impl<N: Network> Trainer<N> {
                 let checkpoint = self.checkpoint();
                 self.outbox.push(Event::Forked(Box::new(checkpoint)));
             }
+            Command::FindLearningRate => self.find_learning_rate(),
             Command::Stop => return Flow::Stop,
         }
         Flow::Continue

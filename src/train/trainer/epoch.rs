@@ -8,8 +8,9 @@ use dfdx::prelude::*;
 use crate::model::{ops::to_vec, Network};
 
 use super::super::adam::Update;
+use super::super::blowup::Verdict;
 use super::super::eval::{accuracy, images_tensor, test_report};
-use super::super::events::{argmax, Event};
+use super::super::events::{argmax, DivergenceReason, Event};
 use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
 use super::{shuffled, Flow, Snapshot, Trainer, QUICK_EVAL_IMAGES, SNAPSHOT_EVERY};
@@ -37,7 +38,12 @@ impl<N: Network> Trainer<N> {
             training_time += started.elapsed();
             let learning_rate = self.opt.cfg.lr;
             if !loss.is_finite() || update == Update::NonFiniteWeights {
-                self.recover_from_divergence(learning_rate);
+                self.recover_from_divergence(learning_rate, DivergenceReason::NotFinite);
+                continue;
+            }
+            if let Verdict::Exploded { smoothed, best } = self.watch.observe(loss) {
+                let reason = DivergenceReason::LossExploded { smoothed, best };
+                self.recover_from_divergence(learning_rate, reason);
                 continue;
             }
             self.at.epoch_cost += loss as f64 / n_batches as f64;
@@ -62,10 +68,12 @@ impl<N: Network> Trainer<N> {
     /// at their cadence.
     fn after_batch(&mut self, n_batches: usize) {
         let (epoch, done) = (self.at.epoch, self.at.batch);
-        if done.is_multiple_of(SNAPSHOT_EVERY) {
+        // Only weights from before a climb are worth going back to.
+        if done.is_multiple_of(SNAPSHOT_EVERY) && self.watch.is_snapshot_safe() {
             self.last_good = Snapshot {
                 net: self.net.clone(),
                 adam: self.opt.clone(),
+                watch: self.watch,
                 epoch,
                 batch: done,
             };
@@ -118,6 +126,7 @@ impl<N: Network> Trainer<N> {
         self.last_good = Snapshot {
             net: self.net.clone(),
             adam: self.opt.clone(),
+            watch: self.watch,
             epoch: self.at.epoch,
             batch: 0,
         };

@@ -4,6 +4,7 @@
 
 mod commands;
 mod epoch;
+mod finder;
 mod recovery;
 mod saving;
 mod visuals;
@@ -18,6 +19,7 @@ use crate::data::Dataset;
 use crate::model::{Dev, Grads, Network};
 
 use super::adam::{Adam, AdamConfig};
+use super::blowup::LossWatch;
 use super::eval::{accuracy, test_report};
 use super::events::{replay, Command, Event, RunInfo};
 use super::metrics::MetricsFile;
@@ -42,6 +44,8 @@ pub(super) enum Flow {
 struct Snapshot<N> {
     net: N,
     adam: Adam,
+    /// The loss watch as it was, so the rule resumes where the weights do.
+    watch: LossWatch,
     epoch: usize,
     batch: usize,
 }
@@ -65,6 +69,10 @@ pub(crate) struct Trainer<N: Network> {
     epochs: usize,
     /// Where the run is.
     at: Position,
+    /// The smoothed loss, for telling a blow-up from noise.
+    watch: LossWatch,
+    /// A learning-rate sweep is running on a copy of the run: every command waits.
+    sweeping: bool,
     paused: bool,
     step_pending: bool,
     /// Position of the last checkpoint written.
@@ -107,10 +115,18 @@ impl<N: Network> Trainer<N> {
         for _ in 0..at.epoch {
             shuffled(data.train.len(), &mut shuffle_rng);
         }
+        // A resumed run's rule resumes too: the watch sees the batches already trained.
+        let mut watch = LossWatch::default();
+        for record in &history {
+            if let Record::Batch(b) = record {
+                watch.observe(b.loss);
+            }
+        }
         Ok(Self {
             last_good: Snapshot {
                 net: net.clone(),
                 adam: opt.clone(),
+                watch,
                 epoch: at.epoch,
                 batch: at.batch,
             },
@@ -123,13 +139,15 @@ impl<N: Network> Trainer<N> {
             sample_index,
             epochs: s.epochs.max(at.epoch + usize::from(at.batch > 0)),
             at,
+            watch,
+            sweeping: false,
             history,
             metrics,
             data,
             outbox,
             commands,
             commands_closed: false,
-            paused: false,
+            paused: options.start_paused,
             step_pending: false,
             saved_at: None,
             deferred: Default::default(),

@@ -2,19 +2,21 @@
 
 use crate::model::Network;
 
-use super::super::events::Event;
+use super::super::events::{Divergence, DivergenceReason, Event};
 use super::super::options::OnDivergence;
 use super::super::record::Record;
 use super::Trainer;
 
 impl<N: Network> Trainer<N> {
-    /// A non-finite loss or weight: go back to the last snapshot (earlier steps may have
-    /// poisoned the weights), then pause or halve the rate, and tell the user.
-    pub(super) fn recover_from_divergence(&mut self, learning_rate: f64) {
+    /// A non-finite loss or weight, or a loss that blew up: go back to the last snapshot
+    /// (earlier steps may have poisoned the weights), then pause or halve the rate, and
+    /// tell the user.
+    pub(super) fn recover_from_divergence(&mut self, learning_rate: f64, reason: DivergenceReason) {
         let (epoch, batch) = (self.at.epoch, self.at.batch);
         let snap = &self.last_good;
         self.net = snap.net.clone();
         self.opt = snap.adam.clone();
+        self.watch = snap.watch;
         let (restored_epoch, restored_batch) = (snap.epoch, snap.batch);
         // The history and the epoch's cost sum go back with the weights.
         let n_batches = self.batches_per_epoch() as f64;
@@ -33,13 +35,14 @@ impl<N: Network> Trainer<N> {
             })
             .sum();
         (self.at.epoch, self.at.batch) = (restored_epoch, restored_batch);
-        self.outbox.push(Event::Diverged {
+        self.outbox.push(Event::Diverged(Divergence {
             epoch,
             batch,
             learning_rate,
+            reason,
             restored_epoch,
             restored_batch,
-        });
+        }));
         match self.options.on_divergence {
             OnDivergence::Pause => {
                 self.opt.cfg.lr = learning_rate;
