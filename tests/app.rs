@@ -562,3 +562,63 @@ fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
     assert_eq!(app.run.history.batch_loss.len(), 1);
     assert_eq!(app.run.learning_rate, expected);
 }
+
+#[test]
+fn f_sweeps_the_rates_and_enter_applies_the_chosen_suggestion() {
+    let mut app = busy_app((120, 40));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('f')),
+        vec![Effect::ToMain(Command::FindLearningRate)]
+    );
+    assert!(app.finder.is_some());
+    // Enter before the sweep ended applies nothing.
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    let sweep = common::sweep();
+    for p in &sweep.points[..10] {
+        update(&mut app, Msg::Worker(Event::SweepPoint(*p)));
+    }
+    assert_eq!(app.finder.as_ref().unwrap().points.len(), 10);
+    update(
+        &mut app,
+        Msg::Worker(Event::SweepDone(Box::new(sweep.clone()))),
+    );
+    let named = sweep.suggestions.named();
+    assert_eq!(named.len(), 3);
+    // → picks the second suggestion, ← twice wraps round to the last.
+    key(&mut app, KeyCode::Right);
+    assert_eq!(app.finder.as_ref().unwrap().chosen(), Some(named[1]));
+    key(&mut app, KeyCode::Left);
+    key(&mut app, KeyCode::Left);
+    assert_eq!(app.finder.as_ref().unwrap().chosen(), Some(named[2]));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::ToMain(Command::SetLearningRate(named[2].1))]
+    );
+    assert!(app.finder.is_none());
+    // The acknowledgement marks the change on the cost curve, as any rate change.
+    let marks = app.run.history.learning_rates.len();
+    update(&mut app, Msg::Worker(Event::LearningRateSet(named[2].1)));
+    assert_eq!(app.run.history.learning_rates.len(), marks + 1);
+    assert_eq!(app.run.learning_rate, named[2].1);
+}
+
+#[test]
+fn esc_discards_the_finder_and_points_of_the_other_run_are_not_its_own() {
+    let mut app = busy_app((120, 40));
+    key(&mut app, KeyCode::Char('f'));
+    let sweep = common::sweep();
+    // A branch's sweep does not fill the main run's finder.
+    update(&mut app, Msg::Branch(Event::SweepPoint(sweep.points[0])));
+    assert!(app.finder.as_ref().unwrap().points.is_empty());
+    // A second f while the sweep runs does not start another.
+    assert!(key(&mut app, KeyCode::Char('f')).is_empty());
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.finder.is_none());
+    assert!(!app.quit, "Esc closes the finder, it does not quit");
+    // A sweep ending after the finder closed changes nothing.
+    update(&mut app, Msg::Worker(Event::SweepDone(Box::new(sweep))));
+    assert!(app.finder.is_none());
+    // F without a branch says so.
+    assert!(key(&mut app, KeyCode::Char('F')).is_empty());
+    assert_eq!(app.notice.as_deref(), Some("no branch: b forks one"));
+}

@@ -266,3 +266,42 @@ fn a_worker_panic_is_shown_in_the_dashboard_which_stays_usable() {
     assert!(screen.contains("EXIT-CODE 1"), "{screen}");
     assert!(!screen.contains("Status"), "{screen}");
 }
+
+#[test]
+fn f_finds_a_learning_rate_and_enter_applies_it_in_the_status_bar() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        "finder",
+        dir.path(),
+        (120, 40),
+        "",
+        "--train-limit 3000 --test-limit 500 --threads 2 --epochs 20",
+    );
+    tmux.wait_for("the first batches", |s| s.contains("● running"));
+    tmux.keys("f");
+    let screen = tmux.wait_for("the finder's suggestions", |s| {
+        s.contains("Learning-rate finder for the run:") && s.contains("Enter apply")
+    });
+    // The readout's first (chosen) suggestion, `▸valley 1.23e-3`.
+    let chosen = field(&screen, "▸valley ").to_string();
+    let rate: f64 = chosen.parse().unwrap_or_else(|_| panic!("{screen}"));
+    assert!((1e-5..1.0).contains(&rate), "{screen}");
+    tmux.keys("Enter");
+    // The readout rounds to three digits, the status bar to four; the status bar says
+    // it as a notice first (`learning rate X (valley of the range test)`).
+    let screen = tmux.wait_for("the chosen rate in the status bar", |s| {
+        let lr: f64 = field(s, "│learning rate ").parse().unwrap_or(0.0);
+        !s.contains("Learning-rate finder") && (lr - rate).abs() <= 0.01 * rate
+    });
+    assert!(screen.contains("(valley of the range test)"), "{screen}");
+    // The next key clears the notice: the rate in force is the chosen one.
+    tmux.keys("L");
+    tmux.wait_for("the acknowledged rate", |s| {
+        // The status bar's line (the cost legend has an `lr change` too).
+        let status = s.lines().find(|l| l.contains("  model ")).unwrap_or("");
+        let lr: f64 = field(status, "│lr ").parse().unwrap_or(0.0);
+        (lr - rate).abs() <= 0.01 * rate
+    });
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+}

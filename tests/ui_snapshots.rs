@@ -3,6 +3,7 @@
 mod common;
 
 use common::{busy_app, empty_app, sample};
+use crossterm::event::{KeyCode, KeyEvent};
 use mnist_tui::app::{update, App, ColorMode, Msg, Tab};
 use mnist_tui::train::Event;
 use mnist_tui::ui;
@@ -258,4 +259,26 @@ fn a_branch_overlays_its_curves_and_shows_in_the_status() {
         }));
     app.branch = Some(branch);
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
+}
+
+#[test]
+fn learning_rate_finder_overlay_with_its_suggestions() {
+    let mut app = busy_app((120, 40));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('f'))));
+    update(
+        &mut app,
+        Msg::Worker(Event::SweepDone(Box::new(common::sweep()))),
+    );
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Right)));
+    insta::assert_snapshot!(full(&app, (120, 40)).backend());
+}
+
+#[test]
+fn learning_rate_finder_overlay_while_it_sweeps_80x24() {
+    let mut app = busy_app((80, 24));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('f'))));
+    for p in &common::sweep().points[..40] {
+        update(&mut app, Msg::Worker(Event::SweepPoint(*p)));
+    }
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
 }

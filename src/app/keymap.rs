@@ -36,6 +36,13 @@ pub enum Action {
     MistakesForward10,
     FirstMistake,
     LastMistake,
+    // The learning-rate finder.
+    FindLearningRate,
+    FindBranchLearningRate,
+    PreviousSuggestion,
+    NextSuggestion,
+    ApplySuggestion,
+    CloseFinder,
     // The draw pad.
     LeavePad,
     MoveCursor(isize, isize),
@@ -50,6 +57,8 @@ pub enum Views {
     /// Every view (the draw pad passes on the keys it does not take).
     All,
     Only(Tab),
+    /// While the learning-rate finder is open, over any view.
+    Finder,
 }
 
 impl Views {
@@ -57,6 +66,7 @@ impl Views {
         match self {
             Views::All => true,
             Views::Only(t) => t == tab,
+            Views::Finder => false,
         }
     }
 
@@ -64,6 +74,7 @@ impl Views {
         match self {
             Views::All => "all",
             Views::Only(t) => t.label(),
+            Views::Finder => "finder",
         }
     }
 }
@@ -289,6 +300,44 @@ pub const BINDINGS: &[Binding] = &[
         key_line: OVERVIEW,
     },
     Binding {
+        keys: "f / F",
+        codes: &[
+            (Char('f'), FindLearningRate),
+            (Char('F'), FindBranchLearningRate),
+        ],
+        views: Views::All,
+        help: "find a learning rate (range test) for the run / the branch",
+        short: "find lr",
+        key_line: &[],
+    },
+    Binding {
+        keys: "← / →",
+        codes: &[
+            (KeyCode::Left, PreviousSuggestion),
+            (KeyCode::Right, NextSuggestion),
+        ],
+        views: Views::Finder,
+        help: "choose a suggestion",
+        short: "choose",
+        key_line: &[],
+    },
+    Binding {
+        keys: "Enter",
+        codes: &[(KeyCode::Enter, ApplySuggestion)],
+        views: Views::Finder,
+        help: "apply the chosen rate to the run",
+        short: "apply",
+        key_line: &[],
+    },
+    Binding {
+        keys: "Esc",
+        codes: &[(KeyCode::Esc, CloseFinder)],
+        views: Views::Finder,
+        help: "close the finder, changing nothing",
+        short: "discard",
+        key_line: &[],
+    },
+    Binding {
         keys: "L",
         codes: &[(Char('L'), ToggleLogScale)],
         views: Views::All,
@@ -332,6 +381,16 @@ pub fn action_for(tab: Tab, code: KeyCode) -> Option<Action> {
     let general = BINDINGS.iter().filter(|b| b.views == Views::All);
     specific
         .chain(general)
+        .flat_map(|b| b.codes.iter())
+        .find(|(c, _)| *c == code)
+        .map(|&(_, action)| action)
+}
+
+/// What `code` does while the learning-rate finder is open, if it is one of its keys.
+pub fn finder_action_for(code: KeyCode) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.views == Views::Finder)
         .flat_map(|b| b.codes.iter())
         .find(|(c, _)| *c == code)
         .map(|&(_, action)| action)
@@ -393,6 +452,13 @@ mod tests {
                 }
             }
             let mut general = Vec::new();
+            let mut finder = Vec::new();
+            for b in BINDINGS.iter().filter(|b| b.views == Views::Finder) {
+                for (code, _) in b.codes {
+                    assert!(!finder.contains(code), "{code:?} twice in the finder");
+                    finder.push(*code);
+                }
+            }
             for b in BINDINGS.iter().filter(|b| b.views == Views::All) {
                 for (code, _) in b.codes {
                     assert!(!general.contains(code), "{code:?} twice");

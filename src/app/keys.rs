@@ -6,7 +6,8 @@ use crossterm::event::{
 };
 
 use super::draw_pad::DrawPad;
-use super::keymap::{action_for, Action};
+use super::finder::{FinderView, SweepOf};
+use super::keymap::{action_for, finder_action_for, Action};
 use super::{App, Effect, Prompt, RunState, Tab, LR_STEP};
 use crate::train::Command;
 
@@ -50,6 +51,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return Vec::new();
     }
     app.notice = None;
+    if app.finder.is_some() {
+        if let Some(action) = finder_action_for(key.code) {
+            return on_finder_action(app, action);
+        }
+    }
     match action_for(app.tab, key.code) {
         Some(action) => on_action(app, action),
         None => Vec::new(),
@@ -90,6 +96,8 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Action::FindLearningRate => open_finder(app, SweepOf::Main),
+        Action::FindBranchLearningRate => open_finder(app, SweepOf::Branch),
         Action::NewSample => to_main(Command::NewSample),
         Action::Save => to_main(Command::Save),
         _ => Vec::new(),
@@ -131,6 +139,52 @@ fn on_view_action(app: &mut App, action: Action) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// `f` / `F`: a sweep of the run (or the branch), shown as it fills in.
+fn open_finder(app: &mut App, of: SweepOf) -> Vec<Effect> {
+    if app.finder.as_ref().is_some_and(|f| f.done.is_none()) {
+        app.notice = Some("a learning-rate sweep is running; Esc closes the finder".into());
+        return Vec::new();
+    }
+    let effect = match of {
+        SweepOf::Main => Effect::ToMain(Command::FindLearningRate),
+        SweepOf::Branch if app.branch.is_some() => Effect::ToBranch(Command::FindLearningRate),
+        SweepOf::Branch => {
+            app.notice = Some("no branch: b forks one".into());
+            return Vec::new();
+        }
+    };
+    app.finder = Some(FinderView::new(of));
+    vec![effect]
+}
+
+/// The finder's own keys: choose a suggestion, apply it, or close.
+fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
+    let Some(finder) = app.finder.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Action::PreviousSuggestion => finder.choose(-1),
+        Action::NextSuggestion => finder.choose(1),
+        Action::CloseFinder => app.finder = None,
+        Action::ApplySuggestion => {
+            let Some((name, lr)) = finder.chosen() else {
+                app.notice = Some("the sweep has not ended yet (Esc closes it)".into());
+                return Vec::new();
+            };
+            let of = finder.of;
+            app.finder = None;
+            app.notice = Some(format!("learning rate {lr:.3e} ({name} of the range test)"));
+            let cmd = Command::SetLearningRate(lr);
+            return vec![match of {
+                SweepOf::Main => Effect::ToMain(cmd),
+                SweepOf::Branch => Effect::ToBranch(cmd),
+            }];
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn pause_or_resume(app: &mut App) -> Vec<Effect> {

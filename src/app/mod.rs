@@ -5,6 +5,7 @@
 
 pub mod branch;
 pub mod draw_pad;
+pub mod finder;
 mod history;
 pub mod keymap;
 mod keys;
@@ -16,6 +17,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 pub use branch::Branch;
 pub use draw_pad::DrawPad;
+pub use finder::{FinderView, SweepOf};
 pub use history::{Curve, History};
 pub use run::RunProgress;
 
@@ -168,6 +170,8 @@ pub struct App {
     pub log_y: bool,
     pub show_help: bool,
     pub prompt: Option<Prompt>,
+    /// The learning-rate finder, while it is open.
+    pub finder: Option<FinderView>,
     /// A one-line notice (refused input, a worker crash...).
     pub notice: Option<String>,
     pub size: (u16, u16),
@@ -199,6 +203,7 @@ impl App {
             log_y: false,
             show_help: false,
             prompt: None,
+            finder: None,
             notice: None,
             size,
             colors: ColorMode::TrueColor,
@@ -264,6 +269,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let mut effects = match msg {
         Msg::Worker(event) => on_event(app, event),
         Msg::Branch(event) => {
+            on_sweep_event(app, SweepOf::Branch, &event);
             if let Some(b) = &mut app.branch {
                 b.run.apply(&event);
             }
@@ -351,6 +357,7 @@ fn tick(app: &mut App, now: Instant) {
 /// The main worker's events: the run's progress, then what only the dashboard shows.
 fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     app.run.apply(&event);
+    on_sweep_event(app, SweepOf::Main, &event);
     match event {
         Event::Started(info) => app.info = Some(info),
         Event::Batches(_) => update_speed(app),
@@ -382,6 +389,18 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// A learning-rate sweep's points fill the finder of the run they are of.
+fn on_sweep_event(app: &mut App, of: SweepOf, event: &Event) {
+    let Some(finder) = app.finder.as_mut().filter(|f| f.of == of) else {
+        return;
+    };
+    match event {
+        Event::SweepPoint(p) => finder.on_point(*p),
+        Event::SweepDone(sweep) => finder.on_done(sweep.clone()),
+        _ => {}
+    }
 }
 
 /// The main worker's state arrived: the branch starts from it, if one was asked for.

@@ -22,6 +22,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
             let view = match b.views {
                 Views::All => String::new(),
                 Views::Only(tab) => format!("{}: ", tab.label()),
+                Views::Finder => "finder: ".into(),
             };
             format!(" {:<15} {view}{}", b.keys, b.help)
         })

@@ -7,6 +7,7 @@ mod confusion;
 mod cost;
 mod draw_pad;
 mod filters;
+mod finder;
 mod help;
 mod mistakes;
 pub mod palette;
@@ -20,6 +21,7 @@ pub use confusion::draw_confusion;
 pub use cost::draw_cost;
 pub use draw_pad::draw_pad;
 pub use filters::draw_filters;
+pub use finder::draw_finder;
 pub use help::draw_help;
 pub use mistakes::draw_mistakes;
 pub use sample::draw_sample;
@@ -55,6 +57,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Confusion => draw_confusion(frame, main, app),
         Tab::Mistakes => draw_mistakes(frame, main, app),
         Tab::Draw => draw_pad(frame, main, app),
+    }
+    if app.finder.is_some() {
+        draw_finder(frame, main, app);
     }
     draw_status(frame, status, app);
     draw_keys(frame, keys, app);

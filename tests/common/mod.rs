@@ -105,3 +105,24 @@ pub fn busy_app(size: (u16, u16)) -> App {
     send(Event::Sample(Box::new(sample(1, 1))));
     app
 }
+
+/// A finished learning-rate sweep: flat at chance, falling from 1e-5 to 1e-2, then
+/// blowing up, as a fresh model's does.
+pub fn sweep() -> mnist_tui::train::lr_finder::Sweep {
+    use mnist_tui::train::lr_finder::{rate_at, Recorder, STEPS};
+    let mut r = Recorder::default();
+    for i in 0..STEPS {
+        let x = rate_at(i).log10();
+        let loss = if x < -5.0 {
+            2.3
+        } else if x < -2.0 {
+            2.3 - 0.7 * (x + 5.0)
+        } else {
+            0.2 * 10f64.powf(3.0 * (x + 2.0))
+        };
+        if !r.record(rate_at(i), loss as f32) {
+            break;
+        }
+    }
+    r.finish()
+}

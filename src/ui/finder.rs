@@ -1,0 +1,129 @@
+//! The learning-rate finder overlay: the sweep's loss against the rate on a log axis,
+//! filling in as it runs, the three suggestions as vertical marks (the chosen one bold),
+//! and a readout line with the keys.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Chart, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::chart::{bounds, line, points};
+use super::palette::fg;
+use crate::app::{App, FinderView, SweepOf};
+use crate::train::lr_finder::{END, START, STEPS};
+
+/// One colour per suggestion, in the order they are listed.
+const MARKS: [Color; 3] = [Color::Green, Color::Cyan, Color::Magenta];
+
+pub fn draw_finder(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(finder) = &app.finder else { return };
+    let mode = app.colors;
+    let of = match finder.of {
+        SweepOf::Main => "the run",
+        SweepOf::Branch => "the branch",
+    };
+    let title = match &finder.done {
+        Some(s) => format!(
+            " Learning-rate finder for {of}: {} batches ",
+            s.points.len()
+        ),
+        None => format!(
+            " Learning-rate finder for {of}: sweeping, {}/{STEPS} batches ",
+            finder.points.len()
+        ),
+    };
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [chart_area, readout] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(inner);
+    let x = |lr: f64| lr.log10();
+    let raw: Vec<(f64, f64)> = finder
+        .points
+        .iter()
+        .map(|p| (x(p.learning_rate), p.loss as f64))
+        .collect();
+    let smooth: Vec<(f64, f64)> = finder
+        .points
+        .iter()
+        .map(|p| (x(p.learning_rate), p.smoothed))
+        .collect();
+    let (y0, y1) = y_range(finder);
+    let suggestions = finder.suggestions();
+    let marks: Vec<Vec<(f64, f64)>> = suggestions
+        .iter()
+        .map(|&(_, lr)| vec![(x(lr), y0), (x(lr), y1)])
+        .collect();
+    let names: Vec<String> = suggestions
+        .iter()
+        .map(|(name, lr)| format!("{name} {lr:.1e}"))
+        .collect();
+    let mut datasets = vec![
+        points(&raw, Marker::Dot, fg(mode, Color::DarkGray)).name("batch"),
+        line(&smooth, fg(mode, Color::Yellow)).name("smoothed"),
+    ];
+    for (i, (m, name)) in marks.iter().zip(&names).enumerate() {
+        let mut style = fg(mode, MARKS[i % MARKS.len()]);
+        if i == finder.chosen {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        datasets.push(line(m, style).name(name.as_str()));
+    }
+    let decades: Vec<Line> = [-7.0, -5.0, -3.0, -1.0, 1.0]
+        .iter()
+        .map(|&d: &f64| Line::from(format!("{:.0e}", 10f64.powf(d))))
+        .collect();
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .title("rate")
+                .bounds([START.log10(), END.log10()])
+                .labels(decades),
+        )
+        .y_axis(Axis::default().bounds([y0, y1]).labels(vec![
+            Line::from(format!("{y0:.2}")),
+            Line::from(format!("{y1:.2}")),
+        ]))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
+    frame.render_widget(chart, chart_area);
+    frame.render_widget(Paragraph::new(readout_line(finder, app)), readout);
+}
+
+/// The loss range shown: the smoothed curve from its lowest to its start (the blow-up
+/// at the end would flatten everything else).
+fn y_range(finder: &FinderView) -> (f64, f64) {
+    let (lo, hi) = bounds(finder.points.iter().map(|p| p.smoothed));
+    let first = finder.points.first().map_or(hi, |p| p.smoothed);
+    (lo.max(0.0), hi.min(first * 1.5).max(lo + 1e-3))
+}
+
+/// `▸ valley 2.0e-3  steepest …  ←/→ choose · Enter apply · Esc discard`.
+fn readout_line(finder: &FinderView, app: &App) -> Line<'static> {
+    let suggestions = finder.suggestions();
+    if finder.done.is_none() {
+        return Line::from(" the run waits while the sweep trains a copy of it · Esc closes");
+    }
+    if suggestions.is_empty() {
+        return Line::from(" the sweep stopped too early to suggest a rate · Esc closes");
+    }
+    let mut spans = Vec::new();
+    for (i, (name, lr)) in suggestions.iter().enumerate() {
+        let chosen = i == finder.chosen;
+        let style = fg(app.colors, MARKS[i % MARKS.len()]);
+        let style = if chosen {
+            style.add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else {
+            style
+        };
+        spans.push(Span::raw(if chosen { " ▸" } else { "  " }));
+        spans.push(Span::styled(format!("{name} {lr:.2e}"), style));
+    }
+    spans.push(Span::styled(
+        "   ←/→ choose · Enter apply · Esc discard",
+        Style::default().add_modifier(Modifier::DIM),
+    ));
+    Line::from(spans)
+}
