@@ -36,6 +36,14 @@ pub enum Command {
     /// Classify digit pictures (PNG, JPEG, PGM; any size; dark-on-light or
     /// light-on-dark) with a checkpoint (default: the pretrained one built in).
     Predict(PredictArgs),
+    /// Print the shell completion script for SHELL (e.g. `mnist-tui completions bash >
+    /// ~/.local/share/bash-completion/completions/mnist-tui`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff; `mnist-tui man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,12 +126,50 @@ pub struct RunArgs {
     /// or portable.
     #[arg(long, value_name = "auto|avx512|avx2|portable")]
     pub kernels: Option<String>,
-    /// What to do when the loss or the weights stop being finite.
-    #[arg(long, value_enum, default_value_t = OnDivergence::Pause)]
-    pub on_divergence: OnDivergence,
+    /// What to do when the loss or the weights stop being finite, or the loss blows up
+    /// [default: pause].
+    #[arg(long, value_enum)]
+    pub on_divergence: Option<OnDivergence>,
 }
 
 impl RunArgs {
+    /// These flags, with the ones given before the subcommand (`outer`) filling in what
+    /// these leave unset: `mnist-tui --lr 0.01 train` trains at 0.01, as `mnist-tui train
+    /// --lr 0.01` does, and a bad value is refused on either side.
+    pub fn under(&self, outer: &RunArgs) -> RunArgs {
+        RunArgs {
+            model: self.model.clone().or(outer.model.clone()),
+            lr: self.lr.or(outer.lr),
+            epochs: self.epochs.or(outer.epochs),
+            batch_size: self.batch_size.or(outer.batch_size),
+            seed: self.seed.or(outer.seed),
+            data: self.data.clone().or(outer.data.clone()),
+            threads: self.threads.or(outer.threads),
+            config: self.config.clone().or(outer.config.clone()),
+            train_limit: self.train_limit.or(outer.train_limit),
+            test_limit: self.test_limit.or(outer.test_limit),
+            labels: self.labels.clone().or(outer.labels.clone()),
+            save: self.save.clone().or(outer.save.clone()),
+            checkpoint_dir: self.checkpoint_dir.clone().or(outer.checkpoint_dir.clone()),
+            resume: self.resume.clone().or(outer.resume.clone()),
+            pretrained: self.pretrained || outer.pretrained,
+            metrics: self.metrics.clone().or(outer.metrics.clone()),
+            kernels: self.kernels.clone().or(outer.kernels.clone()),
+            on_divergence: self.on_divergence.or(outer.on_divergence),
+        }
+    }
+
+    /// Whether no flag at all was given.
+    pub fn is_empty(&self) -> bool {
+        self.layer() == Layer::default()
+            && self.config.is_none()
+            && self.save.is_none()
+            && self.checkpoint_dir.is_none()
+            && self.resume.is_none()
+            && !self.pretrained
+            && self.metrics.is_none()
+            && self.on_divergence.is_none()
+    }
     /// The flags as the top layer of the settings chain.
     pub fn layer(&self) -> Layer {
         Layer {

@@ -35,10 +35,17 @@ const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Training flags may stand before the subcommand as well as after it.
+    let outer = &cli.run;
     let result = match &cli.command {
-        Some(Command::Train(args)) => train_headless(args),
-        Some(Command::Bench(args)) => bench(args),
-        Some(Command::LrFind(args)) => lr_find(&args.run, args.json),
+        Some(Command::Train(args)) => train_headless(&args.under(outer)),
+        Some(Command::Bench(args)) => bench(&args.under(outer)),
+        Some(Command::LrFind(args)) => lr_find(&args.run.under(outer), args.json),
+        Some(Command::Completions { shell }) => completions(*shell),
+        Some(Command::Man) => manual_page(),
+        Some(Command::Predict(_)) if !outer.is_empty() => Err(anyhow::anyhow!(
+            "training options before `predict` do not apply to it (predict takes --checkpoint and --json)"
+        )),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -74,7 +81,7 @@ impl Prepared {
         options.checkpoint_dir = args.checkpoint_dir.clone();
         options.default_save_to = format!("mnist-tui-{}.safetensors", self.settings.model).into();
         options.metrics = args.metrics.clone();
-        options.on_divergence = args.on_divergence;
+        options.on_divergence = args.on_divergence.unwrap_or_default();
         options.class_names = self.class_names;
         options.settings = self.settings;
         (options, self.data)
@@ -84,6 +91,9 @@ impl Prepared {
 /// Resolves the settings (flags > checkpoint > config files > defaults), reads the
 /// checkpoint to continue, and loads the data set they name.
 fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
+    if args.resume.is_some() && args.pretrained {
+        anyhow::bail!("--resume and --pretrained cannot be used together");
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let resume = match (&args.resume, args.pretrained) {
         (Some(path), _) => Some((Arc::new(Checkpoint::read(path)?), path.clone())),
@@ -177,6 +187,20 @@ fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = mnist_tui::bench::run(&settings, data);
     print!("{}", report.table());
     println!("{}", report.json());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The completion script of `shell`, generated from the same clap definitions.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    clap_complete::generate(shell, &mut command, "mnist-tui", &mut std::io::stdout());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The manual page, generated from the same clap definitions.
+fn manual_page() -> anyhow::Result<ExitCode> {
+    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+    page.render(&mut std::io::stdout().lock())?;
     Ok(ExitCode::SUCCESS)
 }
 

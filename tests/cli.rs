@@ -252,3 +252,69 @@ fn lr_find_prints_the_sweep_and_a_valley_between_1e_4_and_1e_2() {
         "{stdout}"
     );
 }
+
+#[test]
+fn training_options_work_before_the_subcommand_as_after_it_and_are_checked_on_both_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let quick = [
+        "--epochs",
+        "1",
+        "--train-limit",
+        "1000",
+        "--test-limit",
+        "100",
+    ];
+    let before = mnist_tui(&[&quick[..], &["train"]].concat(), dir.path());
+    let after = mnist_tui(&[&["train"][..], &quick].concat(), dir.path());
+    assert_success(&before);
+    assert_success(&after);
+    // One epoch either way (not the default fifteen), and the same run.
+    assert_eq!(before.stdout, after.stdout);
+    let stdout = String::from_utf8_lossy(&before.stdout);
+    assert_eq!(stdout.matches("Epoch: ").count(), 1, "{stdout}");
+    // A bad value is refused wherever it stands.
+    for args in [&["--lr", "-1", "train"][..], &["train", "--lr", "-1"]] {
+        let err = one_line_error(&mnist_tui(args, dir.path()));
+        assert!(
+            err.contains("learning_rate: -1 is not a positive finite number"),
+            "{err}"
+        );
+    }
+    // Options of training given to predict are an error, not silently dropped.
+    let err = one_line_error(&mnist_tui(
+        &["--lr", "0.01", "predict", "x.png"],
+        dir.path(),
+    ));
+    assert!(err.contains("do not apply"), "{err}");
+    let err = one_line_error(&mnist_tui(
+        &["--resume", "a", "train", "--pretrained"],
+        dir.path(),
+    ));
+    assert!(err.contains("cannot be used together"), "{err}");
+}
+
+#[test]
+fn completions_for_every_shell_and_the_manual_page_name_the_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = mnist_tui(&["completions", shell], dir.path());
+        assert_success(&out);
+        let script = String::from_utf8(out.stdout).unwrap();
+        for sub in ["train", "bench", "predict", "lr-find", "completions", "man"] {
+            assert!(script.contains(sub), "{shell}: no {sub}");
+        }
+        assert!(script.contains("--train-limit"), "{shell}: no flags");
+    }
+    let err = mnist_tui(&["completions", "cmd.exe"], dir.path());
+    assert_eq!(err.status.code(), Some(2));
+    let man = mnist_tui(&["man"], dir.path());
+    assert_success(&man);
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") && page.contains(".TH mnist-tui 1"),
+        "{page}"
+    );
+    for sub in ["train", "bench", "predict", "lr\\-find"] {
+        assert!(page.contains(sub), "man: no {sub}");
+    }
+}
