@@ -126,6 +126,10 @@ pub struct RunArgs {
     /// or portable.
     #[arg(long, value_name = "auto|avx512|avx2|portable")]
     pub kernels: Option<String>,
+    /// Learning-rate schedule over the run: constant (the tutorial's), step (÷10 at half
+    /// and three quarters), cosine, one-cycle; --lr is its base.
+    #[arg(long, value_name = "constant|step|cosine|one-cycle")]
+    pub schedule: Option<String>,
     /// What to do when the loss or the weights stop being finite, or the loss blows up
     /// [default: pause].
     #[arg(long, value_enum)]
@@ -155,6 +159,7 @@ impl RunArgs {
             pretrained: self.pretrained || outer.pretrained,
             metrics: self.metrics.clone().or(outer.metrics.clone()),
             kernels: self.kernels.clone().or(outer.kernels.clone()),
+            schedule: self.schedule.clone().or(outer.schedule.clone()),
             on_divergence: self.on_divergence.or(outer.on_divergence),
         }
     }
@@ -184,6 +189,7 @@ impl RunArgs {
             test_limit: self.test_limit,
             labels: self.labels.clone(),
             kernels: self.kernels.clone(),
+            schedule: self.schedule.clone(),
         }
     }
 }

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::error::FileError;
 use crate::model::{LaneSet, ModelKind};
+use crate::train::Schedule;
 
 /// Every setting, each optional: one layer of the precedence chain (a file or the flags).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -24,6 +25,8 @@ pub struct Layer {
     pub labels: Option<PathBuf>,
     /// The kernels' instruction set: `auto`, `avx512`, `avx2` or `portable`.
     pub kernels: Option<String>,
+    /// The learning-rate schedule: `constant`, `step`, `cosine` or `one-cycle`.
+    pub schedule: Option<String>,
 }
 
 impl Layer {
@@ -41,6 +44,7 @@ impl Layer {
             test_limit: self.test_limit.or(lower.test_limit),
             labels: self.labels.or(lower.labels),
             kernels: self.kernels.or(lower.kernels),
+            schedule: self.schedule.or(lower.schedule),
         }
     }
 
@@ -84,6 +88,8 @@ pub struct Settings {
     pub labels: Option<PathBuf>,
     /// The instruction set of the conv kernels (`auto`: the widest the CPU has).
     pub kernels: LaneSet,
+    /// How the rate in force follows from `learning_rate` (the base) over the run.
+    pub schedule: Schedule,
 }
 
 /// The tutorial's settings.
@@ -101,6 +107,7 @@ impl Default for Settings {
             test_limit: None,
             labels: None,
             kernels: LaneSet::best(),
+            schedule: Schedule::Constant,
         }
     }
 }
@@ -189,7 +196,12 @@ impl Settings {
                 set
             }
         };
+        let schedule = match l.schedule.as_deref() {
+            None => d.schedule,
+            Some(name) => name.parse().map_err(|e| bad("schedule", e))?,
+        };
         Ok(Settings {
+            schedule,
             model,
             learning_rate,
             epochs,

@@ -108,7 +108,9 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
         let saved = &c.progress.settings;
         flags = flags.over(Layer {
             model: Some(c.progress.model.to_string()),
-            learning_rate: Some(saved.learning_rate),
+            // The schedule's base, which the rate in force follows from.
+            learning_rate: Some(saved.base_rate.unwrap_or(saved.learning_rate)),
+            schedule: Some(saved.schedule.name().into()),
             epochs: Some(saved.epochs as i64),
             batch_size: Some(saved.batch_size as i64),
             seed: Some(saved.seed),

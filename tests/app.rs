@@ -226,6 +226,7 @@ fn resize_and_speed_and_eta() {
         batch: i,
         loss: 1.0,
         learning_rate: 0.001,
+        base_rate: None,
         correct: 50,
         size: 100,
     };
@@ -447,6 +448,7 @@ fn replayed_batches_carry_their_learning_rate_marks() {
         batch: b,
         loss: 1.0,
         learning_rate: lr,
+        base_rate: None,
         correct: 50,
         size: 100,
     };
@@ -474,6 +476,8 @@ fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
             model: mnist_tui::model::ModelKind::Seed,
             settings: mnist_tui::train::checkpoint::SavedSettings {
                 learning_rate: 0.001,
+                schedule: Default::default(),
+                base_rate: None,
                 epochs: 15,
                 batch_size: 100,
                 seed: 777,
@@ -520,6 +524,7 @@ fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
         batch: 300,
         loss: 0.2,
         learning_rate: expected,
+        base_rate: None,
         correct: 90,
         size: 100,
     };
@@ -621,4 +626,52 @@ fn esc_discards_the_finder_and_points_of_the_other_run_are_not_its_own() {
     // F without a branch says so.
     assert!(key(&mut app, KeyCode::Char('F')).is_empty());
     assert_eq!(app.notice.as_deref(), Some("no branch: b forks one"));
+}
+
+#[test]
+fn shift_s_cycles_the_schedule_and_the_status_follows_the_acknowledgement() {
+    let mut app = busy_app((120, 40));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('S')),
+        vec![Effect::ToMain(Command::SetSchedule(
+            mnist_tui::train::Schedule::Step
+        ))]
+    );
+    // Shown only once the worker says so.
+    assert_eq!(app.run.schedule, mnist_tui::train::Schedule::Constant);
+    let marks = app.run.history.learning_rates.len();
+    update(
+        &mut app,
+        Msg::Worker(Event::ScheduleSet(mnist_tui::train::Schedule::Step)),
+    );
+    assert_eq!(app.run.schedule, mnist_tui::train::Schedule::Step);
+    assert_eq!(app.run.history.learning_rates.len(), marks + 1, "a mark");
+    // Under a schedule the rate in force is the batches' own.
+    let batch = mnist_tui::train::BatchLoss {
+        epoch: 1,
+        batch: 300,
+        loss: 0.1,
+        learning_rate: 1e-4,
+        base_rate: Some(1e-3),
+        correct: 99,
+        size: 100,
+    };
+    update(&mut app, Msg::Worker(Event::Batches(vec![batch])));
+    assert_eq!(app.run.learning_rate, 1e-4);
+    // The rate moving with the schedule is no mark; a new base is.
+    let marks = app.run.history.learning_rates.len();
+    let next = mnist_tui::train::BatchLoss {
+        batch: 301,
+        learning_rate: 0.9e-4,
+        ..batch
+    };
+    update(&mut app, Msg::Worker(Event::Batches(vec![next])));
+    assert_eq!(app.run.history.learning_rates.len(), marks);
+    let rebased = mnist_tui::train::BatchLoss {
+        batch: 302,
+        base_rate: Some(2e-3),
+        ..next
+    };
+    update(&mut app, Msg::Worker(Event::Batches(vec![rebased])));
+    assert_eq!(app.run.history.learning_rates.len(), marks + 1);
 }

@@ -327,3 +327,65 @@ fn a_finished_run_resumed_on_the_dashboard_reports_its_mistakes() {
     assert_eq!(total, 100);
     assert_eq!(report.at_epoch, 1.0);
 }
+
+#[test]
+fn a_scheduled_run_stopped_mid_epoch_resumes_exactly_with_its_schedule_and_base() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| -> PathBuf { dir.path().join(n) };
+    let data = subset(1000, 200);
+    let spawn = |save: &str, resume: Option<&str>| {
+        let mut o = WorkerOptions::headless(Settings {
+            schedule: mnist_tui::train::Schedule::OneCycle,
+            learning_rate: 0.003,
+            ..settings(2)
+        });
+        o.save_to = Some(p(save));
+        if let Some(r) = resume {
+            o.resume = Some((Arc::new(Checkpoint::read(&p(r)).unwrap()), p(r)));
+        }
+        train::spawn(data.clone(), o).unwrap()
+    };
+    run_to_end(spawn("whole", None));
+    let w = spawn("stopped", None);
+    let mut seen = 0;
+    for e in w.events.iter() {
+        if let Event::Batches(list) = &e {
+            seen += list.len();
+            if seen >= 13 {
+                w.commands.send(Command::Stop).unwrap();
+            }
+        }
+        if e == Event::Stopped {
+            break;
+        }
+    }
+    w.thread.join().unwrap();
+    let stopped = Checkpoint::read(&p("stopped")).unwrap();
+    let saved = &stopped.progress.settings;
+    assert_eq!(saved.schedule, mnist_tui::train::Schedule::OneCycle);
+    assert_eq!(saved.base_rate, Some(0.003));
+    // The rate in force when it stopped is the schedule's, not the base.
+    assert!(saved.learning_rate > 0.0 && saved.learning_rate != 0.003);
+    run_to_end(spawn("resumed", Some("stopped")));
+    let whole = Checkpoint::read(&p("whole")).unwrap();
+    let resumed = Checkpoint::read(&p("resumed")).unwrap();
+    assert_eq!(whole.weights, resumed.weights);
+    assert_eq!(batch_losses(&whole), batch_losses(&resumed));
+    // The rates rose and fell as one-cycle says, batch by batch the same in both.
+    let rates: Vec<f64> = whole
+        .progress
+        .history
+        .iter()
+        .filter_map(|r| match r {
+            Record::Batch(b) => Some(b.learning_rate),
+            _ => None,
+        })
+        .collect();
+    let peak = rates.iter().cloned().fold(0.0, f64::max);
+    let at = rates.iter().position(|&r| r == peak).unwrap();
+    assert!((peak - 0.003).abs() < 1e-4, "{peak}");
+    assert!(
+        at > 0 && at < rates.len() - 1,
+        "rises then falls: peak at {at}"
+    );
+}

@@ -318,3 +318,38 @@ fn completions_for_every_shell_and_the_manual_page_name_the_subcommands() {
         assert!(page.contains(sub), "man: no {sub}");
     }
 }
+
+#[test]
+fn a_one_cycle_schedule_shows_in_the_metrics_file_rising_then_falling() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.csv");
+    let args = [
+        "train",
+        "--epochs",
+        "2",
+        "--train-limit",
+        "2000",
+        "--test-limit",
+        "100",
+        "--schedule",
+        "one-cycle",
+        "--metrics",
+        m.to_str().unwrap(),
+    ];
+    assert_success(&mnist_tui(&args, dir.path()));
+    let text = std::fs::read_to_string(&m).unwrap();
+    let rates: Vec<f64> = text
+        .lines()
+        .filter(|l| l.starts_with("batch,"))
+        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(rates.len(), 40);
+    let peak = rates.iter().cloned().fold(0.0, f64::max);
+    let at = rates.iter().position(|&r| r == peak).unwrap();
+    assert!((peak - 0.001).abs() < 1e-12, "peak {peak}");
+    assert!(rates[..=at].windows(2).all(|w| w[1] > w[0]), "rises");
+    assert!(rates[at..].windows(2).all(|w| w[1] < w[0]), "falls");
+    assert!(rates[0] < 0.05 * peak && *rates.last().unwrap() < 0.01 * peak);
+    let err = one_line_error(&mnist_tui(&["train", "--schedule", "linear"], dir.path()));
+    assert!(err.contains("schedule: unknown schedule 'linear'"), "{err}");
+}

@@ -245,6 +245,7 @@ fn a_branch_overlays_its_curves_and_shows_in_the_status() {
             batch: i % 600,
             loss: 0.4 * (-(i as f32 - 600.0) / 100.0).exp() + 0.02,
             learning_rate: 0.000316,
+            base_rate: None,
             correct: 97,
             size: 100,
         })
@@ -281,4 +282,30 @@ fn learning_rate_finder_overlay_while_it_sweeps_80x24() {
         update(&mut app, Msg::Worker(Event::SweepPoint(*p)));
     }
     insta::assert_snapshot!(full(&app, (80, 24)).backend());
+}
+
+#[test]
+fn a_cosine_schedule_draws_its_rate_under_the_cost_and_names_it_in_the_status() {
+    let mut app = empty_app((120, 40));
+    let info = mnist_tui::train::RunInfo {
+        schedule: mnist_tui::train::Schedule::Cosine,
+        ..common::info()
+    };
+    update(&mut app, Msg::Worker(Event::Started(info)));
+    let batches = (0..900)
+        .map(|i| {
+            let p = i as f64 / 9000.0;
+            mnist_tui::train::BatchLoss {
+                epoch: i / 600,
+                batch: i % 600,
+                loss: 2.3 * (-(i as f32) / 60.0).exp() + 0.05,
+                learning_rate: 1e-3 * mnist_tui::train::Schedule::Cosine.factor(p),
+                base_rate: Some(1e-3),
+                correct: 90,
+                size: 100,
+            }
+        })
+        .collect();
+    update(&mut app, Msg::Worker(Event::Batches(batches)));
+    insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }

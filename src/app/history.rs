@@ -19,6 +19,10 @@ pub struct History {
     pub test_accuracy: Curve,
     /// Running training accuracy (smoothed over batches).
     pub train_accuracy: Curve,
+    /// The rate each batch was taken with (it moves under a schedule).
+    pub rates: Curve,
+    /// The last batch's base rate under a schedule: a mark goes where it changes.
+    last_rate_key: Option<f64>,
 }
 
 impl History {
@@ -41,10 +45,20 @@ impl History {
         let per_epoch = per_epoch.max(1) as f64;
         for b in list {
             let x = b.epoch as f64 + (b.batch + 1) as f64 / per_epoch;
-            if self.learning_rates.last().map(|l| l.1) != Some(b.learning_rate) {
+            // Under a schedule the rate moves every batch: only a change of its base (a
+            // key, or a replayed one) is a mark.
+            let new_mark = match b.base_rate {
+                None => self.learning_rates.last().map(|l| l.1) != Some(b.learning_rate),
+                Some(base) => self
+                    .last_rate_key
+                    .map_or(self.learning_rates.is_empty(), |k| k != base),
+            };
+            if new_mark {
                 self.learning_rates
                     .push((x - 1.0 / per_epoch, b.learning_rate));
             }
+            self.last_rate_key = b.base_rate;
+            self.rates.push((x, b.learning_rate));
             self.push_batch(x, b);
         }
     }
@@ -70,6 +84,8 @@ impl History {
         keep(&mut self.quick_accuracy);
         keep(&mut self.test_accuracy);
         keep(&mut self.train_accuracy);
+        keep(&mut self.rates);
+        self.last_rate_key = None;
         if self.learning_rates.len() > 1 {
             let first = self.learning_rates[0];
             keep(&mut self.learning_rates);

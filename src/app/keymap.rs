@@ -14,6 +14,7 @@ pub enum Action {
     Step,
     RaiseLearningRate,
     LowerLearningRate,
+    CycleSchedule,
     TypeLearningRate,
     MoreEpochs,
     FewerEpochs,
@@ -300,6 +301,14 @@ pub const BINDINGS: &[Binding] = &[
         key_line: OVERVIEW,
     },
     Binding {
+        keys: "S",
+        codes: &[(Char('S'), CycleSchedule)],
+        views: Views::All,
+        help: "next lr schedule: constant, step, cosine, one-cycle",
+        short: "schedule",
+        key_line: &[],
+    },
+    Binding {
         keys: "f / F",
         codes: &[
             (Char('f'), FindLearningRate),
@@ -354,19 +363,16 @@ pub const BINDINGS: &[Binding] = &[
         key_line: &[],
     },
     Binding {
-        keys: "k / m",
-        codes: &[(Char('k'), KeepBranch), (Char('m'), KeepMain)],
+        keys: "k / m, ( / )",
+        codes: &[
+            (Char('k'), KeepBranch),
+            (Char('m'), KeepMain),
+            (Char('('), LowerBranchRate),
+            (Char(')'), RaiseBranchRate),
+        ],
         views: Views::All,
-        help: "keep the branch / keep the main run",
+        help: "keep the branch / the main run; branch lr ÷ / ×",
         short: "keep",
-        key_line: &[],
-    },
-    Binding {
-        keys: "( / )",
-        codes: &[(Char('('), LowerBranchRate), (Char(')'), RaiseBranchRate)],
-        views: Views::All,
-        help: "branch learning rate ÷ / × 10^(1/4)",
-        short: "branch lr",
         key_line: &[],
     },
 ];
@@ -405,16 +411,18 @@ pub fn key_line(tab: Tab) -> impl Iterator<Item = &'static Binding> {
 pub fn markdown_table() -> String {
     let mut out = String::from("| key | where | what it does |\n|---|---|---|\n");
     for b in BINDINGS {
-        let keys = b
+        let keys: Vec<String> = b
             .keys
             .split(", ")
-            .flat_map(|k| k.split(" / "))
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>();
-        let joiner = if b.keys.contains(" / ") { " / " } else { ", " };
+            .map(|group| {
+                let alternatives: Vec<String> =
+                    group.split(" / ").map(|k| format!("`{k}`")).collect();
+                alternatives.join(" / ")
+            })
+            .collect();
         out += &format!(
             "| {} | {} | {} |\n",
-            keys.join(joiner),
+            keys.join(", "),
             b.views.label(),
             b.help
         );

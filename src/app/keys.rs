@@ -96,6 +96,7 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Action::CycleSchedule => to_main(Command::SetSchedule(app.run.schedule.next())),
         Action::FindLearningRate => open_finder(app, SweepOf::Main),
         Action::FindBranchLearningRate => open_finder(app, SweepOf::Branch),
         Action::NewSample => to_main(Command::NewSample),

@@ -4,7 +4,7 @@
 //! so the two cannot drift apart; keeping the branch moves its value into the main slot.
 
 use super::{History, RunState};
-use crate::train::{Divergence, Event};
+use crate::train::{Divergence, Event, Schedule};
 
 #[derive(Debug, Clone)]
 pub struct RunProgress {
@@ -22,6 +22,8 @@ pub struct RunProgress {
     pub batches_per_epoch: usize,
     pub final_accuracy: Option<f64>,
     pub diverged_at: Option<Divergence>,
+    /// The learning-rate schedule in force.
+    pub schedule: Schedule,
 }
 
 impl RunProgress {
@@ -38,6 +40,7 @@ impl RunProgress {
             batches_per_epoch: 0,
             final_accuracy: None,
             diverged_at: None,
+            schedule: Schedule::Constant,
         }
     }
 
@@ -60,6 +63,7 @@ impl RunProgress {
                 self.learning_rate = info.learning_rate;
                 self.epochs = info.epochs;
                 self.batches_per_epoch = info.batches_per_epoch;
+                self.schedule = info.schedule;
                 self.state = RunState::Running;
                 // A resumed run's replayed batches carry their own rate marks.
                 if info.resumed_from.is_none() {
@@ -69,11 +73,21 @@ impl RunProgress {
             Event::Batches(list) => {
                 if let Some(last) = list.last() {
                     (self.epoch, self.batch) = (last.epoch, last.batch);
+                    // Under a schedule the rate in force is the last batch's.
+                    if self.schedule != Schedule::Constant {
+                        self.learning_rate = last.learning_rate;
+                    }
                 }
                 self.batches_done += list.len();
             }
+            &Event::ScheduleSet(schedule) => {
+                self.schedule = schedule;
+                let mark = (self.progress_epochs(), self.learning_rate);
+                self.history.learning_rates.push(mark);
+            }
             &Event::LearningRateSet(lr) => {
-                if lr != self.learning_rate {
+                // Under a schedule, the batches place the mark where the base changed.
+                if lr != self.learning_rate && self.schedule == Schedule::Constant {
                     self.history
                         .learning_rates
                         .push((self.progress_epochs(), lr));
@@ -140,6 +154,7 @@ mod tests {
             epochs: 1,
             learning_rate: 0.001,
             threads: 1,
+            schedule: Default::default(),
             resumed_from: resumed.then(|| "branch".into()),
             class_names: Default::default(),
         }
@@ -153,6 +168,7 @@ mod tests {
                     batch,
                     loss: 1.0,
                     learning_rate: 0.001,
+                    base_rate: None,
                     correct: 50,
                     size: 100,
                 })

@@ -19,6 +19,7 @@ use crate::model::{Dev, ModelKind, Network};
 use super::adam::{Adam, AdamConfig};
 use super::position::Position;
 use super::record::Record;
+use super::schedule::Schedule;
 
 /// Metadata key holding the JSON; its presence marks a file as ours.
 const META_KEY: &str = "mnist-tui";
@@ -32,6 +33,11 @@ const MAX_BYTES: u64 = 1 << 30;
 pub struct SavedSettings {
     /// The learning rate in force when saved.
     pub learning_rate: f64,
+    /// The schedule and the base rate it scales (older files: constant, no base).
+    #[serde(default)]
+    pub schedule: Schedule,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rate: Option<f64>,
     pub epochs: usize,
     pub batch_size: usize,
     pub seed: u64,

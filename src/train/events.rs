@@ -5,6 +5,7 @@ use crate::model::ModelKind;
 
 use super::checkpoint::Checkpoint;
 use super::record::Record;
+use super::schedule::Schedule;
 
 pub use super::lr_finder::{Suggestions, Sweep, SweepPoint};
 pub use super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
@@ -81,6 +82,7 @@ pub struct RunInfo {
     pub epochs: usize,
     pub learning_rate: f64,
     pub threads: usize,
+    pub schedule: Schedule,
     /// The checkpoint this run continues, if any.
     pub resumed_from: Option<std::path::PathBuf>,
     pub class_names: crate::data::ClassNames,
@@ -137,6 +139,7 @@ pub enum Event {
     /// Acknowledgements: the value now in force.
     LearningRateSet(f64),
     EpochsSet(usize),
+    ScheduleSet(Schedule),
     Paused,
     Resumed,
     /// A batch produced a non-finite loss or weights: the weights and optimiser state of
@@ -192,6 +195,8 @@ pub enum Command {
     Save,
     /// Hand over the run's whole state (for a second worker to branch from).
     Fork,
+    /// Follow this schedule from now on (the base rate stays).
+    SetSchedule(Schedule),
     /// Run the learning-rate range test from the current state; the run waits, and goes
     /// on untouched.
     FindLearningRate,
@@ -243,6 +248,7 @@ mod tests {
             batch,
             loss: 1.0,
             learning_rate: 0.001,
+            base_rate: None,
             correct: 5,
             size: 10,
         };

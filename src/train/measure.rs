@@ -14,6 +14,9 @@ pub struct BatchLoss {
     pub loss: f32,
     /// Learning rate the step was taken with.
     pub learning_rate: f64,
+    /// The base rate a schedule scaled to `learning_rate` (none: no schedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_rate: Option<f64>,
     /// Images of the batch the model classified right before the step.
     pub correct: u32,
     pub size: u32,

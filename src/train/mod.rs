@@ -12,6 +12,7 @@ mod options;
 mod outbox;
 pub mod position;
 pub mod record;
+pub mod schedule;
 mod trainer;
 pub mod worker;
 
@@ -24,5 +25,6 @@ pub use options::{OnDivergence, WorkerOptions};
 pub use outbox::Outbox;
 pub use position::Position;
 pub use record::Record;
+pub use schedule::Schedule;
 pub use trainer::QUICK_EVAL_IMAGES;
 pub use worker::{spawn, StartError, WorkerHandle, EVENT_CAPACITY};

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use super::chart::{axis_labels, bounds, line, points, thin, x_bounds};
 use super::palette::fg;
 use crate::app::App;
+use crate::train::Schedule;
 
 pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let title = if app.log_y {
@@ -71,6 +72,24 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
         .unwrap_or_default();
     if !branch.is_empty() {
         datasets.push(line(&branch, fg(mode, Color::LightRed)).name(branch_name.as_str()));
+    }
+    // Under a schedule, the rate in force as a line along the bottom quarter, scaled to
+    // its largest value (the legend says so).
+    let rate_line: Vec<(f64, f64)> = if app.run.schedule == Schedule::Constant {
+        Vec::new()
+    } else {
+        let peak = h.rates.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-300);
+        let rates = thin(&h.rates, width * 2);
+        rates
+            .iter()
+            .map(|&(x, r)| (x, y0 + 0.25 * (y1 - y0) * r / peak))
+            .collect()
+    };
+    let rate_name = format!("{} lr (max {:.1e})", app.run.schedule.name(), {
+        h.rates.iter().map(|p| p.1).fold(0.0, f64::max)
+    });
+    if !rate_line.is_empty() {
+        datasets.push(line(&rate_line, fg(mode, Color::Blue)).name(rate_name.as_str()));
     }
     for (i, m) in marks.iter().enumerate() {
         let d = line(m, fg(mode, Color::Magenta));

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::palette::fg;
 use crate::app::keymap::{self, Action, Binding};
 use crate::app::{App, RunState};
-use crate::train::DivergenceReason;
+use crate::train::{DivergenceReason, Schedule};
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -130,6 +130,10 @@ fn status_line(app: &App) -> Line<'static> {
                 format!("{:.3e}", app.run.learning_rate),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
+            Span::raw(match app.run.schedule {
+                Schedule::Constant => String::new(),
+                s => format!(" ({})", s.name()),
+            }),
             Span::raw(format!(
                 "  model {}  data {}  threads {}",
                 info.map_or("–".into(), |i| i.model.to_string()),

@@ -30,6 +30,7 @@ pub fn info() -> RunInfo {
         epochs: 15,
         learning_rate: 0.001,
         threads: 2,
+        schedule: Default::default(),
         resumed_from: None,
         class_names: Default::default(),
     }
@@ -72,6 +73,7 @@ pub fn busy_app(size: (u16, u16)) -> App {
             batch: i % 600,
             loss: 2.3 * (-(i as f32) / 60.0).exp() + 0.05 + 0.02 * ((i * 7919 % 13) as f32 / 13.0),
             learning_rate: 0.001,
+            base_rate: None,
             correct: (60 + i.min(39)) as u32,
             size: 100,
         })

@@ -111,7 +111,7 @@ impl<N: Network> Trainer<N> {
         match cmd {
             Command::SetLearningRate(lr) => {
                 if lr.is_finite() && lr > 0.0 {
-                    self.opt.cfg.lr = lr;
+                    self.set_rate_in_force(lr);
                 }
                 self.outbox.push(Event::LearningRateSet(self.opt.cfg.lr));
             }
@@ -143,6 +143,14 @@ impl<N: Network> Trainer<N> {
                 self.outbox.push(Event::Forked(Box::new(checkpoint)));
             }
             Command::FindLearningRate => self.find_learning_rate(),
+            Command::SetSchedule(schedule) => {
+                // The base stays: the new schedule scales the same rate.
+                self.schedule = schedule;
+                self.opt.cfg.lr = self.base_lr;
+                self.apply_schedule();
+                self.outbox.push(Event::ScheduleSet(schedule));
+                self.outbox.push(Event::LearningRateSet(self.opt.cfg.lr));
+            }
             Command::Stop => return Flow::Stop,
         }
         Flow::Continue

@@ -13,6 +13,7 @@ use super::super::eval::{accuracy, images_tensor, test_report};
 use super::super::events::{argmax, DivergenceReason, Event};
 use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
+use super::super::schedule::Schedule;
 use super::{shuffled, Flow, Snapshot, Trainer, QUICK_EVAL_IMAGES, SNAPSHOT_EVERY};
 
 impl<N: Network> Trainer<N> {
@@ -33,6 +34,7 @@ impl<N: Network> Trainer<N> {
             if batch == 3 && crate::fault::injected("panic-worker") {
                 panic!("injected fault: the worker panicked at batch {batch}");
             }
+            self.apply_schedule();
             let started = Instant::now();
             let (loss, correct, update) = self.train_step(&order[batch * bs..(batch + 1) * bs]);
             training_time += started.elapsed();
@@ -52,6 +54,7 @@ impl<N: Network> Trainer<N> {
                 batch,
                 loss,
                 learning_rate,
+                base_rate: (self.schedule != Schedule::Constant).then_some(self.base_lr),
                 correct,
                 size: bs as u32,
             };

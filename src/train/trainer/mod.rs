@@ -27,6 +27,7 @@ use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::position::Position;
 use super::record::Record;
+use super::schedule::Schedule;
 use crate::error::FileError;
 
 /// Size of the fixed test subset of the quick evaluations.
@@ -73,6 +74,9 @@ pub(crate) struct Trainer<N: Network> {
     watch: LossWatch,
     /// A learning-rate sweep is running on a copy of the run: every command waits.
     sweeping: bool,
+    /// The schedule, and the base rate it scales into the rate in force (`opt.cfg.lr`).
+    schedule: Schedule,
+    base_lr: f64,
     paused: bool,
     step_pending: bool,
     /// Position of the last checkpoint written.
@@ -122,7 +126,7 @@ impl<N: Network> Trainer<N> {
                 watch.observe(b.loss);
             }
         }
-        Ok(Self {
+        let mut trainer = Self {
             last_good: Snapshot {
                 net: net.clone(),
                 adam: opt.clone(),
@@ -141,6 +145,8 @@ impl<N: Network> Trainer<N> {
             at,
             watch,
             sweeping: false,
+            schedule: s.schedule,
+            base_lr: s.learning_rate,
             history,
             metrics,
             data,
@@ -152,7 +158,31 @@ impl<N: Network> Trainer<N> {
             saved_at: None,
             deferred: Default::default(),
             options,
-        })
+        };
+        trainer.apply_schedule();
+        Ok(trainer)
+    }
+
+    /// How far the run is, from 0 at its first batch to 1 after its last planned one.
+    fn progress(&self) -> f64 {
+        let n = self.batches_per_epoch();
+        let done = self.at.epoch * n + self.at.batch;
+        done as f64 / (self.epochs * n).max(1) as f64
+    }
+
+    /// Sets the rate in force for the next batch from the schedule (the constant
+    /// schedule leaves the rate as it is, so the tutorial's run is unchanged).
+    fn apply_schedule(&mut self) {
+        if self.schedule != Schedule::Constant {
+            self.opt.cfg.lr = self.base_lr * self.schedule.factor(self.progress());
+        }
+    }
+
+    /// Makes `lr` the rate in force now: the base becomes what the schedule scales to it.
+    fn set_rate_in_force(&mut self, lr: f64) {
+        let factor = self.schedule.factor(self.progress());
+        self.base_lr = if factor > 0.0 { lr / factor } else { lr };
+        self.opt.cfg.lr = lr;
     }
 
     fn batches_per_epoch(&self) -> usize {
@@ -171,6 +201,7 @@ impl<N: Network> Trainer<N> {
             epochs: self.epochs,
             learning_rate: self.opt.cfg.lr,
             threads: s.threads,
+            schedule: self.schedule,
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
             class_names: self.options.class_names.clone(),
         }));

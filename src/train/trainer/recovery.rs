@@ -51,7 +51,7 @@ impl<N: Network> Trainer<N> {
                 self.outbox.push(Event::Paused);
             }
             OnDivergence::Halve => {
-                self.opt.cfg.lr = learning_rate / 2.0;
+                self.set_rate_in_force(learning_rate / 2.0);
                 self.outbox.push(Event::LearningRateSet(self.opt.cfg.lr));
             }
         }

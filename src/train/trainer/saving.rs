@@ -6,6 +6,7 @@ use crate::model::Network;
 
 use super::super::checkpoint::{Checkpoint, Progress, SavedSettings};
 use super::super::events::Event;
+use super::super::schedule::Schedule;
 use super::Trainer;
 
 impl<N: Network> Trainer<N> {
@@ -46,6 +47,8 @@ impl<N: Network> Trainer<N> {
             model: s.model,
             settings: SavedSettings {
                 learning_rate: self.opt.cfg.lr,
+                schedule: self.schedule,
+                base_rate: (self.schedule != Schedule::Constant).then_some(self.base_lr),
                 epochs: self.epochs,
                 batch_size: s.batch_size,
                 seed: s.seed,
