@@ -645,7 +645,17 @@ fn shift_s_cycles_the_schedule_and_the_status_follows_the_acknowledgement() {
         Msg::Worker(Event::ScheduleSet(mnist_tui::train::Schedule::Step)),
     );
     assert_eq!(app.run.schedule, mnist_tui::train::Schedule::Step);
-    assert_eq!(app.run.history.learning_rates.len(), marks + 1, "a mark");
+    assert_eq!(
+        app.run.history.learning_rates.len(),
+        marks,
+        "not a rate change"
+    );
+    assert!(app
+        .run
+        .history
+        .marks
+        .iter()
+        .any(|m| m.1 == mnist_tui::app::RunMark::ScheduleChange));
     // Under a schedule the rate in force is the batches' own.
     let batch = mnist_tui::train::BatchLoss {
         epoch: 1,
@@ -674,4 +684,54 @@ fn shift_s_cycles_the_schedule_and_the_status_follows_the_acknowledgement() {
     };
     update(&mut app, Msg::Worker(Event::Batches(vec![rebased])));
     assert_eq!(app.run.history.learning_rates.len(), marks + 1);
+}
+
+#[test]
+fn what_changed_the_run_is_marked_where_it_happened() {
+    use mnist_tui::app::RunMark;
+    let mut app = busy_app((120, 40));
+    let has = |app: &App, kind: RunMark, x: f64| {
+        app.run
+            .history
+            .marks
+            .iter()
+            .any(|&(mx, k)| k == kind && (mx - x).abs() < 1e-9)
+    };
+    // busy_app finished one epoch.
+    assert!(has(&app, RunMark::EpochEnd, 1.0));
+    update(
+        &mut app,
+        Msg::Worker(Event::Saved {
+            path: "c".into(),
+            epoch: 1,
+            batch: 300,
+        }),
+    );
+    assert!(has(&app, RunMark::Saved, 1.5));
+    key(&mut app, KeyCode::Char('b'));
+    update(&mut app, Msg::Worker(Event::Forked(checkpoint_stub())));
+    assert!(has(&app, RunMark::Branch, 1.5));
+    key(&mut app, KeyCode::Char('m'));
+    key(&mut app, KeyCode::Char('f'));
+    update(
+        &mut app,
+        Msg::Worker(Event::SweepDone(Box::new(common::sweep()))),
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(has(&app, RunMark::FinderApplied, 1.5));
+    update(
+        &mut app,
+        Msg::Worker(Event::Diverged(mnist_tui::train::Divergence {
+            epoch: 1,
+            batch: 299,
+            learning_rate: 10.0,
+            reason: mnist_tui::train::DivergenceReason::NotFinite,
+            restored_epoch: 1,
+            restored_batch: 60,
+        })),
+    );
+    // The restore takes the marks after it away and marks itself.
+    assert!(has(&app, RunMark::Restore, 1.1));
+    assert!(!has(&app, RunMark::Saved, 1.5));
+    assert!(has(&app, RunMark::EpochEnd, 1.0));
 }

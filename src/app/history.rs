@@ -5,6 +5,44 @@ use crate::train::{BatchLoss, EvalKind, Event};
 /// Points `(x in epochs, y)`.
 pub type Curve = Vec<(f64, f64)>;
 
+/// Something that changed the run, marked on the curves where it happened (rate changes
+/// are marked from [`History::learning_rates`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMark {
+    EpochEnd,
+    ScheduleChange,
+    Branch,
+    /// Weights restored after a divergence.
+    Restore,
+    /// A rate the learning-rate finder suggested was applied.
+    FinderApplied,
+    /// A checkpoint was written.
+    Saved,
+}
+
+impl RunMark {
+    pub const ALL: [RunMark; 6] = [
+        RunMark::EpochEnd,
+        RunMark::ScheduleChange,
+        RunMark::Branch,
+        RunMark::Restore,
+        RunMark::FinderApplied,
+        RunMark::Saved,
+    ];
+
+    /// Its name in the charts' legends.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunMark::EpochEnd => "epoch end",
+            RunMark::ScheduleChange => "schedule",
+            RunMark::Branch => "branch",
+            RunMark::Restore => "restore",
+            RunMark::FinderApplied => "finder lr",
+            RunMark::Saved => "saved",
+        }
+    }
+}
+
 /// Weight of the newest batch in the smoothed cost curve.
 const SMOOTHING: f64 = 0.05;
 
@@ -21,6 +59,8 @@ pub struct History {
     pub train_accuracy: Curve,
     /// The rate each batch was taken with (it moves under a schedule).
     pub rates: Curve,
+    /// `(x, what)` for everything else that changed the run.
+    pub marks: Vec<(f64, RunMark)>,
     /// The last batch's base rate under a schedule: a mark goes where it changes.
     last_rate_key: Option<f64>,
 }
@@ -31,9 +71,11 @@ impl History {
     pub fn record(&mut self, event: &Event, per_epoch: usize) {
         match event {
             Event::Batches(list) => self.push_batches(list, per_epoch),
-            Event::EpochFinished(e) => self
-                .epoch_costs
-                .push(((e.epoch + 1) as f64, e.average_cost)),
+            Event::EpochFinished(e) => {
+                let x = (e.epoch + 1) as f64;
+                self.epoch_costs.push((x, e.average_cost));
+                self.marks.push((x, RunMark::EpochEnd));
+            }
             Event::Evaluated(e) => self.push_evaluation(e.at_epoch, e.kind, e.accuracy),
             _ => {}
         }
@@ -85,6 +127,7 @@ impl History {
         keep(&mut self.test_accuracy);
         keep(&mut self.train_accuracy);
         keep(&mut self.rates);
+        self.marks.retain(|&(px, _)| px <= x + 1e-9);
         self.last_rate_key = None;
         if self.learning_rates.len() > 1 {
             let first = self.learning_rates[0];

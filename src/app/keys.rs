@@ -8,7 +8,7 @@ use crossterm::event::{
 use super::draw_pad::DrawPad;
 use super::finder::{FinderView, SweepOf};
 use super::keymap::{action_for, finder_action_for, Action};
-use super::{App, Effect, Prompt, RunState, Tab, LR_STEP};
+use super::{App, Effect, Prompt, RunMark, RunState, Tab, LR_STEP};
 use crate::train::Command;
 
 /// Mouse on the draw pad: left-drag paints, right-drag erases.
@@ -176,6 +176,14 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
             };
             let of = finder.of;
             app.finder = None;
+            let run = match of {
+                SweepOf::Main => Some(&mut app.run),
+                SweepOf::Branch => app.branch.as_mut().map(|b| &mut b.run),
+            };
+            if let Some(run) = run {
+                let at = run.progress_epochs();
+                run.history.marks.push((at, RunMark::FinderApplied));
+            }
             app.notice = Some(format!("learning rate {lr:.3e} ({name} of the range test)"));
             let cmd = Command::SetLearningRate(lr);
             return vec![match of {

@@ -18,7 +18,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 pub use branch::Branch;
 pub use draw_pad::DrawPad;
 pub use finder::{FinderView, SweepOf};
-pub use history::{Curve, History};
+pub use history::{Curve, History, RunMark};
 pub use run::RunProgress;
 
 use crate::train::events::position_label;
@@ -409,7 +409,9 @@ fn fork_branch(app: &mut App, from: Box<Checkpoint>) -> Vec<Effect> {
         return Vec::new();
     }
     let learning_rate = app.run.learning_rate / BRANCH_LR_FACTOR;
-    app.branch = Some(Branch::new(learning_rate, app.progress_epochs()));
+    let at = app.progress_epochs();
+    app.run.history.marks.push((at, RunMark::Branch));
+    app.branch = Some(Branch::new(learning_rate, at));
     vec![Effect::SpawnBranch {
         from,
         learning_rate,

@@ -3,6 +3,7 @@
 //! and the branch are each one [`RunProgress`], changed by the same [`RunProgress::apply`],
 //! so the two cannot drift apart; keeping the branch moves its value into the main slot.
 
+use super::history::RunMark;
 use super::{History, RunState};
 use crate::train::{Divergence, Event, Schedule};
 
@@ -82,8 +83,12 @@ impl RunProgress {
             }
             &Event::ScheduleSet(schedule) => {
                 self.schedule = schedule;
-                let mark = (self.progress_epochs(), self.learning_rate);
-                self.history.learning_rates.push(mark);
+                let at = self.progress_epochs();
+                self.history.marks.push((at, RunMark::ScheduleChange));
+            }
+            &Event::Saved { epoch, batch, .. } => {
+                let x = epoch as f64 + batch as f64 / self.batches_per_epoch.max(1) as f64;
+                self.history.marks.push((x, RunMark::Saved));
             }
             &Event::LearningRateSet(lr) => {
                 // Under a schedule, the batches place the mark where the base changed.
@@ -115,6 +120,8 @@ impl RunProgress {
                 let per_epoch = self.batches_per_epoch.max(1);
                 self.batches_done = d.restored_epoch * per_epoch + d.restored_batch;
                 self.history.truncate_after(self.progress_epochs());
+                let at = self.progress_epochs();
+                self.history.marks.push((at, RunMark::Restore));
             }
             &Event::Finished { accuracy } => {
                 self.state = RunState::Finished;

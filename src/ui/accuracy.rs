@@ -7,7 +7,7 @@ use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, line, points, thin, x_bounds};
+use super::chart::{axis_labels, line, mark_series, points, push_marks, thin, x_bounds};
 use super::palette::fg;
 use crate::app::App;
 
@@ -78,6 +78,18 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
             Marker::Dot,
             fg(mode, Color::LightRed).add_modifier(Modifier::BOLD),
         ));
+    }
+    let run_marks = mark_series(&h.marks, (y0, y1));
+    push_marks(&mut datasets, &run_marks, mode);
+    let rate_marks: Vec<Vec<(f64, f64)>> = h
+        .learning_rates
+        .iter()
+        .skip(1)
+        .map(|&(x, _)| vec![(x, y0), (x, y1)])
+        .collect();
+    for (i, m) in rate_marks.iter().enumerate() {
+        let d = line(m, fg(mode, Color::Magenta));
+        datasets.push(if i == 0 { d.name("lr change") } else { d });
     }
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
         datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));

@@ -5,7 +5,10 @@ use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Dataset, GraphType};
 
-use crate::app::App;
+use ratatui::style::Color;
+
+use super::palette::fg;
+use crate::app::{App, ColorMode, RunMark};
 
 /// At most about `max` points of `curve`, evenly picked (the last one always kept), so a
 /// long run draws as fast as a short one.
@@ -71,4 +74,57 @@ pub fn points<'a>(data: &'a [(f64, f64)], marker: Marker, style: Style) -> Datas
         .graph_type(GraphType::Scatter)
         .style(style)
         .data(data)
+}
+
+/// The run's marks as chart data, per kind present: the frequent ones (epoch ends,
+/// checkpoints) as one set of points near the top, the others as vertical lines.
+pub fn mark_series(
+    marks: &[(f64, RunMark)],
+    (y0, y1): (f64, f64),
+) -> Vec<(RunMark, Vec<Vec<(f64, f64)>>)> {
+    RunMark::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let xs: Vec<f64> = marks.iter().filter(|m| m.1 == kind).map(|m| m.0).collect();
+            if xs.is_empty() {
+                return None;
+            }
+            let series = match kind {
+                RunMark::EpochEnd => vec![xs.iter().map(|&x| (x, y1)).collect()],
+                RunMark::Saved => {
+                    let y = y1 - 0.06 * (y1 - y0);
+                    vec![xs.iter().map(|&x| (x, y)).collect()]
+                }
+                _ => xs.iter().map(|&x| vec![(x, y0), (x, y1)]).collect(),
+            };
+            Some((kind, series))
+        })
+        .collect()
+}
+
+/// Adds the marks to a chart's datasets, each kind in its own colour and glyph, named
+/// once in the legend.
+pub fn push_marks<'a>(
+    datasets: &mut Vec<Dataset<'a>>,
+    series: &'a [(RunMark, Vec<Vec<(f64, f64)>>)],
+    mode: ColorMode,
+) {
+    for (kind, lines) in series {
+        let (colour, marker) = match kind {
+            RunMark::EpochEnd => (Color::Gray, Some(Marker::Dot)),
+            RunMark::Saved => (Color::Green, Some(Marker::Block)),
+            RunMark::ScheduleChange => (Color::Blue, None),
+            RunMark::Branch => (Color::LightRed, None),
+            RunMark::Restore => (Color::Red, None),
+            RunMark::FinderApplied => (Color::LightGreen, None),
+        };
+        let style = fg(mode, colour);
+        for (i, data) in lines.iter().enumerate() {
+            let d = match marker {
+                Some(m) => points(data, m, style),
+                None => line(data, style),
+            };
+            datasets.push(if i == 0 { d.name(kind.label()) } else { d });
+        }
+    }
 }

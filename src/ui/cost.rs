@@ -8,7 +8,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, bounds, line, points, thin, x_bounds};
+use super::chart::{axis_labels, bounds, line, mark_series, points, push_marks, thin, x_bounds};
 use super::palette::fg;
 use crate::app::App;
 use crate::train::Schedule;
@@ -91,6 +91,8 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     if !rate_line.is_empty() {
         datasets.push(line(&rate_line, fg(mode, Color::Blue)).name(rate_name.as_str()));
     }
+    let run_marks = mark_series(&h.marks, (y0, y1));
+    push_marks(&mut datasets, &run_marks, mode);
     for (i, m) in marks.iter().enumerate() {
         let d = line(m, fg(mode, Color::Magenta));
         datasets.push(if i == 0 { d.name("lr change") } else { d });
