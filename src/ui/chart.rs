@@ -76,12 +76,12 @@ pub fn points<'a>(data: &'a [(f64, f64)], marker: Marker, style: Style) -> Datas
         .data(data)
 }
 
+/// One kind of mark as chart data: a set of points, or one vertical line per mark.
+pub type MarkSeries = (RunMark, Vec<Vec<(f64, f64)>>);
+
 /// The run's marks as chart data, per kind present: the frequent ones (epoch ends,
 /// checkpoints) as one set of points near the top, the others as vertical lines.
-pub fn mark_series(
-    marks: &[(f64, RunMark)],
-    (y0, y1): (f64, f64),
-) -> Vec<(RunMark, Vec<Vec<(f64, f64)>>)> {
+pub fn mark_series(marks: &[(f64, RunMark)], (y0, y1): (f64, f64)) -> Vec<MarkSeries> {
     RunMark::ALL
         .into_iter()
         .filter_map(|kind| {
@@ -104,11 +104,7 @@ pub fn mark_series(
 
 /// Adds the marks to a chart's datasets, each kind in its own colour and glyph, named
 /// once in the legend.
-pub fn push_marks<'a>(
-    datasets: &mut Vec<Dataset<'a>>,
-    series: &'a [(RunMark, Vec<Vec<(f64, f64)>>)],
-    mode: ColorMode,
-) {
+pub fn push_marks<'a>(datasets: &mut Vec<Dataset<'a>>, series: &'a [MarkSeries], mode: ColorMode) {
     for (kind, lines) in series {
         let (colour, marker) = match kind {
             RunMark::EpochEnd => (Color::Gray, Some(Marker::Dot)),
