@@ -10,6 +10,8 @@ pub type Curve = Vec<(f64, f64)>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunMark {
     EpochEnd,
+    /// Drawn from [`History::learning_rates`], never stored in the marks.
+    RateChange,
     ScheduleChange,
     Branch,
     /// Weights restored after a divergence.
@@ -21,8 +23,9 @@ pub enum RunMark {
 }
 
 impl RunMark {
-    pub const ALL: [RunMark; 6] = [
+    pub const ALL: [RunMark; 7] = [
         RunMark::EpochEnd,
+        RunMark::RateChange,
         RunMark::ScheduleChange,
         RunMark::Branch,
         RunMark::Restore,
@@ -34,6 +37,7 @@ impl RunMark {
     pub fn label(self) -> &'static str {
         match self {
             RunMark::EpochEnd => "epoch end",
+            RunMark::RateChange => "lr change",
             RunMark::ScheduleChange => "schedule",
             RunMark::Branch => "branch",
             RunMark::Restore => "restore",

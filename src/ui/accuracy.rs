@@ -79,18 +79,8 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
             fg(mode, Color::LightRed).add_modifier(Modifier::BOLD),
         ));
     }
-    let run_marks = mark_series(&h.marks, (y0, y1));
+    let run_marks = mark_series(h, (y0, y1));
     push_marks(&mut datasets, &run_marks, mode);
-    let rate_marks: Vec<Vec<(f64, f64)>> = h
-        .learning_rates
-        .iter()
-        .skip(1)
-        .map(|&(x, _)| vec![(x, y0), (x, y1)])
-        .collect();
-    for (i, m) in rate_marks.iter().enumerate() {
-        let d = line(m, fg(mode, Color::Magenta));
-        datasets.push(if i == 0 { d.name("lr change") } else { d });
-    }
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
         datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));
     }

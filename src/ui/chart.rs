@@ -8,7 +8,7 @@ use ratatui::widgets::{Dataset, GraphType};
 use ratatui::style::Color;
 
 use super::palette::fg;
-use crate::app::{App, ColorMode, RunMark};
+use crate::app::{App, ColorMode, History, RunMark};
 
 /// At most about `max` points of `curve`, evenly picked (the last one always kept), so a
 /// long run draws as fast as a short one.
@@ -79,9 +79,17 @@ pub fn points<'a>(data: &'a [(f64, f64)], marker: Marker, style: Style) -> Datas
 /// One kind of mark as chart data: a set of points, or one vertical line per mark.
 pub type MarkSeries = (RunMark, Vec<Vec<(f64, f64)>>);
 
-/// The run's marks as chart data, per kind present: the frequent ones (epoch ends,
-/// checkpoints) as one set of points near the top, the others as vertical lines.
-pub fn mark_series(marks: &[(f64, RunMark)], (y0, y1): (f64, f64)) -> Vec<MarkSeries> {
+/// The run's marks (and its rate changes) as chart data, per kind present: the frequent
+/// ones (epoch ends, checkpoints) as one set of points near the top, the others as
+/// vertical lines.
+pub fn mark_series(h: &History, (y0, y1): (f64, f64)) -> Vec<MarkSeries> {
+    // The first rate is where the run started, not a change.
+    let rate_changes = h
+        .learning_rates
+        .iter()
+        .skip(1)
+        .map(|&(x, _)| (x, RunMark::RateChange));
+    let marks: Vec<(f64, RunMark)> = h.marks.iter().copied().chain(rate_changes).collect();
     RunMark::ALL
         .into_iter()
         .filter_map(|kind| {
@@ -108,6 +116,7 @@ pub fn push_marks<'a>(datasets: &mut Vec<Dataset<'a>>, series: &'a [MarkSeries],
     for (kind, lines) in series {
         let (colour, marker) = match kind {
             RunMark::EpochEnd => (Color::Gray, Some(Marker::Dot)),
+            RunMark::RateChange => (Color::Magenta, None),
             RunMark::Saved => (Color::Green, Some(Marker::Block)),
             RunMark::ScheduleChange => (Color::Blue, None),
             RunMark::Branch => (Color::LightRed, None),

@@ -32,28 +32,11 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let raw = tf(&thin(&h.batch_loss, width * 2));
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
-    // A branch shows from where it left the main run (before, the two are one curve).
-    let branch: Vec<(f64, f64)> = app.branch.as_ref().map_or_else(Vec::new, |b| {
-        let after: Vec<(f64, f64)> = b
-            .run
-            .history
-            .smoothed_loss
-            .iter()
-            .copied()
-            .filter(|p| p.0 >= b.forked_at)
-            .collect();
-        tf(&thin(&after, width * 2))
-    });
+    let branch = tf(&branch_curve(app, width * 2));
     let (x0, x1) = x_bounds(app);
     let (y0, y1) = bounds(raw.iter().chain(&smooth).chain(&branch).map(|p| p.1));
     // A loss is never negative: no margin below zero on the linear scale.
     let y0 = if app.log_y { y0 } else { y0.max(0.0) };
-    let marks: Vec<Vec<(f64, f64)>> = h
-        .learning_rates
-        .iter()
-        .skip(1)
-        .map(|&(x, _)| vec![(x, y0), (x, y1)])
-        .collect();
     let mode = app.colors;
     let mut datasets = vec![
         line(&raw, fg(mode, Color::DarkGray)).name("batch"),
@@ -73,30 +56,12 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     if !branch.is_empty() {
         datasets.push(line(&branch, fg(mode, Color::LightRed)).name(branch_name.as_str()));
     }
-    // Under a schedule, the rate in force as a line along the bottom quarter, scaled to
-    // its largest value (the legend says so).
-    let rate_line: Vec<(f64, f64)> = if app.run.schedule == Schedule::Constant {
-        Vec::new()
-    } else {
-        let peak = h.rates.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-300);
-        let rates = thin(&h.rates, width * 2);
-        rates
-            .iter()
-            .map(|&(x, r)| (x, y0 + 0.25 * (y1 - y0) * r / peak))
-            .collect()
-    };
-    let rate_name = format!("{} lr (max {:.1e})", app.run.schedule.name(), {
-        h.rates.iter().map(|p| p.1).fold(0.0, f64::max)
-    });
+    let (rate_line, rate_name) = schedule_line(app, (y0, y1), width * 2);
     if !rate_line.is_empty() {
         datasets.push(line(&rate_line, fg(mode, Color::Blue)).name(rate_name.as_str()));
     }
-    let run_marks = mark_series(&h.marks, (y0, y1));
+    let run_marks = mark_series(h, (y0, y1));
     push_marks(&mut datasets, &run_marks, mode);
-    for (i, m) in marks.iter().enumerate() {
-        let d = line(m, fg(mode, Color::Magenta));
-        datasets.push(if i == 0 { d.name("lr change") } else { d });
-    }
     let y_label = |v: f64| {
         if app.log_y {
             format!("{:.3}", 10f64.powf(v))
@@ -119,4 +84,36 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
                 .labels(axis_labels(y0, y1, y_label)),
         );
     frame.render_widget(chart, area);
+}
+
+/// The branch's smoothed loss from where it left the main run (before, the two are one
+/// curve), at most about `points` points.
+fn branch_curve(app: &App, points: usize) -> Vec<(f64, f64)> {
+    app.branch.as_ref().map_or_else(Vec::new, |b| {
+        let after: Vec<(f64, f64)> = b
+            .run
+            .history
+            .smoothed_loss
+            .iter()
+            .copied()
+            .filter(|p| p.0 >= b.forked_at)
+            .collect();
+        thin(&after, points)
+    })
+}
+
+/// Under a schedule, the rate in force as a line along the bottom quarter, scaled to its
+/// largest value, and its legend name (which says so); nothing for the constant rate.
+fn schedule_line(app: &App, (y0, y1): (f64, f64), points: usize) -> (Vec<(f64, f64)>, String) {
+    let rates = &app.run.history.rates;
+    if app.run.schedule == Schedule::Constant {
+        return (Vec::new(), String::new());
+    }
+    let peak = rates.iter().map(|p| p.1).fold(0.0, f64::max);
+    let line = thin(rates, points)
+        .iter()
+        .map(|&(x, r)| (x, y0 + 0.25 * (y1 - y0) * r / peak.max(1e-300)))
+        .collect();
+    let name = format!("{} lr (max {peak:.1e})", app.run.schedule.name());
+    (line, name)
 }
