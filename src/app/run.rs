@@ -161,6 +161,7 @@ mod tests {
             epochs: 1,
             learning_rate: 0.001,
             threads: 1,
+            kernels: crate::model::LaneSet::Portable,
             schedule: Default::default(),
             resumed_from: resumed.then(|| "branch".into()),
             class_names: Default::default(),

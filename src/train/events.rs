@@ -82,6 +82,8 @@ pub struct RunInfo {
     pub epochs: usize,
     pub learning_rate: f64,
     pub threads: usize,
+    /// The instruction set the conv kernels run on.
+    pub kernels: crate::model::LaneSet,
     pub schedule: Schedule,
     /// The checkpoint this run continues, if any.
     pub resumed_from: Option<std::path::PathBuf>,

@@ -135,10 +135,11 @@ fn status_line(app: &App) -> Line<'static> {
                 s => format!(" ({})", s.name()),
             }),
             Span::raw(format!(
-                "  model {}  data {}  threads {}",
+                "  model {}  data {}  threads {}  kernels {}",
                 info.map_or("–".into(), |i| i.model.to_string()),
                 info.map_or("–".into(), |i| i.data_name.clone()),
                 info.map_or(0, |i| i.threads),
+                info.map_or("–", |i| i.kernels.label()),
             )),
         ];
         if let Some(b) = &app.branch {

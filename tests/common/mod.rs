@@ -30,6 +30,7 @@ pub fn info() -> RunInfo {
         epochs: 15,
         learning_rate: 0.001,
         threads: 2,
+        kernels: mnist_tui::model::LaneSet::Avx512,
         schedule: Default::default(),
         resumed_from: None,
         class_names: Default::default(),

@@ -201,6 +201,7 @@ impl<N: Network> Trainer<N> {
             epochs: self.epochs,
             learning_rate: self.opt.cfg.lr,
             threads: s.threads,
+            kernels: s.kernels,
             schedule: self.schedule,
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
             class_names: self.options.class_names.clone(),
