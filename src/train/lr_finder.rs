@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::blowup::BETA;
+use super::blowup::LossWatch;
 
 /// The sweep's first and last rates, and its length (fastai's defaults).
 pub const START: f64 = 1e-7;
@@ -66,11 +66,11 @@ pub struct Sweep {
     pub suggestions: Suggestions,
 }
 
-/// The smoothing and the stopping rule, batch by batch.
+/// The smoothing and the stopping rule, batch by batch: the loss is smoothed exactly as
+/// the blow-up rule smooths it ([`LossWatch`]), whose best smoothed loss the stop uses.
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
-    average: f64,
-    best: f64,
+    watch: LossWatch,
     pub points: Vec<SweepPoint>,
 }
 
@@ -80,18 +80,15 @@ impl Recorder {
         if !loss.is_finite() {
             return false;
         }
-        let n = self.points.len() as i32 + 1;
-        self.average = BETA * self.average + (1.0 - BETA) * loss as f64;
-        let smoothed = self.average / (1.0 - BETA.powi(n));
-        if n == 1 || smoothed < self.best {
-            self.best = smoothed;
-        }
+        // The verdict is the training run's business; a sweep stops on its own rule.
+        let _ = self.watch.observe(loss);
+        let smoothed = self.watch.smoothed();
         self.points.push(SweepPoint {
             learning_rate,
             loss,
             smoothed,
         });
-        smoothed <= STOP_FACTOR * self.best && self.points.len() < STEPS
+        smoothed <= STOP_FACTOR * self.watch.best() && self.points.len() < STEPS
     }
 
     pub fn finish(self) -> Sweep {
