@@ -86,7 +86,7 @@ pub struct RunArgs {
     /// Seed for weight initialisation and the per-epoch shuffle.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Directory of IDX files (raw or .gz) to use instead of the embedded MNIST.
+    /// Directory of IDX files (raw, .gz or .xz) to use instead of the embedded MNIST.
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// Worker threads for the kernels (default: the machine's cores).

@@ -389,3 +389,17 @@ fn a_scheduled_run_stopped_mid_epoch_resumes_exactly_with_its_schedule_and_base(
         "rises then falls: peak at {at}"
     );
 }
+
+#[test]
+fn the_shipped_model_is_weights_only_and_still_classifies_the_test_set() {
+    let c = mnist_tui::pretrained::checkpoint().unwrap();
+    assert!(c.moments.is_empty() && c.progress.history.is_empty());
+    assert!(c.to_bytes().len() < 250_000, "{} bytes", c.to_bytes().len());
+    let dev = Dev::default();
+    let (net, adam) = c.restore::<SeedNet>(&dev, Path::new("pretrained")).unwrap();
+    // Resuming from it starts a fresh optimiser, not one at step 9 000 with no moments.
+    assert_eq!(adam.t, 0);
+    let data = Dataset::embedded().unwrap();
+    let acc = train::eval::accuracy(&net, &dev, &data.test, 2_000);
+    assert!(acc > 0.98, "accuracy {acc}");
+}

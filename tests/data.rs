@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use mnist_tui::data::idx::{encode_images, encode_labels, parse_images, parse_labels};
+use mnist_tui::data::idx::{self, encode_images, encode_labels, parse_images, parse_labels};
 use mnist_tui::data::{Dataset, PIXELS};
 use sha2::{Digest, Sha256};
 
@@ -24,7 +24,10 @@ fn assets_match_their_checksums() {
     let mut checked = 0;
     for line in sums.lines() {
         let (hash, name) = line.split_once("  ").unwrap();
-        let digest = Sha256::digest(std::fs::read(dir.join(name)).unwrap());
+        // The sums are the genuine IDX files' own; the repository keeps them xz-compressed.
+        let file = format!("{name}.xz");
+        let bytes = idx::decompress(&file, &std::fs::read(dir.join(&file)).unwrap()).unwrap();
+        let digest = Sha256::digest(bytes);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, hash, "{name}");
         checked += 1;
@@ -86,6 +89,29 @@ fn rejects_each_kind_of_bad_image_file() {
         "{cut}"
     );
     assert!(!cut.contains('\n'));
+}
+
+fn shipped(name: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+    std::fs::read(dir.join(name)).unwrap()
+}
+
+#[test]
+fn parses_xz_files_and_refuses_bad_ones_in_one_line() {
+    let xz = shipped("t10k-labels-idx1-ubyte.xz");
+    let labels = parse_labels("l.xz", &xz).unwrap();
+    assert_eq!((labels.len(), labels[0]), (10_000, 7));
+    let cut = parse_labels("l.xz", &xz[..xz.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(cut.starts_with("l.xz: corrupt or truncated xz data"), "{cut}");
+    assert!(!cut.contains('\n'));
+    let mut flipped = xz.clone();
+    flipped[xz.len() / 2] ^= 0xff;
+    assert!(parse_labels("l.xz", &flipped).is_err());
+    let raw = encode_labels(&[1, 2]);
+    let not_xz = parse_labels("l.xz", &raw).unwrap_err().to_string();
+    assert_eq!(not_xz, "l.xz: not xz data");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Parsing of the IDX format (the file format MNIST ships in), raw or gzipped.
+//! Parsing of the IDX format (the file format MNIST ships in), raw, gzipped or xz.
 
 use std::io::Read;
 
@@ -14,22 +14,32 @@ pub const SIDE: usize = 28;
 /// Pixels per image.
 pub const PIXELS: usize = SIDE * SIDE;
 
-/// Returns the decompressed bytes when `bytes` are gzip data, or the bytes as they are.
+/// The first bytes of every gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// The first bytes of every xz stream.
+const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
+
+/// Returns the decompressed bytes when `bytes` are gzip or xz data, or the bytes as they are.
 ///
-/// A file whose name says `.gz` must be gzip data: we refuse rather than guess, so that a
-/// renamed or half-downloaded file is reported instead of parsed as garbage.
+/// A file whose name says `.gz` or `.xz` must be data of that kind: we refuse rather than
+/// guess, so that a renamed or half-downloaded file is reported instead of parsed as garbage.
 pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let is_gzip = bytes.starts_with(&[0x1f, 0x8b]);
-    if !is_gzip {
-        if file.ends_with(".gz") {
-            return Err(FileError::new(file, "not gzip data"));
-        }
+    let mut out = Vec::with_capacity(bytes.len() * 4);
+    if bytes.starts_with(&GZIP_MAGIC) {
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
+    } else if bytes.starts_with(&XZ_MAGIC) {
+        lzma_rust2::XzReader::new(bytes, false)
+            .read_to_end(&mut out)
+            .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))?;
+    } else if file.ends_with(".gz") {
+        return Err(FileError::new(file, "not gzip data"));
+    } else if file.ends_with(".xz") {
+        return Err(FileError::new(file, "not xz data"));
+    } else {
         return Ok(bytes.to_vec());
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
     Ok(out)
 }
 

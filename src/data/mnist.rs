@@ -89,20 +89,20 @@ pub struct Dataset {
 
 const EMBEDDED: [(&str, &[u8]); 4] = [
     (
-        "train-images-idx3-ubyte.gz",
-        include_bytes!("../../assets/mnist/train-images-idx3-ubyte.gz"),
+        "train-images-idx3-ubyte.xz",
+        include_bytes!("../../assets/mnist/train-images-idx3-ubyte.xz"),
     ),
     (
-        "train-labels-idx1-ubyte.gz",
-        include_bytes!("../../assets/mnist/train-labels-idx1-ubyte.gz"),
+        "train-labels-idx1-ubyte.xz",
+        include_bytes!("../../assets/mnist/train-labels-idx1-ubyte.xz"),
     ),
     (
-        "t10k-images-idx3-ubyte.gz",
-        include_bytes!("../../assets/mnist/t10k-images-idx3-ubyte.gz"),
+        "t10k-images-idx3-ubyte.xz",
+        include_bytes!("../../assets/mnist/t10k-images-idx3-ubyte.xz"),
     ),
     (
-        "t10k-labels-idx1-ubyte.gz",
-        include_bytes!("../../assets/mnist/t10k-labels-idx1-ubyte.gz"),
+        "t10k-labels-idx1-ubyte.xz",
+        include_bytes!("../../assets/mnist/t10k-labels-idx1-ubyte.xz"),
     ),
 ];
 
@@ -110,14 +110,21 @@ impl Dataset {
     /// The MNIST files compiled into the binary, so the program works from any directory.
     pub fn embedded() -> Result<Self, FileError> {
         let [ti, tl, vi, vl] = EMBEDDED;
+        // xz decodes at ~90 MB/s on one core: the test split decodes beside the training
+        // split's 47 MB instead of after it.
+        let (train, test) = std::thread::scope(|s| {
+            let test = s.spawn(|| Split::parse(vi, vl));
+            let train = Split::parse(ti, tl);
+            (train, test.join().expect("decoding the test split panicked"))
+        });
         Ok(Self {
             name: "MNIST (embedded)".into(),
-            train: Split::parse(ti, tl)?,
-            test: Split::parse(vi, vl)?,
+            train: train?,
+            test: test?,
         })
     }
 
-    /// Loads the four IDX files from `dir`, raw or gzipped, under either common naming
+    /// Loads the four IDX files from `dir`, raw, gzipped or xz, under either common naming
     /// (`train-images-idx3-ubyte` or `train-images.idx3-ubyte`).
     pub fn from_dir(dir: &Path) -> Result<Self, FileError> {
         if !dir.is_dir() {
@@ -129,7 +136,7 @@ impl Dataset {
                 format!("{prefix}-{kind}.idx{dims}-ubyte"),
             ];
             for name in &names {
-                for candidate in [name.clone(), format!("{name}.gz")] {
+                for candidate in [name.clone(), format!("{name}.gz"), format!("{name}.xz")] {
                     let path = dir.join(&candidate);
                     if path.is_file() {
                         let shown = path.display().to_string();
@@ -142,7 +149,7 @@ impl Dataset {
             Err(FileError::new(
                 dir.join(&names[0]).display().to_string(),
                 format!(
-                    "missing (also looked for {0}.gz, {1} and {1}.gz)",
+                    "missing (also looked for {0}.gz, {0}.xz, {1}, {1}.gz and {1}.xz)",
                     names[0], names[1]
                 ),
             ))

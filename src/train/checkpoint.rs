@@ -82,6 +82,16 @@ impl Checkpoint {
         }
     }
 
+    /// The same model without what only continuing its run needs: Adam's moments and
+    /// the metric history (the shipped pretrained model is this, about an eighth of
+    /// the full file). Resuming from it starts a fresh optimiser.
+    pub fn weights_only(mut self) -> Self {
+        self.moments.clear();
+        self.progress.history.clear();
+        self.progress.adam_steps = 0;
+        self
+    }
+
     /// The network and optimiser this checkpoint holds; `file` names it in errors.
     pub fn restore<N: Network>(&self, dev: &Dev, file: &Path) -> Result<(N, Adam), FileError> {
         let p = &self.progress;
