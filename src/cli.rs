@@ -36,6 +36,13 @@ pub enum Command {
     /// Classify digit pictures (PNG, JPEG, PGM; any size; dark-on-light or
     /// light-on-dark) with a checkpoint (default: the pretrained one built in).
     Predict(PredictArgs),
+    /// Draw the dashboard, read-only, from a JSON-lines metrics file (`train --metrics
+    /// run.jsonl`): replays a finished run, follows one still being written.
+    View {
+        /// The metrics file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Print the shell completion script for SHELL (e.g. `mnist-tui completions bash >
     /// ~/.local/share/bash-completion/completions/mnist-tui`).
     Completions {

@@ -46,6 +46,10 @@ fn main() -> ExitCode {
         Some(Command::Predict(_)) if !outer.is_empty() => Err(anyhow::anyhow!(
             "training options before `predict` do not apply to it (predict takes --checkpoint and --json)"
         )),
+        Some(Command::View { .. }) if !outer.is_empty() => Err(anyhow::anyhow!(
+            "training options before `view` do not apply to it (the file holds its run's settings)"
+        )),
+        Some(Command::View { file }) => view(file),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -180,6 +184,20 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// The dashboard drawn from a metrics file; nothing trains.
+fn view(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    // The file is checked first: a wrong file is the first thing to hear about.
+    let follower = train::follow(file)?;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("view draws a dashboard: run it in a terminal");
+    }
+    let no_branch = |_: Box<Checkpoint>, _: f64| -> anyhow::Result<train::WorkerHandle> {
+        anyhow::bail!("a viewed run cannot be branched")
+    };
+    tui::run(follower, &no_branch)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {

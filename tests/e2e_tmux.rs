@@ -305,3 +305,47 @@ fn f_finds_a_learning_rate_and_enter_applies_it_in_the_status_bar() {
     tmux.keys("q");
     tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
 }
+
+#[test]
+fn view_follows_a_metrics_file_while_train_writes_it_and_replays_it_when_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.jsonl");
+    // A run slow enough to be watched: 60 batches an epoch, a sample line and a flush every epoch.
+    let bin = env!("CARGO_BIN_EXE_mnist-tui");
+    let mut train = Command::new(bin)
+        .args(["train", "--train-limit", "6000", "--test-limit", "500"])
+        .args(["--threads", "1", "--epochs", "8", "--metrics"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&file).is_ok_and(|s| s.contains("\"epoch\"")) {
+        assert!(Instant::now() < deadline, "train wrote no epoch line");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let tmux = Tmux::start("view", dir.path(), (120, 40), "", "view run.jsonl");
+    let screen = tmux.wait_for("the file being followed", |s| {
+        s.contains("viewing run.jsonl (read-only) · being written")
+    });
+    assert!(screen.contains("Sample: label"), "{screen}");
+    // The view moves on as the file grows, then sees the run end.
+    tmux.wait_for("a later epoch", |s| s.contains("epoch 5/8"));
+    assert!(train.wait().unwrap().success());
+    let screen = tmux.wait_for("the run's end", |s| s.contains("· run ended"));
+    assert!(screen.contains("final accuracy 0.9"), "{screen}");
+    // Steering keys are refused in words; q quits with exit code 0.
+    tmux.keys("+");
+    tmux.wait_for("the read-only notice", |s| s.contains("read-only: this dashboard"));
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("exit-code")).unwrap().trim(),
+        "0"
+    );
+
+    // A finished file replays to the same end.
+    let replay = Tmux::start("replay", dir.path(), (120, 40), "", "view run.jsonl");
+    let screen = replay.wait_for("the replayed run", |s| s.contains("· run ended"));
+    assert!(screen.contains("epoch 8/8"), "{screen}");
+}

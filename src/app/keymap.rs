@@ -52,6 +52,34 @@ pub enum Action {
     ClearPad,
 }
 
+impl Action {
+    /// Whether the action changes the run (its worker's rate, epochs, schedule, state,
+    /// files): what a dashboard drawn from a metrics file cannot do.
+    pub fn steers_the_run(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            PauseOrResume
+                | Step
+                | RaiseLearningRate
+                | LowerLearningRate
+                | CycleSchedule
+                | TypeLearningRate
+                | MoreEpochs
+                | FewerEpochs
+                | NewSample
+                | Save
+                | Branch
+                | KeepBranch
+                | KeepMain
+                | LowerBranchRate
+                | RaiseBranchRate
+                | FindLearningRate
+                | FindBranchLearningRate
+        )
+    }
+}
+
 /// Where a binding works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Views {

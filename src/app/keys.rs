@@ -36,6 +36,10 @@ pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
     }
 }
 
+/// What a key that would change a viewed run says.
+pub(crate) const READ_ONLY: &str =
+    "read-only: this dashboard is drawn from a metrics file; train to steer a run";
+
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
@@ -57,6 +61,10 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
     }
     match action_for(app.tab, key.code) {
+        Some(action) if app.viewing.is_some() && action.steers_the_run() => {
+            app.notice = Some(READ_ONLY.into());
+            Vec::new()
+        }
         Some(action) => on_action(app, action),
         None => Vec::new(),
     }

@@ -22,7 +22,9 @@ pub use history::{Curve, History, RunMark};
 pub use run::RunProgress;
 
 use crate::train::events::position_label;
-use crate::train::{Checkpoint, Command, Event, RunInfo, SamplePrediction, TestReport};
+use crate::train::{
+    Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction, TestReport,
+};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
@@ -120,6 +122,13 @@ pub enum Effect {
     PromoteBranch,
 }
 
+/// The file a read-only dashboard draws, and whether its run is still being written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewing {
+    pub file: std::path::PathBuf,
+    pub state: FileState,
+}
+
 /// What the main area shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tab {
@@ -174,6 +183,8 @@ pub struct App {
     pub finder: Option<FinderView>,
     /// A one-line notice (refused input, a worker crash...).
     pub notice: Option<String>,
+    /// The run is a metrics file read back (`mnist-tui view`): nothing can be changed.
+    pub viewing: Option<Viewing>,
     pub size: (u16, u16),
     pub colors: ColorMode,
     pub now: Instant,
@@ -205,6 +216,7 @@ impl App {
             prompt: None,
             finder: None,
             notice: None,
+            viewing: None,
             size,
             colors: ColorMode::TrueColor,
             now,
@@ -313,7 +325,25 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
     };
     effects.extend(request_pad_prediction(app));
+    if app.viewing.is_some() {
+        return read_only(app, effects);
+    }
     effects
+}
+
+/// A viewed file cannot be steered: every effect but stopping the reader is refused, and
+/// a key that asked for one says so.
+fn read_only(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+    let (kept, refused): (Vec<Effect>, Vec<Effect>) = effects
+        .into_iter()
+        .partition(|e| matches!(e, Effect::ToMain(Command::Stop)));
+    let asked = refused
+        .iter()
+        .any(|e| !matches!(e, Effect::ToMain(Command::Predict(_))));
+    if asked {
+        app.notice = Some(keys::READ_ONLY.into());
+    }
+    kept
 }
 
 /// Sends the drawing to the worker when it changed and no request is outstanding (so a
@@ -386,6 +416,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Warning(w) => app.notice = Some(w),
         Event::Forked(checkpoint) => return fork_branch(app, checkpoint),
+        Event::Following { file, state } => app.viewing = Some(Viewing { file, state }),
         _ => {}
     }
     Vec::new()
@@ -421,6 +452,10 @@ fn fork_branch(app: &mut App, from: Box<Checkpoint>) -> Vec<Effect> {
 /// Samples per second over the last few seconds of batches.
 fn update_speed(app: &mut App) {
     let Some(info) = &app.info else { return };
+    // A file read back arrives all at once: its speed is the epochs' own.
+    if app.viewing.is_some() {
+        return;
+    }
     match app.speed_mark {
         None => app.speed_mark = Some((app.now, app.run.batches_done)),
         Some((t0, b0)) => {

@@ -91,7 +91,8 @@ pub struct RunInfo {
 }
 
 /// Why a run counts as diverged.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 pub enum DivergenceReason {
     /// A batch's loss or a weight after the update is NaN or infinite.
     NotFinite,
@@ -114,12 +115,13 @@ impl DivergenceReason {
 }
 
 /// Where training diverged, why, and where the restored weights are from.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Divergence {
     /// Zero-based epoch and batch of the batch that diverged.
     pub epoch: usize,
     pub batch: usize,
     pub learning_rate: f64,
+    #[serde(flatten)]
     pub reason: DivergenceReason,
     /// Zero-based epoch and batch count of the restored snapshot.
     pub restored_epoch: usize,
@@ -178,6 +180,12 @@ pub enum Event {
     SweepPoint(SweepPoint),
     /// A learning-rate sweep ended: its points and suggestions.
     SweepDone(Box<Sweep>),
+    /// The events come from a metrics file read back (`mnist-tui view`), not a worker;
+    /// sent again whenever the file's state changes.
+    Following {
+        file: std::path::PathBuf,
+        state: super::follow::FileState,
+    },
 }
 
 /// Consumer → worker. Each takes effect at the next batch boundary.

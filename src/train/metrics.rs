@@ -1,8 +1,10 @@
-//! The `--metrics` file: every measurement as one line, CSV or JSON lines.
+//! The `--metrics` file: every measurement as one line, CSV or JSON lines (which also
+//! carry what `mnist-tui view` draws: [`super::metrics_line`]).
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::metrics_line::MetricsLine;
 use super::record::Record;
 
 /// The `--metrics` file: one line per measurement, flushed at epoch ends.
@@ -31,15 +33,21 @@ impl MetricsFile {
         })
     }
 
-    /// Writes one record; after a write error (disk full) it stops trying and says so once.
-    pub(super) fn write(&mut self, record: &Record) -> Option<String> {
+    /// Writes one line (a CSV file takes the measurements only); after a write error
+    /// (disk full) it stops trying and says so once.
+    pub(super) fn write(&mut self, line: &MetricsLine) -> Option<String> {
         if self.failed {
             return None;
         }
         let line = if self.csv {
-            record.csv()
+            match line {
+                MetricsLine::Batch(b) => Record::Batch(*b).csv(),
+                MetricsLine::Epoch(e) => Record::Epoch(*e).csv(),
+                MetricsLine::Evaluation(e) => Record::Evaluation(*e).csv(),
+                _ => return None,
+            }
         } else {
-            serde_json::to_string(record).expect("records serialise")
+            serde_json::to_string(line).expect("metrics lines serialise")
         };
         match writeln!(self.out, "{line}") {
             Ok(()) => None,

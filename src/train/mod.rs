@@ -5,9 +5,11 @@ pub mod blowup;
 pub mod checkpoint;
 pub mod eval;
 pub mod events;
+pub mod follow;
 pub mod lr_finder;
 pub mod measure;
 mod metrics;
+pub mod metrics_line;
 mod options;
 mod outbox;
 pub mod position;
@@ -17,6 +19,7 @@ mod trainer;
 pub mod worker;
 
 pub use checkpoint::Checkpoint;
+pub use follow::{follow, FileState};
 pub use events::{
     Command, Divergence, DivergenceReason, Event, Mistake, RunInfo, SamplePrediction, TestReport,
 };

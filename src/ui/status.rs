@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::palette::fg;
 use crate::app::keymap::{self, Action, Binding};
 use crate::app::{App, RunState};
-use crate::train::{DivergenceReason, Schedule};
+use crate::train::{DivergenceReason, FileState, Schedule};
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -93,12 +93,21 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             .saturating_duration_since(app.started_at)
             .as_secs_f64(),
     );
-    frame.render_widget(
-        Paragraph::new(format!(
-            "  batch {batch}/{per_epoch} · {speed} img/s · elapsed {elapsed} · ETA {eta}"
-        )),
-        rest,
-    );
+    let progress = match &app.viewing {
+        Some(v) => format!(
+            "  batch {batch}/{per_epoch} · viewing {} (read-only) · {}",
+            v.file.display(),
+            match v.state {
+                FileState::Growing => "being written",
+                FileState::Quiet => "not written for 30 s",
+                FileState::Complete => "run ended",
+            }
+        ),
+        None => {
+            format!("  batch {batch}/{per_epoch} · {speed} img/s · elapsed {elapsed} · ETA {eta}")
+        }
+    };
+    frame.render_widget(Paragraph::new(progress), rest);
     frame.render_widget(Paragraph::new(status_line(app)), bottom);
 }
 
@@ -190,9 +199,14 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
                     Span::raw(format!(" {what} ")),
                 ]
             };
-            let keys: Vec<Vec<Span>> = keymap::key_line(app.tab)
+            let viewing = app.viewing.is_some();
+            let mut keys: Vec<Vec<Span>> = keymap::key_line(app.tab)
+                .filter(|b| !(viewing && b.codes.iter().all(|c| c.1.steers_the_run())))
                 .map(|b| key(&b.keys_short(), short_label(app, b)))
                 .collect();
+            if viewing {
+                keys.push(vec![Span::raw(" (read-only)")]);
+            }
             Line::from(keys.concat())
         }
     };

@@ -14,7 +14,9 @@ use super::super::events::{argmax, DivergenceReason, Event};
 use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
 use super::super::schedule::Schedule;
-use super::{shuffled, Flow, Snapshot, Trainer, QUICK_EVAL_IMAGES, SNAPSHOT_EVERY};
+use super::{
+    shuffled, Flow, Snapshot, Trainer, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES, SNAPSHOT_EVERY,
+};
 
 impl<N: Network> Trainer<N> {
     /// Trains the rest of epoch `self.at.epoch`; returns its test accuracy, or `None` when
@@ -98,6 +100,11 @@ impl<N: Network> Trainer<N> {
         {
             self.send_visuals();
         }
+        if self.metrics.is_some() && done.is_multiple_of(METRICS_SAMPLE_EVERY) {
+            self.write_sample();
+            // A `view` of the file follows the run at this cadence, not once an epoch.
+            self.flush_metrics();
+        }
     }
 
     /// The epoch's end: its summary, the full evaluation, a snapshot, the metrics flushed
@@ -133,11 +140,10 @@ impl<N: Network> Trainer<N> {
             epoch: self.at.epoch,
             batch: 0,
         };
-        if let Some(m) = &mut self.metrics {
-            if let Some(warning) = m.flush() {
-                self.outbox.push(Event::Warning(warning));
-            }
+        if self.metrics.is_some() {
+            self.write_sample();
         }
+        self.flush_metrics();
         if self.options.save_to.is_some() {
             self.save();
         }

@@ -23,6 +23,7 @@ use super::blowup::LossWatch;
 use super::eval::{accuracy, test_report};
 use super::events::{replay, Command, Event, RunInfo};
 use super::metrics::MetricsFile;
+use super::metrics_line::{MetricsLine, RunHeader};
 use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::position::Position;
@@ -32,6 +33,9 @@ use crate::error::FileError;
 
 /// Size of the fixed test subset of the quick evaluations.
 pub const QUICK_EVAL_IMAGES: usize = 1000;
+/// Batches between the metrics file's sample lines (the dashboard's quick-evaluation
+/// cadence): 60 lines of ~3 kB over a 15-epoch run.
+const METRICS_SAMPLE_EVERY: usize = 150;
 /// Batches between in-memory snapshots of weights and optimiser state for divergence recovery.
 const SNAPSHOT_EVERY: usize = 50;
 
@@ -191,7 +195,7 @@ impl<N: Network> Trainer<N> {
 
     pub(crate) fn run(mut self) {
         let s = &self.options.settings;
-        self.outbox.push(Event::Started(RunInfo {
+        let info = RunInfo {
             model: s.model,
             data_name: self.data.name.clone(),
             train_len: self.data.train.len(),
@@ -205,7 +209,12 @@ impl<N: Network> Trainer<N> {
             schedule: self.schedule,
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
             class_names: self.options.class_names.clone(),
-        }));
+        };
+        self.write_metrics(&MetricsLine::Run(RunHeader::from(&info)));
+        if self.metrics.is_some() {
+            self.write_sample();
+        }
+        self.outbox.push(Event::Started(info));
         for event in replay(&self.history) {
             self.outbox.push(event);
         }
@@ -234,6 +243,8 @@ impl<N: Network> Trainer<N> {
             };
             self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
             self.send_sample();
+            self.write_metrics(&MetricsLine::Finished { accuracy });
+            self.flush_metrics();
             self.outbox.push(Event::Finished { accuracy });
             if !self.options.stay_after_finish || self.wait_after_finish() == Flow::Stop {
                 return self.stop();
@@ -246,22 +257,31 @@ impl<N: Network> Trainer<N> {
         if self.options.save_to.is_some() && self.saved_at != Some((self.at.epoch, self.at.batch)) {
             self.save();
         }
-        if let Some(m) = &mut self.metrics {
-            if let Some(warning) = m.flush() {
-                self.outbox.push(Event::Warning(warning));
-            }
-        }
+        self.write_metrics(&MetricsLine::Stopped);
+        self.flush_metrics();
         self.outbox.push(Event::Stopped);
         self.outbox.drain_blocking();
     }
 
     fn record(&mut self, record: Record) {
+        self.write_metrics(&record.clone().into());
+        self.history.push(record);
+    }
+
+    /// Hands the metrics file's lines to the system, so a `view` of it sees them.
+    fn flush_metrics(&mut self) {
+        if let Some(warning) = self.metrics.as_mut().and_then(|m| m.flush()) {
+            self.outbox.push(Event::Warning(warning));
+        }
+    }
+
+    /// One line of the metrics file, if there is one.
+    fn write_metrics(&mut self, line: &MetricsLine) {
         if let Some(m) = &mut self.metrics {
-            if let Some(warning) = m.write(&record) {
+            if let Some(warning) = m.write(line) {
                 self.outbox.push(Event::Warning(warning));
             }
         }
-        self.history.push(record);
     }
 }
 

@@ -5,6 +5,7 @@ use crate::model::Network;
 use super::super::events::{Divergence, DivergenceReason, Event};
 use super::super::options::OnDivergence;
 use super::super::record::Record;
+use super::super::metrics_line::MetricsLine;
 use super::Trainer;
 
 impl<N: Network> Trainer<N> {
@@ -35,14 +36,16 @@ impl<N: Network> Trainer<N> {
             })
             .sum();
         (self.at.epoch, self.at.batch) = (restored_epoch, restored_batch);
-        self.outbox.push(Event::Diverged(Divergence {
+        let divergence = Divergence {
             epoch,
             batch,
             learning_rate,
             reason,
             restored_epoch,
             restored_batch,
-        }));
+        };
+        self.write_metrics(&MetricsLine::Diverged(divergence));
+        self.outbox.push(Event::Diverged(divergence));
         match self.options.on_divergence {
             OnDivergence::Pause => {
                 self.opt.cfg.lr = learning_rate;

@@ -6,6 +6,7 @@ use crate::model::Network;
 
 use super::super::eval::{images_tensor, probabilities};
 use super::super::events::{Event, SamplePrediction};
+use super::super::metrics_line::{MetricsLine, SampleLine};
 use super::Trainer;
 
 impl<N: Network> Trainer<N> {
@@ -15,24 +16,36 @@ impl<N: Network> Trainer<N> {
     }
 
     pub(super) fn send_sample(&mut self) {
+        let sample = self.sample_prediction(self.options.visuals_every.is_some());
+        self.outbox.push(Event::Sample(Box::new(sample)));
+    }
+
+    /// The sample digit and filters as the metrics file keeps them (for `view`).
+    pub(super) fn write_sample(&mut self) {
+        let sample = self.sample_prediction(false);
+        let line = MetricsLine::Sample(SampleLine::new(&sample, self.net.first_filters()));
+        self.write_metrics(&line);
+    }
+
+    fn sample_prediction(&self, with_maps: bool) -> SamplePrediction {
         let i = self.sample_index;
         let pixels = self.data.test.image(i).to_vec();
         let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
         let probabilities = probabilities(&self.net, &self.dev, &scaled);
-        let (conv1_maps, conv2_maps) = if self.options.visuals_every.is_some() {
+        let (conv1_maps, conv2_maps) = if with_maps {
             self.net
                 .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]))
         } else {
             (Vec::new(), Vec::new())
         };
         debug_assert_eq!(pixels.len(), PIXELS);
-        self.outbox.push(Event::Sample(Box::new(SamplePrediction {
+        SamplePrediction {
             index: i,
             pixels,
             label: self.data.test.labels[i],
             probabilities,
             conv1_maps,
             conv2_maps,
-        })));
+        }
     }
 }
