@@ -24,22 +24,42 @@ const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 /// A file whose name says `.gz` or `.xz` must be data of that kind: we refuse rather than
 /// guess, so that a renamed or half-downloaded file is reported instead of parsed as garbage.
 pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let mut out = Vec::with_capacity(bytes.len() * 4);
     if bytes.starts_with(&GZIP_MAGIC) {
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))?;
+        read_sized(flate2::read::GzDecoder::new(bytes))
+            .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))
     } else if bytes.starts_with(&XZ_MAGIC) {
-        lzma_rust2::XzReader::new(bytes, false)
-            .read_to_end(&mut out)
-            .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))?;
+        read_sized(lzma_rust2::XzReader::new(bytes, false))
+            .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))
     } else if file.ends_with(".gz") {
-        return Err(FileError::new(file, "not gzip data"));
+        Err(FileError::new(file, "not gzip data"))
     } else if file.ends_with(".xz") {
-        return Err(FileError::new(file, "not xz data"));
+        Err(FileError::new(file, "not xz data"))
     } else {
-        return Ok(bytes.to_vec());
+        Ok(bytes.to_vec())
     }
+}
+
+/// Largest buffer reserved up front from a header's sizes (a damaged header must not
+/// ask for gigabytes; a bigger genuine file still reads, by growing).
+const MAX_RESERVE: usize = 256 << 20;
+
+/// Reads an IDX stream whole, reserving its exact size from its header first: growing a
+/// buffer by doubling to 47 MB would, at its peak, hold 94 MB for the 47 MB of images.
+fn read_sized(mut r: impl Read) -> std::io::Result<Vec<u8>> {
+    let mut out = vec![0u8; 4];
+    r.read_exact(&mut out)?;
+    let dims = usize::from(out[3]);
+    let mut sizes = vec![0u8; 4 * dims];
+    r.read_exact(&mut sizes)?;
+    let items = sizes
+        .chunks(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
+        .try_fold(1usize, |n, d| n.checked_mul(d));
+    out.extend_from_slice(&sizes);
+    if let Some(n) = items.filter(|&n| n <= MAX_RESERVE) {
+        out.reserve_exact(n);
+    }
+    r.read_to_end(&mut out)?;
     Ok(out)
 }
 
@@ -85,7 +105,7 @@ fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'
 
 /// Parses an IDX label file: one byte per label, each in 0..=9.
 pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let bytes = decompress(file, bytes)?;
+    let mut bytes = decompress(file, bytes)?;
     let dims = header(file, &bytes, LABELS_MAGIC, 1)?;
     let labels = body(file, &bytes, 8, dims[0])?;
     if let Some(i) = labels.iter().position(|&l| l > 9) {
@@ -94,12 +114,13 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
             format!("label {} at index {i} is not a digit 0-9", labels[i]),
         ));
     }
-    Ok(labels.to_vec())
+    bytes.drain(..8);
+    Ok(bytes)
 }
 
 /// Parses an IDX image file of 28×28 greyscale images, returned as one flat byte vector.
 pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let bytes = decompress(file, bytes)?;
+    let mut bytes = decompress(file, bytes)?;
     let dims = header(file, &bytes, IMAGES_MAGIC, 3)?;
     if dims[1] != SIDE || dims[2] != SIDE {
         return Err(FileError::new(
@@ -110,7 +131,11 @@ pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     let len = dims[0]
         .checked_mul(PIXELS)
         .ok_or_else(|| FileError::new(file, "image count too large"))?;
-    Ok(body(file, &bytes, 16, len)?.to_vec())
+    body(file, &bytes, 16, len)?;
+    // The header out, the pixels moved down in place: a copy would briefly hold the
+    // training set twice.
+    bytes.drain(..16);
+    Ok(bytes)
 }
 
 /// Encodes labels as an IDX file (used by tests and tools that write data sets).
