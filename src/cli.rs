@@ -19,6 +19,10 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub run: RunArgs,
+    /// How the dashboard and `view` draw images: real pixels where the terminal has a
+    /// graphics protocol (auto), or half blocks everywhere.
+    #[arg(long, value_enum, default_value_t, global = true)]
+    pub graphics: crate::tui::Graphics,
 }
 
 #[derive(Debug, Subcommand)]

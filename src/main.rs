@@ -49,7 +49,7 @@ fn main() -> ExitCode {
         Some(Command::View { .. }) if !outer.is_empty() => Err(anyhow::anyhow!(
             "training options before `view` do not apply to it (the file holds its run's settings)"
         )),
-        Some(Command::View { file }) => view(file),
+        Some(Command::View { file }) => view(file, cli.graphics),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
             let out = &mut std::io::stdout().lock();
             predict::run(args.checkpoint.as_deref(), &args.images, format, out)
         }
-        None => dashboard(&cli.run),
+        None => dashboard(&cli.run, cli.graphics),
     };
     match result {
         Ok(code) => code,
@@ -156,7 +156,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
     })
 }
 
-fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
+fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() {
         eprintln!("note: stdout is not a terminal; training headless (as `mnist-tui train`)");
         return train_headless(args);
@@ -177,7 +177,7 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Ok(train::spawn(branch_data.clone(), o)?)
     };
     let worker = train::spawn(data, options)?;
-    match tui::run(worker, &spawn_branch)? {
+    match tui::run(worker, &spawn_branch, graphics)? {
         Some(panic) => {
             eprintln!("error: the training worker crashed: {panic}");
             Ok(ExitCode::FAILURE)
@@ -187,7 +187,7 @@ fn dashboard(args: &RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The dashboard drawn from a metrics file; nothing trains.
-fn view(file: &std::path::Path) -> anyhow::Result<ExitCode> {
+fn view(file: &std::path::Path, graphics: tui::Graphics) -> anyhow::Result<ExitCode> {
     // The file is checked first: a wrong file is the first thing to hear about.
     let follower = train::follow(file)?;
     if !std::io::stdout().is_terminal() {
@@ -196,7 +196,7 @@ fn view(file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let no_branch = |_: Box<Checkpoint>, _: f64| -> anyhow::Result<train::WorkerHandle> {
         anyhow::bail!("a viewed run cannot be branched")
     };
-    tui::run(follower, &no_branch)?;
+    tui::run(follower, &no_branch, graphics)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -71,6 +71,27 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// How images are drawn (`--graphics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Graphics {
+    /// Real pixels where the terminal has a graphics protocol (kitty, sixel, iTerm2);
+    /// half blocks elsewhere, and always inside tmux.
+    #[default]
+    Auto,
+    /// Half blocks everywhere.
+    Halfblocks,
+}
+
+/// Asks the terminal which graphics protocol it speaks. Inside tmux the answer would be
+/// the outer terminal's, which tmux does not pass images to: half blocks there.
+fn graphics_protocol(choice: Graphics) -> Option<ratatui_image::picker::Picker> {
+    if choice == Graphics::Halfblocks || std::env::var_os("TMUX").is_some() {
+        return None;
+    }
+    let picker = ratatui_image::picker::Picker::from_query_stdio().ok()?;
+    (picker.protocol_type() != ratatui_image::picker::ProtocolType::Halfblocks).then_some(picker)
+}
+
 /// Terminal events, read on their own thread so the UI can wait on all its inputs at once.
 fn spawn_input() -> Receiver<TermEvent> {
     let (tx, rx) = unbounded();
@@ -354,7 +375,11 @@ fn quit_done(app: &App, workers: &Workers, clock: &mut FrameClock) -> bool {
 }
 
 /// Runs the dashboard until the user quits. Returns a worker panic message, if any.
-pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<Option<String>> {
+pub fn run(
+    worker: WorkerHandle,
+    spawn_branch: &SpawnBranch,
+    graphics: Graphics,
+) -> anyhow::Result<Option<String>> {
     install_panic_hook();
     enable_raw_mode()?;
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
@@ -363,6 +388,10 @@ pub fn run(worker: WorkerHandle, spawn_branch: &SpawnBranch) -> anyhow::Result<O
     let size = term.0.size()?;
     let mut app = App::new(Instant::now(), (size.width, size.height));
     app.colors = ColorMode::detect();
+    // Before the input thread starts: the query reads the terminal's answer from stdin.
+    if let Some(picker) = graphics_protocol(graphics) {
+        update(&mut app, Msg::GraphicsFound(picker));
+    }
     let input = spawn_input();
     let (main, thread) = WorkerLink::new(worker);
     let mut workers = Workers { main, branch: None };

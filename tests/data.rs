@@ -104,7 +104,10 @@ fn parses_xz_files_and_refuses_bad_ones_in_one_line() {
     let cut = parse_labels("l.xz", &xz[..xz.len() / 2])
         .unwrap_err()
         .to_string();
-    assert!(cut.starts_with("l.xz: corrupt or truncated xz data"), "{cut}");
+    assert!(
+        cut.starts_with("l.xz: corrupt or truncated xz data"),
+        "{cut}"
+    );
     assert!(!cut.contains('\n'));
     let mut flipped = xz.clone();
     flipped[xz.len() / 2] ^= 0xff;

@@ -336,11 +336,15 @@ fn view_follows_a_metrics_file_while_train_writes_it_and_replays_it_when_done() 
     assert!(screen.contains("final accuracy 0.9"), "{screen}");
     // Steering keys are refused in words; q quits with exit code 0.
     tmux.keys("+");
-    tmux.wait_for("the read-only notice", |s| s.contains("read-only: this dashboard"));
+    tmux.wait_for("the read-only notice", |s| {
+        s.contains("read-only: this dashboard")
+    });
     tmux.keys("q");
     tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("exit-code")).unwrap().trim(),
+        std::fs::read_to_string(dir.path().join("exit-code"))
+            .unwrap()
+            .trim(),
         "0"
     );
 

@@ -98,7 +98,10 @@ fn view_refuses_what_is_not_a_metrics_file_in_one_line() {
                 &["view", "run.csv"],
                 "run.csv: a CSV metrics file holds the measurements only",
             ),
-            (&["view", "old.jsonl"], "old.jsonl: the run's header line is missing"),
+            (
+                &["view", "old.jsonl"],
+                "old.jsonl: the run's header line is missing",
+            ),
             (
                 &["--lr", "0.1", "view", "old.jsonl"],
                 "training options before `view` do not apply to it",

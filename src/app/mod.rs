@@ -22,9 +22,7 @@ pub use history::{Curve, History, RunMark};
 pub use run::RunProgress;
 
 use crate::train::events::position_label;
-use crate::train::{
-    Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction, TestReport,
-};
+use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction, TestReport};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
@@ -80,6 +78,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// The clock, for elapsed time and speed.
     Tick(Instant),
+    /// The terminal answered the graphics query at start-up: it can show pixels.
+    GraphicsFound(ratatui_image::picker::Picker),
 }
 
 /// What colours the terminal can show.
@@ -185,6 +185,8 @@ pub struct App {
     pub notice: Option<String>,
     /// The run is a metrics file read back (`mnist-tui view`): nothing can be changed.
     pub viewing: Option<Viewing>,
+    /// The terminal's graphics protocol, when it has one: images are drawn as pixels.
+    pub graphics: Option<ratatui_image::picker::Picker>,
     pub size: (u16, u16),
     pub colors: ColorMode,
     pub now: Instant,
@@ -217,6 +219,7 @@ impl App {
             finder: None,
             notice: None,
             viewing: None,
+            graphics: None,
             size,
             colors: ColorMode::TrueColor,
             now,
@@ -321,6 +324,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick(now) => {
             tick(app, now);
+            Vec::new()
+        }
+        Msg::GraphicsFound(picker) => {
+            app.graphics = Some(picker);
             Vec::new()
         }
     };

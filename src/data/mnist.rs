@@ -115,7 +115,10 @@ impl Dataset {
         let (train, test) = std::thread::scope(|s| {
             let test = s.spawn(|| Split::parse(vi, vl));
             let train = Split::parse(ti, tl);
-            (train, test.join().expect("decoding the test split panicked"))
+            (
+                train,
+                test.join().expect("decoding the test split panicked"),
+            )
         });
         Ok(Self {
             name: "MNIST (embedded)".into(),

@@ -65,7 +65,9 @@ impl LineReader {
                 }
             })?;
             if self.line_no == 1 && !matches!(line, MetricsLine::Run(_)) {
-                return Err("the run's header line is missing (written by an older version?)".into());
+                return Err(
+                    "the run's header line is missing (written by an older version?)".into(),
+                );
             }
             lines.push(line);
         }
@@ -78,14 +80,17 @@ impl LineReader {
 /// [`Event::Following`].
 pub fn follow(path: &Path) -> Result<WorkerHandle, FileError> {
     let shown = path.display().to_string();
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    {
         return Err(FileError::new(
             &shown,
             "a CSV metrics file holds the measurements only; view reads the JSON-lines form (--metrics run.jsonl)",
         ));
     }
-    let mut file =
-        std::fs::File::open(path).map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
     let mut reader = LineReader::default();
     let mut first = vec![0; CHUNK];
     let n = file
@@ -156,7 +161,8 @@ impl Follower {
                     // At the end: a file rewritten from the start (a new run) is read again.
                     self.rewind_if_truncated();
                     match self.commands.recv_timeout(POLL) {
-                        Ok(Command::Stop) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                        Ok(Command::Stop)
+                        | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
                             let _ = self.events.send(Event::Stopped);
                             return;
                         }
@@ -168,7 +174,8 @@ impl Follower {
                     let lines = match self.reader.push(&buf[..n]) {
                         Ok(lines) => lines,
                         Err(e) => {
-                            let warning = format!("{}: {e}; stopped following", self.path.display());
+                            let warning =
+                                format!("{}: {e}; stopped following", self.path.display());
                             let _ = self.events.send(Event::Warning(warning));
                             return;
                         }

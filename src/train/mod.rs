@@ -19,10 +19,10 @@ mod trainer;
 pub mod worker;
 
 pub use checkpoint::Checkpoint;
-pub use follow::{follow, FileState};
 pub use events::{
     Command, Divergence, DivergenceReason, Event, Mistake, RunInfo, SamplePrediction, TestReport,
 };
+pub use follow::{follow, FileState};
 pub use measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 pub use options::{OnDivergence, WorkerOptions};
 pub use outbox::Outbox;

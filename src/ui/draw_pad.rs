@@ -34,6 +34,8 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         (inner.x, inner.y),
         &pad.canvas,
         mode,
+        // The pad is drawn on with the mouse, cell by cell: it stays in half blocks.
+        None,
     );
     draw_cursor(frame, inner, app);
 
@@ -51,6 +53,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         (inner.x, inner.y),
         &pad.model_input(),
         mode,
+        app.graphics.as_ref(),
     );
 
     let verdict_x = seen_area.right() + 1;

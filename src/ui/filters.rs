@@ -45,6 +45,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
             mode,
             |v| diverging(mode, v / scale),
             |v| 0.5 + 0.5 * v / scale,
+            app.graphics.as_ref(),
         );
         y = fy + 2;
     }
@@ -80,6 +81,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
                 mode,
                 |v| grey(mode, v / max),
                 |v| v / max,
+                app.graphics.as_ref(),
             );
         }
         y += 1 + MAP as u16 / 2;

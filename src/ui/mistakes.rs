@@ -50,6 +50,7 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
         (inner.x + 1, inner.y),
         &m.pixels,
         mode,
+        app.graphics.as_ref(),
     );
     let red = fg(mode, Color::Red).add_modifier(Modifier::BOLD);
     let green = fg(mode, Color::Green).add_modifier(Modifier::BOLD);

@@ -8,6 +8,7 @@ mod cost;
 mod draw_pad;
 mod filters;
 mod finder;
+mod graphics;
 mod help;
 mod mistakes;
 pub mod palette;

@@ -49,6 +49,7 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         (inner.x, inner.y),
         &s.pixels,
         mode,
+        app.graphics.as_ref(),
     );
     let predicted = s.predicted();
     let right = predicted == s.label;

@@ -3,9 +3,9 @@
 use crate::model::Network;
 
 use super::super::events::{Divergence, DivergenceReason, Event};
+use super::super::metrics_line::MetricsLine;
 use super::super::options::OnDivergence;
 use super::super::record::Record;
-use super::super::metrics_line::MetricsLine;
 use super::Trainer;
 
 impl<N: Network> Trainer<N> {
