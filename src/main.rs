@@ -73,13 +73,40 @@ fn main() -> ExitCode {
 /// A run ready to start: its settings, its data, and what it continues.
 struct Prepared {
     settings: Settings,
-    data: Arc<Dataset>,
+    data: DataPlan,
     resume: Option<(Arc<Checkpoint>, std::path::PathBuf)>,
     class_names: ClassNames,
 }
 
+/// The data a run trains on: read and checked already (a directory, whose errors come
+/// before anything starts), or the embedded MNIST, decoded when the run starts so the
+/// dashboard is up while it decodes (~0.5 s of xz).
+enum DataPlan {
+    Loaded(Arc<Dataset>),
+    Embedded {
+        train_limit: Option<usize>,
+        test_limit: Option<usize>,
+    },
+}
+
+impl DataPlan {
+    fn load(self) -> anyhow::Result<Arc<Dataset>> {
+        Ok(match self {
+            DataPlan::Loaded(data) => data,
+            DataPlan::Embedded {
+                train_limit,
+                test_limit,
+            } => {
+                let mut data = Dataset::embedded()?;
+                data.truncate(train_limit, test_limit);
+                Arc::new(data)
+            }
+        })
+    }
+}
+
 impl Prepared {
-    fn options(self, mut options: WorkerOptions, args: &RunArgs) -> (WorkerOptions, Arc<Dataset>) {
+    fn options(self, mut options: WorkerOptions, args: &RunArgs) -> (WorkerOptions, DataPlan) {
         options.resume = self.resume;
         options.save_to = args.save.clone();
         options.checkpoint_dir = args.checkpoint_dir.clone();
@@ -127,17 +154,23 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
         });
     }
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
-    let mut data = match &settings.data {
-        Some(dir) => Dataset::from_dir(dir)?,
-        None => Dataset::embedded()?,
+    let (train_limit, test_limit) = (settings.train_limit, settings.test_limit);
+    let data = match &settings.data {
+        Some(dir) => {
+            let mut data = Dataset::from_dir(dir)?;
+            data.truncate(train_limit, test_limit);
+            settings.check_against_data(data.train.len())?;
+            DataPlan::Loaded(Arc::new(data))
+        }
+        None => {
+            let train = Dataset::EMBEDDED_LENS.0;
+            settings.check_against_data(train_limit.map_or(train, |n| n.min(train)))?;
+            DataPlan::Embedded {
+                train_limit,
+                test_limit,
+            }
+        }
     };
-    if let Some(n) = settings.train_limit {
-        data.train.truncate(n);
-    }
-    if let Some(n) = settings.test_limit {
-        data.test.truncate(n);
-    }
-    settings.check_against_data(data.train.len())?;
     if let Some(dir) = &args.checkpoint_dir {
         std::fs::create_dir_all(dir).with_context(|| {
             format!("{}: cannot create the checkpoint directory", dir.display())
@@ -150,7 +183,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
     };
     Ok(Prepared {
         settings,
-        data: Arc::new(data),
+        data,
         resume,
         class_names,
     })
@@ -163,21 +196,25 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
     }
     let prepared = prepare(args)?;
     let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args);
-    // A branch runs like the main run, from the forked state, at its own learning rate,
-    // saving and logging nothing (the kept run does that).
-    let mut branch_options = options.clone();
-    (branch_options.save_to, branch_options.metrics) = (None, None);
-    branch_options.checkpoint_dir = None;
-    let branch_data = data.clone();
-    let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64| {
-        let mut o = branch_options.clone();
-        o.settings.learning_rate = learning_rate;
-        o.settings.epochs = from.progress.settings.epochs;
-        o.resume = Some((Arc::from(from), "branch".into()));
-        Ok(train::spawn(branch_data.clone(), o)?)
+    // Runs with the dashboard already drawn: the embedded data decodes behind it.
+    let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
+        let data = data.load()?;
+        // A branch runs like the main run, from the forked state, at its own learning
+        // rate, saving and logging nothing (the kept run does that).
+        let mut branch_options = options.clone();
+        (branch_options.save_to, branch_options.metrics) = (None, None);
+        branch_options.checkpoint_dir = None;
+        let branch_data = data.clone();
+        let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64| {
+            let mut o = branch_options.clone();
+            o.settings.learning_rate = learning_rate;
+            o.settings.epochs = from.progress.settings.epochs;
+            o.resume = Some((Arc::from(from), "branch".into()));
+            Ok(train::spawn(branch_data.clone(), o)?)
+        };
+        Ok((train::spawn(data, options)?, Box::new(spawn_branch)))
     };
-    let worker = train::spawn(data, options)?;
-    match tui::run(worker, &spawn_branch, graphics)? {
+    match tui::run(start, graphics)? {
         Some(panic) => {
             eprintln!("error: the training worker crashed: {panic}");
             Ok(ExitCode::FAILURE)
@@ -193,10 +230,13 @@ fn view(file: &std::path::Path, graphics: tui::Graphics) -> anyhow::Result<ExitC
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("view draws a dashboard: run it in a terminal");
     }
-    let no_branch = |_: Box<Checkpoint>, _: f64| -> anyhow::Result<train::WorkerHandle> {
-        anyhow::bail!("a viewed run cannot be branched")
+    let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
+        let no_branch = |_: Box<Checkpoint>, _: f64| -> anyhow::Result<train::WorkerHandle> {
+            anyhow::bail!("a viewed run cannot be branched")
+        };
+        Ok((follower, Box::new(no_branch)))
     };
-    tui::run(follower, &no_branch, graphics)?;
+    tui::run(start, graphics)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -204,7 +244,7 @@ fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut args = args.clone();
     args.train_limit.get_or_insert(10_000);
     let Prepared { settings, data, .. } = prepare(&args)?;
-    let report = mnist_tui::bench::run(&settings, data);
+    let report = mnist_tui::bench::run(&settings, data.load()?);
     print!("{}", report.table());
     println!("{}", report.json());
     Ok(ExitCode::SUCCESS)
@@ -230,7 +270,7 @@ fn lr_find(args: &RunArgs, json: bool) -> anyhow::Result<ExitCode> {
     let (mut options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
     (options.start_paused, options.save_to, options.metrics) = (true, None, None);
     let model = options.settings.model;
-    let worker = train::spawn(data, options)?;
+    let worker = train::spawn(data.load()?, options)?;
     worker.commands.send(train::Command::FindLearningRate)?;
     worker.commands.send(train::Command::Stop)?;
     let sweep = worker.events.iter().find_map(|e| match e {
@@ -247,7 +287,7 @@ fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let prepared = prepare(args)?;
     let (options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
     let on_divergence = options.on_divergence;
-    let worker = train::spawn(data, options)?;
+    let worker = train::spawn(data.load()?, options)?;
     // SIGINT / SIGTERM: stop at the next batch boundary instead of dying mid-step.
     let stop = worker.commands.clone();
     let interrupted = Arc::new(std::sync::atomic::AtomicBool::new(false));

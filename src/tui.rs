@@ -374,10 +374,12 @@ fn quit_done(app: &App, workers: &Workers, clock: &mut FrameClock) -> bool {
     worker_done || Instant::now() >= deadline
 }
 
-/// Runs the dashboard until the user quits. Returns a worker panic message, if any.
+/// Opens the dashboard, draws it, then starts the run (decoding the data behind the
+/// first frame) and runs until the user quits. A run that cannot start restores the
+/// terminal and returns the error. Returns a worker panic message, if any.
 pub fn run(
-    worker: WorkerHandle,
-    spawn_branch: &SpawnBranch,
+    // The run's worker and how to branch it, started once the dashboard is drawn.
+    start: impl FnOnce() -> anyhow::Result<(WorkerHandle, Box<SpawnBranch>)>,
     graphics: Graphics,
 ) -> anyhow::Result<Option<String>> {
     install_panic_hook();
@@ -392,6 +394,9 @@ pub fn run(
     if let Some(picker) = graphics_protocol(graphics) {
         update(&mut app, Msg::GraphicsFound(picker));
     }
+    term.0.draw(|f| mnist_tui::ui::draw(f, &app))?;
+    let (worker, spawn_branch) = start()?;
+    let spawn_branch = spawn_branch.as_ref();
     let input = spawn_input();
     let (main, thread) = WorkerLink::new(worker);
     let mut workers = Workers { main, branch: None };

@@ -39,6 +39,7 @@ fn assets_match_their_checksums() {
 fn embedded_mnist_has_the_standard_sizes() {
     let d = Dataset::embedded().unwrap();
     assert_eq!((d.train.len(), d.test.len()), (60_000, 10_000));
+    assert_eq!((d.train.len(), d.test.len()), Dataset::EMBEDDED_LENS);
     assert_eq!(d.train.images.len(), 60_000 * PIXELS);
     // The first training image is a 5 and the first test image a 7, as everyone knows.
     assert_eq!((d.train.labels[0], d.test.labels[0]), (5, 7));

@@ -107,6 +107,20 @@ const EMBEDDED: [(&str, &[u8]); 4] = [
 ];
 
 impl Dataset {
+    /// Images in the embedded training and test splits, known before decoding them (a
+    /// test checks them against the decoded files).
+    pub const EMBEDDED_LENS: (usize, usize) = (60_000, 10_000);
+
+    /// Keeps the first `train` training and `test` test images (all when `None`).
+    pub fn truncate(&mut self, train: Option<usize>, test: Option<usize>) {
+        if let Some(n) = train {
+            self.train.truncate(n);
+        }
+        if let Some(n) = test {
+            self.test.truncate(n);
+        }
+    }
+
     /// The MNIST files compiled into the binary, so the program works from any directory.
     pub fn embedded() -> Result<Self, FileError> {
         let [ti, tl, vi, vl] = EMBEDDED;

@@ -131,6 +131,8 @@ fn status_line(app: &App) -> Line<'static> {
         ))
     } else if let Some(notice) = &app.notice {
         Line::from(Span::styled(notice.clone(), fg(app.colors, Color::Yellow)))
+    } else if app.info.is_none() {
+        Line::from("loading the data and the model…")
     } else {
         let info = app.info.as_ref();
         let mut spans = vec![
