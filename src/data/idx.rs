@@ -28,7 +28,7 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
         read_sized(flate2::read::GzDecoder::new(bytes))
             .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))
     } else if bytes.starts_with(&XZ_MAGIC) {
-        read_sized(lzma_rust2::XzReader::new(bytes, false))
+        decode_xz_streams(bytes)
             .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))
     } else if file.ends_with(".gz") {
         Err(FileError::new(file, "not gzip data"))
@@ -37,6 +37,63 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     } else {
         Ok(bytes.to_vec())
     }
+}
+
+/// Where each xz stream of `bytes` starts. A file of several streams (the embedded
+/// training images are two, one per half) decompresses to their concatenation, and each
+/// decodes on its own. A start is the stream magic at a multiple of four bytes (streams
+/// and their padding are whole 4-byte words) followed by valid stream flags and their
+/// CRC32, which a stretch of compressed data matches by chance once in 2^52.
+fn xz_stream_starts(bytes: &[u8]) -> Vec<usize> {
+    let is_start = |at: usize| {
+        let Some(head) = bytes.get(at..at + 12) else {
+            return false;
+        };
+        let (magic, flags, crc) = (&head[..6], &head[6..8], &head[8..12]);
+        let mut sum = flate2::Crc::new();
+        sum.update(flags);
+        magic == XZ_MAGIC && flags[0] == 0 && flags[1] < 16 && sum.sum().to_le_bytes() == crc
+    };
+    (0..bytes.len())
+        .step_by(4)
+        .filter(|&at| is_start(at))
+        .collect()
+}
+
+/// Decodes an xz file, its streams side by side: the first into the output (its IDX
+/// header sizes it), each other into a buffer of its own, appended in order.
+fn decode_xz_streams(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut starts = xz_stream_starts(bytes);
+    if starts.first() != Some(&0) {
+        starts.insert(0, 0);
+    }
+    let parts: Vec<&[u8]> = starts
+        .iter()
+        .zip(starts.iter().skip(1).chain([&bytes.len()]))
+        .map(|(&a, &b)| &bytes[a..b])
+        .collect();
+    std::thread::scope(|s| {
+        let rest: Vec<_> = parts[1..]
+            .iter()
+            .map(|&part| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    xz(part).read_to_end(&mut out).map(|_| out)
+                })
+            })
+            .collect();
+        let mut out = read_sized(xz(parts[0]))?;
+        for handle in rest {
+            let part = handle.join().expect("an xz decoding thread panicked")?;
+            out.extend_from_slice(&part);
+        }
+        Ok(out)
+    })
+}
+
+/// A reader of one part; `true`: stream padding after it is read past, as xz does.
+fn xz(part: &[u8]) -> lzma_rust2::XzReader<&[u8]> {
+    lzma_rust2::XzReader::new(part, true)
 }
 
 /// Largest buffer reserved up front from a header's sizes (a damaged header must not
@@ -154,4 +211,31 @@ pub fn encode_images(pixels: &[u8]) -> Vec<u8> {
     out.extend((SIDE as u32).to_be_bytes());
     out.extend(pixels);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped(name: &str) -> Vec<u8> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/mnist/");
+        std::fs::read(format!("{dir}{name}")).unwrap()
+    }
+
+    #[test]
+    fn the_training_images_are_two_xz_streams_and_decode_whole_either_way() {
+        let file = shipped("train-images-idx3-ubyte.xz");
+        let starts = xz_stream_starts(&file);
+        assert_eq!(starts.len(), 2, "{starts:?}");
+        assert_eq!(starts[0], 0);
+        let side_by_side = decode_xz_streams(&file).unwrap();
+        let mut one_after_the_other = Vec::new();
+        xz(&file).read_to_end(&mut one_after_the_other).unwrap();
+        assert_eq!(side_by_side.len(), 16 + 60_000 * PIXELS);
+        assert!(side_by_side == one_after_the_other);
+        // Cut inside the second stream: an error, not half the images.
+        let cut = &file[..starts[1] + 1000];
+        assert!(decode_xz_streams(cut).is_err());
+        assert_eq!(xz_stream_starts(&shipped("t10k-images-idx3-ubyte.xz")), [0]);
+    }
 }
