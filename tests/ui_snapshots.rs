@@ -309,3 +309,23 @@ fn a_cosine_schedule_draws_its_rate_under_the_cost_and_names_it_in_the_status() 
     update(&mut app, Msg::Worker(Event::Batches(batches)));
     insta::assert_snapshot!(full(&app, (120, 40)).backend());
 }
+
+#[test]
+fn filters_view_80x24_shows_the_most_active_maps_with_their_channels() {
+    let mut app = busy_app((80, 24));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('5'))));
+    assert_eq!(app.tab, Tab::Filters);
+    let screen = full(&app, (80, 24));
+    let text = format!("{}", screen.backend());
+    assert!(text.contains("conv1: 2 most active of 32 maps"), "{text}");
+    assert!(text.contains("conv2: 2 most active of 64 maps"), "{text}");
+    insta::assert_snapshot!(screen.backend());
+}
+
+#[test]
+fn each_filter_on_its_own_scale_names_the_range_of_scales() {
+    let mut app = busy_app((50, 12));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('p'))));
+    assert!(app.per_filter_scale);
+    insta::assert_snapshot!(render(&app, (50, 12), ui::draw_filters).backend());
+}

@@ -24,6 +24,7 @@ pub enum Action {
     NewSample,
     Save,
     ToggleLogScale,
+    ToggleFilterScale,
     Branch,
     KeepBranch,
     KeepMain,
@@ -132,8 +133,15 @@ impl Binding {
 }
 
 const OVERVIEW: &[Tab] = &[Tab::Overview, Tab::Confusion];
-const MOST: &[Tab] = &[Tab::Overview, Tab::Confusion, Tab::Mistakes];
-const EVERY: &[Tab] = &[Tab::Overview, Tab::Confusion, Tab::Mistakes, Tab::Draw];
+const MOST: &[Tab] = &[Tab::Overview, Tab::Confusion, Tab::Mistakes, Tab::Filters];
+const EVERY: &[Tab] = &[
+    Tab::Overview,
+    Tab::Confusion,
+    Tab::Mistakes,
+    Tab::Draw,
+    Tab::Filters,
+];
+const FILTERS: &[Tab] = &[Tab::Filters];
 const DRAW: &[Tab] = &[Tab::Draw];
 const MISTAKES: &[Tab] = &[Tab::Mistakes];
 
@@ -266,7 +274,7 @@ pub const BINDINGS: &[Binding] = &[
         key_line: OVERVIEW,
     },
     Binding {
-        keys: "Tab, 1-4",
+        keys: "Tab, 1-5",
         codes: &[
             (KeyCode::Tab, NextView),
             (KeyCode::BackTab, PreviousView),
@@ -274,9 +282,10 @@ pub const BINDINGS: &[Binding] = &[
             (Char('2'), ShowView(Tab::Confusion)),
             (Char('3'), ShowView(Tab::Mistakes)),
             (Char('4'), ShowView(Tab::Draw)),
+            (Char('5'), ShowView(Tab::Filters)),
         ],
         views: Views::All,
-        help: "curves & filters / confusion / mistakes / draw",
+        help: "curves & filters / confusion / mistakes / draw / filters",
         short: "view",
         key_line: MOST,
     },
@@ -381,6 +390,14 @@ pub const BINDINGS: &[Binding] = &[
         help: "log / linear cost axis",
         short: "log",
         key_line: &[],
+    },
+    Binding {
+        keys: "p",
+        codes: &[(Char('p'), ToggleFilterScale)],
+        views: Views::All,
+        help: "filters on one shared colour scale / each on its own",
+        short: "filter scale",
+        key_line: FILTERS,
     },
     Binding {
         keys: "b",

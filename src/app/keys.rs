@@ -122,12 +122,17 @@ fn on_view_action(app: &mut App, action: Action) -> Option<()> {
     match action {
         Action::NextView | Action::PreviousView => {
             let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
-            let step = if action == Action::NextView { 1 } else { 3 };
+            let step = if action == Action::NextView {
+                1
+            } else {
+                Tab::ALL.len() - 1
+            };
             app.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
         }
         Action::ShowView(tab) => app.tab = tab,
         Action::Help => app.show_help = true,
         Action::ToggleLogScale => app.log_y = !app.log_y,
+        Action::ToggleFilterScale => app.per_filter_scale = !app.per_filter_scale,
         Action::PreviousMistake => app.mistake = app.mistake.saturating_sub(1),
         Action::NextMistake => app.mistake = (app.mistake + 1).min(last),
         Action::MistakesBack10 => app.mistake = app.mistake.saturating_sub(10),

@@ -138,10 +138,19 @@ pub enum Tab {
     Confusion,
     Mistakes,
     Draw,
+    /// The filters and feature maps with the main area to themselves (at 80×24 the
+    /// overview has no room for them).
+    Filters,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Confusion, Tab::Mistakes, Tab::Draw];
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Confusion,
+        Tab::Mistakes,
+        Tab::Draw,
+        Tab::Filters,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -149,6 +158,7 @@ impl Tab {
             Tab::Confusion => "Confusion",
             Tab::Mistakes => "Mistakes",
             Tab::Draw => "Draw",
+            Tab::Filters => "Filters",
         }
     }
 }
@@ -177,6 +187,8 @@ pub struct App {
     /// `b` was pressed and the main worker's state is on its way.
     pub fork_requested: bool,
     pub log_y: bool,
+    /// Each conv1 filter drawn on its own colour scale instead of one shared by all.
+    pub per_filter_scale: bool,
     pub show_help: bool,
     pub prompt: Option<Prompt>,
     /// The learning-rate finder, while it is open.
@@ -214,6 +226,7 @@ impl App {
             branch: None,
             fork_requested: false,
             log_y: false,
+            per_filter_scale: false,
             show_help: false,
             prompt: None,
             finder: None,

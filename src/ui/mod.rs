@@ -58,6 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Confusion => draw_confusion(frame, main, app),
         Tab::Mistakes => draw_mistakes(frame, main, app),
         Tab::Draw => draw_pad(frame, main, app),
+        Tab::Filters => draw_filters(frame, main, app),
     }
     if app.finder.is_some() {
         draw_finder(frame, main, app);

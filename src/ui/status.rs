@@ -93,27 +93,42 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             .saturating_duration_since(app.started_at)
             .as_secs_f64(),
     );
+    // Fields a narrow terminal drops first have the lower rank; none is ever cut.
     let progress = match &app.viewing {
-        Some(v) => format!(
-            "  batch {batch}/{per_epoch} · viewing {} (read-only) · {}",
-            v.file.display(),
-            match v.state {
-                FileState::Growing => "being written",
-                FileState::Quiet => "not written for 30 s",
-                FileState::Complete => "run ended",
-            }
-        ),
-        None => {
-            format!("  batch {batch}/{per_epoch} · {speed} img/s · elapsed {elapsed} · ETA {eta}")
-        }
+        Some(v) => vec![
+            (3, format!("  batch {batch}/{per_epoch}")),
+            (2, format!(" · viewing {} (read-only)", v.file.display())),
+            (
+                1,
+                match v.state {
+                    FileState::Growing => " · being written",
+                    FileState::Quiet => " · not written for 30 s",
+                    FileState::Complete => " · run ended",
+                }
+                .to_string(),
+            ),
+        ],
+        None => vec![
+            (3, format!("  batch {batch}/{per_epoch}")),
+            (1, format!(" · {speed} img/s")),
+            (0, format!(" · elapsed {elapsed}")),
+            (2, format!(" · ETA {eta}")),
+        ],
     };
+    let progress = fit(
+        progress
+            .into_iter()
+            .map(|(rank, text)| (rank, vec![Span::raw(text)]))
+            .collect(),
+        rest.width,
+    );
     frame.render_widget(Paragraph::new(progress), rest);
-    frame.render_widget(Paragraph::new(status_line(app)), bottom);
+    frame.render_widget(Paragraph::new(status_line(app, bottom.width)), bottom);
 }
 
 /// The second line: a divergence, else a notice, else the rate, model, data, the
 /// branch and the final accuracy.
-fn status_line(app: &App) -> Line<'static> {
+fn status_line(app: &App, width: u16) -> Line<'static> {
     if let Some(d) = app.run.diverged_at {
         let restored = d.restored_epoch * app.batches_per_epoch() + d.restored_batch;
         let what = match d.reason {
@@ -121,37 +136,72 @@ fn status_line(app: &App) -> Line<'static> {
             DivergenceReason::LossExploded { .. } => "loss blew up",
         };
         Line::from(Span::styled(
-            format!(
-                "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
-                d.learning_rate,
-                d.epoch + 1,
-                d.batch + 1
+            whole_words(
+                &format!(
+                    "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
+                    d.learning_rate,
+                    d.epoch + 1,
+                    d.batch + 1
+                ),
+                width,
             ),
             fg(app.colors, Color::Red),
         ))
     } else if let Some(notice) = &app.notice {
-        Line::from(Span::styled(notice.clone(), fg(app.colors, Color::Yellow)))
+        Line::from(Span::styled(
+            whole_words(notice, width),
+            fg(app.colors, Color::Yellow),
+        ))
     } else if app.info.is_none() {
         Line::from("loading the data and the model…")
     } else {
         let info = app.info.as_ref();
-        let mut spans = vec![
-            Span::raw("lr "),
-            Span::styled(
-                format!("{:.3e}", app.run.learning_rate),
-                Style::default().add_modifier(Modifier::BOLD),
+        let mut items = vec![
+            (
+                9,
+                vec![
+                    Span::raw("lr "),
+                    Span::styled(
+                        format!("{:.3e}", app.run.learning_rate),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                ],
             ),
-            Span::raw(match app.run.schedule {
-                Schedule::Constant => String::new(),
-                s => format!(" ({})", s.name()),
-            }),
-            Span::raw(format!(
-                "  model {}  data {}  threads {}  kernels {}",
-                info.map_or("–".into(), |i| i.model.to_string()),
-                info.map_or("–".into(), |i| i.data_name.clone()),
-                info.map_or(0, |i| i.threads),
-                info.map_or("–", |i| i.kernels.label()),
-            )),
+            (
+                5,
+                vec![Span::raw(match app.run.schedule {
+                    Schedule::Constant => String::new(),
+                    s => format!(" ({})", s.name()),
+                })],
+            ),
+            (
+                6,
+                vec![Span::raw(format!(
+                    "  model {}",
+                    info.map_or("–".into(), |i| i.model.to_string())
+                ))],
+            ),
+            (
+                4,
+                vec![Span::raw(format!(
+                    "  data {}",
+                    info.map_or("–".into(), |i| i.data_name.clone())
+                ))],
+            ),
+            (
+                2,
+                vec![Span::raw(format!(
+                    "  threads {}",
+                    info.map_or(0, |i| i.threads)
+                ))],
+            ),
+            (
+                3,
+                vec![Span::raw(format!(
+                    "  kernels {}",
+                    info.map_or("–", |i| i.kernels.label())
+                ))],
+            ),
         ];
         if let Some(b) = &app.branch {
             let test = b
@@ -161,23 +211,79 @@ fn status_line(app: &App) -> Line<'static> {
                 .last()
                 .or(b.run.history.quick_accuracy.last())
                 .map_or(String::new(), |p| format!(" test {:.4}", p.1));
-            spans.push(Span::styled(
-                format!(
-                    "  branch lr {:.3e} {}{test} (k keeps it, m drops it, ( ) lr)",
-                    b.run.learning_rate,
-                    b.run.state.label()
-                ),
-                fg(app.colors, Color::LightRed),
+            items.push((
+                7,
+                vec![Span::styled(
+                    format!(
+                        "  branch lr {:.3e} {}{test} (k keeps it, m drops it, ( ) lr)",
+                        b.run.learning_rate,
+                        b.run.state.label()
+                    ),
+                    fg(app.colors, Color::LightRed),
+                )],
             ));
         }
         if let Some(acc) = app.run.final_accuracy {
-            spans.push(Span::styled(
-                format!("  final accuracy {acc:.4}"),
-                fg(app.colors, Color::Cyan),
+            items.push((
+                8,
+                vec![Span::styled(
+                    format!("  final accuracy {acc:.4}"),
+                    fg(app.colors, Color::Cyan),
+                )],
             ));
         }
-        Line::from(spans)
+        fit(items, width)
     }
+}
+
+/// `text` if it fits in `width` columns, else its first whole words and `…` (a word,
+/// and so a number, is never cut).
+fn whole_words(text: &str, width: u16) -> String {
+    let width = usize::from(width);
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        let with = if out.is_empty() {
+            word.chars().count()
+        } else {
+            out.chars().count() + 1 + word.chars().count()
+        };
+        if with + 1 > width {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.push('…');
+    out
+}
+
+/// The items that fit in `width` columns, in their order: while they do not, the one of
+/// lowest rank goes (a field is shown whole or not at all, so no number is ever cut).
+fn fit(mut items: Vec<(u8, Vec<Span<'static>>)>, width: u16) -> Line<'static> {
+    let width_of = |items: &[(u8, Vec<Span>)]| -> usize {
+        items
+            .iter()
+            .flat_map(|(_, spans)| spans)
+            .map(Span::width)
+            .sum()
+    };
+    while width_of(&items) > usize::from(width) && items.len() > 1 {
+        let lowest = (0..items.len())
+            .min_by_key(|&i| items[i].0)
+            .expect("not empty");
+        items.remove(lowest);
+    }
+    Line::from(
+        items
+            .into_iter()
+            .flat_map(|(_, spans)| spans)
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// The bottom line: the main keys, or the learning-rate prompt while it is open.
@@ -202,14 +308,25 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
                 ]
             };
             let viewing = app.viewing.is_some();
-            let mut keys: Vec<Vec<Span>> = keymap::key_line(app.tab)
+            // Most used first: a narrow line keeps the first keys, and `?` (which lists
+            // them all) whatever the width.
+            let bindings: Vec<&Binding> = keymap::key_line(app.tab)
                 .filter(|b| !(viewing && b.codes.iter().all(|c| c.1.steers_the_run())))
-                .map(|b| key(&b.keys_short(), short_label(app, b)))
+                .collect();
+            let count = bindings.len() as u8;
+            let mut keys: Vec<(u8, Vec<Span>)> = bindings
+                .into_iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let is_help = b.codes.iter().any(|c| c.1 == Action::Help);
+                    let rank = if is_help { u8::MAX } else { count - i as u8 };
+                    (rank, key(&b.keys_short(), short_label(app, b)))
+                })
                 .collect();
             if viewing {
-                keys.push(vec![Span::raw(" (read-only)")]);
+                keys.push((u8::MAX, vec![Span::raw(" (read-only)")]));
             }
-            Line::from(keys.concat())
+            fit(keys, area.width)
         }
     };
     frame.render_widget(Paragraph::new(line), area);
