@@ -37,6 +37,8 @@ use crate::app::{App, Tab, MIN_SIZE};
 
 /// Height of the sample panel: 14 rows of half-block digit and its border.
 const SAMPLE_HEIGHT: u16 = 16;
+/// Rows below which the filters panel would show a caption and a row of filters at most.
+const MIN_FILTERS_HEIGHT: u16 = 8;
 
 /// Draws the whole dashboard.
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -79,10 +81,16 @@ fn draw_overview(frame: &mut Frame, main: Rect, app: &App) {
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(main);
     let [cost, accuracy] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
-    let [sample, filters] =
-        Layout::vertical([Constraint::Length(SAMPLE_HEIGHT), Constraint::Fill(1)]).areas(right);
     draw_cost(frame, cost, app);
     draw_accuracy(frame, accuracy, app);
+    // Too short for filters worth seeing (80×24): the digit takes the column, with room
+    // for its verdict, and the filters have their own view (5).
+    if right.height < SAMPLE_HEIGHT + MIN_FILTERS_HEIGHT {
+        draw_sample(frame, right, app);
+        return;
+    }
+    let [sample, filters] =
+        Layout::vertical([Constraint::Length(SAMPLE_HEIGHT), Constraint::Fill(1)]).areas(right);
     draw_sample(frame, sample, app);
     draw_filters(frame, filters, app);
 }

@@ -13,6 +13,26 @@ use super::pixels::draw_digit;
 use crate::app::App;
 use crate::data::SIDE;
 
+/// `7 91% 1 4% 2 1%`: the likeliest classes, the first in the verdict's colour.
+fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'static> {
+    let mut order: Vec<usize> = (0..10).collect();
+    order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
+    let spans = order.iter().take(3).enumerate().map(|(i, &c)| {
+        let text = format!(
+            "{}{} {:.0}%",
+            if i == 0 { "" } else { " " },
+            app.class_label(c),
+            probabilities[c] * 100.0
+        );
+        if i == 0 {
+            Span::styled(text, verdict)
+        } else {
+            Span::raw(text)
+        }
+    });
+    Line::from(spans.collect::<Vec<_>>())
+}
+
 pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let mode = app.colors;
     let Some(s) = &app.sample else {
@@ -89,5 +109,9 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         let top = (SIDE as u16 / 2).min(inner.height);
         Rect::new(inner.x, inner.y + top, inner.width, inner.height - top)
     };
+    if usize::from(text_area.height) < lines.len() {
+        // No room for the bars (80×24): the three likeliest classes on one line.
+        lines = vec![top_three(app, &s.probabilities, verdict)];
+    }
     frame.render_widget(Paragraph::new(lines), text_area);
 }
