@@ -20,7 +20,7 @@ fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'stat
     let spans = order.iter().take(3).enumerate().map(|(i, &c)| {
         let text = format!(
             "{}{} {:.0}%",
-            if i == 0 { "" } else { " " },
+            if i == 0 { "" } else { " · " },
             app.class_label(c),
             probabilities[c] * 100.0
         );
