@@ -329,3 +329,14 @@ fn each_filter_on_its_own_scale_names_the_range_of_scales() {
     assert!(app.per_filter_scale);
     insta::assert_snapshot!(render(&app, (50, 12), ui::draw_filters).backend());
 }
+
+#[test]
+fn accuracy_panel_as_error_rate_on_a_log_axis() {
+    let mut app = busy_app((60, 14));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('L'))));
+    assert!(app.log_y);
+    let screen = render(&app, (60, 14), ui::draw_accuracy);
+    let text = format!("{}", screen.backend());
+    assert!(text.contains("10.0%") && text.contains("0.5%"), "{text}");
+    insta::assert_snapshot!(screen.backend());
+}

@@ -387,7 +387,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: "L",
         codes: &[(Char('L'), ToggleLogScale)],
         views: Views::All,
-        help: "log / linear cost axis",
+        help: "log scales (cost, and accuracy as error rate) / linear",
         short: "log",
         key_line: &[],
     },

@@ -1,10 +1,12 @@
 //! The accuracy panel: test accuracy per epoch, quick evaluations during epochs, running
-//! training accuracy, and dashed reference lines for the tutorial's results.
+//! training accuracy, and dashed reference lines for the tutorial's results, all named in
+//! a legend; with `L`, as the error rate on a log axis (90 % down to 0.5 % wrong), which
+//! shows the first climb and the last tenth of a percent alike.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier};
 use ratatui::symbols::Marker;
-use ratatui::widgets::{Axis, Block, Chart, Paragraph};
+use ratatui::widgets::{Axis, Block, Chart, LegendPosition, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{axis_labels, line, mark_series, points, push_marks, thin, x_bounds};
@@ -13,6 +15,14 @@ use crate::app::App;
 
 /// mnist_cnn.py's reported accuracy, and its deep variant's.
 pub const REFERENCES: [(f64, &str); 2] = [(0.9885, "tutorial 0.9885"), (0.9938, "deep 0.9938")];
+/// The error-rate axis: 10 % wrong at the bottom, 0.5 % at the top.
+const ERROR_AXIS: (f64, f64) = (0.10, 0.005);
+
+/// Height on the error-rate axis: −log10 of the error, clamped to the axis.
+fn error_height(accuracy: f64) -> f64 {
+    let (worst, best) = ERROR_AXIS;
+    (1.0 - accuracy).clamp(best, worst).log10().abs()
+}
 
 pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
     let h = &app.run.history;
@@ -20,7 +30,15 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         .test_accuracy
         .last()
         .map(|p| format!(" — test {:.4}", p.1));
-    let block = Block::bordered().title(format!(" Accuracy{} ", latest.unwrap_or_default()));
+    let scale = if app.log_y {
+        "error, log scale, L"
+    } else {
+        "L: error log scale"
+    };
+    let block = Block::bordered().title(format!(
+        " Accuracy{} ({scale}) ",
+        latest.unwrap_or_default()
+    ));
     if h.quick_accuracy.is_empty() && h.train_accuracy.is_empty() {
         frame.render_widget(
             Paragraph::new("waiting for the first evaluation…").block(block),
@@ -46,8 +64,20 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         .map(|p| p.1)
         .fold(0.97f64, f64::min);
     let y0 = ((lowest - 0.01) * 100.0).floor() / 100.0;
-    let y0 = y0.max(0.0);
-    let y1 = 1.0;
+    let (y0, y1) = if app.log_y {
+        (error_height(0.0), error_height(1.0))
+    } else {
+        (y0.max(0.0), 1.0)
+    };
+    let ty = |c: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        if app.log_y {
+            c.iter().map(|&(x, a)| (x, error_height(a))).collect()
+        } else {
+            c.to_vec()
+        }
+    };
+    let (quick, test) = (ty(&h.quick_accuracy), ty(&h.test_accuracy));
+    let (branch_quick, branch_test) = (ty(&branch_quick), ty(&branch_test));
     // Dashes: every other short run of points along the line.
     let dashes: Vec<Vec<(f64, f64)>> = REFERENCES
         .iter()
@@ -55,21 +85,24 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
             let n = 60;
             (0..n)
                 .filter(|i| i % 4 < 2)
-                .map(|i| (x0 + (x1 - x0) * i as f64 / n as f64, y))
+                .map(|i| {
+                    let y = if app.log_y { error_height(y) } else { y };
+                    (x0 + (x1 - x0) * i as f64 / n as f64, y)
+                })
                 .collect()
         })
         .collect();
-    let train = thin(&h.train_accuracy, area.width as usize * 2);
+    let train = ty(&thin(&h.train_accuracy, area.width as usize * 2));
     let mode = app.colors;
     let mut datasets = vec![
-        line(&train, fg(mode, Color::DarkGray)).name("train (running)"),
-        line(&h.quick_accuracy, fg(mode, Color::Blue)).name("test, 1000 images"),
+        line(&train, fg(mode, Color::DarkGray)).name("train batches"),
+        line(&quick, fg(mode, Color::Blue)).name("test subset"),
         points(
-            &h.test_accuracy,
+            &test,
             Marker::Dot,
             fg(mode, Color::Green).add_modifier(Modifier::BOLD),
         )
-        .name("test, per epoch"),
+        .name("full test"),
     ];
     if !branch_quick.is_empty() {
         datasets.push(line(&branch_quick, fg(mode, Color::LightRed)).name("branch"));
@@ -80,13 +113,23 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     let run_marks = mark_series(h, (y0, y1));
-    push_marks(&mut datasets, &run_marks, mode);
+    // The cost chart's legend names the marks; this one keeps its room for the curves.
+    push_marks(&mut datasets, &run_marks, mode, false);
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
         datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));
     }
+    let y_label = |v: f64| {
+        if app.log_y {
+            format!("{:.1}%", 100.0 * 10f64.powf(-v))
+        } else {
+            format!("{v:.3}")
+        }
+    };
+    // Bottom right: the curves climb to the top right, leaving the bottom free.
     let chart = Chart::new(datasets)
         .block(block)
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
+        .legend_position(Some(LegendPosition::BottomRight))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(3, 4)))
         .x_axis(
             Axis::default()
                 .bounds([x0, x1])
@@ -95,7 +138,7 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         .y_axis(
             Axis::default()
                 .bounds([y0, y1])
-                .labels(axis_labels(y0, y1, |v| format!("{v:.3}"))),
+                .labels(axis_labels(y0, y1, y_label)),
         );
     frame.render_widget(chart, area);
 }

@@ -27,6 +27,37 @@ pub fn thin(curve: &[(f64, f64)], max: usize) -> Vec<(f64, f64)> {
     out
 }
 
+/// Each of `columns` slices of `[x0, x1]` filled from the lowest to the highest value of
+/// `curve` in it, as braille points `rows` to the unit of `(y1 - y0)`: the batch losses'
+/// spread behind their smoothed line, where hundreds of batches share a column.
+pub fn min_max_band(
+    curve: &[(f64, f64)],
+    (x0, x1): (f64, f64),
+    columns: usize,
+    (y0, y1): (f64, f64),
+    rows: usize,
+) -> Vec<(f64, f64)> {
+    let columns = columns.max(1);
+    let width = (x1 - x0).max(1e-12);
+    let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); columns];
+    for &(x, y) in curve.iter().filter(|p| p.1.is_finite()) {
+        let c = (((x - x0) / width) * columns as f64).clamp(0.0, columns as f64 - 1.0) as usize;
+        ranges[c] = (ranges[c].0.min(y), ranges[c].1.max(y));
+    }
+    let step = (y1 - y0).max(1e-12) / rows.max(1) as f64;
+    let mut out = Vec::new();
+    for (c, &(lo, hi)) in ranges.iter().enumerate().filter(|(_, r)| r.0 <= r.1) {
+        let x = x0 + (c as f64 + 0.5) * width / columns as f64;
+        let mut y = lo;
+        while y < hi {
+            out.push((x, y));
+            y += step;
+        }
+        out.push((x, hi));
+    }
+    out
+}
+
 /// Y bounds of the finite values, with a margin; a unit range when there are none.
 pub fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
@@ -112,7 +143,12 @@ pub fn mark_series(h: &History, (y0, y1): (f64, f64)) -> Vec<MarkSeries> {
 
 /// Adds the marks to a chart's datasets, each kind in its own colour and glyph, named
 /// once in the legend.
-pub fn push_marks<'a>(datasets: &mut Vec<Dataset<'a>>, series: &'a [MarkSeries], mode: ColorMode) {
+pub fn push_marks<'a>(
+    datasets: &mut Vec<Dataset<'a>>,
+    series: &'a [MarkSeries],
+    mode: ColorMode,
+    named: bool,
+) {
     for (kind, lines) in series {
         let (colour, marker) = match kind {
             RunMark::EpochEnd => (Color::Gray, Some(Marker::Dot)),
@@ -129,7 +165,11 @@ pub fn push_marks<'a>(datasets: &mut Vec<Dataset<'a>>, series: &'a [MarkSeries],
                 Some(m) => points(data, m, style),
                 None => line(data, style),
             };
-            datasets.push(if i == 0 { d.name(kind.label()) } else { d });
+            datasets.push(if i == 0 && named {
+                d.name(kind.label())
+            } else {
+                d
+            });
         }
     }
 }

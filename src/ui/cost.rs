@@ -1,5 +1,5 @@
-//! The cost panel: per-batch loss (faint), its smoothed line, per-epoch averages (points),
-//! and a mark at every live learning-rate change.
+//! The cost panel: the batch losses' range per column (a faint band), their smoothed line,
+//! per-epoch averages (points), and a mark at every live learning-rate change.
 
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -8,7 +8,9 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, bounds, line, mark_series, points, push_marks, thin, x_bounds};
+use super::chart::{
+    axis_labels, bounds, line, mark_series, min_max_band, points, push_marks, thin, x_bounds,
+};
 use super::palette::fg;
 use crate::app::App;
 use crate::train::Schedule;
@@ -29,7 +31,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     let ty = |y: f64| if app.log_y { y.max(1e-6).log10() } else { y };
     let tf = |c: &[(f64, f64)]| -> Vec<(f64, f64)> { c.iter().map(|&(x, y)| (x, ty(y))).collect() };
     let width = area.width as usize;
-    let raw = tf(&thin(&h.batch_loss, width * 2));
+    let raw = tf(&h.batch_loss);
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
     let branch = tf(&branch_curve(app, width * 2));
@@ -38,8 +40,16 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
     // A loss is never negative: no margin below zero on the linear scale.
     let y0 = if app.log_y { y0 } else { y0.max(0.0) };
     let mode = app.colors;
+    // Two braille dots per cell across, four down.
+    let band = min_max_band(
+        &raw,
+        (x0, x1),
+        width * 2,
+        (y0, y1),
+        area.height as usize * 4,
+    );
     let mut datasets = vec![
-        line(&raw, fg(mode, Color::DarkGray)).name("batch"),
+        points(&band, Marker::Braille, fg(mode, Color::DarkGray)).name("batch range"),
         line(&smooth, fg(mode, Color::Yellow)).name("smoothed"),
         points(
             &epochs,
@@ -61,7 +71,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, app: &App) {
         datasets.push(line(&rate_line, fg(mode, Color::Blue)).name(rate_name.as_str()));
     }
     let run_marks = mark_series(h, (y0, y1));
-    push_marks(&mut datasets, &run_marks, mode);
+    push_marks(&mut datasets, &run_marks, mode, true);
     let y_label = |v: f64| {
         if app.log_y {
             format!("{:.3}", 10f64.powf(v))

@@ -15,7 +15,8 @@ use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
 use super::super::schedule::Schedule;
 use super::{
-    shuffled, Flow, Snapshot, Trainer, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES, SNAPSHOT_EVERY,
+    shuffled, Flow, Snapshot, Trainer, EARLY_QUICK_EVALS, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES,
+    SNAPSHOT_EVERY,
 };
 
 impl<N: Network> Trainer<N> {
@@ -83,10 +84,13 @@ impl<N: Network> Trainer<N> {
                 batch: done,
             };
         }
+        // The climb of the first epoch is the most telling part of a run: evaluated at
+        // log-spaced early batches too, then at the usual cadence.
+        let early = epoch == 0 && EARLY_QUICK_EVALS.contains(&done);
         if self
             .options
             .quick_eval_every
-            .is_some_and(|n| done.is_multiple_of(n))
+            .is_some_and(|n| done.is_multiple_of(n) || early)
             && done < n_batches
         {
             let accuracy = accuracy(&self.net, &self.dev, &self.data.test, QUICK_EVAL_IMAGES);

@@ -33,6 +33,9 @@ use crate::error::FileError;
 
 /// Size of the fixed test subset of the quick evaluations.
 pub const QUICK_EVAL_IMAGES: usize = 1000;
+/// Batches of the first epoch after which the dashboard also evaluates, before its
+/// every-150 cadence: log-spaced, so the first climb is on the accuracy chart.
+const EARLY_QUICK_EVALS: [usize; 4] = [10, 20, 50, 100];
 /// Batches between the metrics file's sample lines (the dashboard's quick-evaluation
 /// cadence): 60 lines of ~3 kB over a 15-epoch run.
 const METRICS_SAMPLE_EVERY: usize = 150;
