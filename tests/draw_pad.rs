@@ -4,7 +4,7 @@
 mod common;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use mnist_tui::app::draw_pad::PAD_ORIGIN;
+use mnist_tui::app::draw_pad::{DrawPad, PAD_ORIGIN};
 use mnist_tui::app::{update, App, Msg, Tab};
 use mnist_tui::model::{Dev, SeedNet};
 use mnist_tui::train::eval::probabilities;
@@ -91,7 +91,12 @@ fn strokes(digit: usize) -> Vec<Vec<(f32, f32)>> {
 }
 
 fn started_app() -> App {
-    let mut app = common::empty_app((120, 40));
+    started_app_of((120, 40))
+}
+
+/// At 80×24 the pad is half blocks (28×14 cells), from 116×37 two cells per pixel.
+fn started_app_of(size: (u16, u16)) -> App {
+    let mut app = common::empty_app(size);
     update(&mut app, Msg::Worker(Event::Started(common::info())));
     update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('d'))));
     assert_eq!(app.tab, Tab::Draw);
@@ -114,9 +119,14 @@ fn mouse(app: &mut App, kind: MouseEventKind, (column, row): (u16, u16)) {
 /// drags through the terminal cells along each stroke, a release.
 fn draw_with_mouse(app: &mut App, digit: usize, (bx, by, bw, bh): (f32, f32, f32, f32)) {
     for stroke in strokes(digit) {
+        let zoomed = DrawPad::zoomed(app.size);
         let cell = |(u, v): (f32, f32)| {
             let (x, y) = (bx + u * bw, by + v * bh);
-            (PAD_ORIGIN.0 + x as u16, PAD_ORIGIN.1 + (y / 2.0) as u16)
+            if zoomed {
+                (PAD_ORIGIN.0 + 2 * x as u16, PAD_ORIGIN.1 + y as u16)
+            } else {
+                (PAD_ORIGIN.0 + x as u16, PAD_ORIGIN.1 + (y / 2.0) as u16)
+            }
         };
         mouse(
             app,
@@ -173,9 +183,10 @@ fn digits_drawn_with_the_mouse_and_keys_are_recognised() {
     ];
     let mut right = 0;
     let mut wrong = Vec::new();
-    for &b in &boxes {
+    let sizes = [(80, 24), (120, 40)];
+    for (&b, size) in boxes.iter().flat_map(|b| sizes.map(|s| (b, s))) {
         for digit in 0..10 {
-            let mut app = started_app();
+            let mut app = started_app_of(size);
             draw_with_mouse(&mut app, digit, b);
             let got = classify(&net, &app);
             if got == digit {
@@ -203,7 +214,7 @@ fn digits_drawn_with_the_mouse_and_keys_are_recognised() {
     key(&mut app, KeyCode::Char(' '), 1);
     key(&mut app, KeyCode::Down, 20);
     let one = classify(&net, &app);
-    let total = boxes.len() * 10;
+    let total = boxes.len() * sizes.len() * 10;
     println!(
         "draw pad: {right}/{total} mouse-drawn digits recognised; keys: 7 → {seven}, 1 → {one}; wrong: {wrong:?}"
     );

@@ -9,6 +9,9 @@ pub const BRUSH_RADIUS: f32 = 1.1;
 /// Where the pad's first cell is on screen (column, row): inside its border at the top
 /// left of the main area. Each cell shows two pixels, one above the other.
 pub const PAD_ORIGIN: (u16, u16) = (2, 2);
+/// The smallest terminal that draws the pad zoomed: its 58×30 box, "Model sees" and the
+/// verdict beside it, above the status.
+pub const ZOOM_MIN_SIZE: (u16, u16) = (116, 37);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawPad {
@@ -108,13 +111,25 @@ impl DrawPad {
         (self.cursor.0 as f32 + 0.5, self.cursor.1 as f32 + 0.5)
     }
 
+    /// Whether a terminal of `size` draws the pad large: a pixel as two cells across and
+    /// one down (56×28 cells) instead of a half-block cell (28×14), a bigger target for
+    /// the mouse where the room is there.
+    pub fn zoomed((width, height): (u16, u16)) -> bool {
+        width >= ZOOM_MIN_SIZE.0 && height >= ZOOM_MIN_SIZE.1
+    }
+
     /// The pad pixel under a screen cell, if the cell is on the pad (the cell's centre:
-    /// the middle of its two pixels).
-    pub fn cell_to_point(column: u16, row: u16) -> Option<(f32, f32)> {
+    /// the middle of its two pixels, or of the one it shows when zoomed).
+    pub fn cell_to_point(column: u16, row: u16, zoomed: bool) -> Option<(f32, f32)> {
         let (x, y) = (
             column.checked_sub(PAD_ORIGIN.0)?,
             row.checked_sub(PAD_ORIGIN.1)?,
         );
+        if zoomed {
+            let x = x / 2;
+            return (usize::from(x) < SIDE && usize::from(y) < SIDE)
+                .then(|| (f32::from(x) + 0.5, f32::from(y) + 0.5));
+        }
         (usize::from(x) < SIDE && usize::from(y) < SIDE / 2)
             .then(|| (f32::from(x) + 0.5, f32::from(y) * 2.0 + 1.0))
     }

@@ -24,7 +24,7 @@ pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
         }
         _ => return,
     };
-    match DrawPad::cell_to_point(mouse.column, mouse.row) {
+    match DrawPad::cell_to_point(mouse.column, mouse.row, DrawPad::zoomed(app.size)) {
         Some((x, y)) => {
             if matches!(mouse.kind, MouseEventKind::Down(_)) {
                 app.pad.lift();

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::bars::{probability_lines, BAR, BESIDE_BAR};
 use super::palette::fg;
 use super::pixels::{draw_digit, draw_grey};
-use crate::app::draw_pad::PAD_ORIGIN;
+use crate::app::draw_pad::{DrawPad, PAD_ORIGIN};
 use crate::app::App;
 use crate::data::SIDE;
 use crate::train::events::argmax;
@@ -21,23 +21,39 @@ const BOXED: u16 = SIDE as u16 + 2;
 pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     let mode = app.colors;
     let pad = &app.pad;
+    let zoomed = DrawPad::zoomed(app.size);
+    let (pad_width, pad_rows) = if zoomed {
+        (2 * SIDE as u16, SIDE as u16)
+    } else {
+        (SIDE as u16, SIDE as u16 / 2)
+    };
     let height = (SIDE as u16 / 2 + 2).min(area.height);
     // The pad sits where mouse input expects it.
-    let pad_area = Rect::new(PAD_ORIGIN.0 - 1, PAD_ORIGIN.1 - 1, BOXED, height).intersection(area);
+    let pad_area = Rect::new(
+        PAD_ORIGIN.0 - 1,
+        PAD_ORIGIN.1 - 1,
+        pad_width + 2,
+        (pad_rows + 2).min(area.height),
+    )
+    .intersection(area);
     let tool = if pad.erasing { "eraser" } else { "pen" };
     let block = Block::bordered().title(format!(" Draw ({tool}) "));
     let inner = block.inner(pad_area);
     frame.render_widget(block, pad_area);
-    draw_grey(
-        frame.buffer_mut(),
-        inner,
-        (inner.x, inner.y),
-        &pad.canvas,
-        mode,
-        // The pad is drawn on with the mouse, cell by cell: it stays in half blocks.
-        None,
-    );
-    draw_cursor(frame, inner, app);
+    if zoomed {
+        draw_zoomed(frame, inner, &pad.canvas, mode);
+    } else {
+        draw_grey(
+            frame.buffer_mut(),
+            inner,
+            (inner.x, inner.y),
+            &pad.canvas,
+            mode,
+            // The pad is drawn on with the mouse, cell by cell: it stays in half blocks.
+            None,
+        );
+    }
+    draw_cursor(frame, inner, app, zoomed);
 
     let seen_x = pad_area.right() + 1;
     if seen_x + BOXED > area.right() {
@@ -88,9 +104,54 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines).block(block), verdict_area);
 }
 
-/// The keyboard cursor: its cell is underlined (and bold where there is no colour).
-fn draw_cursor(frame: &mut Frame, inner: Rect, app: &App) {
+/// The pad at two cells per pixel: each pixel a pair of full blocks in its grey.
+fn draw_zoomed(frame: &mut Frame, inner: Rect, canvas: &[f32], mode: crate::app::ColorMode) {
+    for (i, &v) in canvas.iter().enumerate() {
+        let (x, y) = ((i % SIDE) as u16 * 2, (i / SIDE) as u16);
+        for dx in 0..2 {
+            let (cx, cy) = (inner.x + x + dx, inner.y + y);
+            if cx >= inner.right() || cy >= inner.bottom() {
+                continue;
+            }
+            let cell = &mut frame.buffer_mut()[(cx, cy)];
+            if mode == crate::app::ColorMode::None {
+                cell.set_symbol(super::palette::shade(v));
+            } else {
+                cell.set_symbol("█").set_fg(super::palette::grey(mode, v));
+            }
+        }
+    }
+}
+
+/// The keyboard cursor: its cell (both cells, zoomed) underlined in the pen's colour.
+fn draw_cursor(frame: &mut Frame, inner: Rect, app: &App, zoomed: bool) {
     let (pad, mode) = (&app.pad, app.colors);
+    if zoomed {
+        let (x, y) = (
+            inner.x + 2 * pad.cursor.0 as u16,
+            inner.y + pad.cursor.1 as u16,
+        );
+        let pen = if pad.pen_down {
+            Color::Yellow
+        } else {
+            Color::Cyan
+        };
+        for cx in [x, x + 1] {
+            if cx < inner.right() && y < inner.bottom() {
+                let cell = &mut frame.buffer_mut()[(cx, y)];
+                cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
+                cell.set_symbol(if mode == crate::app::ColorMode::None {
+                    "_"
+                } else {
+                    "▄"
+                });
+                if mode != crate::app::ColorMode::None {
+                    cell.set_fg(pen);
+                }
+            }
+        }
+        return;
+    }
     let (cx, cy) = (
         inner.x + pad.cursor.0 as u16,
         inner.y + pad.cursor.1 as u16 / 2,
