@@ -19,7 +19,7 @@ fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'stat
     order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
     let spans = order.iter().take(3).enumerate().map(|(i, &c)| {
         let text = format!(
-            "{}{} {:.0}%",
+            "{}{} {:.1}%",
             if i == 0 { "" } else { " · " },
             app.class_label(c),
             probabilities[c] * 100.0
