@@ -128,6 +128,17 @@ pub struct Divergence {
     pub restored_batch: usize,
 }
 
+/// Whether the file's run is still being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    /// The file grew within the last `follow::QUIET_AFTER` (30 s).
+    Growing,
+    /// No new line for a while, and no line saying the run ended.
+    Quiet,
+    /// The run's last line (finished or stopped) is in the file.
+    Complete,
+}
+
 /// Worker → consumer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -184,7 +195,7 @@ pub enum Event {
     /// sent again whenever the file's state changes.
     Following {
         file: std::path::PathBuf,
-        state: super::follow::FileState,
+        state: FileState,
     },
 }
 

@@ -10,7 +10,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::error::FileError;
 
-use super::events::{Command, Event};
+use super::events::{Command, Event, FileState};
 use super::metrics_line::MetricsLine;
 use super::worker::{WorkerHandle, EVENT_CAPACITY};
 
@@ -21,17 +21,6 @@ const POLL: Duration = Duration::from_millis(250);
 const QUIET_AFTER: Duration = Duration::from_secs(30);
 /// Most bytes read in one go, so a long finished file arrives in pieces the UI can draw.
 const CHUNK: usize = 1 << 20;
-
-/// Whether the file's run is still being written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileState {
-    /// The file grew within the last [`QUIET_AFTER`].
-    Growing,
-    /// No new line for a while, and no line saying the run ended.
-    Quiet,
-    /// The run's last line (finished or stopped) is in the file.
-    Complete,
-}
 
 /// The lines of a metrics file arriving in pieces: complete lines come out, a partial
 /// last line (the writer is mid-line) waits for the rest.

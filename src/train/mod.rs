@@ -20,9 +20,10 @@ pub mod worker;
 
 pub use checkpoint::Checkpoint;
 pub use events::{
-    Command, Divergence, DivergenceReason, Event, Mistake, RunInfo, SamplePrediction, TestReport,
+    Command, Divergence, DivergenceReason, Event, FileState, Mistake, RunInfo, SamplePrediction,
+    TestReport,
 };
-pub use follow::{follow, FileState};
+pub use follow::follow;
 pub use measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 pub use options::{OnDivergence, WorkerOptions};
 pub use outbox::Outbox;
