@@ -196,7 +196,8 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
     }
     let prepared = prepare(args)?;
     let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args);
-    // Runs with the dashboard already drawn: the embedded data decodes behind it.
+    // Runs on its own thread with the dashboard already up: the embedded data decodes
+    // while the dashboard takes keys.
     let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
         let data = data.load()?;
         // A branch runs like the main run, from the forked state, at its own learning

@@ -109,7 +109,7 @@ fn spawn_input() -> Receiver<TermEvent> {
 }
 
 /// Starts a second worker from a run's state at a learning rate (the `b` branch).
-pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle>;
+pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle> + Send;
 
 /// One worker's channel ends, the main worker's and the branch's alike.
 struct WorkerLink {
@@ -374,12 +374,62 @@ fn quit_done(app: &App, workers: &Workers, clock: &mut FrameClock) -> bool {
     worker_done || Instant::now() >= deadline
 }
 
-/// Opens the dashboard, draws it, then starts the run (decoding the data behind the
-/// first frame) and runs until the user quits. A run that cannot start restores the
-/// terminal and returns the error. Returns a worker panic message, if any.
+/// How often the dashboard looks whether the run has started.
+const START_POLL: Duration = Duration::from_millis(20);
+
+/// What [`run`] is given to start the run with.
+type Started = (WorkerHandle, Box<SpawnBranch>);
+
+/// Starts the run on a thread of its own (decoding the embedded data takes ~0.3 s)
+/// while the dashboard stays up: resizes redraw, a quit key quits (`None`), other keys
+/// wait to be applied once the run is there.
+fn wait_for_start(
+    start: impl FnOnce() -> anyhow::Result<Started> + Send + 'static,
+    input: &Receiver<TermEvent>,
+    app: &mut App,
+    term: &mut TerminalGuard,
+) -> anyhow::Result<Option<(Started, Vec<Msg>)>> {
+    let starting = std::thread::Builder::new()
+        .name("start".into())
+        .spawn(start)?;
+    let mut early = Vec::new();
+    while !starting.is_finished() {
+        let Ok(event) = input.recv_timeout(START_POLL) else {
+            continue;
+        };
+        match event {
+            TermEvent::Key(k) if is_quit(&k) => return Ok(None),
+            TermEvent::Key(k) => early.push(Msg::Key(k)),
+            TermEvent::Resize(w, h) => {
+                update(app, Msg::Resize(w, h));
+                term.0.draw(|f| mnist_tui::ui::draw(f, app))?;
+            }
+            _ => {}
+        }
+    }
+    let started = starting
+        .join()
+        .map_err(|_| anyhow::anyhow!("starting the run panicked"))??;
+    Ok(Some((started, early)))
+}
+
+/// `q`, `Esc` or Ctrl-C.
+fn is_quit(k: &crossterm::event::KeyEvent) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    match k.code {
+        KeyCode::Char('q') | KeyCode::Esc => true,
+        KeyCode::Char('c') => k.modifiers.contains(KeyModifiers::CONTROL),
+        _ => false,
+    }
+}
+
+/// Opens the dashboard, draws it, starts the run on a thread of its own (the embedded data
+/// decodes while the dashboard is up) and runs until the user quits. A run that cannot
+/// start restores the terminal and returns the error. Returns a worker panic message, if
+/// any.
 pub fn run(
     // The run's worker and how to branch it, started once the dashboard is drawn.
-    start: impl FnOnce() -> anyhow::Result<(WorkerHandle, Box<SpawnBranch>)>,
+    start: impl FnOnce() -> anyhow::Result<Started> + Send + 'static,
     graphics: Graphics,
 ) -> anyhow::Result<Option<String>> {
     install_panic_hook();
@@ -395,12 +445,16 @@ pub fn run(
         update(&mut app, Msg::GraphicsFound(picker));
     }
     term.0.draw(|f| mnist_tui::ui::draw(f, &app))?;
-    let (worker, spawn_branch) = start()?;
-    let spawn_branch = spawn_branch.as_ref();
     let input = spawn_input();
+    let Some((started, early_keys)) = wait_for_start(start, &input, &mut app, &mut term)? else {
+        return Ok(None);
+    };
+    let (worker, spawn_branch) = started;
+    let spawn_branch = spawn_branch.as_ref();
     let (main, thread) = WorkerLink::new(worker);
     let mut workers = Workers { main, branch: None };
     let mut clock = FrameClock::new(Instant::now());
+    dispatch(&mut app, early_keys, &mut workers, &mut clock, spawn_branch);
     while !quit_done(&app, &workers, &mut clock) {
         // A frame is drawn only on a pass that first took the workers' waiting events.
         let frame_due = Instant::now() >= clock.next_frame;
