@@ -111,7 +111,7 @@ fn view_refuses_what_is_not_a_metrics_file_in_one_line() {
     );
     // A good file, but no terminal to draw on: said so, exit 2.
     let good = dir.path().join("good.jsonl");
-    let header = r#"{"type":"run","model":"seed","data":"MNIST","train_len":100,"test_len":10,"batch_size":10,"batches_per_epoch":10,"epochs":1,"learning_rate":0.001,"threads":1,"kernels":"portable","schedule":"constant"}"#;
+    let header = r#"{"type":"run","model":"seed","data_name":"MNIST","train_len":100,"test_len":10,"batch_size":10,"batches_per_epoch":10,"epochs":1,"learning_rate":0.001,"threads":1,"kernels":"portable","schedule":"constant"}"#;
     std::fs::write(&good, format!("{header}\n")).unwrap();
     let out = mnist_tui(&["view", "good.jsonl"], dir.path());
     assert_eq!(out.status.code(), Some(2));

@@ -345,31 +345,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
     };
     effects.extend(request_pad_prediction(app));
-    if app.viewing.is_some() {
-        return read_only(app, effects);
-    }
     effects
-}
-
-/// A viewed file cannot be steered: every effect but stopping the reader is refused, and
-/// a key that asked for one says so.
-fn read_only(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
-    let (kept, refused): (Vec<Effect>, Vec<Effect>) = effects
-        .into_iter()
-        .partition(|e| matches!(e, Effect::ToMain(Command::Stop)));
-    let asked = refused
-        .iter()
-        .any(|e| !matches!(e, Effect::ToMain(Command::Predict(_))));
-    if asked {
-        app.notice = Some(keys::READ_ONLY.into());
-    }
-    kept
 }
 
 /// Sends the drawing to the worker when it changed and no request is outstanding (so a
 /// fast drag never floods the command channel).
 pub(crate) fn request_pad_prediction(app: &mut App) -> Option<Effect> {
-    if !app.pad.dirty || app.pad.waiting || app.info.is_none() || !app.run.is_alive() {
+    // A viewed file has no model to ask.
+    let no_model = app.info.is_none() || app.viewing.is_some() || !app.run.is_alive();
+    if !app.pad.dirty || app.pad.waiting || no_model {
         return None;
     }
     app.pad.dirty = false;

@@ -50,9 +50,12 @@ fn xz_stream_starts(bytes: &[u8]) -> Vec<usize> {
             return false;
         };
         let (magic, flags, crc) = (&head[..6], &head[6..8], &head[8..12]);
+        if magic != XZ_MAGIC || flags[0] != 0 || flags[1] >= 16 {
+            return false;
+        }
         let mut sum = flate2::Crc::new();
         sum.update(flags);
-        magic == XZ_MAGIC && flags[0] == 0 && flags[1] < 16 && sum.sum().to_le_bytes() == crc
+        sum.sum().to_le_bytes() == crc
     };
     (0..bytes.len())
         .step_by(4)

@@ -70,8 +70,9 @@ pub struct TestReport {
 /// Most mistakes a report carries (an untrained model gets ~9 000 wrong).
 pub const MAX_MISTAKES: usize = 500;
 
-/// What the run is, announced once before the first batch.
-#[derive(Debug, Clone, PartialEq)]
+/// What the run is, announced once before the first batch (and a metrics file's first
+/// line).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunInfo {
     pub model: ModelKind,
     pub data_name: String,
@@ -83,11 +84,28 @@ pub struct RunInfo {
     pub learning_rate: f64,
     pub threads: usize,
     /// The instruction set the conv kernels run on.
+    #[serde(with = "lane_set_name")]
     pub kernels: crate::model::LaneSet,
     pub schedule: Schedule,
     /// The checkpoint this run continues, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<std::path::PathBuf>,
+    #[serde(default)]
     pub class_names: crate::data::ClassNames,
+}
+
+/// A kernel set as its command-line name (`avx512`) in a metrics file.
+mod lane_set_name {
+    use crate::model::LaneSet;
+
+    pub fn serialize<S: serde::Serializer>(set: &LaneSet, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(set.name())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<LaneSet, D::Error> {
+        let name = <String as serde::Deserialize>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// Why a run counts as diverged.

@@ -192,13 +192,13 @@ impl Follower {
             *complete |= matches!(line, MetricsLine::Finished { .. } | MetricsLine::Stopped);
             // The run's own `Stopped` would end the view; it only marks the file complete.
             let events = match line {
-                MetricsLine::Stopped => Some(Vec::new()),
+                MetricsLine::Stopped => Vec::new(),
                 other => other.into_events(),
             };
             if !batches.is_empty() {
                 self.send(Event::Batches(std::mem::take(&mut batches)))?;
             }
-            for event in events.unwrap_or_default() {
+            for event in events {
                 self.send(event)?;
             }
         }
@@ -230,7 +230,7 @@ impl Follower {
 mod tests {
     use super::*;
 
-    const HEADER: &str = r#"{"type":"run","model":"seed","data":"MNIST","train_len":100,"test_len":10,"batch_size":10,"batches_per_epoch":10,"epochs":1,"learning_rate":0.001,"threads":1,"kernels":"portable","schedule":"constant"}"#;
+    const HEADER: &str = r#"{"type":"run","model":"seed","data_name":"MNIST","train_len":100,"test_len":10,"batch_size":10,"batches_per_epoch":10,"epochs":1,"learning_rate":0.001,"threads":1,"kernels":"portable","schedule":"constant"}"#;
     const BATCH: &str = r#"{"type":"batch","epoch":0,"batch":0,"loss":2.3,"learning_rate":0.001,"correct":1,"size":10}"#;
 
     #[test]

@@ -40,11 +40,9 @@ impl MetricsFile {
             return None;
         }
         let line = if self.csv {
-            match line {
-                MetricsLine::Batch(b) => Record::Batch(*b).csv(),
-                MetricsLine::Epoch(e) => Record::Epoch(*e).csv(),
-                MetricsLine::Evaluation(e) => Record::Evaluation(*e).csv(),
-                _ => return None,
+            match line.record() {
+                Some(record) => record.csv(),
+                None => return None,
             }
         } else {
             serde_json::to_string(line).expect("metrics lines serialise")

@@ -5,19 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::ClassNames;
-use crate::model::{LaneSet, ModelKind};
-
 use super::events::{Divergence, Event, RunInfo, SamplePrediction};
 use super::measure::{BatchLoss, EpochSummary, Evaluation};
 use super::record::Record;
-use super::schedule::Schedule;
 
 /// One line of a JSON-lines metrics file; its `type` field names the variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum MetricsLine {
-    Run(RunHeader),
+    Run(RunInfo),
     Batch(BatchLoss),
     Epoch(EpochSummary),
     Evaluation(Evaluation),
@@ -25,26 +21,6 @@ pub enum MetricsLine {
     Diverged(Divergence),
     Finished { accuracy: f64 },
     Stopped,
-}
-
-/// What the run is: the file's first line.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunHeader {
-    pub model: String,
-    pub data: String,
-    pub train_len: usize,
-    pub test_len: usize,
-    pub batch_size: usize,
-    pub batches_per_epoch: usize,
-    pub epochs: usize,
-    pub learning_rate: f64,
-    pub threads: usize,
-    pub kernels: String,
-    pub schedule: Schedule,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resumed_from: Option<std::path::PathBuf>,
-    #[serde(default)]
-    pub class_names: ClassNames,
 }
 
 /// The sample digit, the live model's verdict on it, and the first layer's filters. The
@@ -68,26 +44,6 @@ impl From<Record> for MetricsLine {
     }
 }
 
-impl From<&RunInfo> for RunHeader {
-    fn from(i: &RunInfo) -> Self {
-        Self {
-            model: i.model.name().into(),
-            data: i.data_name.clone(),
-            train_len: i.train_len,
-            test_len: i.test_len,
-            batch_size: i.batch_size,
-            batches_per_epoch: i.batches_per_epoch,
-            epochs: i.epochs,
-            learning_rate: i.learning_rate,
-            threads: i.threads,
-            kernels: i.kernels.name().into(),
-            schedule: i.schedule,
-            resumed_from: i.resumed_from.clone(),
-            class_names: i.class_names.clone(),
-        }
-    }
-}
-
 impl SampleLine {
     pub fn new(sample: &SamplePrediction, filters: Vec<f32>) -> Self {
         Self {
@@ -101,25 +57,20 @@ impl SampleLine {
 }
 
 impl MetricsLine {
-    /// The events the line stands for, as the dashboard would have received them live;
-    /// `None` for a header whose names this program does not know.
-    pub fn into_events(self) -> Option<Vec<Event>> {
-        Some(match self {
-            MetricsLine::Run(h) => vec![Event::Started(RunInfo {
-                model: h.model.parse::<ModelKind>().ok()?,
-                data_name: h.data,
-                train_len: h.train_len,
-                test_len: h.test_len,
-                batch_size: h.batch_size,
-                batches_per_epoch: h.batches_per_epoch,
-                epochs: h.epochs,
-                learning_rate: h.learning_rate,
-                threads: h.threads,
-                kernels: h.kernels.parse::<LaneSet>().ok()?,
-                schedule: h.schedule,
-                resumed_from: h.resumed_from,
-                class_names: h.class_names,
-            })],
+    /// The measurement the line holds, if it is one.
+    pub fn record(&self) -> Option<Record> {
+        match *self {
+            MetricsLine::Batch(b) => Some(Record::Batch(b)),
+            MetricsLine::Epoch(e) => Some(Record::Epoch(e)),
+            MetricsLine::Evaluation(e) => Some(Record::Evaluation(e)),
+            _ => None,
+        }
+    }
+
+    /// The events the line stands for, as the dashboard would have received them live.
+    pub fn into_events(self) -> Vec<Event> {
+        match self {
+            MetricsLine::Run(info) => vec![Event::Started(info)],
             MetricsLine::Batch(b) => vec![Event::Batches(vec![b])],
             MetricsLine::Epoch(e) => vec![Event::EpochFinished(e)],
             MetricsLine::Evaluation(e) => vec![Event::Evaluated(e)],
@@ -137,7 +88,7 @@ impl MetricsLine {
             MetricsLine::Diverged(d) => vec![Event::Diverged(d)],
             MetricsLine::Finished { accuracy } => vec![Event::Finished { accuracy }],
             MetricsLine::Stopped => vec![Event::Stopped],
-        })
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::measure::{BatchLoss, EpochSummary, Evaluation};
 
 /// One measurement of the run, as kept and written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum Record {
     Batch(BatchLoss),

@@ -104,7 +104,7 @@ impl<N: Network> Trainer<N> {
         {
             self.send_visuals();
         }
-        if self.metrics.is_some() && done.is_multiple_of(METRICS_SAMPLE_EVERY) {
+        if done.is_multiple_of(METRICS_SAMPLE_EVERY) {
             self.write_sample();
             // A `view` of the file follows the run at this cadence, not once an epoch.
             self.flush_metrics();
@@ -144,9 +144,7 @@ impl<N: Network> Trainer<N> {
             epoch: self.at.epoch,
             batch: 0,
         };
-        if self.metrics.is_some() {
-            self.write_sample();
-        }
+        self.write_sample();
         self.flush_metrics();
         if self.options.save_to.is_some() {
             self.save();

@@ -23,7 +23,7 @@ use super::blowup::LossWatch;
 use super::eval::{accuracy, test_report};
 use super::events::{replay, Command, Event, RunInfo};
 use super::metrics::MetricsFile;
-use super::metrics_line::{MetricsLine, RunHeader};
+use super::metrics_line::MetricsLine;
 use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::position::Position;
@@ -213,10 +213,8 @@ impl<N: Network> Trainer<N> {
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
             class_names: self.options.class_names.clone(),
         };
-        self.write_metrics(&MetricsLine::Run(RunHeader::from(&info)));
-        if self.metrics.is_some() {
-            self.write_sample();
-        }
+        self.write_metrics(&MetricsLine::Run(info.clone()));
+        self.write_sample();
         self.outbox.push(Event::Started(info));
         for event in replay(&self.history) {
             self.outbox.push(event);
@@ -267,7 +265,7 @@ impl<N: Network> Trainer<N> {
     }
 
     fn record(&mut self, record: Record) {
-        self.write_metrics(&record.clone().into());
+        self.write_metrics(&record.into());
         self.history.push(record);
     }
 

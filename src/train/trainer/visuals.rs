@@ -20,8 +20,12 @@ impl<N: Network> Trainer<N> {
         self.outbox.push(Event::Sample(Box::new(sample)));
     }
 
-    /// The sample digit and filters as the metrics file keeps them (for `view`).
+    /// The sample digit and filters as the metrics file keeps them (for `view`); nothing
+    /// without a metrics file.
     pub(super) fn write_sample(&mut self) {
+        if self.metrics.is_none() {
+            return;
+        }
         let sample = self.sample_prediction(false);
         let line = MetricsLine::Sample(SampleLine::new(&sample, self.net.first_filters()));
         self.write_metrics(&line);
