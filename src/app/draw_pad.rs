@@ -25,6 +25,8 @@ pub struct DrawPad {
     last_point: Option<(f32, f32)>,
     /// The model's probabilities for [`Self::model_input`], once it has answered.
     pub prediction: Option<[f32; 10]>,
+    /// Why the model said it, for each class (with the prediction).
+    pub saliency: crate::model::Saliency,
     /// A prediction was requested and not answered yet.
     pub waiting: bool,
     /// The canvas changed since the last request.
@@ -40,6 +42,7 @@ impl Default for DrawPad {
             erasing: false,
             last_point: None,
             prediction: None,
+            saliency: Default::default(),
             waiting: false,
             dirty: false,
         }
@@ -84,6 +87,7 @@ impl DrawPad {
         self.canvas = [0.0; PIXELS];
         self.last_point = None;
         self.prediction = None;
+        self.saliency = Default::default();
         self.dirty = true;
     }
 

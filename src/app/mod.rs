@@ -403,7 +403,8 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         }
         Event::Predicted(p) => {
             app.pad.waiting = false;
-            app.pad.prediction = (!app.pad.is_empty()).then_some(p);
+            app.pad.prediction = (!app.pad.is_empty()).then_some(p.probabilities);
+            app.pad.saliency = p.saliency;
         }
         Event::Saved { path, epoch, batch } => {
             app.notice = Some(format!(

@@ -2,14 +2,18 @@
 
 pub(crate) mod conv;
 mod infer;
+pub mod inspect;
 pub mod layers;
 pub mod nets;
 pub mod ops;
 pub mod params;
+pub mod saliency;
 
 pub use conv::LaneSet;
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
+pub use inspect::{Inspection, LayerActivity};
 pub use ops::{Dev, Grads};
+pub use saliency::{saliency, Saliency};
 
 /// Which network to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

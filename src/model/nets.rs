@@ -7,8 +7,9 @@ use rand_distr::{Distribution, Normal, Uniform};
 
 use super::conv::{LaneSet, PreparedConv};
 use super::infer::conv_stack;
+use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dropout, Flatten, InputConvPoolReLU};
-use super::ops::{conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
+use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -78,6 +79,19 @@ pub trait Network:
     /// Inference forward pass (dropout off).
     fn forward_infer(&self, x: Images) -> Logits;
 
+    /// The layers with weights, in order, as the dashboard names them; the first ones
+    /// are followed by a ReLU (all but the last).
+    const LAYERS: &'static [&'static str];
+
+    /// Inference with a tape that reaches the input (dropout off), for explaining a
+    /// prediction by its input gradient ([`super::saliency`]).
+    fn forward_explain(&self, x: Images<Taped>) -> Logits<Taped>;
+
+    /// The inference pass over `x`, keeping what happens inside: each ReLU layer's
+    /// activity, the penultimate features and the logits (the same bits as
+    /// [`Network::forward_infer`]'s).
+    fn inspect(&self, x: &Images) -> Inspection;
+
     /// Makes every fused conv layer use `lanes` (the widest the CPU has by default).
     fn set_kernels(&mut self, lanes: LaneSet);
 
@@ -137,6 +151,29 @@ impl Network for SeedNet {
         self.2.forward(features)
     }
 
+    const LAYERS: &'static [&'static str] = &["conv1", "conv2", "dense"];
+
+    fn forward_explain(&self, x: Images<Taped>) -> Logits<Taped> {
+        // The first layer as a hidden one: its input gradient is the point here.
+        let a = conv3x3_pool_relu(x, &self.0.weight, true, self.0.kernels);
+        self.2.forward(self.1.forward(a))
+    }
+
+    fn inspect(&self, x: &Images) -> Inspection {
+        let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
+        let (activity, features) = conv_activity(&to_vec(x), &convs);
+        let shape = (x.shape().0, Const::<64>, Const::<7>, Const::<7>);
+        let logits = self
+            .2
+            .forward(x.device().tensor_from_vec(features.clone(), shape));
+        Inspection {
+            activity,
+            features,
+            feature_width: 64 * 7 * 7,
+            logits: to_vec(&logits),
+        }
+    }
+
     fn set_kernels(&mut self, lanes: LaneSet) {
         (self.0.kernels, self.1.kernels) = (lanes, lanes);
     }
@@ -177,6 +214,39 @@ impl Network for DeepNet {
         let features: Tensor<(usize, Const<128>, Const<4>, Const<4>), _, _> =
             conv_features(&x, &convs);
         self.3.forward(features)
+    }
+
+    const LAYERS: &'static [&'static str] = &["conv1", "conv2", "conv3", "dense1", "dense2"];
+
+    fn forward_explain(&self, x: Images<Taped>) -> Logits<Taped> {
+        let a = conv3x3_pool_relu(x, &self.0 .0.weight, true, self.0 .0.kernels);
+        let c = self.2 .0.forward(self.1 .0.forward(a));
+        let hidden = self.3 .1.forward(Flatten.forward(c)).relu();
+        self.3 .4.forward(hidden)
+    }
+
+    /// The head's layers one at a time (dropout is the identity here), so the dense
+    /// layer's 625 outputs are kept: they are the penultimate features.
+    fn inspect(&self, x: &Images) -> Inspection {
+        let convs = [
+            prepared(&self.0 .0, 28),
+            prepared(&self.1 .0, 14),
+            prepared(&self.2 .0, 7),
+        ];
+        let (mut activity, maps) = conv_activity(&to_vec(x), &convs);
+        let shape = (x.shape().0, Const::<128>, Const::<4>, Const::<4>);
+        let maps = x.device().tensor_from_vec(maps, shape);
+        let hidden = self.3 .1.forward(Flatten.forward(maps)).relu();
+        let features = to_vec(&hidden);
+        let mut dense = LayerActivity::new(625);
+        dense.observe(&features, 1);
+        activity.push(dense);
+        Inspection {
+            activity,
+            features,
+            feature_width: 625,
+            logits: to_vec(&self.3 .4.forward(hidden)),
+        }
     }
 
     fn set_kernels(&mut self, lanes: LaneSet) {

@@ -48,6 +48,15 @@ pub enum Update {
     NonFiniteWeights,
 }
 
+/// One tensor's step, as sums of squares: its weights before the step, its gradient, and
+/// the change the step made (for the layer-health view: ‖W‖, ‖∇W‖, ‖ΔW‖).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct StepSizes {
+    pub weight_sq: f64,
+    pub gradient_sq: f64,
+    pub update_sq: f64,
+}
+
 impl Adam {
     pub fn new(cfg: AdamConfig) -> Self {
         Self {
@@ -64,12 +73,35 @@ impl Adam {
         net: &mut N,
         grads: &mut Grads,
     ) -> Update {
+        self.step(net, grads, None)
+    }
+
+    /// [`Adam::update`], also measuring each trainable tensor's step (in visiting order).
+    /// The weights it leaves are the same bits; the measuring costs a copy and three
+    /// sums per tensor, so it is for the steps that are looked at.
+    pub fn update_measured<N: TensorCollection<f32, Dev>>(
+        &mut self,
+        net: &mut N,
+        grads: &mut Grads,
+    ) -> (Update, Vec<StepSizes>) {
+        let mut sizes = Vec::new();
+        let update = self.step(net, grads, Some(&mut sizes));
+        (update, sizes)
+    }
+
+    fn step<N: TensorCollection<f32, Dev>>(
+        &mut self,
+        net: &mut N,
+        grads: &mut Grads,
+        sizes: Option<&mut Vec<StepSizes>>,
+    ) -> Update {
         self.t = self.t.saturating_add(1);
         let mut step = Step {
             adam: self,
             grads,
             index: 0,
             finite: true,
+            sizes,
         };
         let walked = N::iter_tensors(&mut RecursiveWalker {
             m: net,
@@ -91,6 +123,12 @@ struct Step<'a> {
     grads: &'a mut Grads,
     index: usize,
     finite: bool,
+    sizes: Option<&'a mut Vec<StepSizes>>,
+}
+
+/// Σ v².
+fn sum_sq(v: impl Iterator<Item = f32>) -> f64 {
+    v.map(|x| f64::from(x) * f64::from(x)).sum()
 }
 
 impl TensorVisitor<f32, Dev> for Step<'_> {
@@ -118,7 +156,15 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
                 .push((vec![0.0; w.len()], vec![0.0; w.len()]));
         }
         let (m, v) = &mut self.adam.moments[self.index];
+        let before = self.sizes.is_some().then(|| w.clone());
         self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, g);
+        if let (Some(sizes), Some(before)) = (self.sizes.as_mut(), before) {
+            sizes.push(StepSizes {
+                weight_sq: sum_sq(before.iter().copied()),
+                gradient_sq: sum_sq(g.iter().copied()),
+                update_sq: sum_sq(w.iter().zip(&before).map(|(a, b)| a - b)),
+            });
+        }
         p.copy_from(&w);
         self.index += 1;
         Ok(None)

@@ -1,12 +1,15 @@
 //! The whole contract between the training worker and its consumer (the headless printer
 //! or the dashboard): [`Event`]s flow out, [`Command`]s flow in.
 
-use crate::model::ModelKind;
+use std::sync::Arc;
+
+use crate::model::{ModelKind, Saliency};
 
 use super::checkpoint::Checkpoint;
 use super::record::Record;
 use super::schedule::Schedule;
 
+pub use super::health::{HealthReport, LayerHealth};
 pub use super::lr_finder::{Suggestions, Sweep, SweepPoint};
 pub use super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 
@@ -22,6 +25,34 @@ pub struct SamplePrediction {
     pub conv1_maps: Vec<f32>,
     /// After conv2 + ReLU: 64 maps of 14×14.
     pub conv2_maps: Vec<f32>,
+    /// Why the model says what it says, for each class (empty where nobody looks: the
+    /// metrics file's samples).
+    pub saliency: Saliency,
+}
+
+/// The model's verdict on a drawing ([`Command::Predict`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub probabilities: [f32; 10],
+    pub saliency: Saliency,
+}
+
+/// How the network sorts the quick-evaluation subset: its penultimate features projected
+/// onto their first two principal components.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureProjection {
+    /// Where in the run, in epochs.
+    pub at_epoch: f64,
+    /// Each image's coordinates along the first and the second component.
+    pub points: Vec<[f32; 2]>,
+    /// The share of the features' variance along each component.
+    pub explained: [f32; 2],
+    pub labels: Vec<u8>,
+    pub predicted: Vec<u8>,
+    /// The images, 784 bytes each (one shared buffer, the same at every evaluation).
+    pub pixels: Arc<[u8]>,
+    /// What the projected features are (`conv2, 3136 wide`).
+    pub features: String,
 }
 
 impl SamplePrediction {
@@ -181,8 +212,14 @@ pub enum Event {
     Diverged(Divergence),
     /// Confusion matrix and mistakes of the last full test evaluation (UI-only).
     TestReport(Box<TestReport>),
-    /// The model's probabilities for an image sent with [`Command::Predict`] (UI-only).
-    Predicted([f32; 10]),
+    /// The model's verdict on an image sent with [`Command::Predict`] (UI-only).
+    Predicted(Box<Verdict>),
+    /// Every layer's health, measured at a quick evaluation (also a metrics file's
+    /// `health` line).
+    Health(Box<HealthReport>),
+    /// The quick-evaluation subset as the network sorts it (UI-only; replaced when not
+    /// yet taken).
+    Projected(Box<FeatureProjection>),
     /// A checkpoint was written.
     Saved {
         path: std::path::PathBuf,

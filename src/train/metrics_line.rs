@@ -1,11 +1,12 @@
 //! The lines of a JSON-lines `--metrics` file: the measurements ([`Record`]) with, around
 //! them, what `mnist-tui view` needs to draw the run without its worker — the run's
-//! header first, the sample digit and the filters at the quick-evaluation cadence, and
+//! header first, the sample digit, the filters and the layers' health at the quick-evaluation
+//! cadence, and
 //! how the run ended. A CSV file holds the measurements only.
 
 use serde::{Deserialize, Serialize};
 
-use super::events::{Divergence, Event, RunInfo, SamplePrediction};
+use super::events::{Divergence, Event, HealthReport, RunInfo, SamplePrediction};
 use super::measure::{BatchLoss, EpochSummary, Evaluation};
 use super::record::Record;
 
@@ -19,6 +20,8 @@ pub enum MetricsLine {
     Evaluation(Evaluation),
     Sample(SampleLine),
     Diverged(Divergence),
+    /// Every layer's health at a quick evaluation.
+    Health(HealthReport),
     Finished { accuracy: f64 },
     Stopped,
 }
@@ -83,8 +86,10 @@ impl MetricsLine {
                     probabilities: s.probabilities,
                     conv1_maps: Vec::new(),
                     conv2_maps: Vec::new(),
+                    saliency: Default::default(),
                 })),
             ],
+            MetricsLine::Health(h) => vec![Event::Health(Box::new(h))],
             MetricsLine::Diverged(d) => vec![Event::Diverged(d)],
             MetricsLine::Finished { accuracy } => vec![Event::Finished { accuracy }],
             MetricsLine::Stopped => vec![Event::Stopped],

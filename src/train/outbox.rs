@@ -2,7 +2,7 @@
 //!
 //! Events wait here in order until the bounded channel has room. Batch results are
 //! appended to a waiting `Batches` event, and a waiting UI-only event (filters, sample,
-//! test report, prediction) is
+//! test report, prediction, projection) is
 //! replaced by a newer one, so a slow consumer costs the worker nothing but a little memory
 //! bounded by the run's own length.
 
@@ -42,7 +42,11 @@ impl Outbox {
             return;
         }
         match event {
-            Event::Filters(_) | Event::Sample(_) | Event::TestReport(_) | Event::Predicted(_) => {
+            Event::Filters(_)
+            | Event::Sample(_)
+            | Event::TestReport(_)
+            | Event::Predicted(_)
+            | Event::Projected(_) => {
                 let same = std::mem::discriminant(&event);
                 self.waiting.retain(|e| std::mem::discriminant(e) != same);
                 self.waiting.push_back(event);

@@ -6,10 +6,10 @@ use std::time::Duration;
 use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 use rand::Rng;
 
-use crate::model::Network;
+use crate::model::{saliency, Network};
 
 use super::super::eval::probabilities;
-use super::super::events::{Command, Event};
+use super::super::events::{Command, Event, Verdict};
 use super::{Flow, Trainer};
 
 impl<N: Network> Trainer<N> {
@@ -134,8 +134,11 @@ impl<N: Network> Trainer<N> {
             }
             Command::Predict(pixels) => {
                 let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
-                let p = probabilities(&self.net, &self.dev, &scaled);
-                self.outbox.push(Event::Predicted(p));
+                let verdict = Verdict {
+                    probabilities: probabilities(&self.net, &self.dev, &scaled),
+                    saliency: saliency(&self.net, &self.dev, &scaled),
+                };
+                self.outbox.push(Event::Predicted(Box::new(verdict)));
             }
             Command::Save => self.save(),
             Command::Fork => {

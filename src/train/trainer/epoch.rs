@@ -14,10 +14,7 @@ use super::super::events::{argmax, DivergenceReason, Event};
 use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
 use super::super::schedule::Schedule;
-use super::{
-    shuffled, Flow, Snapshot, Trainer, EARLY_QUICK_EVALS, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES,
-    SNAPSHOT_EVERY,
-};
+use super::{shuffled, Flow, Snapshot, Trainer, METRICS_SAMPLE_EVERY, SNAPSHOT_EVERY};
 
 impl<N: Network> Trainer<N> {
     /// Trains the rest of epoch `self.at.epoch`; returns its test accuracy, or `None` when
@@ -38,6 +35,7 @@ impl<N: Network> Trainer<N> {
                 panic!("injected fault: the worker panicked at batch {batch}");
             }
             self.apply_schedule();
+            self.measure_next_step = self.inside_due(batch + 1, n_batches);
             let started = Instant::now();
             let (loss, correct, update) = self.train_step(&order[batch * bs..(batch + 1) * bs]);
             training_time += started.elapsed();
@@ -70,8 +68,8 @@ impl<N: Network> Trainer<N> {
         Some(self.finish_epoch(trained, training_time))
     }
 
-    /// Between two batches: a snapshot now and then, the quick evaluation and the visuals
-    /// at their cadence.
+    /// Between two batches: a snapshot now and then, the quick evaluation (with the look
+    /// inside the network) and the visuals at their cadence.
     fn after_batch(&mut self, n_batches: usize) {
         let (epoch, done) = (self.at.epoch, self.at.batch);
         // Only weights from before a climb are worth going back to.
@@ -84,18 +82,9 @@ impl<N: Network> Trainer<N> {
                 batch: done,
             };
         }
-        // The climb of the first epoch is the most telling part of a run: evaluated at
-        // log-spaced early batches too, then at the usual cadence.
-        let early = epoch == 0 && EARLY_QUICK_EVALS.contains(&done);
-        if self
-            .options
-            .quick_eval_every
-            .is_some_and(|n| done.is_multiple_of(n) || early)
-            && done < n_batches
-        {
-            let accuracy = accuracy(&self.net, &self.dev, &self.data.test, QUICK_EVAL_IMAGES);
+        if self.inside_due(done, n_batches) {
             let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
-            self.push_evaluation(at_epoch, EvalKind::Quick, accuracy);
+            self.look_inside(at_epoch);
         }
         if self
             .options
@@ -195,10 +184,15 @@ impl<N: Network> Trainer<N> {
         let loss_value = loss.array();
         let mut grads = loss.backward();
         self.obey_quick_commands();
-        let update = if loss_value.is_finite() {
-            self.opt.update(&mut self.net, &mut grads)
-        } else {
+        self.step_sizes = None;
+        let update = if !loss_value.is_finite() {
             Update::Applied
+        } else if std::mem::take(&mut self.measure_next_step) {
+            let (update, sizes) = self.opt.update_measured(&mut self.net, &mut grads);
+            self.step_sizes = Some(sizes);
+            update
+        } else {
+            self.opt.update(&mut self.net, &mut grads)
         };
         self.net.zero_grads(&mut grads);
         self.grads = Some(grads);

@@ -5,6 +5,7 @@
 mod commands;
 mod epoch;
 mod finder;
+mod inside;
 mod recovery;
 mod saving;
 mod visuals;
@@ -16,9 +17,10 @@ use dfdx::prelude::*;
 use rand::{rngs::StdRng, seq::SliceRandom, Rng, SeedableRng};
 
 use crate::data::Dataset;
+use crate::model::params::export;
 use crate::model::{Dev, Grads, Network};
 
-use super::adam::{Adam, AdamConfig};
+use super::adam::{Adam, AdamConfig, StepSizes};
 use super::blowup::LossWatch;
 use super::eval::{accuracy, test_report};
 use super::events::{replay, Command, Event, RunInfo};
@@ -27,6 +29,7 @@ use super::metrics_line::MetricsLine;
 use super::options::WorkerOptions;
 use super::outbox::Outbox;
 use super::position::Position;
+use super::projection::Axes;
 use super::record::Record;
 use super::schedule::Schedule;
 use crate::error::FileError;
@@ -90,6 +93,16 @@ pub(crate) struct Trainer<N: Network> {
     saved_at: Option<(usize, usize)>,
     /// Commands received mid-step, for the next batch boundary.
     deferred: std::collections::VecDeque<Command>,
+    /// The next optimiser step is measured for the layer-health view.
+    measure_next_step: bool,
+    /// The last measured step's sizes, tensor by tensor, until a health report takes them.
+    step_sizes: Option<Vec<StepSizes>>,
+    /// The network's tensor names, in the optimiser's visiting order.
+    tensor_names: Vec<String>,
+    /// The cluster view's last axes, so that the next projection keeps their directions.
+    projection_axes: Option<Axes>,
+    /// The quick-evaluation subset's pixels, shared with every projection sent.
+    subset_pixels: Option<Arc<[u8]>>,
 }
 
 impl<N: Network> Trainer<N> {
@@ -117,6 +130,7 @@ impl<N: Network> Trainer<N> {
             ),
         };
         net.set_kernels(s.kernels);
+        let tensor_names = export(&net).into_iter().map(|t| t.name).collect();
         let grads = Some(net.alloc_grads());
         let mut sample_rng = StdRng::seed_from_u64(s.seed.wrapping_add(1));
         let sample_index = sample_rng.gen_range(0..data.test.len());
@@ -164,6 +178,11 @@ impl<N: Network> Trainer<N> {
             step_pending: false,
             saved_at: None,
             deferred: Default::default(),
+            measure_next_step: false,
+            step_sizes: None,
+            tensor_names,
+            projection_axes: None,
+            subset_pixels: None,
             options,
         };
         trainer.apply_schedule();

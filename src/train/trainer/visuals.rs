@@ -1,8 +1,8 @@
 //! What only the dashboard shows: the first layer's filters and the sample digit with the
-//! live model's prediction and feature maps.
+//! live model's prediction, feature maps and saliency.
 
 use crate::data::PIXELS;
-use crate::model::Network;
+use crate::model::{saliency, Network};
 
 use super::super::eval::{images_tensor, probabilities};
 use super::super::events::{Event, SamplePrediction};
@@ -36,11 +36,13 @@ impl<N: Network> Trainer<N> {
         let pixels = self.data.test.image(i).to_vec();
         let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
         let probabilities = probabilities(&self.net, &self.dev, &scaled);
-        let (conv1_maps, conv2_maps) = if with_maps {
-            self.net
-                .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]))
+        let (conv1_maps, conv2_maps, saliency) = if with_maps {
+            let (c1, c2) = self
+                .net
+                .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]));
+            (c1, c2, saliency(&self.net, &self.dev, &scaled))
         } else {
-            (Vec::new(), Vec::new())
+            Default::default()
         };
         debug_assert_eq!(pixels.len(), PIXELS);
         SamplePrediction {
@@ -50,6 +52,7 @@ impl<N: Network> Trainer<N> {
             probabilities,
             conv1_maps,
             conv2_maps,
+            saliency,
         }
     }
 }

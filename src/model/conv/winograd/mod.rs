@@ -105,6 +105,11 @@ impl PreparedConv {
     }
 
     /// Elements of one pooled output image.
+    pub fn out_channels(&self) -> usize {
+        self.s.co
+    }
+
+    /// Output values per image (channels × pooled positions).
     pub fn out_len(&self) -> usize {
         self.s.co * self.g.tiles()
     }

@@ -1,0 +1,76 @@
+//! The look inside the network at the quick-evaluation cadence: one pass over the fixed
+//! test subset gives the quick accuracy, each ReLU layer's dead units and the penultimate
+//! features; with the step measured just before it, the layers' health; and, for the
+//! dashboard, the features projected onto their first two principal components.
+
+use crate::data::PIXELS;
+use crate::model::Network;
+
+use super::super::eval::images_tensor;
+use super::super::events::{argmax, Event, FeatureProjection};
+use super::super::health::{layer_health, HealthReport};
+use super::super::measure::EvalKind;
+use super::super::metrics_line::MetricsLine;
+use super::super::projection::principal_components;
+use super::{Trainer, EARLY_QUICK_EVALS, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES};
+
+impl<N: Network> Trainer<N> {
+    /// Whether the network is looked inside after `done` batches of an epoch of
+    /// `n_batches`: at the dashboard's quick evaluations (log-spaced early in the first
+    /// epoch, the climb being the most telling part of a run), and for a headless run's
+    /// metrics file at its sample cadence. Never at an epoch's end, which evaluates on
+    /// the whole test set instead.
+    pub(super) fn inside_due(&self, done: usize, n_batches: usize) -> bool {
+        let early = self.at.epoch == 0 && EARLY_QUICK_EVALS.contains(&done);
+        let quick = (self.options.quick_eval_every).is_some_and(|n| done.is_multiple_of(n) || early);
+        let file = self.metrics.is_some() && done.is_multiple_of(METRICS_SAMPLE_EVERY);
+        (quick || file) && done > 0 && done < n_batches
+    }
+
+    pub(super) fn look_inside(&mut self, at_epoch: f64) {
+        let n = QUICK_EVAL_IMAGES.min(self.data.test.len());
+        if n == 0 {
+            return;
+        }
+        let indices: Vec<usize> = (0..n).collect();
+        let inside = self
+            .net
+            .inspect(&images_tensor(&self.dev, &self.data.test, &indices));
+        let predicted: Vec<u8> = inside.logits.chunks(10).map(|r| argmax(r) as u8).collect();
+        let data = self.data.clone();
+        let labels = &data.test.labels[..n];
+        if self.options.quick_eval_every.is_some() {
+            let correct = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
+            self.push_evaluation(at_epoch, EvalKind::Quick, correct as f64 / n as f64);
+        }
+        if let Some(sizes) = self.step_sizes.take() {
+            let layers = layer_health(N::LAYERS, &self.tensor_names, &sizes, &inside.activity);
+            let report = HealthReport { at_epoch, layers };
+            self.write_metrics(&MetricsLine::Health(report.clone()));
+            self.outbox.push(Event::Health(Box::new(report)));
+        }
+        if self.options.visuals_every.is_none() {
+            return;
+        }
+        let width = inside.feature_width;
+        let components =
+            principal_components(&inside.features, n, width, self.projection_axes.as_ref());
+        let test = &data.test;
+        let pixels = self
+            .subset_pixels
+            .get_or_insert_with(|| (0..n).flat_map(|i| test.image(i).to_vec()).collect())
+            .clone();
+        debug_assert_eq!(pixels.len(), n * PIXELS);
+        let projection = FeatureProjection {
+            at_epoch,
+            points: components.points,
+            explained: components.explained,
+            labels: labels.to_vec(),
+            predicted,
+            pixels,
+            features: format!("{}, {width} wide", N::LAYERS[N::LAYERS.len() - 2]),
+        };
+        self.projection_axes = Some(components.axes);
+        self.outbox.push(Event::Projected(Box::new(projection)));
+    }
+}
