@@ -51,6 +51,10 @@ pub enum Action {
     TogglePen,
     ToggleEraser,
     ClearPad,
+    // Inside the network.
+    ToggleWhy,
+    ExplainClass(u8),
+    PickPoint(isize, isize),
 }
 
 impl Action {
@@ -89,6 +93,8 @@ pub enum Views {
     Only(Tab),
     /// While the learning-rate finder is open, over any view.
     Finder,
+    /// While the saliency overlay is on, in the views it explains ([`Tab::explains`]).
+    Why,
 }
 
 impl Views {
@@ -96,7 +102,7 @@ impl Views {
         match self {
             Views::All => true,
             Views::Only(t) => t == tab,
-            Views::Finder => false,
+            Views::Finder | Views::Why => false,
         }
     }
 
@@ -105,6 +111,7 @@ impl Views {
             Views::All => "all",
             Views::Only(t) => t.label(),
             Views::Finder => "finder",
+            Views::Why => "why on",
         }
     }
 }
@@ -133,17 +140,34 @@ impl Binding {
 }
 
 const OVERVIEW: &[Tab] = &[Tab::Overview, Tab::Confusion];
-const MOST: &[Tab] = &[Tab::Overview, Tab::Confusion, Tab::Mistakes, Tab::Filters];
-const EVERY: &[Tab] = &[
+const MOST: &[Tab] = &[
     Tab::Overview,
     Tab::Confusion,
     Tab::Mistakes,
-    Tab::Draw,
     Tab::Filters,
+    Tab::Layers,
+    Tab::Clusters,
 ];
+const EVERY: &[Tab] = &Tab::ALL;
+const EXPLAINED: &[Tab] = &[Tab::Overview, Tab::Draw];
+const CLUSTERS: &[Tab] = &[Tab::Clusters];
 const FILTERS: &[Tab] = &[Tab::Filters];
 const DRAW: &[Tab] = &[Tab::Draw];
 const MISTAKES: &[Tab] = &[Tab::Mistakes];
+
+/// The digit keys' classes while the saliency overlay is on.
+const CLASS_KEYS: &[(KeyCode, Action)] = &[
+    (Char('0'), ExplainClass(0)),
+    (Char('1'), ExplainClass(1)),
+    (Char('2'), ExplainClass(2)),
+    (Char('3'), ExplainClass(3)),
+    (Char('4'), ExplainClass(4)),
+    (Char('5'), ExplainClass(5)),
+    (Char('6'), ExplainClass(6)),
+    (Char('7'), ExplainClass(7)),
+    (Char('8'), ExplainClass(8)),
+    (Char('9'), ExplainClass(9)),
+];
 
 use Action::*;
 use KeyCode::Char;
@@ -205,6 +229,19 @@ pub const BINDINGS: &[Binding] = &[
         help: "clear the pad",
         short: "clear",
         key_line: DRAW,
+    },
+    Binding {
+        keys: "arrows",
+        codes: &[
+            (KeyCode::Left, PickPoint(-1, 0)),
+            (KeyCode::Right, PickPoint(1, 0)),
+            (KeyCode::Up, PickPoint(0, 1)),
+            (KeyCode::Down, PickPoint(0, -1)),
+        ],
+        views: Views::Only(Tab::Clusters),
+        help: "move to the nearest point that way: its digit, label and prediction",
+        short: "pick a point",
+        key_line: CLUSTERS,
     },
     Binding {
         keys: "q, Esc, Ctrl-C",
@@ -274,7 +311,7 @@ pub const BINDINGS: &[Binding] = &[
         key_line: OVERVIEW,
     },
     Binding {
-        keys: "Tab, 1-5",
+        keys: "Tab, 1-7",
         codes: &[
             (KeyCode::Tab, NextView),
             (KeyCode::BackTab, PreviousView),
@@ -283,9 +320,11 @@ pub const BINDINGS: &[Binding] = &[
             (Char('3'), ShowView(Tab::Mistakes)),
             (Char('4'), ShowView(Tab::Draw)),
             (Char('5'), ShowView(Tab::Filters)),
+            (Char('6'), ShowView(Tab::Layers)),
+            (Char('7'), ShowView(Tab::Clusters)),
         ],
         views: Views::All,
-        help: "curves & filters / confusion / mistakes / draw / filters",
+        help: "curves & filters / confusion / mistakes / draw / filters / layers / clusters",
         short: "view",
         key_line: MOST,
     },
@@ -296,6 +335,22 @@ pub const BINDINGS: &[Binding] = &[
         help: "draw a digit for the model to classify",
         short: "draw",
         key_line: OVERVIEW,
+    },
+    Binding {
+        keys: "w",
+        codes: &[(Char('w'), ToggleWhy)],
+        views: Views::All,
+        help: "why: saliency over the sample and the drawing (red for, blue against)",
+        short: "why",
+        key_line: EXPLAINED,
+    },
+    Binding {
+        keys: "0-9",
+        codes: CLASS_KEYS,
+        views: Views::Why,
+        help: "explain this class instead (why not 3?); again: the prediction",
+        short: "why class",
+        key_line: &[],
     },
     Binding {
         keys: "?",
@@ -439,9 +494,18 @@ pub fn action_for(tab: Tab, code: KeyCode) -> Option<Action> {
 
 /// What `code` does while the learning-rate finder is open, if it is one of its keys.
 pub fn finder_action_for(code: KeyCode) -> Option<Action> {
+    overlay_action_for(Views::Finder, code)
+}
+
+/// What `code` does while the saliency overlay is on, if it is one of its keys.
+pub fn why_action_for(code: KeyCode) -> Option<Action> {
+    overlay_action_for(Views::Why, code)
+}
+
+fn overlay_action_for(views: Views, code: KeyCode) -> Option<Action> {
     BINDINGS
         .iter()
-        .filter(|b| b.views == Views::Finder)
+        .filter(|b| b.views == views)
         .flat_map(|b| b.codes.iter())
         .find(|(c, _)| *c == code)
         .map(|&(_, action)| action)

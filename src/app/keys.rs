@@ -5,10 +5,11 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
+use super::clusters::step_cursor;
 use super::draw_pad::DrawPad;
 use super::finder::{FinderView, SweepOf};
-use super::keymap::{action_for, finder_action_for, Action};
-use super::{App, Effect, Prompt, RunMark, RunState, Tab, LR_STEP};
+use super::keymap::{action_for, finder_action_for, why_action_for, Action};
+use super::{App, Effect, Prompt, RunMark, RunState, Tab, Why, LR_STEP};
 use crate::train::Command;
 
 /// Mouse on the draw pad: left-drag paints, right-drag erases.
@@ -58,6 +59,11 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.finder.is_some() {
         if let Some(action) = finder_action_for(key.code) {
             return on_finder_action(app, action);
+        }
+    }
+    if app.why.is_some() && app.tab.explains() {
+        if let Some(action) = why_action_for(key.code) {
+            return on_action(app, action);
         }
     }
     match action_for(app.tab, key.code) {
@@ -146,6 +152,23 @@ fn on_view_action(app: &mut App, action: Action) -> Option<()> {
             pad.lift();
         }
         Action::ClearPad => pad.clear(),
+        Action::ToggleWhy => {
+            app.why = match app.why {
+                Some(_) => None,
+                None => Some(Why::default()),
+            }
+        }
+        Action::ExplainClass(c) => {
+            let class = app.why.and_then(|w| w.class);
+            app.why = Some(Why {
+                class: (class != Some(c)).then_some(c),
+            });
+        }
+        Action::PickPoint(dx, dy) => {
+            if let Some(p) = &app.projection {
+                app.point = step_cursor(p, app.point, (dx, dy));
+            }
+        }
         Action::LeavePad => {
             pad.pen_down = false;
             app.tab = Tab::Overview;

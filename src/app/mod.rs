@@ -4,6 +4,7 @@
 //! back from [`update`] as one list of [`Effect`]s.
 
 pub mod branch;
+pub mod clusters;
 pub mod draw_pad;
 pub mod finder;
 mod history;
@@ -22,6 +23,7 @@ pub use history::{Curve, History, RunMark};
 pub use run::RunProgress;
 
 use crate::train::events::position_label;
+use crate::train::events::{FeatureProjection, HealthReport};
 use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction, TestReport};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
@@ -141,15 +143,21 @@ pub enum Tab {
     /// The filters and feature maps with the main area to themselves (at 80×24 the
     /// overview has no room for them).
     Filters,
+    /// Each layer's weights, gradients, updates and dead units over the run.
+    Layers,
+    /// The test subset's penultimate features in two dimensions, coloured by label.
+    Clusters,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Overview,
         Tab::Confusion,
         Tab::Mistakes,
         Tab::Draw,
         Tab::Filters,
+        Tab::Layers,
+        Tab::Clusters,
     ];
 
     pub fn label(self) -> &'static str {
@@ -159,7 +167,37 @@ impl Tab {
             Tab::Mistakes => "Mistakes",
             Tab::Draw => "Draw",
             Tab::Filters => "Filters",
+            Tab::Layers => "Layers",
+            Tab::Clusters => "Clusters",
         }
+    }
+
+    /// The label where the tab line is narrow (80 columns).
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Curves",
+            other => other.label(),
+        }
+    }
+
+    /// Whether the view shows a digit the saliency overlay explains (the sample or the
+    /// drawing), so that the digit keys choose the class to explain there.
+    pub fn explains(self) -> bool {
+        matches!(self, Tab::Overview | Tab::Draw)
+    }
+}
+
+/// What the saliency overlay explains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Why {
+    /// The class asked about with a digit key ("why not 3?"); `None`: the prediction.
+    pub class: Option<u8>,
+}
+
+impl Why {
+    /// The class explained for a model that predicts `predicted`.
+    pub fn class_for(self, predicted: usize) -> usize {
+        self.class.map_or(predicted, usize::from)
     }
 }
 
@@ -193,6 +231,14 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// The learning-rate finder, while it is open.
     pub finder: Option<FinderView>,
+    /// The saliency overlay on the sample and the drawing, and the class it explains
+    /// (`None`: the predicted one).
+    pub why: Option<Why>,
+    /// Every layer-health report of the run, oldest first.
+    pub health: Vec<HealthReport>,
+    /// The latest projection of the test subset, and the point the cursor is on.
+    pub projection: Option<Box<FeatureProjection>>,
+    pub point: usize,
     /// A one-line notice (refused input, a worker crash...).
     pub notice: Option<String>,
     /// The run is a metrics file read back (`mnist-tui view`): nothing can be changed.
@@ -230,6 +276,10 @@ impl App {
             show_help: false,
             prompt: None,
             finder: None,
+            why: None,
+            health: Vec::new(),
+            projection: None,
+            point: 0,
             notice: None,
             viewing: None,
             graphics: None,
@@ -397,6 +447,11 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Batches(_) => update_speed(app),
         Event::Filters(f) => app.filters = Some(f),
         Event::Sample(s) => app.sample = Some(s),
+        Event::Health(report) => app.health.push(*report),
+        Event::Projected(p) => {
+            app.point = app.point.min(p.points.len().saturating_sub(1));
+            app.projection = Some(p);
+        }
         Event::TestReport(report) => {
             app.mistake = app.mistake.min(report.mistakes.len().saturating_sub(1));
             app.report = Some(report);

@@ -10,8 +10,8 @@ pub mod params;
 pub mod saliency;
 
 pub use conv::LaneSet;
-pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use inspect::{Inspection, LayerActivity};
+pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};
 pub use saliency::{saliency, Saliency};
 

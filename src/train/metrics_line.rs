@@ -22,7 +22,9 @@ pub enum MetricsLine {
     Diverged(Divergence),
     /// Every layer's health at a quick evaluation.
     Health(HealthReport),
-    Finished { accuracy: f64 },
+    Finished {
+        accuracy: f64,
+    },
     Stopped,
 }
 

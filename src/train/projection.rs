@@ -120,7 +120,11 @@ mod tests {
         }
         // Variance 25 along the first axis, ~1 along the third, ~0.09 along the second.
         assert!(c.explained[0] > 0.9, "{:?}", c.explained);
-        assert!(c.explained[1] > 0.02 && c.explained[1] < 0.1, "{:?}", c.explained);
+        assert!(
+            c.explained[1] > 0.02 && c.explained[1] < 0.1,
+            "{:?}",
+            c.explained
+        );
         // The first axis is (±1, 0, 0).
         assert!((c.axes.0[(0, 0)].abs() - 1.0).abs() < 1e-3);
     }

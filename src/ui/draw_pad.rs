@@ -1,5 +1,6 @@
 //! The draw pad: the user's canvas (28×28 at half-block resolution, cursor marked), what
-//! the model is shown after MNIST-style preprocessing, and the live model's verdict.
+//! the model is shown after MNIST-style preprocessing (with `w`, explained by saliency),
+//! and the live model's verdict.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -10,6 +11,7 @@ use ratatui::Frame;
 use super::bars::{probability_lines, BAR, BESIDE_BAR};
 use super::palette::fg;
 use super::pixels::{draw_digit, draw_grey};
+use super::saliency::{self, draw_explained};
 use crate::app::draw_pad::{DrawPad, PAD_ORIGIN};
 use crate::app::App;
 use crate::data::SIDE;
@@ -60,17 +62,47 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let seen_area = Rect::new(seen_x, pad_area.y, BOXED, height);
-    let block = Block::bordered().title(" Model sees ");
+    // With `w`, what the model sees is explained for the class asked about.
+    let why_class = match (app.why, &pad.prediction) {
+        (Some(why), Some(p)) if !pad.saliency.is_empty() => Some(why.class_for(argmax(p))),
+        _ => None,
+    };
+    let title = match (why_class, &pad.prediction) {
+        (Some(c), Some(p)) => {
+            format!(
+                " {} ",
+                saliency::question(&app.class_label(c), c == argmax(p))
+            )
+        }
+        _ => " Model sees ".into(),
+    };
+    let block = Block::bordered().title(title);
     let inner = block.inner(seen_area);
     frame.render_widget(block, seen_area);
-    draw_digit(
-        frame.buffer_mut(),
-        inner,
-        (inner.x, inner.y),
-        &pad.model_input(),
-        mode,
-        app.graphics.as_ref(),
-    );
+    let seen = pad.model_input();
+    let at = (inner.x, inner.y);
+    if let Some(c) = why_class {
+        let ink: Vec<f32> = seen.iter().map(|&p| p as f32 / 255.0).collect();
+        let map = pad.saliency.of_class(c);
+        draw_explained(
+            frame.buffer_mut(),
+            inner,
+            at,
+            &ink,
+            map,
+            mode,
+            app.graphics.as_ref(),
+        );
+    } else {
+        draw_digit(
+            frame.buffer_mut(),
+            inner,
+            at,
+            &seen,
+            mode,
+            app.graphics.as_ref(),
+        );
+    }
 
     let verdict_x = seen_area.right() + 1;
     if verdict_x >= area.right() {
@@ -98,6 +130,14 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
             )];
             let room = usize::from(verdict_area.width.saturating_sub(2)).saturating_sub(BESIDE_BAR);
             lines.extend(probability_lines(p, best, style, mode, room.min(BAR)));
+            if let Some(c) = why_class {
+                let question = saliency::question(&app.class_label(c), c == best);
+                let text = format!("{question} {}", saliency::legend(&app.class_label(c)));
+                lines.push(Line::styled(
+                    text,
+                    Style::default().add_modifier(Modifier::BOLD),
+                ));
+            }
             lines
         }
     };

@@ -17,12 +17,13 @@ const NOTES: [&str; 2] = [
 pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
     let text: Vec<String> = BINDINGS
         .iter()
-        .filter(|b| b.views.contains(tab))
+        .filter(|b| b.views.contains(tab) || (b.views == Views::Why && tab.explains()))
         .map(|b| {
             let view = match b.views {
                 Views::All => String::new(),
                 Views::Only(tab) => format!("{}: ", tab.label()),
                 Views::Finder => "finder: ".into(),
+                Views::Why => "why on: ".into(),
             };
             format!(" {:<15} {view}{}", b.keys, b.help)
         })

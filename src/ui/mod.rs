@@ -3,26 +3,32 @@
 mod accuracy;
 mod bars;
 mod chart;
+mod clusters;
 mod confusion;
 mod cost;
 mod draw_pad;
 mod filters;
 mod finder;
 mod graphics;
+mod health;
 mod help;
 mod mistakes;
 pub mod palette;
 mod pixels;
+mod saliency;
 mod sample;
+mod sparkline;
 mod status;
 mod tabs;
 
 pub use accuracy::draw_accuracy;
+pub use clusters::draw_clusters;
 pub use confusion::draw_confusion;
 pub use cost::draw_cost;
 pub use draw_pad::draw_pad;
 pub use filters::draw_filters;
 pub use finder::draw_finder;
+pub use health::draw_health;
 pub use help::draw_help;
 pub use mistakes::draw_mistakes;
 pub use sample::draw_sample;
@@ -61,6 +67,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Mistakes => draw_mistakes(frame, main, app),
         Tab::Draw => draw_pad(frame, main, app),
         Tab::Filters => draw_filters(frame, main, app),
+        Tab::Layers => draw_health(frame, main, app),
+        Tab::Clusters => draw_clusters(frame, main, app),
     }
     if app.finder.is_some() {
         draw_finder(frame, main, app);

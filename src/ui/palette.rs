@@ -76,3 +76,37 @@ pub fn heat(mode: ColorMode, t: f32) -> Color {
         )
     }
 }
+
+/// The saliency overlay's colour of a pixel: the digit's ink `ink` in [0, 1] dimmed to a
+/// third, tinted red where `s` in [-1, 1] pushes toward the class and blue where it pushes
+/// away (the filters' red + / blue − convention), the stronger the more saturated.
+pub fn saliency(mode: ColorMode, ink: f32, s: f32) -> Color {
+    let base = ink.clamp(0.0, 1.0) * 85.0;
+    let a = s.clamp(-1.0, 1.0).abs().sqrt();
+    let (r, g, b) = if s >= 0.0 {
+        (255.0, 40.0, 40.0)
+    } else {
+        (60.0, 110.0, 255.0)
+    };
+    let mix = |to: f32| (base + (to - base) * a) as u8;
+    rgb(mode, mix(r), mix(g), mix(b))
+}
+
+/// One colour per class for the cluster scatter (the ten of matplotlib's `tab10`, which
+/// are told apart by most eyes and on dark and light backgrounds).
+pub fn class_color(mode: ColorMode, class: usize) -> Color {
+    const TAB10: [(u8, u8, u8); 10] = [
+        (31, 119, 180),
+        (255, 127, 14),
+        (44, 160, 44),
+        (214, 39, 40),
+        (148, 103, 189),
+        (140, 86, 75),
+        (227, 119, 194),
+        (127, 127, 127),
+        (188, 189, 34),
+        (23, 190, 207),
+    ];
+    let (r, g, b) = TAB10[class % 10];
+    rgb(mode, r, g, b)
+}

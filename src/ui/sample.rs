@@ -1,5 +1,6 @@
 //! The sample panel: a test digit at full 28×28 resolution, its label, the live model's
-//! prediction (green when right, red when wrong) and the ten class probabilities.
+//! prediction (green when right, red when wrong) and the ten class probabilities; with
+//! `w`, the saliency overlay of the class asked about.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -10,6 +11,7 @@ use ratatui::Frame;
 use super::bars::{probability_lines, BAR};
 use super::palette::fg;
 use super::pixels::draw_digit;
+use super::saliency::{self, draw_explained};
 use crate::app::App;
 use crate::data::SIDE;
 
@@ -44,6 +46,11 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let right = predicted == s.label;
     let verdict =
         fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+    // The class the overlay explains, when it is on and the worker sent the saliency.
+    let why_class = app
+        .why
+        .filter(|_| !s.saliency.is_empty())
+        .map(|w| w.class_for(predicted.into()));
     // The verdict is in the title too, so it shows even where the panel is narrow.
     let title = Line::from(vec![
         Span::raw(format!(
@@ -58,23 +65,45 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
             ),
             verdict,
         ),
-        Span::raw(" (n: new) "),
+        Span::raw(match why_class {
+            Some(c) => {
+                let question = saliency::question(&app.class_label(c), c == predicted as usize);
+                format!(" · {question} ")
+            }
+            None => " (n: new) ".into(),
+        }),
     ]);
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    draw_digit(
-        frame.buffer_mut(),
-        inner,
-        (inner.x, inner.y),
-        &s.pixels,
-        mode,
-        app.graphics.as_ref(),
-    );
-    let predicted = s.predicted();
-    let right = predicted == s.label;
-    let verdict =
-        fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+    if let Some(c) = why_class {
+        let ink: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
+        let at = (inner.x, inner.y);
+        let map = s.saliency.of_class(c);
+        draw_explained(
+            frame.buffer_mut(),
+            inner,
+            at,
+            &ink,
+            map,
+            mode,
+            app.graphics.as_ref(),
+        );
+    } else {
+        let at = (inner.x, inner.y);
+        draw_digit(
+            frame.buffer_mut(),
+            inner,
+            at,
+            &s.pixels,
+            mode,
+            app.graphics.as_ref(),
+        );
+    }
+    let caption = why_class.map(|c| {
+        let text = saliency::legend(&app.class_label(c));
+        Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
+    });
     let mut lines = vec![
         Line::from(format!("test #{}", s.index)),
         Line::from(vec![
@@ -109,9 +138,12 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         let top = (SIDE as u16 / 2).min(inner.height);
         Rect::new(inner.x, inner.y + top, inner.width, inner.height - top)
     };
-    if usize::from(text_area.height) < lines.len() {
+    if usize::from(text_area.height) < lines.len() + usize::from(caption.is_some()) {
         // No room for the bars (80×24): the three likeliest classes on one line.
         lines = vec![top_three(app, &s.probabilities, verdict)];
+    }
+    if let Some(caption) = caption {
+        lines.insert(0, caption);
     }
     frame.render_widget(Paragraph::new(lines), text_area);
 }

@@ -7,15 +7,25 @@ use ratatui::Frame;
 
 use crate::app::{App, Tab};
 
+/// Columns the tab line takes with full labels: each title, a space either side, and a
+/// divider between two.
+fn full_width() -> u16 {
+    let titles: usize = Tab::ALL.iter().map(|t| t.label().chars().count() + 2).sum();
+    (titles + Tab::ALL.len() * 3 - 1) as u16
+}
+
 pub fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
-    let titles = Tab::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, t)| format!("{} {}", i + 1, t.label()));
+    // Narrow (80 columns): short labels and a space only before each.
+    let narrow = area.width < full_width();
+    let titles = Tab::ALL.iter().enumerate().map(|(i, t)| {
+        let label = if narrow { t.short_label() } else { t.label() };
+        format!("{} {label}", i + 1)
+    });
     let selected = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
     let tabs = Tabs::new(titles)
         .select(selected)
         .highlight_style(Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD))
-        .divider("│");
+        .divider("│")
+        .padding(" ", if narrow { "" } else { " " });
     frame.render_widget(tabs, area);
 }

@@ -84,7 +84,7 @@ impl<N: Network> Trainer<N> {
         }
         if self.inside_due(done, n_batches) {
             let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
-            self.look_inside(at_epoch);
+            self.look_inside(at_epoch, done < n_batches);
         }
         if self
             .options

@@ -18,16 +18,19 @@ impl<N: Network> Trainer<N> {
     /// Whether the network is looked inside after `done` batches of an epoch of
     /// `n_batches`: at the dashboard's quick evaluations (log-spaced early in the first
     /// epoch, the climb being the most telling part of a run), and for a headless run's
-    /// metrics file at its sample cadence. Never at an epoch's end, which evaluates on
-    /// the whole test set instead.
+    /// metrics file at its sample cadence; and at each epoch's end, so the views show the
+    /// model the epoch ended with.
     pub(super) fn inside_due(&self, done: usize, n_batches: usize) -> bool {
         let early = self.at.epoch == 0 && EARLY_QUICK_EVALS.contains(&done);
-        let quick = (self.options.quick_eval_every).is_some_and(|n| done.is_multiple_of(n) || early);
-        let file = self.metrics.is_some() && done.is_multiple_of(METRICS_SAMPLE_EVERY);
-        (quick || file) && done > 0 && done < n_batches
+        let every = |n: usize| done.is_multiple_of(n) || done == n_batches;
+        let quick = (self.options.quick_eval_every).is_some_and(|n| every(n) || early);
+        let file = self.metrics.is_some() && every(METRICS_SAMPLE_EVERY);
+        (quick || file) && done > 0
     }
 
-    pub(super) fn look_inside(&mut self, at_epoch: f64) {
+    /// Looks inside the network after a batch; `quick`: and records the quick
+    /// evaluation's accuracy (not at an epoch's end, where the whole test set is).
+    pub(super) fn look_inside(&mut self, at_epoch: f64, quick: bool) {
         let n = QUICK_EVAL_IMAGES.min(self.data.test.len());
         if n == 0 {
             return;
@@ -39,7 +42,7 @@ impl<N: Network> Trainer<N> {
         let predicted: Vec<u8> = inside.logits.chunks(10).map(|r| argmax(r) as u8).collect();
         let data = self.data.clone();
         let labels = &data.test.labels[..n];
-        if self.options.quick_eval_every.is_some() {
+        if quick && self.options.quick_eval_every.is_some() {
             let correct = predicted.iter().zip(labels).filter(|(p, l)| p == l).count();
             self.push_evaluation(at_epoch, EvalKind::Quick, correct as f64 / n as f64);
         }

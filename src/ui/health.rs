@@ -1,0 +1,112 @@
+//! The Layers view: for each layer with weights, ‖W‖, ‖∇W‖, the update ratio ‖ΔW‖/‖W‖ and
+//! the dead fraction of its ReLU units, each with its course over the run as a
+//! sparkline; a layer out of its healthy band turns red with the reason under it.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::Frame;
+
+use super::palette::fg;
+use super::sparkline::sparkline;
+use crate::app::App;
+use crate::train::events::LayerHealth;
+use crate::train::health::{UPDATE_TOO_HIGH, UPDATE_TOO_LOW};
+
+/// Columns of the layer's name.
+const NAME: usize = 8;
+
+/// The four measurements: a header, how a value is written, and the scale of its sparkline.
+struct Column {
+    header: &'static str,
+    value: fn(&LayerHealth) -> Option<f64>,
+    text: fn(f64) -> String,
+    scale: fn(f64) -> f64,
+}
+
+const COLUMNS: [Column; 4] = [
+    Column {
+        header: "‖W‖",
+        value: |l| Some(l.weight_norm),
+        text: |v| format!("{v:.3}"),
+        scale: |v| v,
+    },
+    Column {
+        header: "‖∇W‖",
+        value: |l| Some(l.gradient_norm),
+        text: |v| format!("{v:.2e}"),
+        scale: |v| v.max(1e-12).log10(),
+    },
+    Column {
+        header: "‖ΔW‖/‖W‖",
+        value: |l| Some(l.update_ratio),
+        text: |v| format!("{v:.1e}"),
+        scale: |v| v.max(1e-12).log10(),
+    },
+    Column {
+        header: "dead",
+        value: |l| l.dead_fraction,
+        text: |v| format!("{:.1}%", v * 100.0),
+        scale: |v| v,
+    },
+];
+
+pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
+    let mode = app.colors;
+    let title = match app.health.last() {
+        Some(h) => format!(
+            " Layer health at epoch {:.2} (red: out of its band) ",
+            h.at_epoch
+        ),
+        None => " Layer health ".into(),
+    };
+    let block = Block::bordered().title(title).title_bottom(format!(
+        " healthy ‖ΔW‖/‖W‖ {UPDATE_TOO_LOW:.0e}–{UPDATE_TOO_HIGH:.0e}, ~1e-3; dead: silent on \
+         every test-subset image "
+    ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(last) = app.health.last() else {
+        let text = "no measurements yet: the first comes with the first quick evaluation";
+        frame.render_widget(Paragraph::new(text), inner);
+        return;
+    };
+    let width = usize::from(inner.width).saturating_sub(NAME);
+    let column = (width / COLUMNS.len()).max(4);
+    let mut lines = Vec::new();
+    for (i, layer) in last.layers.iter().enumerate() {
+        let problem = layer.problem();
+        let style = match &problem {
+            Some(_) => fg(mode, Color::Red).add_modifier(Modifier::BOLD),
+            None => Style::default(),
+        };
+        let mut values = vec![Span::styled(format!("{:<NAME$}", layer.name), style)];
+        let mut sparks = vec![Span::raw(" ".repeat(NAME))];
+        for c in &COLUMNS {
+            let Some(v) = (c.value)(layer) else {
+                values.push(Span::raw(format!("{:<column$}", "")));
+                sparks.push(Span::raw(" ".repeat(column)));
+                continue;
+            };
+            let text = format!("{} {}", c.header, (c.text)(v));
+            values.push(Span::styled(format!("{text:<column$}"), style));
+            let course: Vec<f64> = app
+                .health
+                .iter()
+                .filter_map(|h| h.layers.get(i).and_then(|l| (c.value)(l)))
+                .collect();
+            let line = sparkline(&course, column.saturating_sub(2), c.scale);
+            sparks.push(Span::styled(
+                format!("{line:<column$}"),
+                fg(mode, Color::Cyan),
+            ));
+        }
+        lines.push(Line::from(values));
+        lines.push(Line::from(sparks));
+        if let Some(reason) = problem {
+            lines.push(Line::styled(format!("{:NAME$}⚠ {reason}", ""), style));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,57 @@
+//! The saliency overlay: a 28×28 digit dimmed, with the pixels that push the model toward
+//! the explained class in red and those that push it away in blue (`w`; the digit keys
+//! choose the class). Shared by the sample panel and the draw pad.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use ratatui_image::picker::Picker;
+
+use super::palette::saliency;
+use super::pixels::draw_image;
+use crate::app::ColorMode;
+use crate::data::SIDE;
+
+/// Draws `ink` (28×28 in [0, 1]) overlaid with `map` (its gradient × input for one class)
+/// at `(x, y)`; the map is scaled by its largest magnitude.
+pub fn draw_explained(
+    buf: &mut Buffer,
+    clip: Rect,
+    (x, y): (u16, u16),
+    ink: &[f32],
+    map: &[f32],
+    mode: ColorMode,
+    pixels: Option<&Picker>,
+) {
+    let largest = map.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
+    // Each pixel's value is its index, so the colour can read both images at once.
+    let index: Vec<f32> = (0..SIDE * SIDE).map(|i| i as f32).collect();
+    draw_image(
+        buf,
+        clip,
+        x,
+        y,
+        (SIDE, SIDE),
+        &index,
+        mode,
+        |i| saliency(mode, ink[i as usize], map[i as usize] / largest),
+        // Without colour the sign cannot show: the strength of either kind.
+        |i| (map[i as usize] / largest).abs(),
+        pixels,
+    );
+}
+
+/// The overlay's question, for a title: `why 7?`, or `why not 3?` for another class than
+/// the predicted one.
+pub fn question(class: &str, predicted: bool) -> String {
+    if predicted {
+        format!("why {class}?")
+    } else {
+        format!("why not {class}?")
+    }
+}
+
+/// What the colours mean, in a few columns.
+pub fn legend(class: &str) -> String {
+    format!("red +{class}, blue −{class}")
+}
