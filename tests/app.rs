@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use common::{busy_app, empty_app, info};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use mnist_tui::app::{update, App, Effect, Msg, RunState, Tab, LR_STEP};
+use mnist_tui::app::{update, App, Effect, Msg, RunState, Tab, Why, LR_STEP};
+use mnist_tui::model::Saliency;
+use mnist_tui::train::events::Verdict;
 use mnist_tui::train::{Command, Event};
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -310,12 +312,17 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
     let mut p = [0.0f32; 10];
     p[1] = 0.9;
     // The answer arrives; the canvas changed since the request, so it is asked again.
-    let again = update(&mut app, Msg::Worker(Event::Predicted(p)));
+    let verdict = Verdict {
+        probabilities: p,
+        saliency: Saliency(vec![0.5; 7840]),
+    };
+    let again = update(&mut app, Msg::Worker(Event::Predicted(Box::new(verdict))));
     assert!(matches!(
         again.as_slice(),
         [Effect::ToMain(Command::Predict(_))]
     ));
     assert_eq!(app.pad.prediction, Some(p));
+    assert_eq!(app.pad.saliency.of_class(9), &[0.5; 784]);
     // Right-drag erases; c clears.
     mouse(
         &mut app,
@@ -327,6 +334,7 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
     assert_eq!(erased, 0.0);
     key(&mut app, KeyCode::Char('c'));
     assert!(app.pad.is_empty());
+    assert!(app.pad.saliency.is_empty(), "no explanation of a blank pad");
     // Clicks off the pad draw nothing.
     mouse(&mut app, MouseEventKind::Down(MouseButton::Left), 100, 30);
     assert!(app.pad.is_empty());
@@ -734,4 +742,87 @@ fn what_changed_the_run_is_marked_where_it_happened() {
     assert!(has(&app, RunMark::Restore, 1.1));
     assert!(!has(&app, RunMark::Saved, 1.5));
     assert!(has(&app, RunMark::EpochEnd, 1.0));
+}
+
+#[test]
+fn w_turns_the_overlay_on_and_digits_then_ask_about_a_class_instead_of_switching_views() {
+    let mut app = busy_app((120, 40));
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.why, Some(Why { class: None }));
+    assert_eq!(key(&mut app, KeyCode::Char('3')), vec![]);
+    assert_eq!(app.tab, Tab::Overview, "3 asked about a class");
+    assert_eq!(app.why, Some(Why { class: Some(3) }));
+    assert_eq!(app.why.unwrap().class_for(1), 3);
+    // The same digit again: back to explaining the prediction.
+    key(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.why.unwrap().class_for(1), 1);
+    key(&mut app, KeyCode::Char('0'));
+    assert_eq!(app.why, Some(Why { class: Some(0) }));
+    // On the draw pad too; in a view without a digit, the digits switch views.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Mistakes);
+    key(&mut app, KeyCode::Char('4'));
+    assert_eq!(app.tab, Tab::Draw);
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!((app.tab, app.why.unwrap().class), (Tab::Draw, Some(5)));
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.why, None);
+    key(&mut app, KeyCode::Char('5'));
+    assert_eq!(
+        app.tab,
+        Tab::Filters,
+        "overlay off: digits switch views again"
+    );
+}
+
+#[test]
+fn six_and_seven_show_the_layers_and_the_clusters() {
+    let mut app = busy_app((120, 40));
+    key(&mut app, KeyCode::Char('6'));
+    assert_eq!(app.tab, Tab::Layers);
+    key(&mut app, KeyCode::Char('7'));
+    assert_eq!(app.tab, Tab::Clusters);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Overview, "Tab wraps after the last view");
+}
+
+#[test]
+fn health_reports_accumulate_and_a_new_projection_replaces_the_last() {
+    let mut app = busy_app((120, 40));
+    for report in common::health_reports() {
+        update(&mut app, Msg::Worker(Event::Health(Box::new(report))));
+    }
+    assert_eq!(app.health.len(), 6);
+    assert_eq!(app.health[5].at_epoch, 1.5);
+    let mut p = common::projection();
+    update(&mut app, Msg::Worker(Event::Projected(Box::new(p.clone()))));
+    app.point = 150;
+    p.points.truncate(100);
+    p.at_epoch = 2.0;
+    update(&mut app, Msg::Worker(Event::Projected(Box::new(p))));
+    let shown = app.projection.as_ref().unwrap();
+    assert_eq!(shown.at_epoch, 2.0);
+    assert_eq!(app.point, 99, "the cursor stays on a point");
+}
+
+#[test]
+fn arrows_in_the_clusters_view_move_the_cursor_to_the_nearest_point_that_way() {
+    let mut app = busy_app((120, 40));
+    let p = common::projection();
+    update(&mut app, Msg::Worker(Event::Projected(Box::new(p.clone()))));
+    key(&mut app, KeyCode::Char('7'));
+    // Point 0 is class 0's cluster, at angle 0 on the right of the circle.
+    assert_eq!(app.point, 0);
+    key(&mut app, KeyCode::Up);
+    let moved = app.point;
+    assert!(p.points[moved][1] > p.points[0][1], "up moved up: {moved}");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Left);
+    assert!(p.points[app.point][0] < p.points[0][0], "left moved left");
+    // Elsewhere the arrows are not the cursor's.
+    let before = app.point;
+    key(&mut app, KeyCode::Char('1'));
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.point, before);
 }

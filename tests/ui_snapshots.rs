@@ -340,3 +340,115 @@ fn accuracy_panel_as_error_rate_on_a_log_axis() {
     assert!(text.contains("10.0%") && text.contains("0.5%"), "{text}");
     insta::assert_snapshot!(screen.backend());
 }
+
+/// `busy_app` with the layer-health reports and a projection.
+fn inside_app(size: (u16, u16)) -> App {
+    let mut app = busy_app(size);
+    for report in common::health_reports() {
+        update(&mut app, Msg::Worker(Event::Health(Box::new(report))));
+    }
+    let p = common::projection();
+    update(&mut app, Msg::Worker(Event::Projected(Box::new(p))));
+    app
+}
+
+#[test]
+fn layers_view_120x40_with_a_layer_out_of_its_band() {
+    let mut app = inside_app((120, 40));
+    app.tab = Tab::Layers;
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("updates 5.0e-2 of the weights (> 2e-2): lower the rate"));
+    // The row out of its band is red, the others are not.
+    let buf = t.backend().buffer();
+    let row = |name: &str| {
+        (0..40).find(|&y| buf[(1, y)].symbol() == &name[..1] && buf[(5, y)].symbol() == &name[4..5])
+    };
+    let conv2 = row("conv2").unwrap();
+    let conv1 = row("conv1").unwrap();
+    assert_eq!(buf[(1, conv2)].fg, ratatui::style::Color::Red);
+    assert_ne!(buf[(1, conv1)].fg, ratatui::style::Color::Red);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn layers_view_80x24_and_before_any_measurement() {
+    let mut app = inside_app((80, 24));
+    app.tab = Tab::Layers;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+    let mut empty = busy_app((80, 24));
+    empty.tab = Tab::Layers;
+    let screen = format!("{}", full(&empty, (80, 24)).backend());
+    assert!(screen.contains("no measurements yet"));
+}
+
+#[test]
+fn clusters_view_120x40_with_the_cursor_on_a_mistake() {
+    let mut app = inside_app((120, 40));
+    app.tab = Tab::Clusters;
+    app.point = 3; // misclassified: label 3 taken for 8
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("label 3 → 8 ✗"));
+    assert!(screen.contains("PC1 23% PC2 11%"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn clusters_view_80x24_and_before_any_projection() {
+    let mut app = inside_app((80, 24));
+    app.tab = Tab::Clusters;
+    insta::assert_snapshot!(full(&app, (80, 24)).backend());
+    let mut empty = busy_app((80, 24));
+    empty.tab = Tab::Clusters;
+    let screen = format!("{}", full(&empty, (80, 24)).backend());
+    assert!(screen.contains("no projection yet"));
+}
+
+#[test]
+fn the_saliency_overlay_paints_pixels_for_red_and_against_blue() {
+    let mut app = busy_app((50, 16));
+    app.why = Some(mnist_tui::app::Why { class: Some(7) });
+    let t = render(&app, (50, 16), ui::draw_sample);
+    let buf = t.backend().buffer();
+    // The fixture's map: column 13 pushes toward every class, column 15 away, 14 is 0.
+    let (toward, away, neutral) = (
+        &buf[(1 + 13, 1 + 8)],
+        &buf[(1 + 15, 1 + 8)],
+        &buf[(1 + 14, 1 + 8)],
+    );
+    let rgb = |c: ratatui::style::Color| match c {
+        ratatui::style::Color::Rgb(r, g, b) => (r, g, b),
+        other => panic!("{other:?}"),
+    };
+    let (r, g, b) = rgb(toward.fg);
+    assert!(r > 200 && g < 80 && b < 80, "toward: {:?}", (r, g, b));
+    let (r, g, b) = rgb(away.fg);
+    assert!(b > 150 && r < 150, "away: {:?}", (r, g, b));
+    let (r, g, b) = rgb(neutral.fg);
+    assert!(
+        r == g && g == b && r < 100,
+        "neutral ink is dimmed grey: {:?}",
+        (r, g, b)
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_draw_pad_explains_what_the_model_sees_120x40() {
+    let mut app = busy_app((120, 40));
+    app.tab = Tab::Draw;
+    app.pad.toggle_pen();
+    for _ in 0..8 {
+        app.pad.move_cursor(0, 1);
+    }
+    let mut p = [0.01f32; 10];
+    p[1] = 0.91;
+    app.pad.prediction = Some(p);
+    app.pad.saliency = common::sample(1, 1).saliency;
+    app.why = Some(mnist_tui::app::Why::default());
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("Why 1?") || screen.contains("why 1?"));
+    insta::assert_snapshot!(t.backend());
+}

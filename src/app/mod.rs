@@ -176,6 +176,7 @@ impl Tab {
     pub fn short_label(self) -> &'static str {
         match self {
             Tab::Overview => "Curves",
+            Tab::Clusters => "PCA",
             other => other.label(),
         }
     }

@@ -50,12 +50,12 @@ fn bounds(p: &FeatureProjection, axis: usize) -> [f64; 2] {
 fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection) {
     let mode = app.colors;
     let title = format!(
-        " Clusters: {} features, {} test images · PCA at epoch {:.2} · PC1 {:.0}% PC2 {:.0}% ",
-        p.features,
-        p.points.len(),
+        " PCA at epoch {:.2}: PC1 {:.0}% PC2 {:.0}% of the variance · {} features of {} test images ",
         p.at_epoch,
         p.explained[0] * 100.0,
-        p.explained[1] * 100.0
+        p.explained[1] * 100.0,
+        p.features,
+        p.points.len(),
     );
     let mut legend: Vec<Span> = (0..10)
         .map(|c| {

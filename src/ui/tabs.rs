@@ -15,7 +15,7 @@ fn full_width() -> u16 {
 }
 
 pub fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
-    // Narrow (80 columns): short labels and a space only before each.
+    // Narrow (80 columns): short labels.
     let narrow = area.width < full_width();
     let titles = Tab::ALL.iter().enumerate().map(|(i, t)| {
         let label = if narrow { t.short_label() } else { t.label() };
@@ -25,7 +25,6 @@ pub fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
     let tabs = Tabs::new(titles)
         .select(selected)
         .highlight_style(Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD))
-        .divider("│")
-        .padding(" ", if narrow { "" } else { " " });
+        .divider("│");
     frame.render_widget(tabs, area);
 }

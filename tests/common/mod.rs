@@ -7,7 +7,8 @@ pub mod cli;
 use std::time::Instant;
 
 use mnist_tui::app::{update, App, Msg};
-use mnist_tui::model::ModelKind;
+use mnist_tui::model::{ModelKind, Saliency};
+use mnist_tui::train::events::{FeatureProjection, HealthReport, LayerHealth};
 use mnist_tui::train::{
     BatchLoss, EpochSummary, EvalKind, Evaluation, Event, RunInfo, SamplePrediction,
 };
@@ -58,6 +59,74 @@ pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
         probabilities,
         conv1_maps: (0..32 * 784).map(|i| (i % 97) as f32 / 97.0).collect(),
         conv2_maps: (0..64 * 196).map(|i| (i % 13) as f32 / 13.0).collect(),
+        // The bar's left column pushes toward each class, its right column away.
+        saliency: Saliency(
+            (0..10 * 784)
+                .map(|i| match i % 28 {
+                    13 => 1.0,
+                    15 => -0.5,
+                    _ => 0.0,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Layer-health reports of a `seed` run, one every quarter epoch: weights growing,
+/// updates shrinking; the last one with conv2 out of its band (updates too large).
+pub fn health_reports() -> Vec<HealthReport> {
+    (1..=6)
+        .map(|k| {
+            let t = k as f64;
+            let layer = |name: &str, w: f64, dead: Option<f64>| LayerHealth {
+                name: name.into(),
+                weight_norm: w * (1.0 + 0.1 * t),
+                gradient_norm: 0.2 / t,
+                update_ratio: if k == 6 && name == "conv2" {
+                    0.05
+                } else {
+                    4e-3 / t
+                },
+                dead_fraction: dead.map(|d| d * t / 6.0),
+            };
+            HealthReport {
+                at_epoch: t / 4.0,
+                layers: vec![
+                    layer("conv1", 0.7, Some(0.0)),
+                    layer("conv2", 5.0, Some(0.0625)),
+                    layer("dense", 7.8, None),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// A projection of 200 test images: ten clusters around a circle, the images of a
+/// vertical bar; every tenth point misclassified.
+pub fn projection() -> FeatureProjection {
+    let n = 200;
+    let points = (0..n)
+        .map(|i| {
+            let class = (i % 10) as f32;
+            let (angle, r) = (class * 0.628, 5.0 + (i / 10) as f32 * 0.1);
+            [r * angle.cos(), r * angle.sin()]
+        })
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let predicted = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| if i % 10 == 3 { (l + 5) % 10 } else { l })
+        .collect();
+    let one = sample(1, 1).pixels;
+    FeatureProjection {
+        at_epoch: 1.5,
+        points,
+        explained: [0.23, 0.11],
+        labels,
+        predicted,
+        pixels: one.repeat(n).into(),
+        features: "conv2, 3136 wide".into(),
     }
 }
 
