@@ -354,3 +354,54 @@ fn view_follows_a_metrics_file_while_train_writes_it_and_replays_it_when_done() 
     let screen = replay.wait_for("the replayed run", |s| s.contains("· run ended"));
     assert_eq!(epoch_shown(&screen), 10, "{screen}");
 }
+
+#[test]
+fn the_views_inside_the_network_draw_and_follow_a_real_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = Tmux::start(
+        "inside",
+        dir.path(),
+        (120, 40),
+        "",
+        "--train-limit 3000 --test-limit 500 --threads 2 --epochs 30",
+    );
+    tmux.wait_for("the first batches", |s| s.contains("● running"));
+    // Layers: a row per layer with its numbers, measured at the first quick evaluation.
+    tmux.keys("6");
+    let screen = tmux.wait_for("the layer health", |s| {
+        s.contains("Layer health at epoch") && s.contains("dense")
+    });
+    for what in ["conv1", "conv2", "‖W‖", "‖∇W‖", "‖ΔW‖/‖W‖", "dead"] {
+        assert!(screen.contains(what), "{what} missing:\n{screen}");
+    }
+    // It follows the run: a later measurement replaces the epoch in the title.
+    let first = field(&screen, "Layer health at epoch ").to_string();
+    tmux.wait_for("a later measurement", |s| {
+        field(s, "Layer health at epoch ") != first
+    });
+    // Clusters: the scatter with its variance, and the cursor's digit.
+    tmux.keys("7");
+    let screen = tmux.wait_for("the projection", |s| s.contains("PCA at epoch"));
+    assert!(screen.contains("test #0 (arrows)"), "{screen}");
+    tmux.keys("Right");
+    tmux.wait_for("the cursor on another point", |s| {
+        s.contains("(arrows)") && !s.contains("test #0 (arrows)")
+    });
+    // Why: the sample explained, then asked about another class.
+    tmux.keys("1");
+    tmux.keys("w");
+    tmux.wait_for("the saliency overlay", |s| s.contains("· why "));
+    tmux.keys("0");
+    tmux.wait_for("why another class", |s| {
+        s.contains("why not 0?") || s.contains("why 0?")
+    });
+    // The draw pad explains the drawing as it is drawn (a stroke down the middle).
+    tmux.keys("d");
+    tmux.keys("Space");
+    for _ in 0..10 {
+        tmux.keys("Down");
+    }
+    tmux.wait_for("the drawing explained", |s| s.contains("red +"));
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+}
