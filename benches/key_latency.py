@@ -14,7 +14,9 @@ while "● running" not in screen() or "img/s" not in screen(): time.sleep(0.2)
 time.sleep(3)
 def lr(s):
     m = re.search(r"lr (\d\.\d+e-?\d+) ", s); return m.group(1) if m else None
-lat_lr, lat_help = [], []
+lat_lr, lat_help, lat_why, lat_view, lat_pick = [], [], [], [], []
+def picked(s):
+    m = re.search(r"test #(\d+) \(arrows\)", s); return m.group(1) if m else None
 for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 20):
     before = lr(screen())
     t = time.perf_counter(); tmux("send-keys", "-t", S, "+" if i % 2 == 0 else "-")
@@ -27,9 +29,32 @@ for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 20):
     tmux("send-keys", "-t", S, "Escape")
     while " Keys " in screen(): pass
     time.sleep(0.3 + (i % 5) * 0.017)
+    # The views inside the network: the saliency overlay, the Layers view, the cursor.
+    t = time.perf_counter(); tmux("send-keys", "-t", S, "w")
+    while "· why " not in screen(): pass
+    lat_why.append((time.perf_counter() - t) * 1000)
+    tmux("send-keys", "-t", S, "w")
+    while "· why " in screen(): pass
+    time.sleep(0.2)
+    t = time.perf_counter(); tmux("send-keys", "-t", S, "6")
+    while "Layer health" not in screen(): pass
+    lat_view.append((time.perf_counter() - t) * 1000)
+    tmux("send-keys", "-t", S, "7")
+    while "(arrows)" not in screen(): pass
+    time.sleep(0.2)
+    before = picked(screen())
+    t = time.perf_counter(); tmux("send-keys", "-t", S, "Right" if i % 2 == 0 else "Left")
+    while picked(screen()) == before: pass
+    lat_pick.append((time.perf_counter() - t) * 1000)
+    tmux("send-keys", "-t", S, "1")
+    while "Sample:" not in screen(): pass
+    time.sleep(0.2)
 t = time.perf_counter(); screen(); cap = (time.perf_counter() - t) * 1000
 tmux("send-keys", "-t", S, "q")
 q = lambda v: f"median {statistics.median(v):.0f} ms (min {min(v):.0f}, max {max(v):.0f}, n={len(v)})"
 print("lr key (worker ack):", q(lat_lr))
 print("help key (UI only): ", q(lat_help))
+print("w overlay (UI only):", q(lat_why))
+print("6 Layers view:      ", q(lat_view))
+print("arrow in Clusters:  ", q(lat_pick))
 print(f"one capture-pane: {cap:.1f} ms")

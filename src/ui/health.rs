@@ -17,6 +17,16 @@ use crate::train::health::{UPDATE_TOO_HIGH, UPDATE_TOO_LOW};
 /// Columns of the layer's name.
 const NAME: usize = 8;
 
+/// What the columns mean, under the rows where there is room (a learner's first
+/// question).
+const LEGEND: [&str; 4] = [
+    "‖W‖       the size of the layer's weights (and bias)",
+    "‖∇W‖      the size of the last batch's gradient for them",
+    "‖ΔW‖/‖W‖  one step against the weights: ~1e-3 healthy; far above: rate too high; \
+     far below: not learning",
+    "dead      ReLU units (channels) silent on every one of the quick evaluation's images",
+];
+
 /// The four measurements: a header, how a value is written, and the scale of its sparkline.
 struct Column {
     header: &'static str,
@@ -107,6 +117,12 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
         if let Some(reason) = problem {
             lines.push(Line::styled(format!("{:NAME$}⚠ {reason}", ""), style));
         }
+    }
+    let room = usize::from(inner.height).saturating_sub(lines.len() + 1);
+    if room >= LEGEND.len() {
+        lines.push(Line::raw(""));
+        let dim = Style::default().add_modifier(Modifier::DIM);
+        lines.extend(LEGEND.iter().map(|l| Line::styled(*l, dim)));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
