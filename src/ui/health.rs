@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::palette::fg;
-use super::sparkline::sparkline;
+use super::sparkline::{sparkline, Scale};
 use crate::app::App;
 use crate::train::events::LayerHealth;
 use crate::train::health::{UPDATE_TOO_HIGH, UPDATE_TOO_LOW};
@@ -32,7 +32,7 @@ struct Column {
     header: &'static str,
     value: fn(&LayerHealth) -> Option<f64>,
     text: fn(f64) -> String,
-    scale: fn(f64) -> f64,
+    scale: Scale,
 }
 
 const COLUMNS: [Column; 4] = [
@@ -40,25 +40,25 @@ const COLUMNS: [Column; 4] = [
         header: "‖W‖",
         value: |l| Some(l.weight_norm),
         text: |v| format!("{v:.3}"),
-        scale: |v| v,
+        scale: Scale::Own,
     },
     Column {
         header: "‖∇W‖",
         value: |l| Some(l.gradient_norm),
         text: |v| format!("{v:.2e}"),
-        scale: |v| v.max(1e-12).log10(),
+        scale: Scale::Log,
     },
     Column {
         header: "‖ΔW‖/‖W‖",
         value: |l| Some(l.update_ratio),
         text: |v| format!("{v:.1e}"),
-        scale: |v| v.max(1e-12).log10(),
+        scale: Scale::Log,
     },
     Column {
         header: "dead",
         value: |l| l.dead_fraction,
         text: |v| format!("{:.1}%", v * 100.0),
-        scale: |v| v,
+        scale: Scale::Fixed(0.0, 1.0),
     },
 ];
 
