@@ -9,7 +9,7 @@ pub mod ops;
 pub mod params;
 pub mod saliency;
 
-pub use conv::LaneSet;
+pub use conv::{matrix_product, LaneSet};
 pub use inspect::{Inspection, LayerActivity};
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};

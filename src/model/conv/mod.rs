@@ -28,5 +28,6 @@ mod reference;
 mod tests;
 
 pub use lane_set::LaneSet;
+pub use products::general as matrix_product;
 pub use shape::{pool_out, ConvShape};
 pub use winograd::PreparedConv;
