@@ -2,13 +2,13 @@
 # Training throughput with the dashboard open vs headless, as the worker itself measures it
 # (samples per second of training time, from --metrics), in alternating pairs so drift in
 # the machine's speed hits both sides alike. Needs tmux; run from the repository root after
-# `cargo build --release`. PAIRS (default 20) and LIMIT (training images, default 12000).
+# `cargo build --release` (BIN: another build to measure). PAIRS (default 20) and LIMIT (training images, default 12000).
 # VIEW: a key pressed once the dashboard is up (6: Layers, 7: Clusters), so that view is
 # the one drawn. Each pair also times launch to the epoch's line on the wall clock, which
 # counts the worker's work between batches too (quick evaluations, the look inside the
 # network, the sample's saliency), where samples/s counts only the training steps.
 set -euo pipefail
-B="$PWD/target/release/mnist-tui"
+B="${BIN:-$PWD/target/release/mnist-tui}"
 ARGS="--train-limit ${LIMIT:-12000} --test-limit 1000 --epochs 1 --threads 2"
 TMP=$(mktemp -d)
 cd "$TMP"

@@ -26,7 +26,7 @@ pub struct DrawPad {
     /// The model's probabilities for [`Self::model_input`], once it has answered.
     pub prediction: Option<[f32; 10]>,
     /// Why the model said it, for each class (with the prediction).
-    pub saliency: crate::model::Saliency,
+    pub saliency: crate::train::events::Saliency,
     /// A prediction was requested and not answered yet.
     pub waiting: bool,
     /// The canvas changed since the last request.

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::model::{ModelKind, Saliency};
+use crate::model::ModelKind;
+pub use crate::model::Saliency;
 
 use super::checkpoint::Checkpoint;
 use super::record::Record;
