@@ -210,8 +210,16 @@ mod tests {
             assert!((p[0].abs() - 5.0).abs() < 1.5, "{p:?} is not near ±5");
         }
         // Variance ~25.1 along the first axis, ~1 along the second.
-        assert!(c.explained[0] > 0.93 && c.explained[0] < 0.98, "{:?}", c.explained);
-        assert!((c.explained[0] + c.explained[1] - 1.0).abs() < 1e-4, "{:?}", c.explained);
+        assert!(
+            c.explained[0] > 0.93 && c.explained[0] < 0.98,
+            "{:?}",
+            c.explained
+        );
+        assert!(
+            (c.explained[0] + c.explained[1] - 1.0).abs() < 1e-4,
+            "{:?}",
+            c.explained
+        );
         // The first axis is (±1, 0).
         assert!((c.axes.0[(0, 0)].abs() - 1.0).abs() < 1e-3);
     }

@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR, BESIDE_BAR};
 use super::palette::fg;
-use super::pixels::{draw_digit, draw_grey};
+use super::pixels::draw_grey;
 use super::saliency::{self, draw_explained};
 use crate::app::draw_pad::{DrawPad, PAD_ORIGIN};
 use crate::app::App;
@@ -79,30 +79,10 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(title);
     let inner = block.inner(seen_area);
     frame.render_widget(block, seen_area);
+    let map = why_class.map(|c| pad.saliency.of_class(c));
+    let (at, buf) = ((inner.x, inner.y), frame.buffer_mut());
     let seen = pad.model_input();
-    let at = (inner.x, inner.y);
-    if let Some(c) = why_class {
-        let ink: Vec<f32> = seen.iter().map(|&p| p as f32 / 255.0).collect();
-        let map = pad.saliency.of_class(c);
-        draw_explained(
-            frame.buffer_mut(),
-            inner,
-            at,
-            &ink,
-            map,
-            mode,
-            app.graphics.as_ref(),
-        );
-    } else {
-        draw_digit(
-            frame.buffer_mut(),
-            inner,
-            at,
-            &seen,
-            mode,
-            app.graphics.as_ref(),
-        );
-    }
+    draw_explained(buf, inner, at, &seen, map, mode, app.graphics.as_ref());
 
     let verdict_x = seen_area.right() + 1;
     if verdict_x >= area.right() {

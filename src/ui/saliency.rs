@@ -8,21 +8,26 @@ use ratatui::layout::Rect;
 use ratatui_image::picker::Picker;
 
 use super::palette::saliency;
-use super::pixels::draw_image;
+use super::pixels::{draw_digit, draw_image};
 use crate::app::ColorMode;
 use crate::data::SIDE;
 
-/// Draws `ink` (28×28 in [0, 1]) overlaid with `map` (its gradient × input for one class)
-/// at `(x, y)`; the map is scaled by its largest magnitude.
+/// Draws the 28×28 `digit` at `(x, y)`, overlaid with `map` (its gradient × input for
+/// one class) when there is one; the map is scaled by its largest magnitude.
 pub fn draw_explained(
     buf: &mut Buffer,
     clip: Rect,
     (x, y): (u16, u16),
-    ink: &[f32],
-    map: &[f32],
+    digit: &[u8],
+    map: Option<&[f32]>,
     mode: ColorMode,
     pixels: Option<&Picker>,
 ) {
+    let Some(map) = map else {
+        draw_digit(buf, clip, (x, y), digit, mode, pixels);
+        return;
+    };
+    let ink: Vec<f32> = digit.iter().map(|&p| p as f32 / 255.0).collect();
     let largest = map.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
     // Each pixel's value is its index, so the colour can read both images at once.
     let index: Vec<f32> = (0..SIDE * SIDE).map(|i| i as f32).collect();

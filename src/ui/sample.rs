@@ -10,7 +10,6 @@ use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR};
 use super::palette::fg;
-use super::pixels::draw_digit;
 use super::saliency::{self, draw_explained};
 use crate::app::App;
 use crate::data::SIDE;
@@ -76,30 +75,10 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if let Some(c) = why_class {
-        let ink: Vec<f32> = s.pixels.iter().map(|&p| p as f32 / 255.0).collect();
-        let at = (inner.x, inner.y);
-        let map = s.saliency.of_class(c);
-        draw_explained(
-            frame.buffer_mut(),
-            inner,
-            at,
-            &ink,
-            map,
-            mode,
-            app.graphics.as_ref(),
-        );
-    } else {
-        let at = (inner.x, inner.y);
-        draw_digit(
-            frame.buffer_mut(),
-            inner,
-            at,
-            &s.pixels,
-            mode,
-            app.graphics.as_ref(),
-        );
-    }
+    let map = why_class.map(|c| s.saliency.of_class(c));
+    let at = (inner.x, inner.y);
+    let buf = frame.buffer_mut();
+    draw_explained(buf, inner, at, &s.pixels, map, mode, app.graphics.as_ref());
     let caption = why_class.map(|c| {
         let text = saliency::legend(&app.class_label(c));
         Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
