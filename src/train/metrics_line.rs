@@ -113,7 +113,7 @@ mod tests {
         let diverged = r#"{"type":"diverged","epoch":2,"batch":7,"learning_rate":0.5,"reason":"loss_exploded","smoothed":9.0,"best":0.3,"restored_epoch":2,"restored_batch":0}"#;
         let parsed: MetricsLine = serde_json::from_str(diverged).unwrap();
         assert_eq!(serde_json::to_string(&parsed).unwrap(), diverged);
-        let health = r#"{"type":"health","at_epoch":0.25,"layers":[{"name":"conv1","weight_norm":0.7,"gradient_norm":0.1,"update_ratio":0.003,"dead_fraction":0.0},{"name":"dense","weight_norm":7.8,"gradient_norm":1.0,"update_ratio":0.004}]}"#;
+        let health = r#"{"type":"health","at_epoch":0.25,"step":150,"layers":[{"name":"conv1","weight_norm":0.7,"gradient_norm":0.1,"update_ratio":0.003,"dead_fraction":0.0},{"name":"dense","weight_norm":7.8,"gradient_norm":1.0,"update_ratio":0.004}]}"#;
         let parsed: MetricsLine = serde_json::from_str(health).unwrap();
         assert_eq!(serde_json::to_string(&parsed).unwrap(), health);
         // `view` draws the Layers view from these lines.

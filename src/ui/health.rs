@@ -12,7 +12,7 @@ use super::palette::fg;
 use super::sparkline::{sparkline, Scale};
 use crate::app::App;
 use crate::train::events::LayerHealth;
-use crate::train::health::{UPDATE_TOO_HIGH, UPDATE_TOO_LOW};
+use crate::train::health::{DEAD_TOO_MANY, UPDATE_TOO_HIGH, UPDATE_TOO_LOW, UPDATE_WARM_UP};
 
 /// Columns of the layer's name.
 const NAME: usize = 8;
@@ -72,8 +72,9 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
         None => " Layer health ".into(),
     };
     let block = Block::bordered().title(title).title_bottom(format!(
-        " healthy ‖ΔW‖/‖W‖ {UPDATE_TOO_LOW:.0e}–{UPDATE_TOO_HIGH:.0e}, ~1e-3; dead: silent on \
-         every test-subset image "
+        " ‖ΔW‖/‖W‖ healthy ~1e-3, red above {UPDATE_TOO_HIGH:.0e} (from step {UPDATE_WARM_UP}) \
+         or below {UPDATE_TOO_LOW:.0e}; dead: red above {:.0}% ",
+        DEAD_TOO_MANY * 100.0
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -85,8 +86,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
     let width = usize::from(inner.width).saturating_sub(NAME);
     let column = (width / COLUMNS.len()).max(4);
     let mut lines = Vec::new();
-    for (i, layer) in last.layers.iter().enumerate() {
-        let problem = layer.problem();
+    for (i, (layer, problem)) in last.layers.iter().zip(last.problems()).enumerate() {
         let style = match &problem {
             Some(_) => fg(mode, Color::Red).add_modifier(Modifier::BOLD),
             None => Style::default(),

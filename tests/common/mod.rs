@@ -91,6 +91,7 @@ pub fn health_reports() -> Vec<HealthReport> {
             };
             HealthReport {
                 at_epoch: t / 4.0,
+                step: k * 150,
                 layers: vec![
                     layer("conv1", 0.7, Some(0.0)),
                     layer("conv2", 5.0, Some(0.0625)),

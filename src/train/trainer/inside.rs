@@ -48,7 +48,12 @@ impl<N: Network> Trainer<N> {
         }
         if let Some(sizes) = self.step_sizes.take() {
             let layers = layer_health(N::LAYERS, &self.tensor_names, &sizes, &inside.activity);
-            let report = HealthReport { at_epoch, layers };
+            let step = self.opt.t.max(0) as usize;
+            let report = HealthReport {
+                at_epoch,
+                step,
+                layers,
+            };
             self.write_metrics(&MetricsLine::Health(report.clone()));
             self.outbox.push(Event::Health(Box::new(report)));
         }
