@@ -376,10 +376,15 @@ fn layers_view_80x24_and_before_any_measurement() {
     let mut app = inside_app((80, 24));
     app.tab = Tab::Layers;
     insta::assert_snapshot!(full(&app, (80, 24)).backend());
+    assert_empty_view_says(Tab::Layers, "no measurements yet");
+}
+
+/// `tab` of a run with nothing measured yet says `what` at 80×24.
+fn assert_empty_view_says(tab: Tab, what: &str) {
     let mut empty = busy_app((80, 24));
-    empty.tab = Tab::Layers;
+    empty.tab = tab;
     let screen = format!("{}", full(&empty, (80, 24)).backend());
-    assert!(screen.contains("no measurements yet"));
+    assert!(screen.contains(what), "{screen}");
 }
 
 #[test]
@@ -399,10 +404,7 @@ fn clusters_view_80x24_and_before_any_projection() {
     let mut app = inside_app((80, 24));
     app.tab = Tab::Clusters;
     insta::assert_snapshot!(full(&app, (80, 24)).backend());
-    let mut empty = busy_app((80, 24));
-    empty.tab = Tab::Clusters;
-    let screen = format!("{}", full(&empty, (80, 24)).backend());
-    assert!(screen.contains("no projection yet"));
+    assert_empty_view_says(Tab::Clusters, "no projection yet");
 }
 
 #[test]

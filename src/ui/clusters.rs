@@ -13,6 +13,7 @@ use ratatui::Frame;
 
 use super::palette::{class_color, fg};
 use super::pixels::draw_digit;
+use super::sample::verdict_text;
 use crate::app::App;
 use crate::data::{PIXELS, SIDE};
 use crate::train::events::FeatureProjection;
@@ -137,14 +138,7 @@ fn draw_picked(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection) 
     let lines = vec![
         Line::from(vec![
             Span::raw(format!("label {} → ", app.class_label(label.into()))),
-            Span::styled(
-                format!(
-                    "{} {}",
-                    app.class_label(predicted.into()),
-                    if right { "✓" } else { "✗" }
-                ),
-                verdict,
-            ),
+            Span::styled(verdict_text(app, predicted, right), verdict),
         ]),
         Line::from(format!("at ({:.1}, {:.1})", p.points[i][0], p.points[i][1])),
     ];

@@ -34,6 +34,12 @@ fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'stat
     Line::from(spans.collect::<Vec<_>>())
 }
 
+/// The predicted class and whether it is right: `8 ✗`.
+pub(super) fn verdict_text(app: &App, predicted: u8, right: bool) -> String {
+    let mark = if right { "✓" } else { "✗" };
+    format!("{} {mark}", app.class_label(predicted.into()))
+}
+
 pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let mode = app.colors;
     let Some(s) = &app.sample else {
@@ -56,14 +62,7 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
             " Sample: label {} → ",
             app.class_label(s.label.into())
         )),
-        Span::styled(
-            format!(
-                "{} {}",
-                app.class_label(predicted.into()),
-                if right { "✓" } else { "✗" }
-            ),
-            verdict,
-        ),
+        Span::styled(verdict_text(app, predicted, right), verdict),
         Span::raw(match why_class {
             Some(c) => {
                 let question = saliency::question(&app.class_label(c), c == predicted as usize);
