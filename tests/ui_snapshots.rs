@@ -196,9 +196,10 @@ fn confusion_and_mistakes_before_any_evaluation() {
     assert!(mistakes.contains("no full test evaluation yet"));
 }
 
-#[test]
-fn draw_tab_with_a_stroke_and_a_verdict_80x24() {
-    let mut app = busy_app((80, 24));
+/// `busy_app` on the draw pad with a stroke drawn down with the keys and the model's
+/// verdict on it: a 1 at 91 %.
+fn drawn_one(size: (u16, u16)) -> App {
+    let mut app = busy_app(size);
     app.tab = Tab::Draw;
     app.pad.toggle_pen();
     for _ in 0..8 {
@@ -207,6 +208,12 @@ fn draw_tab_with_a_stroke_and_a_verdict_80x24() {
     let mut p = [0.01f32; 10];
     p[1] = 0.91;
     app.pad.prediction = Some(p);
+    app
+}
+
+#[test]
+fn draw_tab_with_a_stroke_and_a_verdict_80x24() {
+    let mut app = drawn_one((80, 24));
     app.colors = ColorMode::None;
     insta::assert_snapshot!(full(&app, (80, 24)).backend());
 }
@@ -438,15 +445,7 @@ fn the_saliency_overlay_paints_pixels_for_red_and_against_blue() {
 
 #[test]
 fn the_draw_pad_explains_what_the_model_sees_120x40() {
-    let mut app = busy_app((120, 40));
-    app.tab = Tab::Draw;
-    app.pad.toggle_pen();
-    for _ in 0..8 {
-        app.pad.move_cursor(0, 1);
-    }
-    let mut p = [0.01f32; 10];
-    p[1] = 0.91;
-    app.pad.prediction = Some(p);
+    let mut app = drawn_one((120, 40));
     app.pad.saliency = common::sample(1, 1).saliency;
     app.why = Some(mnist_tui::app::Why::default());
     let t = full(&app, (120, 40));
