@@ -36,6 +36,12 @@ pub struct Report {
     pub layers: Vec<LayerTime>,
     pub step_gflops: f64,
     pub peak_rss_mb: f64,
+    /// Seconds from launch to the end of the first training step: the data's loading
+    /// (decoding the embedded set) plus the worker's start and first batch.
+    pub launch_to_first_batch_s: f64,
+    /// CPU time over wall time from the first batch to the epoch's end (2.0: two cores
+    /// busy the whole time).
+    pub cpu_use: f64,
     /// The instruction set the Winograd transforms use.
     pub lanes: &'static str,
 }
@@ -155,9 +161,25 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// Runs the benchmark: a real headless training epoch over `data.train` (the settings'
-/// model must be `seed`), inference over `data.test`, and the per-layer kernels.
-pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
+/// CPU time this process's live threads have run, from /proc (0 where unavailable).
+/// Threads are summed one by one from their scheduler statistics, in nanoseconds, so the
+/// figure needs no clock-tick rate and is as fine as the scheduler's.
+fn cpu_seconds() -> f64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0.0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .sum::<f64>()
+        / 1e9
+}
+
+/// Runs the benchmark: a real headless training epoch over `data.train`, inference over
+/// `data.test`, and (seed model) the per-layer kernels. `loaded_in` is how long the data
+/// took to load, the first part of the launch-to-first-batch time.
+pub fn run(settings: &Settings, data: Arc<Dataset>, loaded_in: Duration) -> Report {
     let threads = settings.threads;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -197,20 +219,32 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         epochs: 1,
         ..settings.clone()
     };
+    let spawned = Instant::now();
     let worker =
         spawn(data.clone(), WorkerOptions::headless(one_epoch)).expect("cannot start the trainer");
     let (mut samples_per_second, mut epoch_cost) = (0.0, 0.0);
+    let mut first_batch: Option<(Instant, f64)> = None;
+    let mut cpu_use = 0.0;
     for event in worker.events.iter() {
-        if let Event::EpochFinished(EpochSummary {
-            samples_per_second: s,
-            average_cost,
-            ..
-        }) = event
-        {
-            samples_per_second = s;
-            epoch_cost = average_cost;
+        match event {
+            Event::Batches(_) if first_batch.is_none() => {
+                first_batch = Some((Instant::now(), cpu_seconds()));
+            }
+            Event::EpochFinished(EpochSummary {
+                samples_per_second: s,
+                average_cost,
+                ..
+            }) => {
+                samples_per_second = s;
+                epoch_cost = average_cost;
+                if let Some((at, cpu)) = first_batch {
+                    cpu_use = (cpu_seconds() - cpu) / at.elapsed().as_secs_f64().max(1e-9);
+                }
+            }
+            _ => {}
         }
     }
+    let to_first_batch = first_batch.map_or(f64::NAN, |(at, _)| (at - spawned).as_secs_f64());
     let _ = worker.thread.join();
 
     let inference = match settings.model {
@@ -237,6 +271,8 @@ pub fn run(settings: &Settings, data: Arc<Dataset>) -> Report {
         layers,
         step_gflops: flops_per_step * samples_per_second / b as f64 / 1e9,
         peak_rss_mb: peak_rss_mb(),
+        launch_to_first_batch_s: loaded_in.as_secs_f64() + to_first_batch,
+        cpu_use,
         lanes: lanes.label(),
     }
 }
@@ -250,6 +286,8 @@ impl Report {
              inference  {:>9.0} images/s (batch 1000, test set)\n\
              step       {:>9} GFLOP/s effective over the whole training step (direct-convolution count)\n\
              peak RSS   {:>9.1} MB\n\
+             launch     {:>9.3} s to the first batch (data loaded, worker started, one step)\n\
+             CPU use    {:>9.0} % of one core while training ({} threads: {:.0} % at most)\n\
              kernels    Winograd F(2x2,3x3) conv+pool+ReLU, {} lanes\n\n\
              {:<24} {:>10} {:>11} {:>9}\n",
             self.model,
@@ -261,6 +299,10 @@ impl Report {
             self.inference_images_per_second,
             if self.step_gflops.is_finite() { format!("{:.1}", self.step_gflops) } else { "–".into() },
             self.peak_rss_mb,
+            self.launch_to_first_batch_s,
+            self.cpu_use * 100.0,
+            self.threads,
+            self.threads as f64 * 100.0,
             self.lanes,
             "layer (batch 100)",
             "forward ms",
@@ -295,7 +337,7 @@ impl Report {
             })
             .collect();
         format!(
-            "{{\"model\":\"{}\",\"threads\":{},\"train_images\":{},\"samples_per_s\":{:.1},\"sec_per_epoch\":{:.3},\"epoch_cost\":{:.9},\"infer_images_per_s\":{:.1},\"step_gflops\":{},\"peak_rss_mb\":{:.1},\"lanes\":\"{}\",\"layers\":[{}]}}",
+            "{{\"model\":\"{}\",\"threads\":{},\"train_images\":{},\"samples_per_s\":{:.1},\"sec_per_epoch\":{:.3},\"epoch_cost\":{:.9},\"infer_images_per_s\":{:.1},\"step_gflops\":{},\"peak_rss_mb\":{:.1},\"launch_to_first_batch_s\":{:.3},\"cpu_use\":{:.3},\"lanes\":\"{}\",\"layers\":[{}]}}",
             self.model,
             self.threads,
             self.train_images,
@@ -305,6 +347,8 @@ impl Report {
             self.inference_images_per_second,
             if self.step_gflops.is_finite() { format!("{:.2}", self.step_gflops) } else { "null".into() },
             self.peak_rss_mb,
+            self.launch_to_first_batch_s,
+            self.cpu_use,
             self.lanes,
             layers.join(",")
         )

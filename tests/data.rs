@@ -24,9 +24,14 @@ fn assets_match_their_checksums() {
     let mut checked = 0;
     for line in sums.lines() {
         let (hash, name) = line.split_once("  ").unwrap();
-        // The sums are the genuine IDX files' own; the repository keeps them xz-compressed.
-        let file = format!("{name}.xz");
-        let bytes = idx::decompress(&file, &std::fs::read(dir.join(&file)).unwrap()).unwrap();
+        // The sums are the genuine IDX files' own; the repository keeps them
+        // brotli-compressed, the training images as two streams one after the other.
+        let mut bytes = Vec::new();
+        for file in [format!("{name}.br"), format!("{name}.2.br")] {
+            if let Ok(packed) = std::fs::read(dir.join(&file)) {
+                bytes.extend(idx::decompress(&file, &packed).unwrap());
+            }
+        }
         let digest = Sha256::digest(bytes);
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, hash, "{name}");
@@ -92,14 +97,38 @@ fn rejects_each_kind_of_bad_image_file() {
     assert!(!cut.contains('\n'));
 }
 
-fn shipped(name: &str) -> Vec<u8> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+fn fixture(name: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/xz");
     std::fs::read(dir.join(name)).unwrap()
 }
 
 #[test]
+fn an_xz_file_of_two_streams_decodes_whole() {
+    let one = parse_labels("l.xz", &fixture("t10k-labels-idx1-ubyte.xz")).unwrap();
+    let two = parse_labels("l.xz", &fixture("t10k-labels-two-streams.xz")).unwrap();
+    assert_eq!(one.len(), 10_000);
+    assert_eq!(one, two);
+}
+
+#[test]
+fn parses_brotli_files_by_name_and_refuses_bad_ones_in_one_line() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
+    let br = std::fs::read(dir.join("t10k-labels-idx1-ubyte.br")).unwrap();
+    let labels = parse_labels("l.br", &br).unwrap();
+    assert_eq!((labels.len(), labels[0]), (10_000, 7));
+    let cut = parse_labels("l.br", &br[..br.len() / 2])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        cut.starts_with("l.br: corrupt or truncated brotli data"),
+        "{cut}"
+    );
+    assert!(!cut.contains('\n'));
+}
+
+#[test]
 fn parses_xz_files_and_refuses_bad_ones_in_one_line() {
-    let xz = shipped("t10k-labels-idx1-ubyte.xz");
+    let xz = fixture("t10k-labels-idx1-ubyte.xz");
     let labels = parse_labels("l.xz", &xz).unwrap();
     assert_eq!((labels.len(), labels[0]), (10_000, 7));
     let cut = parse_labels("l.xz", &xz[..xz.len() / 2])

@@ -1,4 +1,4 @@
-//! Parsing of the IDX format (the file format MNIST ships in), raw, gzipped or xz.
+//! Parsing of the IDX format (the file format MNIST ships in), raw, gzipped, xz or brotli.
 
 use std::io::Read;
 
@@ -19,7 +19,8 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// The first bytes of every xz stream.
 const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 
-/// Returns the decompressed bytes when `bytes` are gzip or xz data, or the bytes as they are.
+/// Returns the decompressed bytes when `bytes` are gzip or xz data or `file` ends in
+/// `.br` (brotli), or the bytes as they are.
 ///
 /// A file whose name says `.gz` or `.xz` must be data of that kind: we refuse rather than
 /// guess, so that a renamed or half-downloaded file is reported instead of parsed as garbage.
@@ -28,8 +29,11 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
         read_sized(flate2::read::GzDecoder::new(bytes))
             .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))
     } else if bytes.starts_with(&XZ_MAGIC) {
-        decode_xz_streams(bytes)
+        read_sized(xz(bytes))
             .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))
+    } else if file.ends_with(".br") {
+        read_sized(brotli(bytes))
+            .map_err(|e| FileError::new(file, format!("corrupt or truncated brotli data ({e})")))
     } else if file.ends_with(".gz") {
         Err(FileError::new(file, "not gzip data"))
     } else if file.ends_with(".xz") {
@@ -39,64 +43,34 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     }
 }
 
-/// Where each xz stream of `bytes` starts. A file of several streams (the embedded
-/// training images are two, one per half) decompresses to their concatenation, and each
-/// decodes on its own. A start is the stream magic at a multiple of four bytes (streams
-/// and their padding are whole 4-byte words) followed by valid stream flags and their
-/// CRC32, which a stretch of compressed data matches by chance once in 2^52.
-fn xz_stream_starts(bytes: &[u8]) -> Vec<usize> {
-    let is_start = |at: usize| {
-        let Some(head) = bytes.get(at..at + 12) else {
-            return false;
-        };
-        let (magic, flags, crc) = (&head[..6], &head[6..8], &head[8..12]);
-        if magic != XZ_MAGIC || flags[0] != 0 || flags[1] >= 16 {
-            return false;
-        }
-        let mut sum = flate2::Crc::new();
-        sum.update(flags);
-        sum.sum().to_le_bytes() == crc
-    };
-    (0..bytes.len())
-        .step_by(4)
-        .filter(|&at| is_start(at))
-        .collect()
+/// A reader of xz data; `true`: every stream of a file of several is read, one after
+/// the other, as xz does.
+fn xz(bytes: &[u8]) -> lzma_rust2::XzReader<&[u8]> {
+    lzma_rust2::XzReader::new(bytes, true)
 }
 
-/// Decodes an xz file, its streams side by side: the first into the output (its IDX
-/// header sizes it), each other into a buffer of its own, appended in order.
-fn decode_xz_streams(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut starts = xz_stream_starts(bytes);
-    if starts.first() != Some(&0) {
-        starts.insert(0, 0);
+/// Bytes the brotli decoder reads its input in.
+const BROTLI_INPUT_BUFFER: usize = 64 << 10;
+
+/// A reader of brotli data (which has no magic number: a file says so by its name).
+fn brotli(bytes: &[u8]) -> brotli_decompressor::Decompressor<&[u8]> {
+    brotli_decompressor::Decompressor::new(bytes, BROTLI_INPUT_BUFFER)
+}
+
+/// Decodes the brotli stream `bytes` into exactly `out`, which must be what it holds to
+/// the byte: the embedded files are decoded straight into their place in one buffer, so
+/// that the training images need their 47 MB once and their two halves decode side by
+/// side.
+pub fn decode_brotli_into(file: &str, bytes: &[u8], out: &mut [u8]) -> Result<(), FileError> {
+    let corrupt =
+        |e: std::io::Error| FileError::new(file, format!("corrupt or truncated brotli data ({e})"));
+    let mut reader = brotli(bytes);
+    reader.read_exact(out).map_err(corrupt)?;
+    let mut more = [0u8; 1];
+    match reader.read(&mut more).map_err(corrupt)? {
+        0 => Ok(()),
+        _ => Err(FileError::new(file, "holds more data than expected")),
     }
-    let parts: Vec<&[u8]> = starts
-        .iter()
-        .zip(starts.iter().skip(1).chain([&bytes.len()]))
-        .map(|(&a, &b)| &bytes[a..b])
-        .collect();
-    std::thread::scope(|s| {
-        let rest: Vec<_> = parts[1..]
-            .iter()
-            .map(|&part| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    xz(part).read_to_end(&mut out).map(|_| out)
-                })
-            })
-            .collect();
-        let mut out = read_sized(xz(parts[0]))?;
-        for handle in rest {
-            let part = handle.join().expect("an xz decoding thread panicked")?;
-            out.extend_from_slice(&part);
-        }
-        Ok(out)
-    })
-}
-
-/// A reader of one part; `true`: stream padding after it is read past, as xz does.
-fn xz(part: &[u8]) -> lzma_rust2::XzReader<&[u8]> {
-    lzma_rust2::XzReader::new(part, true)
 }
 
 /// Largest buffer reserved up front from a header's sizes (a damaged header must not
@@ -180,7 +154,12 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
 
 /// Parses an IDX image file of 28×28 greyscale images, returned as one flat byte vector.
 pub fn parse_images(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
-    let mut bytes = decompress(file, bytes)?;
+    images_from_idx(file, decompress(file, bytes)?)
+}
+
+/// The pixels of a decompressed IDX image file, checked (28×28, as many as the header
+/// says).
+pub fn images_from_idx(file: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, FileError> {
     let dims = header(file, &bytes, IMAGES_MAGIC, 3)?;
     if dims[1] != SIDE || dims[2] != SIDE {
         return Err(FileError::new(
@@ -226,19 +205,20 @@ mod tests {
     }
 
     #[test]
-    fn the_training_images_are_two_xz_streams_and_decode_whole_either_way() {
-        let file = shipped("train-images-idx3-ubyte.xz");
-        let starts = xz_stream_starts(&file);
-        assert_eq!(starts.len(), 2, "{starts:?}");
-        assert_eq!(starts[0], 0);
-        let side_by_side = decode_xz_streams(&file).unwrap();
-        let mut one_after_the_other = Vec::new();
-        xz(&file).read_to_end(&mut one_after_the_other).unwrap();
-        assert_eq!(side_by_side.len(), 16 + 60_000 * PIXELS);
-        assert!(side_by_side == one_after_the_other);
-        // Cut inside the second stream: an error, not half the images.
-        let cut = &file[..starts[1] + 1000];
-        assert!(decode_xz_streams(cut).is_err());
-        assert_eq!(xz_stream_starts(&shipped("t10k-images-idx3-ubyte.xz")), [0]);
+    fn a_brotli_stream_decodes_only_into_a_buffer_of_exactly_its_size() {
+        let file = shipped("t10k-labels-idx1-ubyte.br");
+        let mut exact = vec![0u8; 8 + 10_000];
+        decode_brotli_into("l.br", &file, &mut exact).unwrap();
+        assert_eq!(&exact[..4], &LABELS_MAGIC.to_be_bytes());
+        let mut short = vec![0u8; 8 + 9_999];
+        let err = decode_brotli_into("l.br", &file, &mut short).unwrap_err();
+        assert_eq!(err.to_string(), "l.br: holds more data than expected");
+        let mut long = vec![0u8; 8 + 10_001];
+        let err = decode_brotli_into("l.br", &file, &mut long).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("l.br: corrupt or truncated brotli data"),
+            "{err}"
+        );
     }
 }
