@@ -80,6 +80,27 @@ fn one_epoch_on_6000_images_beats_75_percent_and_is_reproducible() {
 }
 
 #[test]
+fn one_seed_gives_one_run_to_the_bit_whatever_the_thread_count() {
+    // The kernels cut a batch into tasks by the batch alone (the backward pass into 16),
+    // and each sum runs in a fixed order, so the threads only change who does a task.
+    let data = subset(1500, 500);
+    let run = |threads| {
+        let options = WorkerOptions::headless(Settings {
+            threads,
+            ..settings(1)
+        });
+        let w = spawn(data.clone(), options).unwrap();
+        let events = collect(&w);
+        w.thread.join().unwrap();
+        (epoch_costs(&events), full_accuracy(&events), batch_losses(&events))
+    };
+    let one = run(1);
+    assert_eq!(one.0.len(), 1);
+    assert_eq!(one.2.len(), 15);
+    assert_eq!(run(3), one);
+}
+
+#[test]
 fn deep_model_learns() {
     let data = subset(4000, 500);
     let s = Settings {
