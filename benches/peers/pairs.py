@@ -73,6 +73,9 @@ def main():
             "peer_rss_mb": peer["peak_rss_mb"],
             "ours_rss_mb": ours["peak_rss_mb"],
             "ours_cost": ours["epoch_cost"],
+            "ours_step_gflops": ours.get("step_gflops"),
+            "ours_cpu_use": ours.get("cpu_use"),
+            "ours_launch_s": ours.get("launch_to_first_batch_s"),
             "peer_other_cpu": peer.get("other_cpu_frac_per_epoch"),
         }), flush=True)
     print(f"median over {a.pairs} pairs: seconds per epoch {statistics.median(epoch):.3f}x the peer's "

@@ -1,6 +1,7 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
 pub(crate) mod conv;
+mod copies;
 mod infer;
 pub mod inspect;
 pub mod layers;

@@ -6,10 +6,12 @@
 //! when a tape is recorded), and put the tape back on the output.
 
 use dfdx::prelude::*;
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 use rand_distr::Bernoulli;
 
 use super::conv::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
+use super::copies::ReusedCopy;
 
 /// The device and element type every layer of this program runs on.
 pub type Dev = Cpu;
@@ -187,7 +189,7 @@ where
         h: H,
         w: W,
     };
-    let xs = to_vec(&x);
+    let xs = ReusedCopy::of(&x);
     let ws = to_vec(weight);
     let (out, argmax) = winograd::conv3x3_pool_relu_forward_new(s, lanes, &xs, &ws);
     let out = x.device().tensor_from_vec(
@@ -221,13 +223,20 @@ where
     out.put_tape(tape)
 }
 
+/// Elements per task of the dropout mask.
+const DROPOUT_TASK: usize = 64 * 1024;
+
 /// Dropout with probability `p` of zeroing each element (the rest scaled by `1/(1 − p)`),
 /// the same to the bit as dfdx's `try_dropout`: the same seed drawn from the device, the
 /// same random stream, the same arithmetic.
 ///
 /// Why not dfdx's: it draws the whole random mask twice (again in the backward pass) and
 /// walks the elements through a strided iterator; in the deep model that was 14 % of a
-/// training step. Here the mask is drawn once and kept as the backward pass's scale.
+/// training step. Here the mask is drawn once and kept as the backward pass's scale,
+/// in tasks of [`DROPOUT_TASK`] elements on every thread: `StdRng` is ChaCha12, whose
+/// stream can be entered at any word, so each task draws exactly the words the one
+/// generator would have drawn there (a 1.2 million-word mask per step of the deep model
+/// was a tenth of its step, on one thread).
 pub fn dropout<S: Shape>(
     x: Tensor<S, f32, Dev, OwnedTape<f32, Dev>>,
     p: f32,
@@ -235,7 +244,6 @@ pub fn dropout<S: Shape>(
     let prob = f64::from(p);
     let seed = x.device().random_u64();
     let (x, mut tape) = x.split_tape();
-    let mut rng = StdRng::seed_from_u64(seed);
     // `Bernoulli::sample` is `next_u64() < p·2⁶⁴` (always true at p = 1). The same words
     // are drawn in bulk, which a fresh generator gives in the same order.
     Bernoulli::new(prob).expect("dropout probability in [0, 1]");
@@ -248,22 +256,31 @@ pub fn dropout<S: Shape>(
     let back = (1.0 - prob).recip() as f32;
     let mut out = to_vec(&x);
     let mut scale = vec![0.0f32; out.len()];
-    let mut words = [0u64; 1024];
-    for (out, scale) in out
-        .chunks_mut(words.len())
-        .zip(scale.chunks_mut(words.len()))
-    {
-        let words = &mut words[..out.len()];
-        rng.fill(words);
-        for ((v, s), w) in out.iter_mut().zip(scale.iter_mut()).zip(words.iter()) {
-            if threshold.is_none_or(|t| *w < t) {
-                *v = 0.0;
-            } else {
-                *v /= keep;
-                *s = back;
+    out.par_chunks_mut(DROPOUT_TASK)
+        .zip(scale.par_chunks_mut(DROPOUT_TASK))
+        .enumerate()
+        .for_each(|(task, (out, scale))| {
+            // The generator seeks to this task's place in the one stream: each u64 is
+            // two of its 32-bit words.
+            let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(seed);
+            rng.set_word_pos(2 * (task * DROPOUT_TASK) as u128);
+            let mut words = [0u64; 1024];
+            for (out, scale) in out
+                .chunks_mut(words.len())
+                .zip(scale.chunks_mut(words.len()))
+            {
+                let words = &mut words[..out.len()];
+                rng.fill(words);
+                for ((v, s), w) in out.iter_mut().zip(scale.iter_mut()).zip(words.iter()) {
+                    if threshold.is_none_or(|t| *w < t) {
+                        *v = 0.0;
+                    } else {
+                        *v /= keep;
+                        *s = back;
+                    }
+                }
             }
-        }
-    }
+        });
     let out = x.device().tensor_from_vec(out, *x.shape());
     let (x_g, out_g) = (x.ghost(), out.ghost());
     tape.add_backward_op(move |grads| {

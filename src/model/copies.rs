@@ -1,0 +1,71 @@
+//! Copies of a tensor's elements in buffers reused from one training step to the next.
+//!
+//! Why: dfdx 0.13 lends no view of a tensor's elements, so a conv layer copies its input
+//! out of the tensor every step (the backward pass needs it too). Into a fresh buffer,
+//! that copy was two passes on one thread while the other waited: zeroing (or faulting
+//! in) 2.5 MB for the seed network's conv2 input, then the copy itself. A buffer of the
+//! same size from the step before is already mapped and needs no zeroing, only the copy.
+
+use std::ops::Deref;
+use std::sync::Mutex;
+
+use dfdx::prelude::*;
+
+/// Buffers waiting for their next copy. A training step holds a few at a time (one per
+/// conv layer); more than this are let go rather than kept.
+static SPARE: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
+/// Spare buffers kept at most.
+const SPARE_KEPT: usize = 8;
+
+/// A tensor's elements, in a buffer that goes back to [`SPARE`] when dropped.
+pub struct ReusedCopy(Vec<f32>);
+
+impl ReusedCopy {
+    /// Copies `t`'s elements, into a spare buffer of exactly their number when there is
+    /// one.
+    pub fn of<S: Shape, T>(t: &Tensor<S, f32, Cpu, T>) -> Self {
+        let n = t.shape().num_elements();
+        let spare = SPARE.lock().ok().and_then(|mut spare| {
+            let at = spare.iter().position(|v| v.len() == n)?;
+            Some(spare.swap_remove(at))
+        });
+        let mut v = spare.unwrap_or_else(|| vec![0.0; n]);
+        t.copy_into(&mut v);
+        Self(v)
+    }
+}
+
+impl Deref for ReusedCopy {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.0
+    }
+}
+
+impl Drop for ReusedCopy {
+    fn drop(&mut self) {
+        let v = std::mem::take(&mut self.0);
+        if let Ok(mut spare) = SPARE.lock() {
+            if spare.len() < SPARE_KEPT {
+                spare.push(v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reused_buffer_holds_the_new_tensor_not_the_old_one() {
+        let dev = Cpu::default();
+        let first = dev.tensor([1.0f32, 2.0, 3.0]);
+        let second = dev.tensor([7.0f32, 8.0, 9.0]);
+        let a = ReusedCopy::of(&first);
+        assert_eq!(&a[..], &[1.0, 2.0, 3.0]);
+        drop(a);
+        let b = ReusedCopy::of(&second);
+        assert_eq!(&b[..], &[7.0, 8.0, 9.0]);
+    }
+}
