@@ -204,8 +204,10 @@ fn dropout_equals_dfdx_dropout_to_the_bit() {
     let mut zeros = 0;
     for _ in 0..2 {
         let run = |dev: &Dev, ours: bool| {
-            let x = dev.tensor_from_vec(xs.clone(), (2usize, Const::<3>, Const::<150>, Const::<170>));
-            let rt = dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<150>, Const::<170>));
+            let x =
+                dev.tensor_from_vec(xs.clone(), (2usize, Const::<3>, Const::<150>, Const::<170>));
+            let rt =
+                dev.tensor_from_vec(r.clone(), (2usize, Const::<3>, Const::<150>, Const::<170>));
             let traced = x.leaky_trace();
             let y = if ours {
                 dropout(traced, 0.3)

@@ -92,7 +92,11 @@ fn one_seed_gives_one_run_to_the_bit_whatever_the_thread_count() {
         let w = spawn(data.clone(), options).unwrap();
         let events = collect(&w);
         w.thread.join().unwrap();
-        (epoch_costs(&events), full_accuracy(&events), batch_losses(&events))
+        (
+            epoch_costs(&events),
+            full_accuracy(&events),
+            batch_losses(&events),
+        )
     };
     let one = run(1);
     assert_eq!(one.0.len(), 1);

@@ -7,8 +7,8 @@
 
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
-use rayon::prelude::*;
 use rand_distr::Bernoulli;
+use rayon::prelude::*;
 
 use super::conv::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
 use super::copies::ReusedCopy;
