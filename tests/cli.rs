@@ -123,6 +123,17 @@ fn bench_prints_a_table_and_one_json_line() {
     ] {
         assert!(json.contains(key), "{key} missing from {json}");
     }
+    // The launch time and the CPU use are measured, not left at zero: some time passes
+    // before the first batch, and the kernel threads work while the epoch runs (two of
+    // them here; the bounds are loose because a busy machine may stall a short run).
+    let report: serde_json::Value = serde_json::from_str(json).unwrap();
+    let launch = report["launch_to_first_batch_s"].as_f64().unwrap();
+    assert!(launch > 0.0 && launch < 60.0, "{launch}");
+    let cpu = report["cpu_use"].as_f64().unwrap();
+    assert!(cpu > 0.05 && cpu < 3.0, "{cpu}");
+    for line in ["launch", "CPU use"] {
+        assert!(stdout.contains(line), "{line} missing from:\n{stdout}");
+    }
 }
 
 #[test]

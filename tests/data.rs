@@ -114,31 +114,26 @@ fn an_xz_file_of_two_streams_decodes_whole() {
 fn parses_brotli_files_by_name_and_refuses_bad_ones_in_one_line() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist");
     let br = std::fs::read(dir.join("t10k-labels-idx1-ubyte.br")).unwrap();
-    let labels = parse_labels("l.br", &br).unwrap();
+    parses_the_test_labels_and_refuses_half_of_them("l.br", &br, "brotli");
+}
+
+/// `bytes` (the test labels, compressed as `kind`) parse under `name`, and their first
+/// half is refused in one line that says what is wrong.
+fn parses_the_test_labels_and_refuses_half_of_them(name: &str, bytes: &[u8], kind: &str) {
+    let labels = parse_labels(name, bytes).unwrap();
     assert_eq!((labels.len(), labels[0]), (10_000, 7));
-    let cut = parse_labels("l.br", &br[..br.len() / 2])
+    let cut = parse_labels(name, &bytes[..bytes.len() / 2])
         .unwrap_err()
         .to_string();
-    assert!(
-        cut.starts_with("l.br: corrupt or truncated brotli data"),
-        "{cut}"
-    );
+    let expected = format!("{name}: corrupt or truncated {kind} data");
+    assert!(cut.starts_with(&expected), "{cut}");
     assert!(!cut.contains('\n'));
 }
 
 #[test]
 fn parses_xz_files_and_refuses_bad_ones_in_one_line() {
     let xz = fixture("t10k-labels-idx1-ubyte.xz");
-    let labels = parse_labels("l.xz", &xz).unwrap();
-    assert_eq!((labels.len(), labels[0]), (10_000, 7));
-    let cut = parse_labels("l.xz", &xz[..xz.len() / 2])
-        .unwrap_err()
-        .to_string();
-    assert!(
-        cut.starts_with("l.xz: corrupt or truncated xz data"),
-        "{cut}"
-    );
-    assert!(!cut.contains('\n'));
+    parses_the_test_labels_and_refuses_half_of_them("l.xz", &xz, "xz");
     let mut flipped = xz.clone();
     flipped[xz.len() / 2] ^= 0xff;
     assert!(parse_labels("l.xz", &flipped).is_err());

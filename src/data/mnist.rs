@@ -140,13 +140,13 @@ impl Dataset {
     /// threads: the two halves of the training images, straight into their places in one
     /// buffer, and the test split beside them.
     pub fn embedded() -> Result<Self, FileError> {
-        let [(ti, first), (_, second), tl, vi, vl] = EMBEDDED;
+        let [(ti, first), (ti2, second), tl, vi, vl] = EMBEDDED;
         let at = IMAGES_HEADER + EMBEDDED_FIRST_HALF * PIXELS;
         let mut images = vec![0u8; IMAGES_HEADER + Self::EMBEDDED_LENS.0 * PIXELS];
-        let (train, test) = std::thread::scope(|s| {
+        let (decoded, test) = std::thread::scope(|s| {
             let test = s.spawn(|| Split::parse(vi, vl));
             let (head, tail) = images.split_at_mut(at);
-            let tail = s.spawn(|| decode_brotli_into(ti, second, tail));
+            let tail = s.spawn(|| decode_brotli_into(ti2, second, tail));
             let decoded = decode_brotli_into(ti, first, head)
                 .and(tail.join().expect("decoding the training images panicked"));
             (
@@ -154,7 +154,7 @@ impl Dataset {
                 test.join().expect("decoding the test split panicked"),
             )
         });
-        train?;
+        decoded?;
         let train = Split::new(
             ti,
             images_from_idx(ti, images)?,
