@@ -223,7 +223,9 @@ where
     out.put_tape(tape)
 }
 
-/// Elements per task of the dropout mask.
+/// Elements per task of the dropout mask: enough that a task's seek (one ChaCha key
+/// set-up) costs nothing beside its 64 Ki words, few enough that each of the deep model's
+/// masks splits into several tasks (conv1's 627 200 elements: ten).
 const DROPOUT_TASK: usize = 64 * 1024;
 
 /// Dropout with probability `p` of zeroing each element (the rest scaled by `1/(1 − p)`),
