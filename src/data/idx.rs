@@ -26,14 +26,11 @@ const XZ_MAGIC: [u8; 6] = [0xfd, b'7', b'z', b'X', b'Z', 0x00];
 /// guess, so that a renamed or half-downloaded file is reported instead of parsed as garbage.
 pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     if bytes.starts_with(&GZIP_MAGIC) {
-        read_sized(flate2::read::GzDecoder::new(bytes))
-            .map_err(|e| FileError::new(file, format!("corrupt or truncated gzip data ({e})")))
+        read_sized(flate2::read::GzDecoder::new(bytes)).map_err(corrupt(file, "gzip"))
     } else if bytes.starts_with(&XZ_MAGIC) {
-        read_sized(xz(bytes))
-            .map_err(|e| FileError::new(file, format!("corrupt or truncated xz data ({e})")))
+        read_sized(xz(bytes)).map_err(corrupt(file, "xz"))
     } else if file.ends_with(".br") {
-        read_sized(brotli(bytes))
-            .map_err(|e| FileError::new(file, format!("corrupt or truncated brotli data ({e})")))
+        read_sized(brotli(bytes)).map_err(corrupt(file, "brotli"))
     } else if file.ends_with(".gz") {
         Err(FileError::new(file, "not gzip data"))
     } else if file.ends_with(".xz") {
@@ -41,6 +38,11 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     } else {
         Ok(bytes.to_vec())
     }
+}
+
+/// The error of `file`, whose `kind` of compressed data failed to decode.
+fn corrupt<'a>(file: &'a str, kind: &'a str) -> impl Fn(std::io::Error) -> FileError + 'a {
+    move |e| FileError::new(file, format!("corrupt or truncated {kind} data ({e})"))
 }
 
 /// A reader of xz data; `true`: every stream of a file of several is read, one after
@@ -62,12 +64,10 @@ fn brotli(bytes: &[u8]) -> brotli_decompressor::Decompressor<&[u8]> {
 /// that the training images need their 47 MB once and their two halves decode side by
 /// side.
 pub fn decode_brotli_into(file: &str, bytes: &[u8], out: &mut [u8]) -> Result<(), FileError> {
-    let corrupt =
-        |e: std::io::Error| FileError::new(file, format!("corrupt or truncated brotli data ({e})"));
     let mut reader = brotli(bytes);
-    reader.read_exact(out).map_err(corrupt)?;
+    reader.read_exact(out).map_err(corrupt(file, "brotli"))?;
     let mut more = [0u8; 1];
-    match reader.read(&mut more).map_err(corrupt)? {
+    match reader.read(&mut more).map_err(corrupt(file, "brotli"))? {
         0 => Ok(()),
         _ => Err(FileError::new(file, "holds more data than expected")),
     }
