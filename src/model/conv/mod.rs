@@ -19,6 +19,7 @@ pub mod lane_set;
 mod lanes;
 pub mod pool;
 mod products;
+mod routed;
 pub mod shape;
 pub mod winograd;
 

@@ -129,10 +129,12 @@ fn fused_backward_reference(
 }
 
 fn check_winograd(lanes: LaneSet) {
-    // Even and odd sizes, one and several input channels, batches that split into
-    // groups unevenly, widths below and above one vector of lanes.
+    // Even and odd sizes, one and several input channels (40: more than one channel
+    // block of the routed backward pass, the last one part full), batches that split
+    // into groups unevenly, widths below and above one vector of lanes.
     for (batch, ci, co, h, w) in [
         (3, 1, 16, 28, 28),
+        (2, 40, 3, 6, 5),
         (5, 1, 4, 7, 9),
         (3, 4, 6, 14, 14),
         (7, 3, 5, 7, 7),

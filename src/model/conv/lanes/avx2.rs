@@ -46,10 +46,6 @@ unsafe impl Lanes for Avx2 {
         Avx2(_mm256_maskload_ps(p, lanes_between(lo, hi)))
     }
     #[inline(always)]
-    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
-        _mm256_maskstore_ps(p, lanes_between(lo, hi), self.0)
-    }
-    #[inline(always)]
     fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
         unsafe {
             // Within each 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then the middle
@@ -60,17 +56,6 @@ unsafe impl Lanes for Avx2 {
                 _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(v)))
             };
             (Avx2(order(even)), Avx2(order(odd)))
-        }
-    }
-    #[inline(always)]
-    fn interleave(even: Self, odd: Self) -> (Self, Self) {
-        unsafe {
-            let lo = _mm256_unpacklo_ps(even.0, odd.0);
-            let hi = _mm256_unpackhi_ps(even.0, odd.0);
-            (
-                Avx2(_mm256_permute2f128_ps::<0x20>(lo, hi)),
-                Avx2(_mm256_permute2f128_ps::<0x31>(lo, hi)),
-            )
         }
     }
     #[inline(always)]
@@ -126,10 +111,6 @@ unsafe impl Lanes for Avx2 {
     #[inline(always)]
     fn eq_index(a: __m256i, b: __m256i) -> Self {
         unsafe { Avx2(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) }
-    }
-    #[inline(always)]
-    fn ramp_float() -> Self {
-        unsafe { Avx2(_mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0)) }
     }
 }
 

@@ -66,10 +66,6 @@ unsafe impl Lanes for Avx512 {
         Avx512(_mm512_maskz_loadu_ps(bits(lo, hi), p))
     }
     #[inline(always)]
-    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
-        _mm512_mask_storeu_ps(p, bits(lo, hi), self.0)
-    }
-    #[inline(always)]
     fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
         unsafe {
             let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -77,17 +73,6 @@ unsafe impl Lanes for Avx512 {
             (
                 Avx512(_mm512_permutex2var_ps(a.0, even, b.0)),
                 Avx512(_mm512_permutex2var_ps(a.0, odd, b.0)),
-            )
-        }
-    }
-    #[inline(always)]
-    fn interleave(even: Self, odd: Self) -> (Self, Self) {
-        unsafe {
-            let lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-            let hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-            (
-                Avx512(_mm512_permutex2var_ps(even.0, lo, odd.0)),
-                Avx512(_mm512_permutex2var_ps(even.0, hi, odd.0)),
             )
         }
     }
@@ -106,6 +91,10 @@ unsafe impl Lanes for Avx512 {
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         unsafe { Avx512(_mm512_mul_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        unsafe { Avx512(_mm512_fmadd_ps(self.0, b.0, c.0)) }
     }
     #[inline(always)]
     fn gt(self, b: Self) -> __mmask16 {
@@ -135,29 +124,6 @@ unsafe impl Lanes for Avx512 {
     #[inline(always)]
     fn eq_index(a: __m512i, b: __m512i) -> __mmask16 {
         unsafe { _mm512_cmpeq_epi32_mask(a, b) }
-    }
-    #[inline(always)]
-    fn ramp_float() -> Self {
-        unsafe { Avx512(_mm512_cvtepi32_ps(Self::ramp_ints())) }
-    }
-    #[inline(always)]
-    fn expand_halves(self, tw: usize) -> Self {
-        unsafe {
-            // Lane i takes lane i (first row) or i − 8 + tw (second row); lanes past
-            // either row are zeroed by the mask.
-            let ramp = Self::ramp_ints();
-            let second = _mm512_cmpge_epi32_mask(ramp, _mm512_set1_epi32(8));
-            let from = _mm512_mask_sub_epi32(ramp, second, ramp, _mm512_set1_epi32(8 - tw as i32));
-            let tw = _mm512_set1_epi32(tw as i32);
-            let first_live = _mm512_cmplt_epi32_mask(ramp, tw);
-            let second_live =
-                second & _mm512_cmplt_epi32_mask(_mm512_sub_epi32(ramp, _mm512_set1_epi32(8)), tw);
-            Avx512(_mm512_maskz_permutexvar_ps(
-                first_live | second_live,
-                from,
-                self.0,
-            ))
-        }
     }
     #[inline(always)]
     fn compact_halves(self, tw: usize) -> Self {

@@ -29,13 +29,8 @@ pub unsafe trait Lanes: Copy {
     /// Loads lanes `lo..hi` from `p + lane`; the others are zero and not touched (so `p`
     /// itself may point before the data).
     unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self;
-    /// Stores lanes `lo..hi` at `p + lane`, touching only those.
-    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize);
     /// The even and the odd elements of the `2·LANES` values `a ++ b`.
     fn split_even_odd(a: Self, b: Self) -> (Self, Self);
-    /// The adjoint of [`Lanes::split_even_odd`]: interleaves `even` and `odd` into
-    /// `2·LANES` values.
-    fn interleave(even: Self, odd: Self) -> (Self, Self);
     /// Stores the first `live` lanes. Touches only those.
     unsafe fn store_first(self, p: *mut f32, live: usize);
     unsafe fn store_index_first(v: Self::Index, p: *mut u32, live: usize);
@@ -43,6 +38,12 @@ pub unsafe trait Lanes: Copy {
     fn add(self, b: Self) -> Self;
     fn sub(self, b: Self) -> Self;
     fn mul(self, b: Self) -> Self;
+    /// `self · b + c`: one fused rounding where the set has the instruction (AVX-512),
+    /// else a product and a sum.
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        self.mul(b).add(c)
+    }
     /// Lanes where `self > b`.
     fn gt(self, b: Self) -> Self::Mask;
     /// Lanes where `self <= b`.
@@ -63,26 +64,10 @@ pub unsafe trait Lanes: Copy {
     fn neg(self) -> Self {
         Self::zero().sub(self)
     }
-    /// The first `live` lanes of `self`, zeros after.
-    #[inline(always)]
-    fn keep_first(self, live: usize) -> Self {
-        let mask = Self::gt(Self::splat(live as f32), Self::ramp_float());
-        Self::select(mask, self, Self::zero())
-    }
-    /// `(0, 1, 2, …)` as floats.
-    fn ramp_float() -> Self;
-
     /// Lanes `0..tw` and `8..8 + tw` moved to `0..2·tw` (for 16 lanes holding two rows of
     /// at most 8). Eight lanes hold one row: nothing to move.
     #[inline(always)]
     fn compact_halves(self, _tw: usize) -> Self {
-        self
-    }
-
-    /// The inverse of [`Lanes::compact_halves`]: lanes `0..tw` stay, `tw..2·tw` move to
-    /// `8..8 + tw`, and every other lane is zero.
-    #[inline(always)]
-    fn expand_halves(self, _tw: usize) -> Self {
         self
     }
 
@@ -159,31 +144,11 @@ unsafe impl Lanes for Portable {
         Portable(a)
     }
     #[inline(always)]
-    unsafe fn store_range(self, p: *mut f32, lo: usize, hi: usize) {
-        for i in lo..hi.min(L) {
-            *p.wrapping_add(i) = self.0[i];
-        }
-    }
-    #[inline(always)]
     fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
         let at = |i: usize| if i < L { a.0[i] } else { b.0[i - L] };
         (
             Portable(std::array::from_fn(|i| at(2 * i))),
             Portable(std::array::from_fn(|i| at(2 * i + 1))),
-        )
-    }
-    #[inline(always)]
-    fn interleave(even: Self, odd: Self) -> (Self, Self) {
-        let at = |i: usize| {
-            if i.is_multiple_of(2) {
-                even.0[i / 2]
-            } else {
-                odd.0[i / 2]
-            }
-        };
-        (
-            Portable(std::array::from_fn(at)),
-            Portable(std::array::from_fn(|i| at(i + L))),
         )
     }
     #[inline(always)]
@@ -243,10 +208,6 @@ unsafe impl Lanes for Portable {
     #[inline(always)]
     fn eq_index(a: [u32; L], b: [u32; L]) -> Self {
         Portable(std::array::from_fn(|i| bits(a[i] == b[i])))
-    }
-    #[inline(always)]
-    fn ramp_float() -> Self {
-        Portable(std::array::from_fn(|i| i as f32))
     }
 }
 

@@ -59,31 +59,27 @@ pub(super) fn group_images(tiles: usize) -> usize {
 pub(super) const WIDEST: usize = 16;
 
 /// Per-thread scratch: transformed inputs (`16 × ci` rows of `ld`), transformed outputs
-/// or their gradients (`16 × co` rows), the input's gradient (`16 × ci` rows, backward
-/// only) and the deinterleaved padded planes.
+/// (`16 × co` rows) and the deinterleaved padded planes.
 pub(super) struct Scratch {
     pub(super) v: Vec<f32>,
     pub(super) m: Vec<f32>,
-    pub(super) dv: Vec<f32>,
     pub(super) even: Vec<f32>,
     pub(super) odd: Vec<f32>,
 }
 
 impl Scratch {
-    pub(super) fn new(s: &ConvShape, g: &Geometry, ld: usize, with_dv: bool) -> Self {
+    pub(super) fn new(s: &ConvShape, g: &Geometry, ld: usize) -> Self {
         Self {
             v: vec![0.0; 16 * s.ci * ld],
             m: vec![0.0; 16 * s.co * ld],
-            dv: vec![0.0; if with_dv { 16 * s.ci * ld } else { 0 }],
             even: vec![0.0; g.plane_buffer()],
             odd: vec![0.0; g.plane_buffer()],
         }
     }
 
-    pub(super) fn fits(&self, s: &ConvShape, g: &Geometry, ld: usize, with_dv: bool) -> bool {
+    pub(super) fn fits(&self, s: &ConvShape, g: &Geometry, ld: usize) -> bool {
         self.v.len() == 16 * s.ci * ld
             && self.m.len() == 16 * s.co * ld
-            && self.dv.len() == if with_dv { 16 * s.ci * ld } else { 0 }
             && self.even.len() == g.plane_buffer()
     }
 }
@@ -99,15 +95,14 @@ pub(super) fn with_scratch<R>(
     s: &ConvShape,
     g: &Geometry,
     ld: usize,
-    with_dv: bool,
     f: impl FnOnce(&mut Scratch) -> R,
 ) -> R {
     let taken = SCRATCH.with(|cell| {
         let mut pool = cell.borrow_mut();
-        let at = pool.iter().position(|sc| sc.fits(s, g, ld, with_dv));
+        let at = pool.iter().position(|sc| sc.fits(s, g, ld));
         at.map(|i| pool.swap_remove(i))
     });
-    let mut sc = taken.unwrap_or_else(|| Scratch::new(s, g, ld, with_dv));
+    let mut sc = taken.unwrap_or_else(|| Scratch::new(s, g, ld));
     let r = f(&mut sc);
     SCRATCH.with(|cell| {
         let mut pool = cell.borrow_mut();

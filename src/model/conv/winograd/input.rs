@@ -8,7 +8,7 @@
 
 use super::super::lanes::{Lanes, L};
 use super::geometry::Geometry;
-use super::matrices::{times_b, times_b_adjoint};
+use super::matrices::times_b;
 
 /// Splits one `h×w` plane into the even and odd columns of its zero-padded version:
 /// `even[r][k] = P[r][2k]`, `odd[r][k] = P[r][2k+1]`, where `P[r][q] = x[r-1][q-1]`.
@@ -56,36 +56,6 @@ pub(super) fn deinterleave<V: Lanes>(
     }
 }
 
-/// The adjoint of [`deinterleave`]: adds the inner part back onto `plane`.
-#[inline(always)]
-pub(super) fn interleave_add<V: Lanes>(even: &[f32], odd: &[f32], g: &Geometry, plane: &mut [f32]) {
-    assert!(plane.len() >= g.h * g.w && even.len() >= g.padded() && odd.len() >= g.padded());
-    let chunks = g.stride / L;
-    for y in 0..g.h {
-        let dst = plane[y * g.w..].as_mut_ptr().wrapping_sub(1);
-        let row = (y + 1) * g.stride;
-        for c in 0..chunks {
-            let q = 2 * L * c;
-            let lanes = |q: usize| ((q == 0) as usize, (g.w + 1).saturating_sub(q).min(L));
-            let ((alo, ahi), (blo, bhi)) = (lanes(q), lanes(q + L));
-            // SAFETY: as in `deinterleave`, only lanes holding pixels of row y are touched.
-            unsafe {
-                let e = V::load(even.as_ptr().add(row + L * c));
-                let o = V::load(odd.as_ptr().add(row + L * c));
-                let (a, b) = V::interleave(e, o);
-                let pa = dst.wrapping_add(q);
-                V::load_range(pa, alo, ahi).add(a).store_range(pa, alo, ahi);
-                let pb = dst.wrapping_add(q + L);
-                V::load_range(pb, blo, bhi).add(b).store_range(pb, blo, bhi);
-            }
-        }
-        let last = 2 * L * chunks;
-        if last <= g.w {
-            plane[y * g.w + last - 1] += even[row + L * chunks];
-        }
-    }
-}
-
 /// `V = Bᵀ d B` for every tile of one deinterleaved plane: `v[ξ·xi + at + ty·tw + tx]`.
 #[inline(always)]
 pub(super) fn input_transform<V: Lanes>(
@@ -121,55 +91,6 @@ pub(super) fn input_transform<V: Lanes>(
                     let col = times_b([t[0][q], t[1][q], t[2][q], t[3][q]]);
                     for (p, val) in col.into_iter().enumerate() {
                         val.store(dst.add((4 * p + q) * xi));
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`input_transform`]: `B dV Bᵀ` of every tile, added onto the
-/// deinterleaved planes (tiles overlap, so a pixel collects from up to four).
-#[inline(always)]
-pub(super) fn input_transform_adjoint<V: Lanes>(
-    dv: &[f32],
-    xi: usize,
-    at: usize,
-    g: &Geometry,
-    even: &mut [f32],
-    odd: &mut [f32],
-) {
-    let chunks = g.tw.div_ceil(L);
-    assert!(even.len() >= g.padded() && odd.len() >= g.padded());
-    assert!(at + 15 * xi + g.tiles() - g.tw + chunks * L <= dv.len());
-    let (dv, even, odd) = (dv.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
-    for ty in 0..g.th {
-        for tx in (0..g.tw).step_by(L) {
-            // Lanes past the row's end hold the next row's tiles: they must not be added.
-            let live = (g.tw - tx).min(L);
-            // SAFETY: the same bounds as in `input_transform`, asserted above.
-            unsafe {
-                let src = dv.add(at + ty * g.tw + tx);
-                // f[q][i]: column q of dV times Bᵀ's adjoint, over p.
-                let mut f = [[V::zero(); 4]; 4];
-                for (q, fq) in f.iter_mut().enumerate() {
-                    let mut col = [V::zero(); 4];
-                    for (p, c) in col.iter_mut().enumerate() {
-                        *c = V::load(src.add((4 * p + q) * xi)).keep_first(live);
-                    }
-                    *fq = times_b_adjoint(col);
-                }
-                for i in 0..4 {
-                    let dd = times_b_adjoint([f[0][i], f[1][i], f[2][i], f[3][i]]);
-                    let r = (2 * ty + i) * g.stride + tx;
-                    for (plane, offset, d) in [
-                        (even, r, dd[0]),
-                        (odd, r, dd[1]),
-                        (even, r + 1, dd[2]),
-                        (odd, r + 1, dd[3]),
-                    ] {
-                        let p = plane.add(offset);
-                        d.add(V::load(p)).store(p);
                     }
                 }
             }
@@ -247,86 +168,6 @@ pub(super) fn input_transform_paired<W: Lanes>(
                         .store_first(dst.add((4 * p + q) * xi), live);
                 }
             }
-        }
-    }
-}
-
-/// The adjoint of [`input_transform_paired`]: `B dV Bᵀ` of every tile, two tile rows
-/// per vector, added onto the paired planes.
-#[inline(always)]
-pub(super) fn input_transform_adjoint_paired<W: Lanes>(
-    dv: &[f32],
-    xi: usize,
-    at: usize,
-    g: &Geometry,
-    even: &mut [f32],
-    odd: &mut [f32],
-) {
-    let block = g.paired_block();
-    assert!(W::LANES == 2 * L && even.len() >= 2 * block && odd.len() >= 2 * block);
-    assert!(at + 15 * xi + g.tiles() <= dv.len());
-    let (dv, even, odd) = (dv.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
-    for ty in (0..g.th).step_by(2) {
-        let live = if ty + 1 < g.th { 2 * g.tw } else { g.tw };
-        // SAFETY: reads `live` lanes ending within at + 15·xi + tiles (asserted); the
-        // planes are touched as in `input_transform_paired`.
-        unsafe {
-            let src = dv.add(at + ty * g.tw);
-            // f[q][i]: column q of dV times Bᵀ's adjoint, over p; lanes past each tile
-            // row's end are zero, so they add nothing below.
-            let mut f = [[W::zero(); 4]; 4];
-            for (q, fq) in f.iter_mut().enumerate() {
-                let mut col = [W::zero(); 4];
-                for (p, c) in col.iter_mut().enumerate() {
-                    *c = W::load_first(src.add((4 * p + q) * xi), live).expand_halves(g.tw);
-                }
-                *fq = times_b_adjoint(col);
-            }
-            for i in 0..4 {
-                let dd = times_b_adjoint([f[0][i], f[1][i], f[2][i], f[3][i]]);
-                let r = (i % 2) * block + (ty + i / 2) * L;
-                for (plane, offset, d) in [
-                    (even, r, dd[0]),
-                    (odd, r, dd[1]),
-                    (even, r + 1, dd[2]),
-                    (odd, r + 1, dd[3]),
-                ] {
-                    let p = plane.add(offset);
-                    d.add(W::load(p)).store(p);
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of [`deinterleave_paired`]: adds the inner part back onto `plane`.
-#[inline(always)]
-pub(super) fn interleave_add_paired<N: Lanes>(
-    even: &[f32],
-    odd: &[f32],
-    g: &Geometry,
-    plane: &mut [f32],
-) {
-    let block = g.paired_block();
-    assert!(N::LANES == L && g.w <= 2 * L - 2 && plane.len() >= g.h * g.w);
-    assert!(even.len() >= 2 * block && odd.len() >= 2 * block);
-    for y in 0..g.h {
-        let r = y + 1;
-        let at = (r % 2) * block + (r / 2) * L;
-        let dst = plane[y * g.w..].as_mut_ptr().wrapping_sub(1);
-        let (alo, ahi) = (1, (g.w + 1).min(L));
-        let (blo, bhi) = (0, (g.w + 1).saturating_sub(L).min(L));
-        // SAFETY: only lanes holding pixels of row y are touched.
-        unsafe {
-            let (a, b) = N::interleave(
-                N::load(even.as_ptr().add(at)),
-                N::load(odd.as_ptr().add(at)),
-            );
-            N::load_range(dst, alo, ahi)
-                .add(a)
-                .store_range(dst, alo, ahi);
-            let pb = dst.wrapping_add(L);
-            N::load_range(pb, blo, bhi).add(b).store_range(pb, blo, bhi);
         }
     }
 }

@@ -15,17 +15,6 @@ pub(super) fn times_b<V: Lanes>(d: [V; 4]) -> [V; 4] {
     ]
 }
 
-/// `(f0, f1 − f2 + f3, −f0 + f1 + f2, −f3)`: the adjoint of [`times_b`].
-#[inline(always)]
-pub(super) fn times_b_adjoint<V: Lanes>(f: [V; 4]) -> [V; 4] {
-    [
-        f[0],
-        f[1].sub(f[2]).add(f[3]),
-        f[1].sub(f[0]).add(f[2]),
-        f[3].neg(),
-    ]
-}
-
 /// `(s0 + s1 + s2, s1 − s2 − s3)`: four values times `A`.
 #[inline(always)]
 pub(super) fn times_a<V: Lanes>(s: [V; 4]) -> [V; 2] {

@@ -40,14 +40,12 @@ use rayon::prelude::*;
 
 use super::lane_set::LaneSet;
 use super::products;
-use super::shape::{chunk_ranges, pool_out, split_by_images, ConvShape};
-use geometry::{group_images, row_stride, with_scratch, Geometry, Scratch, WIDEST};
+use super::routed;
+use super::shape::{add_in_order, chunk_ranges, pool_out, ConvShape, BACKWARD_TASKS};
+use geometry::{group_images, row_stride, with_scratch, Geometry, WIDEST};
 use matrices::{by_columns, filter_transform, filter_transform_adjoint};
 use output::TileTable;
-use passes::{
-    input_gradients, pool_gradients, pool_outputs, single_channel_backward, single_channel_forward,
-    transform_inputs,
-};
+use passes::{pool_outputs, single_channel_backward, single_channel_forward, transform_inputs};
 
 /// A fused layer's filters, transformed once, ready to run on images of one size with
 /// one lane set.
@@ -147,12 +145,12 @@ impl PreparedConv {
         let (s, g, ld, lanes) = (&self.s, &self.g, self.ld, self.lanes);
         if s.ci == 1 {
             let one = ConvShape { ci: 1, co: 1, ..*s };
-            with_scratch(&one, g, ld, false, |sc| {
+            with_scratch(&one, g, ld, |sc| {
                 single_channel_forward(lanes, s, g, &self.table, &self.u, xg, sc, ld, og, ag)
             });
             return;
         }
-        with_scratch(s, g, ld, false, |sc| {
+        with_scratch(s, g, ld, |sc| {
             let n = og.len() / self.out_len();
             let cols = n * g.tiles();
             transform_inputs(lanes, s, g, xg, n, sc, ld);
@@ -224,43 +222,26 @@ pub fn conv3x3_pool_relu_forward_new(
     (out, argmax)
 }
 
-/// Tasks the backward pass cuts a batch into. The cut depends on the batch only, not on
-/// the threads, so the result is the same to the bit for every thread count; sixteen
-/// keep 16 cores busy, and divide evenly among 2, 4 or 8 (17 tasks of six images left
-/// one of two threads a task behind the other: 9 against 8, about 6 % idle).
-pub const BACKWARD_TASKS: usize = 16;
-
-/// Sums the tasks' partial weight gradients into `du`, each element over the parts in
-/// their order (so the sum does not depend on which thread ran which task), with the
-/// elements cut into chunks that run in parallel.
-fn add_in_order(du: &mut [f32], parts: &[Vec<f32>]) {
-    const CHUNK: usize = 4096;
-    du.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-        for part in parts {
-            let part = &part[c * CHUNK..c * CHUNK + out.len()];
-            out.iter_mut().zip(part).for_each(|(d, p)| *d += p);
-        }
-    });
-}
-
-/// What the backward pass needs of a layer: its shape and lane set, the tile geometry,
-/// and the transformed filters.
+/// What the one-channel weight gradient needs of a layer: its shape and lane set, the
+/// tile geometry, and the inputs and pooled gradients.
 struct Backward<'a> {
     s: ConvShape,
     lanes: LaneSet,
     g: Geometry,
     table: TileTable,
-    u: Vec<f32>,
-    ld: usize,
     x: &'a [f32],
     dout: &'a [f32],
     argmax: &'a [u32],
 }
 
 /// Backward of [`conv3x3_pool_relu_forward`]: adds the weight gradient into `dweight` and,
-/// when given, the input gradient into `dx`. Each of [`BACKWARD_TASKS`] tasks takes a
-/// contiguous range of images (six or seven of a batch of 100) and adds into its own part
-/// of `dx`.
+/// when given, the input gradient into `dx`.
+///
+/// Layers of many input channels go straight from the routed gradients (see
+/// [`routed`]). A layer of one input channel (the first) takes its weight gradient here,
+/// as sixteen sums per filter in the Winograd domain: each of [`BACKWARD_TASKS`] tasks
+/// takes a contiguous range of images, and their sums are added in order. Its input
+/// gradient, which only saliency asks for, comes from [`routed`].
 pub fn conv3x3_pool_relu_backward(
     s: ConvShape,
     lanes: LaneSet,
@@ -274,123 +255,53 @@ pub fn conv3x3_pool_relu_backward(
         "this CPU cannot run {}",
         lanes.label()
     );
+    let (inputs, pooled) = ((x, weight), (dout, argmax));
+    if s.ci > 1 {
+        return routed::conv3x3_pool_relu_backward(s, lanes, inputs, pooled, Some(dweight), dx);
+    }
+    if let Some(dx) = dx {
+        routed::conv3x3_pool_relu_backward(s, lanes, inputs, pooled, None, Some(dx));
+    }
     let g = Geometry::new(s.h, s.w);
     let pass = Backward {
         s,
         lanes,
         table: TileTable::new(&g),
-        u: filter_transform(weight, s.co, s.ci),
-        ld: row_stride(&g),
         g,
         x,
         dout,
         argmax,
     };
-    let ranges = chunk_ranges(s.batch, BACKWARD_TASKS);
-    let mut dx_parts = split_by_images(dx, &ranges, s.in_len());
-    let partial_du: Vec<Vec<f32>> = ranges
-        .par_iter()
-        .zip(dx_parts.par_iter_mut())
-        .map(|(r, dx)| pass.images(r.clone(), dx.as_deref_mut()))
+    let partial_du: Vec<Vec<f32>> = chunk_ranges(s.batch, BACKWARD_TASKS)
+        .into_par_iter()
+        .map(|r| pass.images(r))
         .collect();
-    let mut du = vec![0.0f32; 16 * s.co * s.ci];
+    let mut du = vec![0.0f32; 16 * s.co];
     add_in_order(&mut du, &partial_du);
-    filter_transform_adjoint(&du, s.co, s.ci, dweight);
+    filter_transform_adjoint(&du, s.co, 1, dweight);
 }
 
 impl Backward<'_> {
-    /// The images `r`: returns their `dU`, and adds their input gradient into `dx` (which
-    /// holds just these images) when given.
-    fn images(&self, r: std::ops::Range<usize>, mut dx: Option<&mut [f32]>) -> Vec<f32> {
+    /// The images `r`: returns their `dU`.
+    fn images(&self, r: std::ops::Range<usize>) -> Vec<f32> {
         let (s, g, lanes) = (&self.s, &self.g, self.lanes);
         let (in_len, pooled) = (s.in_len(), s.co * g.tiles());
-        let mut du = vec![0.0f32; 16 * s.co * s.ci];
-        if s.ci == 1 {
-            // The weight gradient always comes from here, so it is the same with or
-            // without the input gradient.
-            let ld = g.tiles() + WIDEST;
-            with_scratch(&ConvShape { co: 1, ..*s }, g, ld, false, |sc| {
-                single_channel_backward(
-                    lanes,
-                    s,
-                    g,
-                    &self.table,
-                    &self.x[r.start * in_len..r.end * in_len],
-                    &self.dout[r.start * pooled..r.end * pooled],
-                    &self.argmax[r.start * pooled..r.end * pooled],
-                    sc,
-                    ld,
-                    &mut du,
-                )
-            });
-            if dx.is_none() {
-                return du;
-            }
-        }
-        with_scratch(s, g, self.ld, dx.is_some(), |sc| {
-            let per_group = group_images(g.tiles());
-            let mut first = r.start;
-            while first < r.end {
-                let n = per_group.min(r.end - first);
-                let dx = dx.as_deref_mut().map(|dx| {
-                    let at = (first - r.start) * in_len;
-                    &mut dx[at..at + n * in_len]
-                });
-                self.group(first, n, sc, &mut du, dx);
-                first += n;
-            }
+        let mut du = vec![0.0f32; 16 * s.co];
+        let ld = g.tiles() + WIDEST;
+        with_scratch(&ConvShape { co: 1, ..*s }, g, ld, |sc| {
+            single_channel_backward(
+                lanes,
+                s,
+                g,
+                &self.table,
+                &self.x[r.start * in_len..r.end * in_len],
+                &self.dout[r.start * pooled..r.end * pooled],
+                &self.argmax[r.start * pooled..r.end * pooled],
+                sc,
+                ld,
+                &mut du,
+            )
         });
         du
-    }
-
-    /// The `n` images from `first`: `dM` from the pooled gradient, then `dU += dM · Vᵀ`
-    /// and, when `dx` is given, `dV = Uᵀ · dM` and its adjoint transform onto `dx`.
-    fn group(
-        &self,
-        first: usize,
-        n: usize,
-        sc: &mut Scratch,
-        du: &mut [f32],
-        dx: Option<&mut [f32]>,
-    ) {
-        let (s, g, lanes, ld) = (&self.s, &self.g, self.lanes, self.ld);
-        let (in_len, pooled) = (s.in_len(), s.co * g.tiles());
-        let cols = n * g.tiles();
-        transform_inputs(lanes, s, g, &self.x[first * in_len..], n, sc, ld);
-        let at = first * pooled;
-        let (dout, argmax) = (
-            &self.dout[at..at + n * pooled],
-            &self.argmax[at..at + n * pooled],
-        );
-        pool_gradients(lanes, s, g, &self.table, dout, argmax, n, &mut sc.m, ld);
-        for xi in (0..16).filter(|_| s.ci > 1) {
-            // dU[ξ] (co × ci) += dM[ξ] (co × tiles) · V[ξ]ᵀ (tiles × ci)
-            products::general(
-                (s.co, s.ci, cols),
-                &mut du[xi * s.co * s.ci..],
-                (s.ci, 1),
-                true,
-                &sc.m[xi * s.co * ld..],
-                (ld, 1),
-                &sc.v[xi * s.ci * ld..],
-                (1, ld),
-            );
-        }
-        let Some(dx) = dx else { return };
-        for xi in 0..16 {
-            // dV[ξ] (ci × tiles) = U[ξ]ᵀ (ci × co) · dM[ξ] (co × tiles)
-            products::product(
-                lanes,
-                (s.ci, cols, s.co),
-                &mut sc.dv[xi * s.ci * ld..],
-                ld,
-                &self.u[xi * s.co * s.ci..],
-                (1, s.ci),
-                &sc.m[xi * s.co * ld..],
-                ld,
-            );
-        }
-        let Scratch { dv, even, odd, .. } = &mut *sc;
-        input_gradients(lanes, s, g, dv, ld, n, even, odd, dx);
     }
 }

@@ -139,28 +139,18 @@ pub(super) fn output_transform_pool<V: Lanes>(
     }
 }
 
-/// Where [`pool_output_adjoint`] puts `dM`.
-pub(super) enum GradSink<'a, V> {
-    /// Written out, at `dm[at + ξ·xi + tile]`, for the matrix products. Lanes past the
-    /// image's last tile write zeros into the next image's slots (written afterwards) or
-    /// into the row's padding.
-    Store {
-        dm: &'a mut [f32],
-        xi: usize,
-        at: usize,
-    },
-    /// One input channel: `dU[ξ] = Σ_tiles dM[ξ] · V[ξ]` needs no matrix product, so
-    /// `dM ⊙ V` (with `V` at `v[ξ·xi + tile]`) is added into per-ξ lane sums.
-    Accumulate {
-        v: &'a [f32],
-        xi: usize,
-        sums: [V; 16],
-    },
+/// Where [`pool_output_adjoint`] adds `dM ⊙ V`. One input channel: `dU[ξ] =
+/// Σ_tiles dM[ξ] · V[ξ]` needs no matrix product, so `dM ⊙ V` (with `V` at
+/// `v[ξ·xi + tile]`) is added into per-ξ lane sums.
+pub(super) struct GradSums<'a, V> {
+    pub(super) v: &'a [f32],
+    pub(super) xi: usize,
+    pub(super) sums: [V; 16],
 }
 
 /// The adjoint of [`output_transform_pool`] for one image and output channel: each
-/// pooled gradient goes to its maximum's place in a 2×2 `dY`, and `dM = A dY Aᵀ` goes to
-/// `sink`.
+/// pooled gradient goes to its maximum's place in a 2×2 `dY`, and `dM = A dY Aᵀ`, times
+/// `V`, is added into `sink`.
 #[inline(always)]
 pub(super) fn pool_output_adjoint<V: Lanes>(
     dout: &[f32],
@@ -168,14 +158,11 @@ pub(super) fn pool_output_adjoint<V: Lanes>(
     g: &Geometry,
     table: &TileTable,
     base: u32,
-    sink: &mut GradSink<'_, V>,
+    sink: &mut GradSums<'_, V>,
 ) {
     let tiles = g.tiles();
     assert!(V::LANES <= WIDEST);
-    match sink {
-        GradSink::Store { dm, xi, at } => assert!(*at + 15 * *xi + tiles + WIDEST <= dm.len()),
-        GradSink::Accumulate { v, xi, .. } => assert!(15 * *xi + tiles + WIDEST <= v.len()),
-    }
+    assert!(15 * sink.xi + tiles + WIDEST <= sink.v.len());
     assert!(dout.len() >= tiles && argmax.len() >= tiles);
     let (right, below, base) = (
         V::splat_index(1),
@@ -207,18 +194,9 @@ pub(super) fn pool_output_adjoint<V: Lanes>(
             let row = times_a_adjoint([e[0][p], e[1][p]]);
             for (q, val) in row.into_iter().enumerate() {
                 let k = 4 * p + q;
-                // SAFETY: within at + 15·xi + tiles + WIDEST, asserted above.
-                unsafe {
-                    match sink {
-                        GradSink::Store { dm, xi, at } => {
-                            val.store(dm.as_mut_ptr().add(*at + t + k * *xi))
-                        }
-                        GradSink::Accumulate { v, xi, sums } => {
-                            let x = V::load(v.as_ptr().add(t + k * *xi));
-                            sums[k] = sums[k].add(val.mul(x));
-                        }
-                    }
-                }
+                // SAFETY: within 15·xi + tiles + WIDEST, asserted above.
+                let x = unsafe { V::load(sink.v.as_ptr().add(t + k * sink.xi)) };
+                sink.sums[k] = sink.sums[k].add(val.mul(x));
             }
         }
     }

@@ -9,11 +9,8 @@ use super::super::lane_set::LaneSet;
 use super::super::lanes::{Lanes, Portable};
 use super::super::shape::ConvShape;
 use super::geometry::{pairs_tile_rows, Geometry, Scratch};
-use super::input::{
-    deinterleave, deinterleave_paired, input_transform, input_transform_adjoint,
-    input_transform_adjoint_paired, input_transform_paired, interleave_add, interleave_add_paired,
-};
-use super::output::{output_transform_pool, pool_output_adjoint, GradSink, TileTable};
+use super::input::{deinterleave, deinterleave_paired, input_transform, input_transform_paired};
+use super::output::{output_transform_pool, pool_output_adjoint, GradSums, TileTable};
 
 /// Generates `$name(lanes, …)`, which runs `$body_fn::<N, W>` with the lane set asked
 /// for: `N` (eight lanes) for the row-by-row input side, `W` for the output side, which
@@ -117,43 +114,6 @@ with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs
     s: &ConvShape, g: &Geometry, table: &TileTable, m: &[f32], ld: usize, n: usize, out: &mut [MaybeUninit<f32>], argmax: &mut [MaybeUninit<u32>],
 ));
 
-/// `dM` of a group of `n` images into `dm` from their pooled gradients and argmax.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn pool_gradients_body<N: Lanes, W: Lanes>(
-    s: &ConvShape,
-    g: &Geometry,
-    table: &TileTable,
-    dout: &[f32],
-    argmax: &[u32],
-    n: usize,
-    dm: &mut [f32],
-    ld: usize,
-) {
-    let pooled = s.co * g.tiles();
-    for j in 0..n {
-        for c in 0..s.co {
-            let at = j * pooled + c * g.tiles();
-            pool_output_adjoint::<W>(
-                &dout[at..at + g.tiles()],
-                &argmax[at..at + g.tiles()],
-                g,
-                table,
-                (c * s.h * s.w) as u32,
-                &mut GradSink::Store {
-                    dm: &mut *dm,
-                    xi: s.co * ld,
-                    at: c * ld + j * g.tiles(),
-                },
-            );
-        }
-    }
-}
-
-with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_gradients => pool_gradients_body(
-    s: &ConvShape, g: &Geometry, table: &TileTable, dout: &[f32], argmax: &[u32], n: usize, dm: &mut [f32], ld: usize,
-));
-
 /// One input channel, forward: per image, the transformed input stays in cache and each
 /// output channel's `M = U ⊙ V` is formed inside the output transform.
 #[inline(always)]
@@ -216,7 +176,7 @@ fn single_channel_backward_body<N: Lanes, W: Lanes>(
         input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
-            let mut sink = GradSink::Accumulate {
+            let mut sink = GradSums {
                 v: &sc.v,
                 xi: ld,
                 sums: [W::zero(); 16],
@@ -229,10 +189,8 @@ fn single_channel_backward_body<N: Lanes, W: Lanes>(
                 (c * hw) as u32,
                 &mut sink,
             );
-            if let GradSink::Accumulate { sums, .. } = sink {
-                for (k, sum) in sums.into_iter().enumerate() {
-                    du[k * s.co + c] += sum.sum();
-                }
+            for (k, sum) in sink.sums.into_iter().enumerate() {
+                du[k * s.co + c] += sum.sum();
             }
         }
     }
@@ -240,43 +198,4 @@ fn single_channel_backward_body<N: Lanes, W: Lanes>(
 
 with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_backward => single_channel_backward_body(
     s: &ConvShape, g: &Geometry, table: &TileTable, x: &[f32], dout: &[f32], argmax: &[u32], sc: &mut Scratch, ld: usize, du: &mut [f32],
-));
-
-/// Adds the input gradient of a group of `n` images, from `dv`, onto `dx`.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn input_gradients_body<N: Lanes, W: Lanes>(
-    s: &ConvShape,
-    g: &Geometry,
-    dv: &[f32],
-    ld: usize,
-    n: usize,
-    even: &mut [f32],
-    odd: &mut [f32],
-    dx: &mut [f32],
-) {
-    let hw = s.h * s.w;
-    for j in 0..n {
-        for c in 0..s.ci {
-            if pairs_tile_rows::<W>(g) {
-                let block = g.paired_block();
-                even[..2 * block].fill(0.0);
-                odd[..2 * block].fill(0.0);
-                let at = c * ld + j * g.tiles();
-                input_transform_adjoint_paired::<W>(dv, s.ci * ld, at, g, even, odd);
-                let at = (j * s.ci + c) * hw;
-                interleave_add_paired::<N>(even, odd, g, &mut dx[at..at + hw]);
-                continue;
-            }
-            even.fill(0.0);
-            odd.fill(0.0);
-            input_transform_adjoint::<N>(dv, s.ci * ld, c * ld + j * g.tiles(), g, even, odd);
-            let at = (j * s.ci + c) * hw;
-            interleave_add::<N>(even, odd, g, &mut dx[at..at + hw]);
-        }
-    }
-}
-
-with_lanes!(#[allow(clippy::too_many_arguments)] fn input_gradients => input_gradients_body(
-    s: &ConvShape, g: &Geometry, dv: &[f32], ld: usize, n: usize, even: &mut [f32], odd: &mut [f32], dx: &mut [f32],
 ));
