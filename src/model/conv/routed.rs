@@ -211,7 +211,7 @@ impl Pass<'_> {
     fn images_body<V: Lanes>(&self, r: Range<usize>, mut dx: Option<&mut [f32]>) -> Vec<f32> {
         let (l, s) = (self.l, &self.l.s);
         assert_eq!(l.lanes, V::LANES);
-        let (hw, in_len) = (s.h * s.w, s.in_len());
+        let in_len = s.in_len();
         let pooled = pool_out(s.h) * pool_out(s.w);
         let mut du = vec![
             0.0f32;
@@ -225,44 +225,28 @@ impl Pass<'_> {
         // each image.
         let mut xp = vec![0.0f32; l.image_len()];
         let mut dxp = vec![0.0f32; if dx.is_some() { l.image_len() } else { 0 }];
-        let mut flows: Vec<(f32, u32)> = Vec::with_capacity(s.co * pooled);
-        let mut starts = vec![0usize; s.co + 1];
+        let mut flows = Flows::new(l);
         for (j, image) in r.enumerate() {
             to_channels_last(&self.x[image * in_len..][..in_len], l, &mut xp);
-            flows.clear();
-            for (o, start) in starts.iter_mut().enumerate().take(s.co) {
-                *start = flows.len();
-                let at = (image * s.co + o) * pooled;
-                let gradients = self.dout[at..at + pooled].iter();
-                for (&g, &a) in gradients.zip(&self.argmax[at..at + pooled]) {
-                    // A zero gradient (dropout's, say) adds nothing.
-                    if a == NO_GRADIENT || g == 0.0 {
-                        continue;
-                    }
-                    let place = (a as usize).wrapping_sub(o * hw);
-                    // The bound every tap's access below relies on.
-                    assert!(place < hw, "argmax outside its channel");
-                    let cell = (place / s.w) * l.row + place % s.w;
-                    flows.push((g, (cell * l.channels()) as u32));
-                }
-            }
-            starts[s.co] = flows.len();
+            let at = image * s.co * pooled;
+            let routed = (&self.dout[at..], &self.argmax[at..]);
+            flows.gather(l, (&routed.0[..s.co * pooled], &routed.1[..s.co * pooled]));
             for b in 0..l.blocks {
                 let channel = b * l.block;
                 for o in (0..s.co).filter(|_| self.weight_gradient) {
-                    let own = &flows[starts[o]..starts[o + 1]];
+                    let own = flows.of(o);
                     let at = l.filter_at(b, o);
                     let sums = &mut du[at..at + TAPS * l.block];
-                    // SAFETY: a flow's window starts at a cell `(y, x)` of the image
-                    // (asserted above), so its last tap, cell `(y + 2, x + 2)` of the
-                    // padded image, is inside it, and so is its channel block.
+                    // SAFETY: a flow's window starts at most at the image's last cell
+                    // (`Flows::gather` asserts it), so its last tap, two rows and two
+                    // cells on, is inside the padded image, and so is its channel block.
                     unsafe { add_filter_gradient::<V>(&l.taps, xp[channel..].as_ptr(), own, sums) };
                 }
                 if dx.is_none() {
                     continue;
                 }
                 for o in 0..s.co {
-                    let own = &flows[starts[o]..starts[o + 1]];
+                    let own = flows.of(o);
                     let taps = &self.filters[l.filter_at(b, o)..][..TAPS * l.block];
                     let dst = dxp[channel..].as_mut_ptr();
                     // SAFETY: as above, for the padded input gradient.
@@ -278,16 +262,85 @@ impl Pass<'_> {
     }
 }
 
+/// The gradients that flow back in one image, filter by filter: each a value and the
+/// element of the padded, channel-last image where its 3×3 window starts.
+struct Flows {
+    all: Vec<(f32, u32)>,
+    /// Where each filter's flows start in `all` (and, last, where they end).
+    starts: Vec<usize>,
+    /// Per pooled output, the first place of its 2×2 window in the convolution output
+    /// and the padded image's cell there (where that place's 3×3 window starts).
+    corners: Vec<(u32, u32)>,
+}
+
+impl Flows {
+    fn new(l: &Layout) -> Self {
+        let (s, across) = (&l.s, pool_out(l.s.w));
+        let pooled = pool_out(s.h) * across;
+        let corners = (0..pooled)
+            .map(|t| {
+                let (y, x) = (2 * (t / across), 2 * (t % across));
+                ((y * s.w + x) as u32, (y * l.row + x) as u32)
+            })
+            .collect();
+        Self {
+            all: vec![(0.0, 0); s.co * pooled],
+            starts: vec![0; s.co + 1],
+            corners,
+        }
+    }
+
+    /// The flows of one image from its pooled gradients and argmax (`co` planes each).
+    /// A zero gradient (dropout's, say) adds nothing and is left out, as is one that
+    /// ReLU stopped.
+    ///
+    /// Without a branch per gradient: about half of them flow, at random, so a branch
+    /// would be mispredicted every other time.
+    fn gather(&mut self, l: &Layout, (dout, argmax): (&[f32], &[u32])) {
+        let s = &l.s;
+        let pooled = self.corners.len();
+        assert!(dout.len() == s.co * pooled && argmax.len() == s.co * pooled);
+        let (w, channels) = (s.w as u32, l.channels() as u32);
+        // The last cell of the image: the bound every tap's access relies on.
+        let last_window = ((s.h - 1) * l.row + s.w - 1) as u32 * channels;
+        let mut n = 0;
+        for o in 0..s.co {
+            self.starts[o] = n;
+            let base = (o * s.h * s.w) as u32;
+            let planes = dout[o * pooled..][..pooled]
+                .iter()
+                .zip(&argmax[o * pooled..]);
+            for ((&g, &a), &(place, cell)) in planes.zip(&self.corners) {
+                let flows = (a != NO_GRADIENT) & (g != 0.0);
+                // 0, 1, w or w + 1 places into the pooling window; a row of the padded
+                // image is two cells longer.
+                let d = a.wrapping_sub(base + place);
+                let at = cell.wrapping_add(d).wrapping_add(2 * u32::from(d >= w));
+                let window = if flows { at.wrapping_mul(channels) } else { 0 };
+                assert!(window <= last_window, "argmax outside its pooling window");
+                self.all[n] = (g, window);
+                n += usize::from(flows);
+            }
+        }
+        self.starts[s.co] = n;
+    }
+
+    /// Filter `o`'s flows.
+    fn of(&self, o: usize) -> &[(f32, u32)] {
+        &self.all[self.starts[o]..self.starts[o + 1]]
+    }
+}
+
 /// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`.
 #[inline(always)]
 fn to_channels_last(x: &[f32], l: &Layout, xp: &mut [f32]) {
-    let (s, channels) = (&l.s, l.channels());
-    for (c, plane) in x.chunks_exact(s.h * s.w).enumerate() {
-        for (y, line) in plane.chunks_exact(s.w).enumerate() {
-            let first = ((y + 1) * l.row + 1) * channels + c;
-            for (xx, &v) in line.iter().enumerate() {
-                xp[first + xx * channels] = v;
-            }
+    // Cell by cell, so that the writes are contiguous (a store costs more than a load).
+    let (s, channels, hw) = (&l.s, l.channels(), l.s.h * l.s.w);
+    for y in 0..s.h {
+        for xx in 0..s.w {
+            let cell = &mut xp[((y + 1) * l.row + xx + 1) * channels..][..s.ci];
+            let place = x[y * s.w + xx..].iter().step_by(hw);
+            cell.iter_mut().zip(place).for_each(|(d, &v)| *d = v);
         }
     }
 }
