@@ -1,0 +1,91 @@
+//! The arithmetic of the routed backward pass: an image into and out of the padded,
+//! channel-last layout, and the two sums over a filter's flows.
+
+use super::super::lanes::Lanes;
+use super::layout::{Layout, BLOCK_VECTORS, TAPS};
+
+/// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`.
+#[inline(always)]
+pub(super) fn to_channels_last(x: &[f32], l: &Layout, xp: &mut [f32]) {
+    // Cell by cell, so that the writes are contiguous (a store costs more than a load).
+    let (s, channels, hw) = (&l.s, l.channels(), l.s.h * l.s.w);
+    for y in 0..s.h {
+        for xx in 0..s.w {
+            let cell = &mut xp[((y + 1) * l.row + xx + 1) * channels..][..s.ci];
+            let place = x[y * s.w + xx..].iter().step_by(hw);
+            cell.iter_mut().zip(place).for_each(|(d, &v)| *d = v);
+        }
+    }
+}
+
+/// Adds the inside of the padded, channel-last `dxp` onto one image `(ci, h, w)`.
+#[inline(always)]
+pub(super) fn add_channels_first(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
+    let (s, channels) = (&l.s, l.channels());
+    for (c, plane) in dx.chunks_exact_mut(s.h * s.w).enumerate() {
+        for (y, line) in plane.chunks_exact_mut(s.w).enumerate() {
+            let first = ((y + 1) * l.row + 1) * channels + c;
+            for (xx, d) in line.iter_mut().enumerate() {
+                *d += dxp[first + xx * channels];
+            }
+        }
+    }
+}
+
+/// `sums[tap][channel] += Σ g · xp[window + tap][channel]` over one filter's flows, for
+/// one channel block; the sums stay in registers.
+///
+/// # Safety
+/// Every flow's `window + taps[k] + block` elements from `xp` are readable.
+#[inline(always)]
+pub(super) unsafe fn add_filter_gradient<V: Lanes>(
+    taps: &[usize; TAPS],
+    xp: *const f32,
+    (gradients, windows): (&[f32], &[u32]),
+    sums: &mut [f32],
+) {
+    let mut acc = [[V::zero(); BLOCK_VECTORS]; TAPS];
+    for (&g, &window) in gradients.iter().zip(windows) {
+        let g = V::splat(g);
+        let at = xp.add(window as usize);
+        for (k, acc) in acc.iter_mut().enumerate() {
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = g.mul_add(V::load(at.add(taps[k] + v * V::LANES)), *acc);
+            }
+        }
+    }
+    for (k, acc) in acc.iter().enumerate() {
+        for (v, acc) in acc.iter().enumerate() {
+            let sum = &mut sums[(k * BLOCK_VECTORS + v) * V::LANES..][..V::LANES];
+            V::load(sum.as_ptr()).add(*acc).store(sum.as_mut_ptr());
+        }
+    }
+}
+
+/// `dxp[window + tap][channel] += g · filter[tap][channel]` over one filter's flows, for
+/// one channel block; the filter's taps stay in registers.
+///
+/// # Safety
+/// Every flow's `window + taps[k] + block` elements from `dxp` are writable.
+#[inline(always)]
+pub(super) unsafe fn add_input_gradient<V: Lanes>(
+    taps: &[usize; TAPS],
+    filter: &[f32],
+    (gradients, windows): (&[f32], &[u32]),
+    dxp: *mut f32,
+) {
+    assert!(filter.len() >= TAPS * BLOCK_VECTORS * V::LANES);
+    let w: [[V; BLOCK_VECTORS]; TAPS] = std::array::from_fn(|k| {
+        std::array::from_fn(|v| V::load(filter[(k * BLOCK_VECTORS + v) * V::LANES..].as_ptr()))
+    });
+    for (&g, &window) in gradients.iter().zip(windows) {
+        let g = V::splat(g);
+        let at = dxp.add(window as usize);
+        for (k, w) in w.iter().enumerate() {
+            for (v, w) in w.iter().enumerate() {
+                let p = at.add(taps[k] + v * V::LANES);
+                g.mul_add(*w, V::load(p)).store(p);
+            }
+        }
+    }
+}
