@@ -29,7 +29,9 @@ mod layout;
 
 use super::lane_set::LaneSet;
 use super::lanes::{Lanes, Portable};
-use super::shape::{add_in_order, chunk_ranges, pool_out, split_by_images, ConvShape, BACKWARD_TASKS};
+use super::shape::{
+    add_in_order, chunk_ranges, pool_out, split_by_images, ConvShape, BACKWARD_TASKS,
+};
 use flows::Flows;
 use kernels::{add_channels_first, add_filter_gradient, add_input_gradient, to_channels_last};
 use layout::{add_from_blocks, by_blocks, lanes_of, Layout, TAPS};
@@ -174,4 +176,3 @@ impl Pass<'_> {
         du
     }
 }
-
