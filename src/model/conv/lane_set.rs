@@ -7,7 +7,7 @@
 pub enum LaneSet {
     /// Sixteen lanes (AVX-512F, with AVX2 for the eight-lane side).
     Avx512,
-    /// Eight lanes.
+    /// Eight lanes (AVX2, with FMA's fused multiply-add).
     Avx2,
     /// Plain arrays of eight lanes, which the compiler vectorises for the target.
     Portable,
@@ -30,10 +30,14 @@ impl LaneSet {
         match self {
             LaneSet::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            LaneSet::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            LaneSet::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(target_arch = "x86_64")]
             LaneSet::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
                     && std::arch::is_x86_feature_detected!("avx512f")
             }
             #[cfg(not(target_arch = "x86_64"))]

@@ -4,12 +4,12 @@ use super::{Lanes, L};
 use std::arch::x86_64::*;
 
 /// AVX2 registers. Only for code that runs inside a `#[target_feature(enable =
-/// "avx2")]` function on a CPU that has AVX2: these `#[inline(always)]` methods are
-/// then inlined with the intrinsics they call.
+/// "avx2,fma")]` function on a CPU that has AVX2 and FMA: these `#[inline(always)]`
+/// methods are then inlined with the intrinsics they call.
 #[derive(Clone, Copy)]
 pub struct Avx2(__m256);
 
-// SAFETY: every intrinsic here is AVX or AVX2; the trait's contract says the type is
+// SAFETY: every intrinsic here is AVX, AVX2 or FMA; the trait's contract says the type is
 // only used where the CPU has them. Loads and stores touch exactly L elements.
 unsafe impl Lanes for Avx2 {
     const LANES: usize = L;
@@ -77,6 +77,10 @@ unsafe impl Lanes for Avx2 {
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         unsafe { Avx2(_mm256_mul_ps(self.0, b.0)) }
+    }
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        unsafe { Avx2(_mm256_fmadd_ps(self.0, b.0, c.0)) }
     }
     #[inline(always)]
     fn gt(self, b: Self) -> Self {

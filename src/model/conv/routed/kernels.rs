@@ -32,8 +32,21 @@ pub(super) fn add_channels_first(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
     }
 }
 
+/// Taps whose vectors are held in registers at once: all nine with 16 lanes (AVX-512's
+/// 32 registers hold their 18 vectors), three with 8 (AVX2 and SSE have 16 registers; with
+/// all nine, half the sums or taps went to the stack and back at every flow).
+#[inline(always)]
+fn taps_at_once<V: Lanes>() -> usize {
+    if V::LANES >= 16 {
+        TAPS
+    } else {
+        3
+    }
+}
+
 /// `sums[tap][channel] += Σ g · xp[window + tap][channel]` over one filter's flows, for
-/// one channel block; the sums stay in registers.
+/// one channel block; the sums stay in registers, [`taps_at_once`] taps per pass over
+/// the flows.
 ///
 /// # Safety
 /// Every flow's `window + taps[k] + block` elements from `xp` are readable.
@@ -41,10 +54,29 @@ pub(super) fn add_channels_first(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
 pub(super) unsafe fn add_filter_gradient<V: Lanes>(
     taps: &[usize; TAPS],
     xp: *const f32,
+    flows: (&[f32], &[u32]),
+    sums: &mut [f32],
+) {
+    if taps_at_once::<V>() == TAPS {
+        filter_gradient_taps::<V, TAPS>(&taps[..], xp, flows, sums);
+    } else {
+        for first in (0..TAPS).step_by(3) {
+            let sums = &mut sums[first * BLOCK_VECTORS * V::LANES..];
+            filter_gradient_taps::<V, 3>(&taps[first..], xp, flows, sums);
+        }
+    }
+}
+
+/// [`add_filter_gradient`] for the `G` taps at `taps[..G]`, whose sums start at `sums`.
+#[inline(always)]
+unsafe fn filter_gradient_taps<V: Lanes, const G: usize>(
+    taps: &[usize],
+    xp: *const f32,
     (gradients, windows): (&[f32], &[u32]),
     sums: &mut [f32],
 ) {
-    let mut acc = [[V::zero(); BLOCK_VECTORS]; TAPS];
+    let taps: [usize; G] = std::array::from_fn(|k| taps[k]);
+    let mut acc = [[V::zero(); BLOCK_VECTORS]; G];
     for (&g, &window) in gradients.iter().zip(windows) {
         let g = V::splat(g);
         let at = xp.add(window as usize);
@@ -63,7 +95,8 @@ pub(super) unsafe fn add_filter_gradient<V: Lanes>(
 }
 
 /// `dxp[window + tap][channel] += g · filter[tap][channel]` over one filter's flows, for
-/// one channel block; the filter's taps stay in registers.
+/// one channel block; the filter's taps stay in registers, [`taps_at_once`] per pass
+/// over the flows.
 ///
 /// # Safety
 /// Every flow's `window + taps[k] + block` elements from `dxp` are writable.
@@ -71,11 +104,32 @@ pub(super) unsafe fn add_filter_gradient<V: Lanes>(
 pub(super) unsafe fn add_input_gradient<V: Lanes>(
     taps: &[usize; TAPS],
     filter: &[f32],
-    (gradients, windows): (&[f32], &[u32]),
+    flows: (&[f32], &[u32]),
     dxp: *mut f32,
 ) {
     assert!(filter.len() >= TAPS * BLOCK_VECTORS * V::LANES);
-    let w: [[V; BLOCK_VECTORS]; TAPS] = std::array::from_fn(|k| {
+    if taps_at_once::<V>() == TAPS {
+        input_gradient_taps::<V, TAPS>(&taps[..], filter, flows, dxp);
+    } else {
+        for first in (0..TAPS).step_by(3) {
+            let filter = &filter[first * BLOCK_VECTORS * V::LANES..];
+            input_gradient_taps::<V, 3>(&taps[first..], filter, flows, dxp);
+        }
+    }
+}
+
+/// [`add_input_gradient`] for the `G` taps at `taps[..G]`, whose weights start at
+/// `filter`.
+#[inline(always)]
+unsafe fn input_gradient_taps<V: Lanes, const G: usize>(
+    taps: &[usize],
+    filter: &[f32],
+    (gradients, windows): (&[f32], &[u32]),
+    dxp: *mut f32,
+) {
+    let taps: [usize; G] = std::array::from_fn(|k| taps[k]);
+    assert!(filter.len() >= G * BLOCK_VECTORS * V::LANES);
+    let w: [[V; BLOCK_VECTORS]; G] = std::array::from_fn(|k| {
         std::array::from_fn(|v| V::load(filter[(k * BLOCK_VECTORS + v) * V::LANES..].as_ptr()))
     });
     for (&g, &window) in gradients.iter().zip(windows) {

@@ -107,7 +107,7 @@ impl Pass<'_> {
             unsafe fn avx512(p: &Pass, r: Range<usize>, dx: Option<&mut [f32]>) -> Vec<f32> {
                 p.images_body::<Avx512>(r, dx)
             }
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2(p: &Pass, r: Range<usize>, dx: Option<&mut [f32]>) -> Vec<f32> {
                 p.images_body::<Avx2>(r, dx)
             }

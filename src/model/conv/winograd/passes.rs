@@ -25,20 +25,20 @@ macro_rules! with_lanes {
             #[cfg(target_arch = "x86_64")]
             {
                 use super::super::lanes::{Avx2, Avx512};
-                #[target_feature(enable = "avx2,avx512f")]
+                #[target_feature(enable = "avx2,fma,avx512f")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx512($($arg: $ty),*) {
                     $body_fn::<Avx2, Avx512>($($arg),*)
                 }
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2($($arg: $ty),*) {
                     $body_fn::<Avx2, Avx2>($($arg),*)
                 }
                 match lanes {
-                    // SAFETY: the CPU has AVX-512F and AVX2 (asserted above).
+                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA (asserted above).
                     LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
-                    // SAFETY: the CPU has AVX2 (asserted above).
+                    // SAFETY: the CPU has AVX2 and FMA (asserted above).
                     LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
                     LaneSet::Portable => {}
                 }
