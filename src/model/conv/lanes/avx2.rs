@@ -79,6 +79,20 @@ unsafe impl Lanes for Avx2 {
         unsafe { Avx2(_mm256_mul_ps(self.0, b.0)) }
     }
     #[inline(always)]
+    unsafe fn gather_first(p: *const f32, stride: usize, live: usize) -> Self {
+        let at = _mm256_mullo_epi32(
+            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+            _mm256_set1_epi32(stride as i32),
+        );
+        let mask = _mm256_castsi256_ps(first_lanes(live));
+        Avx2(_mm256_mask_i32gather_ps::<4>(
+            _mm256_setzero_ps(),
+            p,
+            at,
+            mask,
+        ))
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         unsafe { Avx2(_mm256_fmadd_ps(self.0, b.0, c.0)) }
     }

@@ -93,6 +93,16 @@ unsafe impl Lanes for Avx512 {
         unsafe { Avx512(_mm512_mul_ps(self.0, b.0)) }
     }
     #[inline(always)]
+    unsafe fn gather_first(p: *const f32, stride: usize, live: usize) -> Self {
+        let at = _mm512_mullo_epi32(Self::ramp_ints(), _mm512_set1_epi32(stride as i32));
+        Avx512(_mm512_mask_i32gather_ps::<4>(
+            _mm512_setzero_ps(),
+            bits(0, live),
+            at,
+            p,
+        ))
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         unsafe { Avx512(_mm512_fmadd_ps(self.0, b.0, c.0)) }
     }

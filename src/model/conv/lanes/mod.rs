@@ -38,6 +38,17 @@ pub unsafe trait Lanes: Copy {
     fn add(self, b: Self) -> Self;
     fn sub(self, b: Self) -> Self;
     fn mul(self, b: Self) -> Self;
+    /// Loads lanes `i < live` (≤ [`Lanes::LANES`]) from `p + i·stride`, the rest zero;
+    /// touches only those. A gather instruction where the set has one.
+    #[inline(always)]
+    unsafe fn gather_first(p: *const f32, stride: usize, live: usize) -> Self {
+        let mut a = [0.0f32; 16];
+        debug_assert!(Self::LANES <= a.len());
+        for (i, v) in a.iter_mut().enumerate().take(live.min(Self::LANES)) {
+            *v = *p.add(i * stride);
+        }
+        Self::load(a.as_ptr())
+    }
     /// `self · b + c`: one fused rounding where the set has the instruction (AVX-512),
     /// else a product and a sum.
     #[inline(always)]

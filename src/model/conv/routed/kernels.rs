@@ -4,29 +4,48 @@
 use super::super::lanes::Lanes;
 use super::layout::{Layout, BLOCK_VECTORS, TAPS};
 
-/// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`.
+/// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`: a cell's
+/// channels gathered a vector at a time, stored contiguously.
 #[inline(always)]
-pub(super) fn to_channels_last(x: &[f32], l: &Layout, xp: &mut [f32]) {
-    // Cell by cell, so that the writes are contiguous (a store costs more than a load).
+pub(super) fn to_channels_last<V: Lanes>(x: &[f32], l: &Layout, xp: &mut [f32]) {
     let (s, channels, hw) = (&l.s, l.channels(), l.s.h * l.s.w);
+    assert!(x.len() == s.ci * hw && xp.len() >= l.image_len());
     for y in 0..s.h {
         for xx in 0..s.w {
-            let cell = &mut xp[((y + 1) * l.row + xx + 1) * channels..][..s.ci];
-            let place = x[y * s.w + xx..].iter().step_by(hw);
-            cell.iter_mut().zip(place).for_each(|(d, &v)| *d = v);
+            let cell = ((y + 1) * l.row + xx + 1) * channels;
+            for c in (0..s.ci).step_by(V::LANES) {
+                let live = (s.ci - c).min(V::LANES);
+                // SAFETY: the lanes read are channels `c..c + live` (< ci) of this
+                // place; the vector written is inside the cell's channel blocks, whose
+                // lanes past `ci` get zeros.
+                unsafe {
+                    V::gather_first(x.as_ptr().add(c * hw + y * s.w + xx), hw, live)
+                        .store(xp.as_mut_ptr().add(cell + c))
+                };
+            }
         }
     }
 }
 
-/// Adds the inside of the padded, channel-last `dxp` onto one image `(ci, h, w)`.
+/// Adds the inside of the padded, channel-last `dxp` onto one image `(ci, h, w)`: a row
+/// of a channel gathered a vector at a time.
 #[inline(always)]
-pub(super) fn add_channels_first(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
+pub(super) fn add_channels_first<V: Lanes>(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
     let (s, channels) = (&l.s, l.channels());
+    assert!(dx.len() == s.ci * s.h * s.w && dxp.len() >= l.image_len());
     for (c, plane) in dx.chunks_exact_mut(s.h * s.w).enumerate() {
         for (y, line) in plane.chunks_exact_mut(s.w).enumerate() {
             let first = ((y + 1) * l.row + 1) * channels + c;
-            for (xx, d) in line.iter_mut().enumerate() {
-                *d += dxp[first + xx * channels];
+            for xx in (0..s.w).step_by(V::LANES) {
+                let live = (s.w - xx).min(V::LANES);
+                // SAFETY: lanes `xx..xx + live` of the row, read from cells inside the
+                // padded image and added onto places inside the line.
+                unsafe {
+                    let from = dxp.as_ptr().add(first + xx * channels);
+                    let to = line.as_mut_ptr().add(xx);
+                    let sum = V::load_first(to, live).add(V::gather_first(from, channels, live));
+                    sum.store_first(to, live);
+                }
             }
         }
     }

@@ -142,7 +142,7 @@ impl Pass<'_> {
         let mut dxp = vec![0.0f32; if dx.is_some() { l.image_len() } else { 0 }];
         let mut flows = Flows::new(l, self.lanes);
         for (j, image) in r.enumerate() {
-            to_channels_last(&self.x[image * in_len..][..in_len], l, &mut xp);
+            to_channels_last::<V>(&self.x[image * in_len..][..in_len], l, &mut xp);
             let at = image * s.co * pooled;
             let routed = (&self.dout[at..], &self.argmax[at..]);
             flows.gather(l, (&routed.0[..s.co * pooled], &routed.1[..s.co * pooled]));
@@ -169,7 +169,7 @@ impl Pass<'_> {
                 }
             }
             if let Some(dx) = dx.as_deref_mut() {
-                add_channels_first(&dxp, l, &mut dx[j * in_len..][..in_len]);
+                add_channels_first::<V>(&dxp, l, &mut dx[j * in_len..][..in_len]);
                 dxp.fill(0.0);
             }
         }
