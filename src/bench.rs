@@ -288,7 +288,7 @@ impl Report {
              peak RSS   {:>9.1} MB\n\
              launch     {:>9.3} s to the first batch (data loaded, worker started, one step)\n\
              CPU use    {:>9.0} % of one core while training ({} threads: {:.0} % at most)\n\
-             kernels    Winograd F(2x2,3x3) conv+pool+ReLU, {} lanes\n\n\
+             kernels    conv+pool+ReLU: Winograd F(2x2,3x3) forward, routed backward, {} lanes\n\n\
              {:<24} {:>10} {:>11} {:>9}\n",
             self.model,
             self.threads,
