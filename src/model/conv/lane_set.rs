@@ -50,6 +50,14 @@ impl LaneSet {
         Self::ALL.into_iter().filter(|s| s.is_available())
     }
 
+    /// `f32` lanes per vector of the set (its `Lanes::LANES`).
+    pub fn lanes(self) -> usize {
+        match self {
+            LaneSet::Avx512 => 16,
+            LaneSet::Avx2 | LaneSet::Portable => 8,
+        }
+    }
+
     /// How the set is named on the command line and in the config file.
     pub fn name(self) -> &'static str {
         match self {

@@ -1,7 +1,6 @@
 //! Where things are in the routed backward pass's buffers: the channel blocks, the
-//! padded channel-last image, the filters by block, and the lanes per vector.
+//! padded channel-last image, and the filters by block.
 
-use super::super::lane_set::LaneSet;
 use super::super::shape::ConvShape;
 
 /// Vectors per channel block. Two: a filter's nine taps of one block (or the nine sums of
@@ -62,14 +61,6 @@ impl Layout {
     /// Where filter `o`'s taps of channel block `b` start in that layout.
     pub(super) fn filter_at(&self, b: usize, o: usize) -> usize {
         (b * self.s.co + o) * TAPS * self.block
-    }
-}
-
-/// Lanes per vector of a set.
-pub(super) fn lanes_of(set: LaneSet) -> usize {
-    match set {
-        LaneSet::Avx512 => 16,
-        LaneSet::Avx2 | LaneSet::Portable => 8,
     }
 }
 

@@ -34,7 +34,7 @@ use super::shape::{
 };
 use flows::Flows;
 use kernels::{add_channels_first, add_filter_gradient, add_input_gradient, to_channels_last};
-use layout::{add_from_blocks, by_blocks, lanes_of, Layout, TAPS};
+use layout::{add_from_blocks, by_blocks, Layout, TAPS};
 
 /// Backward of [`super::winograd::conv3x3_pool_relu_forward`]: adds the weight gradient
 /// into `dweight` and the input gradient into `dx`, each when given. Each of
@@ -59,7 +59,7 @@ pub fn conv3x3_pool_relu_backward(
     assert_eq!(weight.len(), s.co * s.ci * TAPS);
     assert!(dweight.as_ref().is_none_or(|d| d.len() == weight.len()));
     assert!(dout.len() == pooled && argmax.len() == pooled);
-    let l = Layout::new(s, lanes_of(lanes));
+    let l = Layout::new(s, lanes.lanes());
     let filters = by_blocks(weight, &l);
     let ranges = chunk_ranges(s.batch, BACKWARD_TASKS);
     let mut dx_parts = split_by_images(dx, &ranges, s.in_len());
