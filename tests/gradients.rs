@@ -232,3 +232,84 @@ fn dropout_equals_dfdx_dropout_to_the_bit() {
     // About 30 % of the 306 000 elements are dropped (a standard deviation is 253).
     assert!((90_000..93_600).contains(&zeros), "{zeros} dropped");
 }
+
+/// `Σ dense(x) ⊙ r`, so that d(loss)/d(out) = r.
+fn dense_loss(dev: &Dev, x: &[f32], w: &[f32], b: &[f32], r: &[f32]) -> f64 {
+    use mnist_tui::model::dense::dense;
+    let x = dev.tensor_from_vec(x.to_vec(), (4usize, Const::<5>));
+    let w: Tensor<Rank2<3, 5>, f32, Dev> = dev.tensor_from_vec(w.to_vec(), Default::default());
+    let b: Tensor<Rank1<3>, f32, Dev> = dev.tensor_from_vec(b.to_vec(), Default::default());
+    let out = to_vec(&dense(x, &w, &b));
+    out.iter().zip(r).map(|(o, r)| *o as f64 * *r as f64).sum()
+}
+
+#[test]
+fn dense_gradients_match_finite_differences() {
+    use mnist_tui::model::dense::dense;
+    let dev = Dev::default();
+    let (x, w, b, r) = (
+        random(4 * 5, 1),
+        random(3 * 5, 2),
+        random(3, 3),
+        random(4 * 3, 4),
+    );
+    let xt = dev.tensor_from_vec(x.clone(), (4usize, Const::<5>));
+    let wt: Tensor<Rank2<3, 5>, f32, Dev> = dev.tensor_from_vec(w.clone(), Default::default());
+    let bt: Tensor<Rank1<3>, f32, Dev> = dev.tensor_from_vec(b.clone(), Default::default());
+    let rt = dev.tensor_from_vec(r.clone(), (4usize, Const::<3>));
+    let grads = (dense(xt.leaky_trace(), &wt, &bt) * rt).sum().backward();
+
+    let dx = central_differences(&x, |x| dense_loss(&dev, x, &w, &b, &r));
+    let dw = central_differences(&w, |w| dense_loss(&dev, &x, w, &b, &r));
+    let db = central_differences(&b, |b| dense_loss(&dev, &x, &w, b, &r));
+    assert_close(&grads.get(&xt).as_vec(), &dx, "dx");
+    assert_close(&grads.get(&wt).as_vec(), &dw, "dw");
+    assert_close(&grads.get(&bt).as_vec(), &db, "db");
+}
+
+/// Our dense layer against dfdx's `Linear` with the same weights, at a size where gemm
+/// packs and blocks its operands and cuts the work among threads: the same outputs and
+/// gradients up to rounding, and the same parameters under the same names.
+#[test]
+fn dense_layer_equals_dfdx_linear_forward_and_backward() {
+    use dfdx::nn::modules::Linear;
+    use mnist_tui::model::layers::Dense;
+    let dev = Dev::seed_from_u64(2);
+    let mut ours: Dense<300, 70, f32, Dev> = BuildModule::build(&dev);
+    let mut theirs: Linear<300, 70, f32, Dev> = BuildModule::build(&dev);
+    theirs.weight.copy_from(&random(70 * 300, 5));
+    theirs.bias.copy_from(&random(70, 6));
+    ours.weight.copy_from(&to_vec(&theirs.weight));
+    ours.bias.copy_from(&to_vec(&theirs.bias));
+    let x = dev.tensor_from_vec(random(37 * 300, 7), (37usize, Const::<300>));
+    let r = dev.tensor_from_vec(random(37 * 70, 8), (37usize, Const::<70>));
+
+    let y_ours = ours.forward(x.leaky_trace());
+    let y_theirs = theirs.forward(x.leaky_trace());
+    let close = |a: &[f32], b: &[f32], what: &str| {
+        assert_eq!(a.len(), b.len());
+        for (i, (a, b)) in a.iter().zip(b).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "{what}[{i}]: {a} vs {b}"
+            );
+        }
+    };
+    close(&to_vec(&y_ours), &to_vec(&y_theirs), "y");
+    let g_ours = (y_ours * r.clone()).sum().backward();
+    let g_theirs = (y_theirs * r).sum().backward();
+    close(&to_vec(&g_ours.get(&x)), &to_vec(&g_theirs.get(&x)), "dx");
+    let dw = (g_ours.get(&ours.weight), g_theirs.get(&theirs.weight));
+    close(&to_vec(&dw.0), &to_vec(&dw.1), "dw");
+    let db = (g_ours.get(&ours.bias), g_theirs.get(&theirs.bias));
+    close(&to_vec(&db.0), &to_vec(&db.1), "db");
+
+    // Saved by ours, loaded by theirs: the tensors' names and shapes agree.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dense.safetensors");
+    ours.save_safetensors(&path).unwrap();
+    let mut loaded: Linear<300, 70, f32, Dev> = BuildModule::build(&dev);
+    loaded.load_safetensors(&path).unwrap();
+    assert_eq!(loaded.weight.as_vec(), theirs.weight.as_vec());
+    assert_eq!(loaded.bias.as_vec(), theirs.bias.as_vec());
+}

@@ -2,6 +2,7 @@
 
 pub(crate) mod conv;
 mod copies;
+pub mod dense;
 mod infer;
 pub mod inspect;
 pub mod layers;

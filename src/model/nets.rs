@@ -1,6 +1,6 @@
 //! The two networks, each one type, and the [`Network`] trait the trainer drives them by.
 
-use dfdx::nn::modules::{Linear, ReLU};
+use dfdx::nn::modules::ReLU;
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
@@ -8,7 +8,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use super::conv::{LaneSet, PreparedConv};
 use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
-use super::layers::{ConvPoolReLU, Dropout, Flatten, InputConvPoolReLU};
+use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
 
 /// A batch of 28×28 greyscale images.
@@ -43,7 +43,7 @@ fn conv_features<C: ConstDim, H: ConstDim, W: ConstDim>(
 pub type SeedNet = (
     InputConvPoolReLU<1, 32, f32, Dev>,
     ConvPoolReLU<32, 64, f32, Dev>,
-    (Flatten, Linear<3136, 10, f32, Dev>),
+    (Flatten, Dense<3136, 10, f32, Dev>),
 );
 
 /// The tutorial's deeper variant: three conv blocks with dropout, dense 625, dense 10.
@@ -53,10 +53,10 @@ pub type DeepNet = (
     (ConvPoolReLU<64, 128, f32, Dev>, Dropout),
     (
         Flatten,
-        Linear<2048, 625, f32, Dev>,
+        Dense<2048, 625, f32, Dev>,
         ReLU,
         Dropout,
-        Linear<625, 10, f32, Dev>,
+        Dense<625, 10, f32, Dev>,
     ),
 );
 
@@ -118,10 +118,7 @@ fn relu(v: Vec<f32>) -> Vec<f32> {
 }
 
 /// Glorot-uniform weights and N(0, 1) bias, as mnist_cnn.py initialises its dense layers.
-fn init_dense<const I: usize, const O: usize>(
-    layer: &mut Linear<I, O, f32, Dev>,
-    rng: &mut StdRng,
-) {
+fn init_dense<const I: usize, const O: usize>(layer: &mut Dense<I, O, f32, Dev>, rng: &mut StdRng) {
     let limit = (6.0 / (I + O) as f32).sqrt();
     let glorot = Uniform::new_inclusive(-limit, limit);
     let weight: Vec<f32> = (0..I * O).map(|_| glorot.sample(rng)).collect();

@@ -228,6 +228,56 @@ where
 /// masks splits into several tasks (conv1's 627 200 elements: ten).
 const DROPOUT_TASK: usize = 64 * 1024;
 
+/// Zeroes the elements whose word is below `threshold` (all of them without one) and
+/// divides the rest by `keep`, writing each one's backward scale (0 or `back`).
+///
+/// Branch-free, so that it vectorises: with a branch per element and a scalar division
+/// it was 7 % of the deep model's training step. On AVX-512 it is compiled for it (the
+/// 64-bit compares need it to be wide).
+fn apply_mask(
+    words: &[u64],
+    threshold: Option<u64>,
+    (keep, back): (f32, f32),
+    out: &mut [f32],
+    scale: &mut [f32],
+) {
+    #[inline(always)]
+    fn branch_free(
+        words: &[u64],
+        threshold: Option<u64>,
+        k: (f32, f32),
+        o: &mut [f32],
+        s: &mut [f32],
+    ) {
+        let (all, t) = (threshold.is_none(), threshold.unwrap_or(0));
+        for ((v, s), w) in o.iter_mut().zip(s.iter_mut()).zip(words) {
+            let dropped = all | (*w < t);
+            let kept = *v / k.0;
+            *v = if dropped { 0.0 } else { kept };
+            *s = if dropped { 0.0 } else { k.1 };
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn avx512(
+        words: &[u64],
+        threshold: Option<u64>,
+        k: (f32, f32),
+        o: &mut [f32],
+        s: &mut [f32],
+    ) {
+        branch_free(words, threshold, k, o, s)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if LaneSet::Avx512.is_available() {
+        // SAFETY: the CPU has AVX-512F (checked); the function is safe code compiled
+        // for it.
+        unsafe { avx512(words, threshold, (keep, back), out, scale) };
+        return;
+    }
+    branch_free(words, threshold, (keep, back), out, scale)
+}
+
 /// Dropout with probability `p` of zeroing each element (the rest scaled by `1/(1 − p)`),
 /// the same to the bit as dfdx's `try_dropout`: the same seed drawn from the device, the
 /// same random stream, the same arithmetic.
@@ -273,14 +323,7 @@ pub fn dropout<S: Shape>(
             {
                 let words = &mut words[..out.len()];
                 rng.fill(words);
-                for ((v, s), w) in out.iter_mut().zip(scale.iter_mut()).zip(words.iter()) {
-                    if threshold.is_none_or(|t| *w < t) {
-                        *v = 0.0;
-                    } else {
-                        *v /= keep;
-                        *s = back;
-                    }
-                }
+                apply_mask(words, threshold, (keep, back), out, scale);
             }
         });
     let out = x.device().tensor_from_vec(out, *x.shape());

@@ -9,6 +9,7 @@ use dfdx::nn::tensor_collection::{
     RecursiveWalker, ScalarOptions, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut,
 };
 use dfdx::prelude::*;
+use rayon::prelude::*;
 
 use crate::model::{ops::to_vec, Dev, Grads};
 
@@ -192,14 +193,28 @@ fn adam_kernel(
     let [b1, b2] = cfg.betas.map(|b| b as f32);
     let (eps, lr) = (cfg.eps as f32, cfg.lr as f32);
     let (c1, c2) = ((1.0 - b1.powi(t)).recip(), (1.0 - b2.powi(t)).recip());
-    let mut finite = true;
-    for (((p, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-        *m = *m * b1 + g * (1.0 - b1);
-        *v = *v * b2 + g.powi(2) * (1.0 - b2);
-        let m_hat = *m * c1;
-        let v_hat = *v * c2;
-        *p -= lr * m_hat / (v_hat.sqrt() + eps);
-        finite &= p.is_finite();
-    }
-    finite
+    // Each element on its own, so chunks on every thread give the same bits: the deep
+    // model's 1.3 million weights took about 3 % of a step on one thread.
+    w.par_chunks_mut(ADAM_TASK)
+        .zip(m.par_chunks_mut(ADAM_TASK))
+        .zip(v.par_chunks_mut(ADAM_TASK))
+        .zip(g.par_chunks(ADAM_TASK))
+        .map(|(((w, m), v), g)| {
+            let mut finite = true;
+            for (((p, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m = *m * b1 + g * (1.0 - b1);
+                *v = *v * b2 + g.powi(2) * (1.0 - b2);
+                let m_hat = *m * c1;
+                let v_hat = *v * c2;
+                *p -= lr * m_hat / (v_hat.sqrt() + eps);
+                finite &= p.is_finite();
+            }
+            finite
+        })
+        .reduce(|| true, |a, b| a & b)
 }
+
+/// Weights per task of the update: big enough that a task's hand-over costs nothing
+/// beside it, small enough that the largest tensors split among many threads (and that
+/// the seed model's dense weights, 31 360, are two tasks in the test against dfdx).
+const ADAM_TASK: usize = 16 * 1024;

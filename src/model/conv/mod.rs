@@ -6,7 +6,8 @@
 //!   Winograd's F(2×2, 3×3), which the networks run;
 //! - [`im2col`] and [`pool`]: the separate convolution and max-pool, the straightforward
 //!   kernels of the unfused layers;
-//! - [`products`]: the small matrix products of the Winograd layers;
+//! - [`products`]: the small matrix products of the Winograd layers (and of the dense
+//!   layers, in `model::dense`);
 //! - [`lanes`]: vectors of eight or sixteen lanes the transforms are written against,
 //!   and [`lane_set`]: which of them a call uses, passed as a value;
 //! - [`shape`]: the shapes, and how a batch is cut into parts for the threads.
@@ -30,5 +31,6 @@ mod tests;
 
 pub use lane_set::LaneSet;
 pub use products::general as matrix_product;
+pub(crate) use products::general_on_threads;
 pub use shape::{pool_out, ConvShape};
 pub use winograd::PreparedConv;

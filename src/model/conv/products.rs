@@ -74,12 +74,32 @@ fn check_bounds(
 pub fn general(
     (m, n, k): (usize, usize, usize),
     c: &mut [f32],
-    (c_rs, c_cs): (usize, usize),
+    c_strides: (usize, usize),
     accumulate: bool,
     a: &[f32],
-    (a_rs, a_cs): (usize, usize),
+    a_strides: (usize, usize),
     b: &[f32],
-    (b_rs, b_cs): (usize, usize),
+    b_strides: (usize, usize),
+) {
+    general_on_threads(
+        1,
+        (m, n, k),
+        (c, c_strides, accumulate),
+        (a, a_strides),
+        (b, b_strides),
+    );
+}
+
+/// [`general`] on `threads` threads of the current rayon pool. gemm cuts the work by the
+/// shape and the thread count, but never an inner sum: each element of `C` is one chain
+/// over `k`, whichever thread runs it.
+#[allow(clippy::type_complexity)]
+pub fn general_on_threads(
+    threads: usize,
+    (m, n, k): (usize, usize, usize),
+    (c, (c_rs, c_cs), accumulate): (&mut [f32], (usize, usize), bool),
+    (a, (a_rs, a_cs)): (&[f32], (usize, usize)),
+    (b, (b_rs, b_cs)): (&[f32], (usize, usize)),
 ) {
     check_bounds(
         (m, n, k),
@@ -108,7 +128,11 @@ pub fn general(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            if threads > 1 {
+                gemm::Parallelism::Rayon(threads)
+            } else {
+                gemm::Parallelism::None
+            },
         );
     }
 }
