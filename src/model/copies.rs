@@ -1,21 +1,23 @@
 //! Copies of a tensor's elements in buffers reused from one training step to the next.
 //!
-//! Why: dfdx 0.13 lends no view of a tensor's elements, so a conv layer copies its input
-//! out of the tensor every step (the backward pass needs it too). Into a fresh buffer,
+//! Why: dfdx 0.13 lends no view of a tensor's elements, so every step the ops copy their
+//! operands out of their tensors (a conv layer its input, which the backward pass needs
+//! too; a dense layer its input and weight; dropout its input) and the optimiser each
+//! weight it updates. Into a fresh buffer,
 //! that copy was two passes on one thread while the other waited: zeroing (or faulting
 //! in) 2.5 MB for the seed network's conv2 input, then the copy itself. A buffer of the
 //! same size from the step before is already mapped and needs no zeroing, only the copy.
 
-use std::ops::Deref;
+use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 
 use dfdx::prelude::*;
 
 /// Buffers waiting for their next copy. A training step holds a few at a time (one per
-/// conv layer); more than this are let go rather than kept.
+/// conv layer, two per dense layer); more than this are let go rather than kept.
 static SPARE: Mutex<Vec<Vec<f32>>> = Mutex::new(Vec::new());
-/// Spare buffers kept at most.
-const SPARE_KEPT: usize = 8;
+/// Spare buffers kept at most: what the deep model's step holds at once, and a few more.
+const SPARE_KEPT: usize = 12;
 
 /// A tensor's elements, in a buffer that goes back to [`SPARE`] when dropped.
 pub struct ReusedCopy(Vec<f32>);
@@ -39,6 +41,12 @@ impl Deref for ReusedCopy {
     type Target = [f32];
     fn deref(&self) -> &[f32] {
         &self.0
+    }
+}
+
+impl DerefMut for ReusedCopy {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.0
     }
 }
 

@@ -1,7 +1,7 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
 pub(crate) mod conv;
-mod copies;
+pub mod copies;
 pub mod dense;
 mod infer;
 pub mod inspect;

@@ -5,6 +5,8 @@
 //! the output with the kernels in [`super::conv`], register the backward pass (only
 //! when a tape is recorded), and put the tape back on the output.
 
+use std::mem::MaybeUninit;
+
 use dfdx::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_distr::Bernoulli;
@@ -228,8 +230,8 @@ where
 /// masks splits into several tasks (conv1's 627 200 elements: ten).
 const DROPOUT_TASK: usize = 64 * 1024;
 
-/// Zeroes the elements whose word is below `threshold` (all of them without one) and
-/// divides the rest by `keep`, writing each one's backward scale (0 or `back`).
+/// `out = x / keep` and `scale = back` where the element's word is at or above
+/// `threshold`, both 0 where it is below (everywhere without a threshold).
 ///
 /// Branch-free, so that it vectorises: with a branch per element and a scalar division
 /// it was 7 % of the deep model's training step. On AVX-512 it is compiled for it (the
@@ -237,45 +239,34 @@ const DROPOUT_TASK: usize = 64 * 1024;
 fn apply_mask(
     words: &[u64],
     threshold: Option<u64>,
-    (keep, back): (f32, f32),
-    out: &mut [f32],
-    scale: &mut [f32],
+    keep_back: (f32, f32),
+    x: &[f32],
+    out: (&mut [MaybeUninit<f32>], &mut [MaybeUninit<f32>]),
 ) {
+    type Out<'a> = (&'a mut [MaybeUninit<f32>], &'a mut [MaybeUninit<f32>]);
     #[inline(always)]
-    fn branch_free(
-        words: &[u64],
-        threshold: Option<u64>,
-        k: (f32, f32),
-        o: &mut [f32],
-        s: &mut [f32],
-    ) {
+    fn branch_free(words: &[u64], threshold: Option<u64>, k: (f32, f32), x: &[f32], o: Out) {
         let (all, t) = (threshold.is_none(), threshold.unwrap_or(0));
-        for ((v, s), w) in o.iter_mut().zip(s.iter_mut()).zip(words) {
+        let elements = o.0.iter_mut().zip(o.1.iter_mut()).zip(x).zip(words);
+        for (((v, s), x), w) in elements {
             let dropped = all | (*w < t);
-            let kept = *v / k.0;
-            *v = if dropped { 0.0 } else { kept };
-            *s = if dropped { 0.0 } else { k.1 };
+            v.write(if dropped { 0.0 } else { x / k.0 });
+            s.write(if dropped { 0.0 } else { k.1 });
         }
     }
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    unsafe fn avx512(
-        words: &[u64],
-        threshold: Option<u64>,
-        k: (f32, f32),
-        o: &mut [f32],
-        s: &mut [f32],
-    ) {
-        branch_free(words, threshold, k, o, s)
+    unsafe fn avx512(words: &[u64], threshold: Option<u64>, k: (f32, f32), x: &[f32], o: Out) {
+        branch_free(words, threshold, k, x, o)
     }
     #[cfg(target_arch = "x86_64")]
     if LaneSet::Avx512.is_available() {
         // SAFETY: the CPU has AVX-512F (checked); the function is safe code compiled
         // for it.
-        unsafe { avx512(words, threshold, (keep, back), out, scale) };
+        unsafe { avx512(words, threshold, keep_back, x, out) };
         return;
     }
-    branch_free(words, threshold, (keep, back), out, scale)
+    branch_free(words, threshold, keep_back, x, out)
 }
 
 /// Dropout with probability `p` of zeroing each element (the rest scaled by `1/(1 − p)`),
@@ -306,26 +297,37 @@ pub fn dropout<S: Shape>(
     };
     let keep = (1.0 - prob) as f32;
     let back = (1.0 - prob).recip() as f32;
-    let mut out = to_vec(&x);
-    let mut scale = vec![0.0f32; out.len()];
-    out.par_chunks_mut(DROPOUT_TASK)
-        .zip(scale.par_chunks_mut(DROPOUT_TASK))
+    let xs = ReusedCopy::of(&x);
+    let n = xs.len();
+    // Written whole by the tasks below, so never zeroed first.
+    let (mut out, mut scale) = (Vec::<f32>::with_capacity(n), Vec::<f32>::with_capacity(n));
+    out.spare_capacity_mut()[..n]
+        .par_chunks_mut(DROPOUT_TASK)
+        .zip(scale.spare_capacity_mut()[..n].par_chunks_mut(DROPOUT_TASK))
+        .zip(xs.par_chunks(DROPOUT_TASK))
         .enumerate()
-        .for_each(|(task, (out, scale))| {
+        .for_each(|(task, ((out, scale), xs))| {
             // The generator seeks to this task's place in the one stream: each u64 is
             // two of its 32-bit words.
             let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(seed);
             rng.set_word_pos(2 * (task * DROPOUT_TASK) as u128);
             let mut words = [0u64; 1024];
-            for (out, scale) in out
+            for ((out, scale), xs) in out
                 .chunks_mut(words.len())
                 .zip(scale.chunks_mut(words.len()))
+                .zip(xs.chunks(words.len()))
             {
                 let words = &mut words[..out.len()];
                 rng.fill(words);
-                apply_mask(words, threshold, (keep, back), out, scale);
+                apply_mask(words, threshold, (keep, back), xs, (out, scale));
             }
         });
+    // SAFETY: the chunks above cover the first `n` elements of both, and `apply_mask`
+    // writes every element of its chunks.
+    unsafe {
+        out.set_len(n);
+        scale.set_len(n);
+    }
     let out = x.device().tensor_from_vec(out, *x.shape());
     let (x_g, out_g) = (x.ghost(), out.ghost());
     tape.add_backward_op(move |grads| {

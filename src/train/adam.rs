@@ -11,7 +11,7 @@ use dfdx::nn::tensor_collection::{
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-use crate::model::{ops::to_vec, Dev, Grads};
+use crate::model::{copies::ReusedCopy, Dev, Grads};
 
 /// Hyper-parameters, as mnist_cnn.py sets them (TensorFlow's defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -150,14 +150,14 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
             .grads
             .get_or_alloc_mut(p)
             .expect("allocating a CPU gradient cannot fail");
-        let mut w = to_vec(p);
+        let mut w = ReusedCopy::of(p);
         if self.adam.moments.len() <= self.index {
             self.adam
                 .moments
                 .push((vec![0.0; w.len()], vec![0.0; w.len()]));
         }
         let (m, v) = &mut self.adam.moments[self.index];
-        let before = self.sizes.is_some().then(|| w.clone());
+        let before = self.sizes.is_some().then(|| w.to_vec());
         self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, g);
         if let (Some(sizes), Some(before)) = (self.sizes.as_mut(), before) {
             sizes.push(StepSizes {
