@@ -31,13 +31,7 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
     let n = batch.size();
     let xs = ReusedCopy::of(&x);
     let ws = ReusedCopy::of(weight);
-    let mut y = to_vec(bias).repeat(n);
-    if n > 0 {
-        // y (n × O) = b + x · Wᵀ, Wᵀ read down W's rows.
-        let product = (n, O, I);
-        let out = (&mut y[..], (O, 1), true);
-        general_on_threads(threads, product, out, (&xs, (I, 1)), (&ws, (1, I)));
-    }
+    let y = dense_forward(&xs, n, (&ws, &to_vec(bias)), (I, O));
     let out = x.device().tensor_from_vec(y, (batch, Const));
     if T::OWNS_TAPE && n > 0 {
         let (x_g, w_g, b_g, out_g) = (x.ghost(), weight.ghost(), bias.ghost(), out.ghost());
@@ -61,4 +55,24 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
         });
     }
     out.put_tape(tape)
+}
+
+/// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward
+/// pass of [`dense`], which inference also calls on the conv layers' output directly
+/// (no tensor to copy it out of), with the same bits.
+pub fn dense_forward(
+    x: &[f32],
+    n: usize,
+    (w, b): (&[f32], &[f32]),
+    (i, o): (usize, usize),
+) -> Vec<f32> {
+    assert_eq!((x.len(), w.len(), b.len()), (n * i, o * i, o));
+    let mut y = b.repeat(n);
+    if n > 0 {
+        // y (n × o) = b + x · Wᵀ, Wᵀ read down W's rows.
+        let threads = rayon::current_num_threads();
+        let out = (&mut y[..], (o, 1), true);
+        general_on_threads(threads, (n, o, i), out, (x, (i, 1)), (w, (1, i)));
+    }
+    y
 }

@@ -72,9 +72,10 @@ use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 
 use super::conv::LaneSet;
-use super::dense::dense;
+use super::dense::{dense, dense_forward};
 use super::ops::{
-    conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, Dev, HalveCeil,
+    conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev,
+    HalveCeil,
 };
 
 /// How mnist_cnn.py initialises every conv weight: N(0, 0.01), from the device's seeded RNG.
@@ -261,6 +262,15 @@ impl<const I: usize, const O: usize> TensorCollection<f32, Dev> for Dense<I, O, 
 }
 
 impl<const I: usize, const O: usize> NonMutableModule for Dense<I, O, f32, Dev> {}
+
+impl<const I: usize, const O: usize> Dense<I, O, f32, Dev> {
+    /// Inference on `n` rows of `I` features in a slice (the fused conv stack's output,
+    /// which never becomes a tensor): `n` rows of `O`, the same bits as the layer's
+    /// forward pass.
+    pub fn infer(&self, x: &[f32], n: usize) -> Vec<f32> {
+        dense_forward(x, n, (&to_vec(&self.weight), &to_vec(&self.bias)), (I, O))
+    }
+}
 
 impl<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>
     Module<Tensor<(B, Const<I>), f32, Dev, T>> for Dense<I, O, f32, Dev>

@@ -26,16 +26,6 @@ fn prepared<const CI: usize, const CO: usize, const G: bool>(
     PreparedConv::new(CI, CO, side, side, &to_vec(&layer.weight), layer.kernels)
 }
 
-/// The conv stack of an inference pass ([`conv_stack`]) as a `(batch, C, H, W)` tensor.
-fn conv_features<C: ConstDim, H: ConstDim, W: ConstDim>(
-    x: &Images,
-    layers: &[PreparedConv],
-) -> Tensor<(usize, C, H, W), f32, Dev> {
-    let features = conv_stack(&to_vec(x), layers);
-    let shape = (x.shape().0, C::default(), H::default(), W::default());
-    x.device().tensor_from_vec(features, shape)
-}
-
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.
 ///
 /// Each conv, its ReLU and its pool are one fused layer ([`ConvPoolReLU`]): max-pool
@@ -143,9 +133,10 @@ impl Network for SeedNet {
 
     fn forward_infer(&self, x: Images) -> Logits {
         let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
-        let features: Tensor<(usize, Const<64>, Const<7>, Const<7>), _, _> =
-            conv_features(&x, &convs);
-        self.2.forward(features)
+        let n = x.shape().0;
+        let features = conv_stack(&to_vec(&x), &convs);
+        x.device()
+            .tensor_from_vec(self.2 .1.infer(&features, n), (n, Const))
     }
 
     const LAYERS: &'static [&'static str] = &["conv1", "conv2", "dense"];
@@ -208,9 +199,11 @@ impl Network for DeepNet {
             prepared(&self.1 .0, 14),
             prepared(&self.2 .0, 7),
         ];
-        let features: Tensor<(usize, Const<128>, Const<4>, Const<4>), _, _> =
-            conv_features(&x, &convs);
-        self.3.forward(features)
+        let n = x.shape().0;
+        let features = conv_stack(&to_vec(&x), &convs);
+        let hidden = relu(self.3 .1.infer(&features, n));
+        x.device()
+            .tensor_from_vec(self.3 .4.infer(&hidden, n), (n, Const))
     }
 
     const LAYERS: &'static [&'static str] = &["conv1", "conv2", "conv3", "dense1", "dense2"];
