@@ -1,5 +1,6 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
 
+mod chacha;
 pub(crate) mod conv;
 pub mod copies;
 pub mod dense;

@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::Bernoulli;
 use rayon::prelude::*;
 
+use super::chacha;
 use super::conv::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
 use super::copies::ReusedCopy;
 
@@ -311,14 +312,19 @@ pub fn dropout<S: Shape>(
             // two of its 32-bit words.
             let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(seed);
             rng.set_word_pos(2 * (task * DROPOUT_TASK) as u128);
+            let key = rng.get_seed();
             let mut words = [0u64; 1024];
+            let mut first = (task * DROPOUT_TASK) as u64;
             for ((out, scale), xs) in out
                 .chunks_mut(words.len())
                 .zip(scale.chunks_mut(words.len()))
                 .zip(xs.chunks(words.len()))
             {
                 let words = &mut words[..out.len()];
-                rng.fill(words);
+                if !chacha::fill_words(&key, first, words) {
+                    rng.fill(words);
+                }
+                first += words.len() as u64;
                 apply_mask(words, threshold, (keep, back), xs, (out, scale));
             }
         });
