@@ -5,8 +5,8 @@
 //! (half the multiply-adds per cycle of an AVX-512 core), and adds the bias by a
 //! broadcast whose backward pass walks a strided iterator on one thread. Our own product
 //! kernel ([`super::conv`]'s, made for the Winograd layers' short inner dimension) lost
-//! to both here: with 2048 terms per sum, its operands fall out of the caches unless
-//! they are packed into blocks, which is what gemm does.
+//! to gemm here, even for the weight gradient's 100-term sums: it reads its operands in
+//! place, strided across pages, where gemm packs them into blocks.
 //!
 //! gemm cuts the work among the threads by rows and columns of the output, never inside
 //! a sum, so each output element is the same chain of multiply-adds for every thread
