@@ -1,5 +1,7 @@
-//! The fused inference pass (all conv layers a few images at a time) against the
-//! layer-by-layer forward pass the trainer uses.
+//! The fused inference pass (all conv layers a few images at a time, by F(4×4, 3×3)
+//! where the channels allow) against the layer-by-layer forward pass the trainer uses
+//! (F(2×2, 3×3)): the two round differently, so they agree to within rounding and
+//! predict the same classes.
 
 mod common;
 
@@ -8,7 +10,8 @@ use dfdx::prelude::*;
 use mnist_tui::model::ops::to_vec;
 use mnist_tui::model::{DeepNet, Dev, Images, Logits, Network, SeedNet};
 
-/// Logits of both passes over `n` images, bit for bit.
+/// Logits of both passes over `n` images: within 1e-5 (relative to 1 + |logit|), and
+/// the same class for every image.
 fn assert_same_logits<N: Network + Module<Images, Output = Logits>>(n: usize) {
     let dev = Dev::seed_from_u64(3);
     let net = N::build_seeded(&dev, 5);
@@ -22,12 +25,15 @@ fn assert_same_logits<N: Network + Module<Images, Output = Logits>>(n: usize) {
         "logits are all near zero"
     );
     for (i, (f, l)) in fused.iter().zip(&layered).enumerate() {
-        assert_eq!(
-            f.to_bits(),
-            l.to_bits(),
+        assert!(
+            (f - l).abs() <= 1e-5 * (1.0 + l.abs()),
             "{} logit {i}: {f} vs {l}",
             N::NAME
         );
+    }
+    let class = |row: &[f32]| (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b]));
+    for (f, l) in fused.chunks(10).zip(layered.chunks(10)) {
+        assert_eq!(class(f), class(l), "{}", N::NAME);
     }
 }
 
@@ -40,6 +46,6 @@ fn seed_inference_equals_the_layered_forward_pass() {
 
 #[test]
 fn deep_inference_equals_the_layered_forward_pass() {
-    // Tasks of six images here (its conv3 groups six), and a last one of one.
+    // Tasks of twelve images here (its conv3 groups twelve), and a last one of one.
     assert_same_logits::<DeepNet>(13);
 }

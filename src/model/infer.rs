@@ -3,16 +3,16 @@
 //! Why not layer by layer: a batch's layer outputs are megabytes, so between two layers
 //! they go out to memory and come back, and each op copies its input out of its dfdx
 //! tensor. Here each thread takes a couple of images through every conv layer while the
-//! intermediate maps are in its cache, and only the last layer's output is kept. The
-//! kernels and their grouping of images are those of the layer-by-layer pass, so the
-//! result is the same to the bit.
+//! intermediate maps are in its cache, and only the last layer's output is kept. Each
+//! layer groups images as it does when it runs alone, so the result does not depend on
+//! which layers run together.
 
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::conv::PreparedConv;
+use super::conv::InferenceConv;
 
 /// One thread's buffers: two for the intermediate maps, one for the argmax nobody reads.
 #[derive(Default)]
@@ -29,7 +29,7 @@ thread_local! {
 
 /// Runs every image of `x` through `layers` in order; returns the last layer's pooled
 /// outputs, image by image.
-pub fn conv_stack(x: &[f32], layers: &[PreparedConv]) -> Vec<f32> {
+pub fn conv_stack(x: &[f32], layers: &[InferenceConv]) -> Vec<f32> {
     let (first, last) = (&layers[0], &layers[layers.len() - 1]);
     let images = x.len() / first.in_len();
     assert_eq!(x.len(), images * first.in_len());
@@ -59,7 +59,7 @@ pub fn conv_stack(x: &[f32], layers: &[PreparedConv]) -> Vec<f32> {
 /// `xs` through every layer, ping-ponging between `a` and `b`, the last into `dst`.
 fn run_chain(
     xs: &[f32],
-    layers: &[PreparedConv],
+    layers: &[InferenceConv],
     dst: &mut [MaybeUninit<f32>],
     a: &mut Vec<MaybeUninit<f32>>,
     b: &mut Vec<MaybeUninit<f32>>,

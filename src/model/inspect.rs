@@ -2,7 +2,7 @@
 //! the network: how strongly each unit of each ReLU layer ever fires (a unit that never
 //! does is dead), the penultimate features the cluster view projects, and the logits.
 
-use super::conv::PreparedConv;
+use super::conv::InferenceConv;
 use super::infer::conv_stack;
 
 /// One ReLU layer's units over a set of images.
@@ -54,7 +54,7 @@ pub struct Inspection {
 /// [`INSPECT_CHUNK`] images, noting each layer's activity; returns it with the last
 /// layer's outputs. Each layer runs on its own ([`conv_stack`] of one layer), with the
 /// kernels and grouping of the inference pass, so the last outputs are its bits.
-pub fn conv_activity(images: &[f32], layers: &[PreparedConv]) -> (Vec<LayerActivity>, Vec<f32>) {
+pub fn conv_activity(images: &[f32], layers: &[InferenceConv]) -> (Vec<LayerActivity>, Vec<f32>) {
     let mut activity: Vec<LayerActivity> = layers
         .iter()
         .map(|l| LayerActivity::new(l.out_channels()))

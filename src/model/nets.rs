@@ -5,7 +5,7 @@ use dfdx::prelude::*;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 
-use super::conv::{LaneSet, PreparedConv};
+use super::conv::{InferenceConv, LaneSet};
 use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
@@ -22,8 +22,8 @@ pub type Taped = OwnedTape<f32, Dev>;
 fn prepared<const CI: usize, const CO: usize, const G: bool>(
     layer: &ConvPoolReLU<CI, CO, f32, Dev, G>,
     side: usize,
-) -> PreparedConv {
-    PreparedConv::new(CI, CO, side, side, &to_vec(&layer.weight), layer.kernels)
+) -> InferenceConv {
+    InferenceConv::new(CI, CO, side, side, &to_vec(&layer.weight), layer.kernels)
 }
 
 /// mnist_cnn.py: conv 1→32, ReLU, pool; conv 32→64, ReLU, pool; flatten 3136; dense 10.

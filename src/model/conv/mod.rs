@@ -3,7 +3,9 @@
 //! `model::ops` record these kernels on the tape, and inference runs them directly.
 //!
 //! - [`winograd`]: the fused 3×3 SAME convolution + 2×2 SAME max-pool + ReLU by
-//!   Winograd's F(2×2, 3×3), which the networks run;
+//!   Winograd's F(2×2, 3×3), which the networks train with;
+//! - [`winograd4`]: the same layer by F(4×4, 3×3), which inference runs where the
+//!   channels allow ([`InferenceConv`] chooses);
 //! - [`im2col`] and [`pool`]: the separate convolution and max-pool, the straightforward
 //!   kernels of the unfused layers;
 //! - [`products`]: the small matrix products of the Winograd layers (and of the dense
@@ -16,6 +18,7 @@
 //! tests (`tests.rs`).
 
 pub mod im2col;
+mod inference;
 pub mod lane_set;
 mod lanes;
 pub mod pool;
@@ -23,14 +26,15 @@ mod products;
 mod routed;
 pub mod shape;
 pub mod winograd;
+pub mod winograd4;
 
 #[cfg(test)]
 mod reference;
 #[cfg(test)]
 mod tests;
 
+pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
 pub use products::general as matrix_product;
 pub(crate) use products::general_on_threads;
 pub use shape::{pool_out, ConvShape};
-pub use winograd::PreparedConv;

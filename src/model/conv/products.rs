@@ -266,6 +266,90 @@ mod avx512 {
         }
     }
 
+    /// `MR` rows × `NC` whole registers of columns, `A`'s rows contiguous
+    /// (`A[i][kk]` at `a[i·a_rs + kk]`): the layout of the F(4×4) layer's transformed
+    /// tiles, whose `k` (channels) runs along a row. One pointer per row, so that each
+    /// broadcast is one load at a register plus the step, with no stride arithmetic.
+    /// Each element is the same chain of fused multiply-adds over `kk` as in [`block`].
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn block_rows_contiguous<const MR: usize, const NC: usize>(
+        k: usize,
+        c: *mut f32,
+        ldc: usize,
+        a: *const f32,
+        a_rs: usize,
+        b: *const f32,
+        ldb: usize,
+    ) {
+        let mut rows = [a; MR];
+        for (r, row) in rows.iter_mut().enumerate() {
+            *row = a.add(r * a_rs);
+        }
+        let mut acc = [[_mm512_setzero_ps(); NC]; MR];
+        for kk in 0..k {
+            let line = b.add(kk * ldb);
+            let mut bv = [_mm512_setzero_ps(); NC];
+            for (j, v) in bv.iter_mut().enumerate() {
+                *v = _mm512_loadu_ps(line.add(16 * j));
+            }
+            for (acc, row) in acc.iter_mut().zip(rows) {
+                let av = _mm512_set1_ps(*row.add(kk));
+                for j in 0..NC {
+                    acc[j] = _mm512_fmadd_ps(av, bv[j], acc[j]);
+                }
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            for (j, v) in acc.iter().enumerate() {
+                _mm512_storeu_ps(c.add(r * ldc + 16 * j), *v);
+            }
+        }
+    }
+
+    /// `C` in blocks of six rows by 64 columns (24 sums in registers, each step's four
+    /// loads and six broadcasts feeding 24 multiply-adds), the last rows one at a time.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn product_rows_contiguous(
+        (m, n, k): (usize, usize, usize),
+        c: *mut f32,
+        ldc: usize,
+        a: *const f32,
+        a_rs: usize,
+        b: *const f32,
+        ldb: usize,
+    ) {
+        for j in (0..n).step_by(64) {
+            let (cj, bj) = (c.add(j), b.add(j));
+            let mut i = 0;
+            while i + 6 <= m {
+                block_rows_contiguous::<6, 4>(
+                    k,
+                    cj.add(i * ldc),
+                    ldc,
+                    a.add(i * a_rs),
+                    a_rs,
+                    bj,
+                    ldb,
+                );
+                i += 6;
+            }
+            while i < m {
+                block_rows_contiguous::<1, 4>(
+                    k,
+                    cj.add(i * ldc),
+                    ldc,
+                    a.add(i * a_rs),
+                    a_rs,
+                    bj,
+                    ldb,
+                );
+                i += 1;
+            }
+        }
+    }
+
     /// See [`super::product`]; the caller checks the CPU and the bounds.
     #[target_feature(enable = "avx512f")]
     #[allow(clippy::too_many_arguments)]
@@ -280,6 +364,9 @@ mod avx512 {
         b: *const f32,
         ldb: usize,
     ) {
+        if a_strides.1 == 1 && a_strides.0 != 1 && n.is_multiple_of(64) {
+            return product_rows_contiguous((m, n, k), c, ldc, a, a_strides.0, b, ldb);
+        }
         // A ragged end of a few columns costs a whole vector per row the usual way;
         // with A's columns contiguous it is done the other way round instead.
         let tail = if a_strides.0 == 1 { n % 16 } else { 0 };

@@ -103,6 +103,11 @@ unsafe impl Lanes for Avx512 {
         ))
     }
     #[inline(always)]
+    unsafe fn scatter(self, p: *mut f32, stride: usize) {
+        let at = _mm512_mullo_epi32(Self::ramp_ints(), _mm512_set1_epi32(stride as i32));
+        _mm512_i32scatter_ps::<4>(p, at, self.0)
+    }
+    #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         unsafe { Avx512(_mm512_fmadd_ps(self.0, b.0, c.0)) }
     }

@@ -49,6 +49,16 @@ pub unsafe trait Lanes: Copy {
         }
         Self::load(a.as_ptr())
     }
+    /// Stores lane `i` at `p + i·stride`. A scatter instruction where the set has one.
+    #[inline(always)]
+    unsafe fn scatter(self, p: *mut f32, stride: usize) {
+        let mut a = [0.0f32; 16];
+        debug_assert!(Self::LANES <= a.len());
+        self.store(a.as_mut_ptr());
+        for (i, v) in a.iter().enumerate().take(Self::LANES) {
+            *p.add(i * stride) = *v;
+        }
+    }
     /// `self · b + c`: one fused rounding where the set has the instruction (AVX-512),
     /// else a product and a sum.
     #[inline(always)]
@@ -221,6 +231,43 @@ unsafe impl Lanes for Portable {
         Portable(std::array::from_fn(|i| bits(a[i] == b[i])))
     }
 }
+
+/// Generates `$name(lanes, …)`, which runs `$body_fn::<N, W>` with the lane set asked
+/// for: `N` (eight lanes) for the row-by-row input side, `W` for the output side, which
+/// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays.
+macro_rules! with_lanes {
+    ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
+        $(#[$m])*
+        pub(super) fn $name(lanes: $crate::model::conv::lane_set::LaneSet, $($arg: $ty),*) {
+            // One cached feature test per call (a call covers a group of images), so that
+            // a set this CPU lacks can never reach the intrinsics below.
+            assert!(lanes.is_available(), "this CPU cannot run {}", lanes.label());
+            #[cfg(target_arch = "x86_64")]
+            {
+                use $crate::model::conv::lanes::{Avx2, Avx512};
+                #[target_feature(enable = "avx2,fma,avx512f")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx512($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx512>($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn avx2($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx2>($($arg),*)
+                }
+                match lanes {
+                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA (asserted above).
+                    $crate::model::conv::lane_set::LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
+                    // SAFETY: the CPU has AVX2 and FMA (asserted above).
+                    $crate::model::conv::lane_set::LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::model::conv::lane_set::LaneSet::Portable => {}
+                }
+            }
+            $body_fn::<$crate::model::conv::lanes::Portable, $crate::model::conv::lanes::Portable>($($arg),*)
+        }
+    };
+}
+pub(crate) use with_lanes;
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;

@@ -5,48 +5,11 @@
 
 use std::mem::MaybeUninit;
 
-use super::super::lane_set::LaneSet;
-use super::super::lanes::{Lanes, Portable};
+use super::super::lanes::{with_lanes, Lanes};
 use super::super::shape::ConvShape;
 use super::geometry::{pairs_tile_rows, Geometry, Scratch};
 use super::input::{deinterleave, deinterleave_paired, input_transform, input_transform_paired};
 use super::output::{output_transform_pool, pool_output_adjoint, GradSums, TileTable};
-
-/// Generates `$name(lanes, …)`, which runs `$body_fn::<N, W>` with the lane set asked
-/// for: `N` (eight lanes) for the row-by-row input side, `W` for the output side, which
-/// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays.
-macro_rules! with_lanes {
-    ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
-        $(#[$m])*
-        pub(super) fn $name(lanes: LaneSet, $($arg: $ty),*) {
-            // One cached feature test per call (a call covers a group of images), so that
-            // a set this CPU lacks can never reach the intrinsics below.
-            assert!(lanes.is_available(), "this CPU cannot run {}", lanes.label());
-            #[cfg(target_arch = "x86_64")]
-            {
-                use super::super::lanes::{Avx2, Avx512};
-                #[target_feature(enable = "avx2,fma,avx512f")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx512($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx512>($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma")]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn avx2($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx2>($($arg),*)
-                }
-                match lanes {
-                    // SAFETY: the CPU has AVX-512F, AVX2 and FMA (asserted above).
-                    LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
-                    // SAFETY: the CPU has AVX2 and FMA (asserted above).
-                    LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
-                    LaneSet::Portable => {}
-                }
-            }
-            $body_fn::<Portable, Portable>($($arg),*)
-        }
-    };
-}
 
 /// Transforms the `n` images of `x` (a group) into `sc.v`.
 #[inline(always)]
