@@ -323,29 +323,15 @@ mod avx512 {
         for j in (0..n).step_by(64) {
             let (cj, bj) = (c.add(j), b.add(j));
             let mut i = 0;
-            while i + 6 <= m {
-                block_rows_contiguous::<6, 4>(
-                    k,
-                    cj.add(i * ldc),
-                    ldc,
-                    a.add(i * a_rs),
-                    a_rs,
-                    bj,
-                    ldb,
-                );
-                i += 6;
-            }
             while i < m {
-                block_rows_contiguous::<1, 4>(
-                    k,
-                    cj.add(i * ldc),
-                    ldc,
-                    a.add(i * a_rs),
-                    a_rs,
-                    bj,
-                    ldb,
-                );
-                i += 1;
+                let (ci, ai) = (cj.add(i * ldc), a.add(i * a_rs));
+                if i + 6 <= m {
+                    block_rows_contiguous::<6, 4>(k, ci, ldc, ai, a_rs, bj, ldb);
+                    i += 6;
+                } else {
+                    block_rows_contiguous::<1, 4>(k, ci, ldc, ai, a_rs, bj, ldb);
+                    i += 1;
+                }
             }
         }
     }
@@ -412,8 +398,9 @@ mod tests {
             .collect()
     }
 
-    /// `A` by rows and by columns (which takes the ragged-end path on AVX-512) give the
-    /// same bits, and both match a plain f64 sum.
+    /// `A` by rows and by columns (which takes the ragged-end path on AVX-512, and by
+    /// rows over whole blocks of 64 columns the six-row block) give the same bits, and
+    /// both match a plain f64 sum.
     #[test]
     fn a_by_rows_and_by_columns_agree_with_every_lane_set() {
         for lanes in LaneSet::available() {
@@ -429,6 +416,10 @@ mod tests {
             (5, 17, 3),
             (70, 33, 9),
             (64, 20, 1),
+            // Whole blocks of 64 columns with A by rows: the six-row block and its
+            // one-row remainder.
+            (50, 64, 32),
+            (13, 128, 16),
         ] {
             let a = values(m * k, 1);
             let mut a_columns = vec![0.0; m * k];

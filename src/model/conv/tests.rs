@@ -6,7 +6,7 @@ use super::reference::{conv3x3_reference, conv_backward_reference, maxpool_refer
 use super::shape::NO_GRADIENT;
 use super::{im2col, pool, pool_out, winograd, ConvShape, LaneSet};
 
-fn shape(batch: usize, ci: usize, co: usize, h: usize, w: usize) -> ConvShape {
+pub(super) fn shape(batch: usize, ci: usize, co: usize, h: usize, w: usize) -> ConvShape {
     ConvShape {
         batch,
         ci,

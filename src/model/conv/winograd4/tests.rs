@@ -4,7 +4,8 @@
 use std::mem::MaybeUninit;
 
 use super::super::reference::{conv3x3_reference, maxpool_reference, random};
-use super::super::{winograd, ConvShape, LaneSet};
+use super::super::tests::shape;
+use super::super::{winograd, LaneSet};
 use super::PreparedConv4;
 
 /// The layer's output over `batch` images of `x`.
@@ -16,16 +17,6 @@ fn run(layer: &PreparedConv4, x: &[f32]) -> Vec<f32> {
     out.into_iter()
         .map(|v| unsafe { v.assume_init() })
         .collect()
-}
-
-fn shape(batch: usize, ci: usize, co: usize, h: usize, w: usize) -> ConvShape {
-    ConvShape {
-        batch,
-        ci,
-        co,
-        h,
-        w,
-    }
 }
 
 /// Largest error relative to `1 + |reference|`.
