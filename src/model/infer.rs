@@ -12,7 +12,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::conv::InferenceConv;
+use super::conv::{InferenceConv, MapLayout};
 
 /// One thread's buffers: two for the intermediate maps, one for the argmax nobody reads.
 #[derive(Default)]
@@ -57,6 +57,8 @@ pub fn conv_stack(x: &[f32], layers: &[InferenceConv]) -> Vec<f32> {
 }
 
 /// `xs` through every layer, ping-ponging between `a` and `b`, the last into `dst`.
+/// Layers hand each other channels-last maps where both sides take them; the input is
+/// one channel and the output planar, as the dense layers read it.
 fn run_chain(
     xs: &[f32],
     layers: &[InferenceConv],
@@ -67,23 +69,30 @@ fn run_chain(
 ) {
     let n = xs.len() / layers[0].in_len();
     let mut input: &[f32] = xs;
+    let mut from = MapLayout::Planar;
     for (i, layer) in layers.iter().enumerate() {
         let len = n * layer.out_len();
         if argmax.len() < len {
             argmax.resize(len, MaybeUninit::uninit());
         }
-        if i + 1 == layers.len() {
-            layer.forward(input, dst, &mut argmax[..len]);
+        let Some(next) = layers.get(i + 1) else {
+            layer.forward((input, from), (dst, MapLayout::Planar), &mut argmax[..len]);
             return;
-        }
+        };
+        let to = if layer.handles_channels_last() && next.handles_channels_last() {
+            MapLayout::ChannelsLast
+        } else {
+            MapLayout::Planar
+        };
         let buffer = if i % 2 == 0 { &mut *a } else { &mut *b };
         if buffer.len() < len {
             buffer.resize(len, MaybeUninit::uninit());
         }
-        layer.forward(input, &mut buffer[..len], &mut argmax[..len]);
+        layer.forward((input, from), (&mut buffer[..len], to), &mut argmax[..len]);
         // SAFETY: `forward` wrote every element of `buffer[..len]`; `MaybeUninit<f32>`
         // has the layout of `f32`.
         input = unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<f32>(), len) };
+        from = to;
     }
 }
 

@@ -4,8 +4,9 @@
 //!
 //! - [`winograd`]: the fused 3×3 SAME convolution + 2×2 SAME max-pool + ReLU by
 //!   Winograd's F(2×2, 3×3), which the networks train with;
-//! - [`winograd4`]: the same layer by F(4×4, 3×3), which inference runs where the
-//!   channels allow ([`InferenceConv`] chooses);
+//! - [`winograd4`]: the same layer by F(4×4, 3×3), and [`direct`]: the first layer
+//!   computed directly, which inference runs where the channels allow
+//!   ([`InferenceConv`] chooses);
 //! - [`im2col`] and [`pool`]: the separate convolution and max-pool, the straightforward
 //!   kernels of the unfused layers;
 //! - [`products`]: the small matrix products of the Winograd layers (and of the dense
@@ -17,6 +18,7 @@
 //! The naive references the tests hold all of these to are in `reference.rs`, beside the
 //! tests (`tests.rs`).
 
+pub mod direct;
 pub mod im2col;
 mod inference;
 pub mod lane_set;
@@ -37,4 +39,4 @@ pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
 pub use products::general as matrix_product;
 pub(crate) use products::general_on_threads;
-pub use shape::{pool_out, ConvShape};
+pub use shape::{pool_out, ConvShape, MapLayout};

@@ -86,3 +86,13 @@ pub const fn pool_out(n: usize) -> usize {
 
 /// `argmax` entry of an output that ReLU clamped to zero: no gradient flows back.
 pub const NO_GRADIENT: u32 = u32::MAX;
+
+/// How a batch of feature maps lies in memory: `[image][channel][y][x]` (what the dense
+/// layers and the views read), or `[image][y][x][channel]` (what the inference layers
+/// hand each other, so that a pixel's channels are whole vectors). With one channel the
+/// two are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapLayout {
+    Planar,
+    ChannelsLast,
+}

@@ -22,8 +22,11 @@ use std::mem::MaybeUninit;
 
 use super::lane_set::LaneSet;
 use super::products;
+use super::shape::MapLayout;
 use matrices::filter_transform;
-use transforms::{input_transform, output_transform_pool, pad_channels_last, Geometry};
+use transforms::{
+    input_transform, output_transform_pool, pad_channels_last, pad_from_channels_last, Geometry,
+};
 
 /// Channels per vector of the widest lanes: this layer takes only shapes whose input and
 /// output channels are multiples of it, so that every lane set fills its vectors.
@@ -92,9 +95,13 @@ impl PreparedConv4 {
         (GROUP_TILES / self.g.tiles()).max(1)
     }
 
-    /// Every image of `x` on the calling thread, one group after another; every element
-    /// of `out` is written.
-    pub fn forward(&self, x: &[f32], out: &mut [MaybeUninit<f32>]) {
+    /// Every image of `x` (in layout `from`) on the calling thread, one group after
+    /// another, into `out` in layout `to`; every element of `out` is written.
+    pub fn forward(
+        &self,
+        (x, from): (&[f32], MapLayout),
+        (out, to): (&mut [MaybeUninit<f32>], MapLayout),
+    ) {
         let n = x.len() / self.in_len();
         assert_eq!(x.len(), n * self.in_len());
         assert_eq!(out.len(), n * self.out_len());
@@ -104,16 +111,24 @@ impl PreparedConv4 {
                 .chunks(per * self.in_len())
                 .zip(out.chunks_mut(per * self.out_len()))
             {
-                self.forward_group(xg, og, sc);
+                self.forward_group((xg, from), (og, to), sc);
             }
         });
     }
 
-    fn forward_group(&self, xg: &[f32], og: &mut [MaybeUninit<f32>], sc: &mut Scratch) {
+    fn forward_group(
+        &self,
+        (xg, from): (&[f32], MapLayout),
+        (og, to): (&mut [MaybeUninit<f32>], MapLayout),
+        sc: &mut Scratch,
+    ) {
         let g = &self.g;
         let n = xg.len() / self.in_len();
         let tiles = n * g.tiles();
-        pad_channels_last(self.lanes, g, xg, n, &mut sc.padded);
+        match from {
+            MapLayout::Planar => pad_channels_last(self.lanes, g, xg, n, &mut sc.padded),
+            MapLayout::ChannelsLast => pad_from_channels_last(g, xg, n, &mut sc.padded),
+        }
         input_transform(self.lanes, g, &sc.padded, n, &mut sc.v);
         for xi in 0..36 {
             products::product(
@@ -127,7 +142,8 @@ impl PreparedConv4 {
                 g.co,
             );
         }
-        output_transform_pool(self.lanes, g, &sc.m, n, og);
+        let channels_last = to == MapLayout::ChannelsLast;
+        output_transform_pool(self.lanes, g, &sc.m, n, og, channels_last);
     }
 }
 

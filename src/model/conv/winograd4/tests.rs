@@ -4,15 +4,21 @@
 use std::mem::MaybeUninit;
 
 use super::super::reference::{conv3x3_reference, maxpool_reference, random};
+use super::super::shape::MapLayout;
 use super::super::tests::shape;
 use super::super::{winograd, LaneSet};
 use super::PreparedConv4;
 
-/// The layer's output over `batch` images of `x`.
+/// The layer's output over the planar images of `x`, planar.
 fn run(layer: &PreparedConv4, x: &[f32]) -> Vec<f32> {
-    let n = x.len() / layer.in_len();
+    run_in(layer, (x, MapLayout::Planar), MapLayout::Planar)
+}
+
+/// The layer's output over the images of `x`, in layout `to`.
+fn run_in(layer: &PreparedConv4, x: (&[f32], MapLayout), to: MapLayout) -> Vec<f32> {
+    let n = x.0.len() / layer.in_len();
     let mut out = vec![MaybeUninit::new(f32::NAN); n * layer.out_len()];
-    layer.forward(x, &mut out);
+    layer.forward(x, (&mut out, to));
     // SAFETY: every element was initialised (NaN), and `forward` writes them all.
     out.into_iter()
         .map(|v| unsafe { v.assume_init() })
@@ -78,5 +84,49 @@ fn channels_that_are_not_multiples_of_sixteen_are_not_taken() {
     assert!(PreparedConv4::fits(32, 64) && PreparedConv4::fits(16, 16));
     for (ci, co) in [(1, 32), (32, 10), (8, 16), (0, 16)] {
         assert!(!PreparedConv4::fits(ci, co), "{ci}→{co}");
+    }
+}
+
+/// `[image][channel][pixel]` → `[image][pixel][channel]`.
+fn channels_last(x: &[f32], channels: usize, pixels: usize) -> Vec<f32> {
+    let mut t = vec![0.0; x.len()];
+    for (src, dst) in x
+        .chunks_exact(channels * pixels)
+        .zip(t.chunks_exact_mut(channels * pixels))
+    {
+        for c in 0..channels {
+            for p in 0..pixels {
+                dst[p * channels + c] = src[c * pixels + p];
+            }
+        }
+    }
+    t
+}
+
+#[test]
+fn both_layouts_in_and_out_give_the_same_values() {
+    for lanes in LaneSet::available() {
+        for (batch, ci, co, h, w) in [(4, 32, 64, 14, 14), (13, 64, 128, 7, 7), (2, 16, 32, 5, 3)] {
+            let x = random(batch * ci * h * w, 71);
+            let layer = PreparedConv4::new(ci, co, h, w, &random(co * ci * 9, 72), lanes);
+            let pooled = h.div_ceil(2) * w.div_ceil(2);
+            let want = run(&layer, &x);
+            let x_last = channels_last(&x, ci, h * w);
+            let from_last = run_in(
+                &layer,
+                (&x_last, MapLayout::ChannelsLast),
+                MapLayout::Planar,
+            );
+            assert_eq!(
+                from_last, want,
+                "{lanes:?} {ci}→{co} {h}×{w}: from channels-last"
+            );
+            let to_last = run_in(&layer, (&x, MapLayout::Planar), MapLayout::ChannelsLast);
+            assert_eq!(
+                to_last,
+                channels_last(&want, co, pooled),
+                "{lanes:?}: to channels-last"
+            );
+        }
     }
 }

@@ -95,6 +95,19 @@ with_lanes!(fn pad_channels_last => pad_channels_last_body(
     g: &Geometry, x: &[f32], n: usize, padded: &mut [f32],
 ));
 
+/// Copies the `n` channels-last images of `x` into the interior of `padded`: one row of
+/// pixels at a time, already in the order the padded image keeps them.
+pub(super) fn pad_from_channels_last(g: &Geometry, x: &[f32], n: usize, padded: &mut [f32]) {
+    let row = g.w * g.ci;
+    assert!(x.len() >= n * g.h * row && padded.len() >= n * g.padded_len());
+    for (j, image) in x.chunks_exact(g.h * row).take(n).enumerate() {
+        for (y, src) in image.chunks_exact(row).enumerate() {
+            let at = j * g.padded_len() + ((y + 1) * g.cols + 1) * g.ci;
+            padded[at..at + row].copy_from_slice(src);
+        }
+    }
+}
+
 /// `V[ξ][tile][c] = (Bᵀ d B)[ξ]` for every tile of the `n` padded images, `W` channels
 /// at a time; `tile` counts over the group's images.
 #[inline(always)]
@@ -148,14 +161,15 @@ fn max<W: Lanes>(a: W, b: W) -> W {
 }
 
 /// From `M[ξ][tile][o]`: every tile's `Y = Aᵀ M A`, its 2×2 max-pools over the outputs
-/// inside the image, and ReLU, into the `n` planar pooled images of `out`. Every element
-/// of `out` is written.
+/// inside the image, and ReLU, into the `n` pooled images of `out`, planar or (with
+/// `channels_last`) channels-last. Every element of `out` is written.
 #[inline(always)]
 fn output_transform_pool_body<N: Lanes, W: Lanes>(
     g: &Geometry,
     m: &[f32],
     n: usize,
     out: &mut [MaybeUninit<f32>],
+    channels_last: bool,
 ) {
     let (co, tiles) = (g.co, n * g.tiles());
     let (ph, pw) = g.pooled();
@@ -208,10 +222,19 @@ fn output_transform_pool_body<N: Lanes, W: Lanes>(
                                     best = max(best, y[2 * pa + 1][2 * pb + 1]);
                                 }
                             }
-                            let at = (j * co + ob) * ph * pw + py * pw + px;
+                            let value = max(best, W::zero());
                             // SAFETY: channel ob + LANES − 1 of image j < n·co, so the
-                            // last lane's element is inside `out` (asserted length).
-                            unsafe { max(best, W::zero()).scatter(dst.add(at), ph * pw) };
+                            // last lane's element is inside `out` (asserted length) in
+                            // either layout.
+                            unsafe {
+                                if channels_last {
+                                    let at = ((j * ph + py) * pw + px) * co + ob;
+                                    value.store(dst.add(at));
+                                } else {
+                                    let at = (j * co + ob) * ph * pw + py * pw + px;
+                                    value.scatter(dst.add(at), ph * pw);
+                                }
+                            }
                         }
                     }
                 }
@@ -221,5 +244,5 @@ fn output_transform_pool_body<N: Lanes, W: Lanes>(
 }
 
 with_lanes!(fn output_transform_pool => output_transform_pool_body(
-    g: &Geometry, m: &[f32], n: usize, out: &mut [MaybeUninit<f32>],
+    g: &Geometry, m: &[f32], n: usize, out: &mut [MaybeUninit<f32>], channels_last: bool,
 ));
