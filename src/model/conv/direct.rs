@@ -104,12 +104,6 @@ impl PreparedDirect {
     }
 }
 
-/// The larger of two vectors, lane by lane.
-#[inline(always)]
-fn max<W: Lanes>(a: W, b: W) -> W {
-    W::select(a.gt(b), a, b)
-}
-
 /// One image (`padded`: `2·ph + 2` rows of `2·pw + 2`, the image at row 1, column 1,
 /// zeros around it): every pooled output's channels, `W` at a time, each the largest of
 /// its window's convolution outputs inside the image, then ReLU.
@@ -157,15 +151,15 @@ fn direct_pool_relu_body<N: Lanes, W: Lanes>(
                 let (right, below) = (2 * px + 1 < w, 2 * py + 1 < h);
                 let mut best = sums[0];
                 if right {
-                    best = max(best, sums[1]);
+                    best = best.max(sums[1]);
                 }
                 if below {
-                    best = max(best, sums[2]);
+                    best = best.max(sums[2]);
                     if right {
-                        best = max(best, sums[3]);
+                        best = best.max(sums[3]);
                     }
                 }
-                let value = max(best, W::zero());
+                let value = best.max(W::zero());
                 // SAFETY: channel cb + LANES − 1 < co, so the last lane lies inside `out`
                 // (asserted length) in either layout.
                 unsafe {

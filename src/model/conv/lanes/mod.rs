@@ -71,6 +71,11 @@ pub unsafe trait Lanes: Copy {
     fn le(self, b: Self) -> Self::Mask;
     /// `mask ? a : b`, lane by lane.
     fn select(mask: Self::Mask, a: Self, b: Self) -> Self;
+    /// The larger of `self` and `b`, lane by lane (`b` where neither is larger).
+    #[inline(always)]
+    fn max(self, b: Self) -> Self {
+        Self::select(self.gt(b), self, b)
+    }
     fn select_index(mask: Self::Mask, a: Self::Index, b: Self::Index) -> Self::Index;
     fn splat_index(v: u32) -> Self::Index;
     fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;

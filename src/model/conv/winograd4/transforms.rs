@@ -154,12 +154,6 @@ with_lanes!(fn input_transform => input_transform_body(
     g: &Geometry, padded: &[f32], n: usize, v: &mut [f32],
 ));
 
-/// The larger of two vectors, lane by lane.
-#[inline(always)]
-fn max<W: Lanes>(a: W, b: W) -> W {
-    W::select(a.gt(b), a, b)
-}
-
 /// From `M[ξ][tile][o]`: every tile's `Y = Aᵀ M A`, its 2×2 max-pools over the outputs
 /// inside the image, and ReLU, into the `n` pooled images of `out`, planar or (with
 /// `channels_last`) channels-last. Every element of `out` is written.
@@ -214,15 +208,15 @@ fn output_transform_pool_body<N: Lanes, W: Lanes>(
                             // part, as in SAME pooling; the first is always inside.
                             let mut best = y[2 * pa][2 * pb];
                             if col + 1 < g.w {
-                                best = max(best, y[2 * pa][2 * pb + 1]);
+                                best = best.max(y[2 * pa][2 * pb + 1]);
                             }
                             if row + 1 < g.h {
-                                best = max(best, y[2 * pa + 1][2 * pb]);
+                                best = best.max(y[2 * pa + 1][2 * pb]);
                                 if col + 1 < g.w {
-                                    best = max(best, y[2 * pa + 1][2 * pb + 1]);
+                                    best = best.max(y[2 * pa + 1][2 * pb + 1]);
                                 }
                             }
-                            let value = max(best, W::zero());
+                            let value = best.max(W::zero());
                             // SAFETY: channel ob + LANES − 1 of image j < n·co, so the
                             // last lane's element is inside `out` (asserted length) in
                             // either layout.
