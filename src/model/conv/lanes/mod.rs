@@ -59,8 +59,9 @@ pub unsafe trait Lanes: Copy {
             *p.add(i * stride) = *v;
         }
     }
-    /// `self · b + c`: one fused rounding where the set has the instruction (AVX-512),
-    /// else a product and a sum.
+    /// `self · b + c`: one fused rounding where the set has the instruction (AVX-512,
+    /// AVX2 with FMA, plain arrays on a target whose baseline has it), else a product
+    /// and a sum.
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         self.mul(b).add(c)
@@ -107,6 +108,9 @@ pub unsafe trait Lanes: Copy {
         a[..Self::LANES].iter().sum()
     }
 }
+
+/// Whether every CPU of the target has a fused multiply-add: [`Portable`] then uses it.
+const FUSED_BASELINE: bool = cfg!(any(target_arch = "aarch64", target_feature = "fma"));
 
 /// Plain arrays: any CPU.
 #[derive(Debug, Clone, Copy)]
@@ -200,6 +204,18 @@ unsafe impl Lanes for Portable {
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         Portable(std::array::from_fn(|i| self.0[i] * b.0[i]))
+    }
+    /// Fused where the target's baseline has the instruction (every aarch64 CPU, whose
+    /// NEON has it; x86-64 built with `fma`): the compiler then emits one vector FMA per
+    /// register, as the AVX sets do. Elsewhere `f32::mul_add` would be a call into libm
+    /// for each lane, so it stays a product and a sum.
+    #[inline(always)]
+    fn mul_add(self, b: Self, c: Self) -> Self {
+        if FUSED_BASELINE {
+            Portable(std::array::from_fn(|i| self.0[i].mul_add(b.0[i], c.0[i])))
+        } else {
+            self.mul(b).add(c)
+        }
     }
     #[inline(always)]
     fn gt(self, b: Self) -> Self {

@@ -172,10 +172,8 @@ impl Flows {
                 let place = _mm256_maskload_epi32(self.places.as_ptr().add(t).cast(), live);
                 let cell = _mm256_maskload_epi32(self.cells.as_ptr().add(t).cast(), live);
                 let stopped = _mm256_cmpeq_epi32(a, none);
-                let nonzero = _mm256_castps_si256(_mm256_cmp_ps::<_CMP_NEQ_UQ>(
-                    g,
-                    _mm256_setzero_ps(),
-                ));
+                let nonzero =
+                    _mm256_castps_si256(_mm256_cmp_ps::<_CMP_NEQ_UQ>(g, _mm256_setzero_ps()));
                 let flows = _mm256_andnot_si256(stopped, _mm256_and_si256(live, nonzero));
                 let flows = _mm256_movemask_ps(_mm256_castsi256_ps(flows)) as usize;
                 let d = _mm256_sub_epi32(a, _mm256_add_epi32(base, place));
@@ -253,7 +251,9 @@ mod tests {
         let (down, across) = (pool_out(s.h), pool_out(s.w));
         let mut state = seed;
         let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as u32
         };
         let (mut dout, mut argmax) = (vec![], vec![]);
@@ -262,7 +262,11 @@ mod tests {
                 let (y, x) = (2 * (t / across) + next() as usize % 2, 2 * (t % across));
                 let x = x + next() as usize % 2;
                 let inside = y < s.h && x < s.w;
-                let a = if inside { (o * s.h * s.w + y * s.w + x) as u32 } else { 0 };
+                let a = if inside {
+                    (o * s.h * s.w + y * s.w + x) as u32
+                } else {
+                    0
+                };
                 match next() % 4 {
                     0 => (dout.push(0.0), argmax.push(a)),
                     1 => (dout.push(0.5), argmax.push(NO_GRADIENT)),
