@@ -162,7 +162,8 @@ impl Flows {
             self.starts[o] = n;
             let base = splat((o * s.h * s.w) as u32);
             for t in (0..pooled).step_by(8) {
-                let live = _mm256_cmpgt_epi32(splat((pooled - t).min(8) as u32), iota);
+                let live = _mm256_set1_epi32((pooled - t).min(8) as i32);
+                let live = _mm256_cmpgt_epi32(live, iota);
                 let at = o * pooled + t;
                 // SAFETY (all loads): lanes past `live` are masked off, and `at + live`
                 // is within the plane, which is within `dout` and `argmax` (asserted by
