@@ -72,11 +72,8 @@ fn run_chain(
     let mut from = MapLayout::Planar;
     for (i, layer) in layers.iter().enumerate() {
         let len = n * layer.out_len();
-        if argmax.len() < len {
-            argmax.resize(len, MaybeUninit::uninit());
-        }
         let Some(next) = layers.get(i + 1) else {
-            layer.forward((input, from), (dst, MapLayout::Planar), &mut argmax[..len]);
+            layer.forward((input, from), (dst, MapLayout::Planar), argmax);
             return;
         };
         let to = if layer.handles_channels_last() && next.handles_channels_last() {
@@ -88,7 +85,7 @@ fn run_chain(
         if buffer.len() < len {
             buffer.resize(len, MaybeUninit::uninit());
         }
-        layer.forward((input, from), (&mut buffer[..len], to), &mut argmax[..len]);
+        layer.forward((input, from), (&mut buffer[..len], to), argmax);
         // SAFETY: `forward` wrote every element of `buffer[..len]`; `MaybeUninit<f32>`
         // has the layout of `f32`.
         input = unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<f32>(), len) };

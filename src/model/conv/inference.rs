@@ -80,8 +80,9 @@ impl InferenceConv {
     }
 
     /// Every image of `x` (in layout `from`) on the calling thread, into `out` in layout
-    /// `to`; every element of `out` is written. `argmax` is scratch of `out`'s length,
-    /// which the F(2×2) layer fills and nobody reads.
+    /// `to`; every element of `out` is written. `argmax` is scratch that only the F(2×2)
+    /// layer uses (it fills an argmax nobody reads here), so only that layer grows it to
+    /// `out`'s length.
     ///
     /// # Panics
     /// If a layout is channels-last and the layer does not [handle
@@ -90,7 +91,7 @@ impl InferenceConv {
         &self,
         (x, from): (&[f32], MapLayout),
         (out, to): (&mut [MaybeUninit<f32>], MapLayout),
-        argmax: &mut [MaybeUninit<u32>],
+        argmax: &mut Vec<MaybeUninit<u32>>,
     ) {
         match self {
             // One input channel: both layouts are the same.
@@ -101,7 +102,10 @@ impl InferenceConv {
                     from == MapLayout::Planar && to == MapLayout::Planar,
                     "the F(2×2) layer reads and writes planar maps only"
                 );
-                l.forward(x, out, argmax)
+                if argmax.len() < out.len() {
+                    argmax.resize(out.len(), MaybeUninit::uninit());
+                }
+                l.forward(x, out, &mut argmax[..out.len()])
             }
         }
     }

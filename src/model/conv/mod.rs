@@ -26,6 +26,7 @@ mod lanes;
 pub mod pool;
 mod products;
 mod routed;
+mod scratch_pool;
 pub mod shape;
 pub mod winograd;
 pub mod winograd4;

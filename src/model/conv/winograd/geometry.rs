@@ -3,6 +3,7 @@
 //! scratch kept between calls.
 
 use super::super::lanes::{Lanes, L};
+use super::super::scratch_pool::with_pooled;
 use super::super::shape::{pool_out, ConvShape};
 
 /// Tile geometry of one `h×w` plane: `th×tw` tiles, and the deinterleaved padded input
@@ -97,21 +98,8 @@ pub(super) fn with_scratch<R>(
     ld: usize,
     f: impl FnOnce(&mut Scratch) -> R,
 ) -> R {
-    let taken = SCRATCH.with(|cell| {
-        let mut pool = cell.borrow_mut();
-        let at = pool.iter().position(|sc| sc.fits(s, g, ld));
-        at.map(|i| pool.swap_remove(i))
-    });
-    let mut sc = taken.unwrap_or_else(|| Scratch::new(s, g, ld));
-    let r = f(&mut sc);
-    SCRATCH.with(|cell| {
-        let mut pool = cell.borrow_mut();
-        // A handful of shapes at most; the bound only guards against surprises.
-        if pool.len() < 8 {
-            pool.push(sc);
-        }
-    });
-    r
+    let make = || Scratch::new(s, g, ld);
+    with_pooled(&SCRATCH, |sc| sc.fits(s, g, ld), make, f)
 }
 
 /// Row stride of the transformed matrices: a group's tiles plus room for one spilled

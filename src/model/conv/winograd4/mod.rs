@@ -22,6 +22,7 @@ use std::mem::MaybeUninit;
 
 use super::lane_set::LaneSet;
 use super::products;
+use super::scratch_pool::with_pooled;
 use super::shape::MapLayout;
 use matrices::filter_transform;
 use transforms::{
@@ -164,27 +165,14 @@ thread_local! {
 
 /// Runs `f` with this thread's scratch for `g` and groups of `per` images.
 fn with_scratch<R>(g: &Geometry, per: usize, f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let taken = SCRATCH.with(|cell| {
-        let mut pool = cell.borrow_mut();
-        let at = pool.iter().position(|sc| sc.g == *g);
-        at.map(|i| pool.swap_remove(i))
-    });
     let tiles = per * g.tiles();
-    let mut sc = taken.unwrap_or_else(|| Scratch {
+    let make = || Scratch {
         g: *g,
         padded: vec![0.0; per * g.padded_len()],
         v: vec![0.0; 36 * tiles * g.ci],
         m: vec![0.0; 36 * tiles * g.co],
-    });
-    let r = f(&mut sc);
-    SCRATCH.with(|cell| {
-        let mut pool = cell.borrow_mut();
-        // A handful of shapes at most; the bound only guards against surprises.
-        if pool.len() < 8 {
-            pool.push(sc);
-        }
-    });
-    r
+    };
+    with_pooled(&SCRATCH, |sc| sc.g == *g, make, f)
 }
 
 #[cfg(test)]
