@@ -71,6 +71,22 @@ fn our_adam_matches_dfdx_adam_to_the_bit() {
 }
 
 #[test]
+fn the_update_leaves_every_gradient_it_read_at_zero() {
+    let data = subset(50, 10);
+    let dev = Dev::seed_from_u64(3);
+    let mut net = SeedNet::build_seeded(&dev, 3);
+    let mut g = gradients(&mut net, &dev, &data, 20);
+    let (conv1, dense) = (&net.0.weight, &net.2 .1.weight);
+    let nonzero = |v: Vec<f32>| v.iter().filter(|&&x| x != 0.0).count();
+    assert!(nonzero(g.get(conv1).as_vec()) > 0 && nonzero(g.get(dense).as_vec()) > 0);
+    let mut adam = Adam::new(AdamConfig::with_lr(0.01));
+    assert_eq!(adam.update(&mut net, &mut g), Update::Applied);
+    let (conv1, dense) = (&net.0.weight, &net.2 .1.weight);
+    assert_eq!(nonzero(g.get(conv1).as_vec()), 0);
+    assert_eq!(nonzero(g.get(dense).as_vec()), 0);
+}
+
+#[test]
 fn non_finite_weights_are_reported_by_the_update() {
     let data = subset(50, 10);
     let dev = Dev::seed_from_u64(3);

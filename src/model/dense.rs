@@ -14,7 +14,7 @@
 
 use dfdx::prelude::*;
 
-use super::conv::general_on_threads;
+use super::conv::{general_in_column_tasks, general_on_threads};
 use super::copies::ReusedCopy;
 use super::ops::{to_vec, Dev};
 
@@ -70,9 +70,7 @@ pub fn dense_forward(
     let mut y = b.repeat(n);
     if n > 0 {
         // y (n × o) = b + x · Wᵀ, Wᵀ read down W's rows.
-        let threads = rayon::current_num_threads();
-        let out = (&mut y[..], (o, 1), true);
-        general_on_threads(threads, (n, o, i), out, (x, (i, 1)), (w, (1, i)));
+        general_in_column_tasks((n, o, i), (&mut y, o, true), (x, (i, 1)), (w, (1, i)));
     }
     y
 }

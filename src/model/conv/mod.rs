@@ -39,5 +39,5 @@ mod tests;
 pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
 pub use products::general as matrix_product;
-pub(crate) use products::general_on_threads;
+pub(crate) use products::{general_in_column_tasks, general_on_threads};
 pub use shape::{pool_out, ConvShape, MapLayout};

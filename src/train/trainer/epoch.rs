@@ -186,6 +186,7 @@ impl<N: Network> Trainer<N> {
         self.obey_quick_commands();
         self.step_sizes = None;
         let update = if !loss_value.is_finite() {
+            self.net.zero_grads(&mut grads);
             Update::Applied
         } else if std::mem::take(&mut self.measure_next_step) {
             let (update, sizes) = self.opt.update_measured(&mut self.net, &mut grads);
@@ -194,7 +195,8 @@ impl<N: Network> Trainer<N> {
         } else {
             self.opt.update(&mut self.net, &mut grads)
         };
-        self.net.zero_grads(&mut grads);
+        // Adam left the weights' gradients at zero; the layers' inner ones go.
+        grads.drop_non_leafs();
         self.grads = Some(grads);
         (loss_value, correct, update)
     }
