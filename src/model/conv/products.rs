@@ -451,7 +451,7 @@ mod avx512 {
 
 #[cfg(test)]
 mod tests {
-    use super::product;
+    use super::{general_in_column_tasks, general_on_threads, product};
     use crate::model::conv::LaneSet;
 
     fn values(n: usize, seed: u32) -> Vec<f32> {
@@ -521,6 +521,54 @@ mod tests {
                     for got in [r, c] {
                         assert!((got as f64 - exact).abs() < 1e-4 * (1.0 + exact.abs()));
                     }
+                }
+            }
+        }
+    }
+
+    /// Cut into column tasks, a product has the same bits on one thread or two, with or
+    /// without adding onto what `C` held. For the dense layers' shapes they are the bits
+    /// of one gemm over all columns, so the cut changed no result; a ragged last task of
+    /// a couple of columns may take another gemm kernel, so elsewhere they are close.
+    #[test]
+    fn a_product_cut_into_column_tasks_does_not_depend_on_the_threads() {
+        for (m, n, k, dense) in [
+            (100, 625, 2048, true),
+            (1000, 625, 2048, true),
+            (100, 10, 3136, true),
+            (100, 10, 625, true),
+            (7, 64, 30, false),
+            (20, 130, 5, false),
+        ] {
+            let a = values(m * k, 3);
+            let b = values(k * n, 4);
+            let start = values(m * n, 5);
+            for accumulate in [false, true] {
+                let mut whole = start.clone();
+                let c = (&mut whole[..], (n, 1), accumulate);
+                general_on_threads(1, (m, n, k), c, (&a, (k, 1)), (&b, (1, k)));
+                let cut: Vec<Vec<f32>> = [1, 2]
+                    .map(|threads| {
+                        let pool = rayon::ThreadPoolBuilder::new()
+                            .num_threads(threads)
+                            .build()
+                            .unwrap();
+                        let mut cut = start.clone();
+                        pool.install(|| {
+                            let c = (&mut cut[..], n, accumulate);
+                            general_in_column_tasks((m, n, k), c, (&a, (k, 1)), (&b, (1, k)));
+                        });
+                        cut
+                    })
+                    .into();
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let at = format!("{m}×{n}×{k}, adding {accumulate}");
+                assert_eq!(bits(&cut[0]), bits(&cut[1]), "{at}");
+                if dense {
+                    assert_eq!(bits(&cut[0]), bits(&whole), "{at}");
+                }
+                for (x, y) in whole.iter().zip(&cut[0]) {
+                    assert!((x - y).abs() <= 1e-5 * (1.0 + x.abs()), "{at}");
                 }
             }
         }
