@@ -142,6 +142,21 @@ pub fn general_on_threads(
 /// each element is the same chain of multiply-adds as in one product over all columns.
 pub const COLUMN_TASK: usize = 64;
 
+/// `C`'s first element, shared by the tasks of [`general_in_column_tasks`].
+struct SharedColumns(*mut f32);
+
+// SAFETY: the tasks that share the pointer write disjoint columns of `C`, which the
+// caller lends mutably for the whole product; see `general_in_column_tasks`.
+unsafe impl Sync for SharedColumns {}
+
+impl SharedColumns {
+    /// Column `first` of `C`'s first row (a method, so that tasks capture the whole
+    /// `Sync` struct rather than its raw pointer).
+    fn column(&self, first: usize) -> *mut f32 {
+        self.0.wrapping_add(first)
+    }
+}
+
 /// `c (+)= A · B` with `C` row-major (`ldc` apart), cut into tasks of [`COLUMN_TASK`]
 /// output columns, each one single-threaded gemm on a thread of the current pool.
 ///
@@ -154,53 +169,50 @@ pub const COLUMN_TASK: usize = 64;
 pub fn general_in_column_tasks(
     (m, n, k): (usize, usize, usize),
     (c, ldc, accumulate): (&mut [f32], usize, bool),
-    (a, a_strides): (&[f32], (usize, usize)),
+    (a, (a_rs, a_cs)): (&[f32], (usize, usize)),
     (b, (b_rs, b_cs)): (&[f32], (usize, usize)),
 ) {
     use rayon::prelude::*;
     check_bounds(
         (m, n, k),
         (c.len(), (ldc, 1)),
-        (a.len(), a_strides),
+        (a.len(), (a_rs, a_cs)),
         (b.len(), (b_rs, b_cs)),
     );
-    // Each task works on its own copy of its columns (with what they held, since gemm
-    // adds onto them chain by chain) and the copies go back after: `C`'s rows interleave
-    // the tasks' columns, and no task may hold a slice of another's.
-    let parts: Vec<(usize, Vec<f32>)> = (0..n)
-        .step_by(COLUMN_TASK)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|first| {
-            let cols = COLUMN_TASK.min(n - first);
-            let mut part: Vec<f32> = if accumulate {
-                c.chunks(ldc)
-                    .take(m)
-                    .flat_map(|row| &row[first..first + cols])
-                    .copied()
-                    .collect()
-            } else {
-                vec![0.0; m * cols]
-            };
-            general(
-                (m, cols, k),
-                &mut part,
-                (cols, 1),
+    assert!(ldc >= n, "rows of C may not overlap");
+    let shared = SharedColumns(c.as_mut_ptr());
+    let tasks = n.div_ceil(COLUMN_TASK);
+    (0..tasks).into_par_iter().for_each(|task| {
+        let first = task * COLUMN_TASK;
+        let cols = COLUMN_TASK.min(n - first);
+        // SAFETY: `check_bounds` keeps every element the strides reach, for all `n`
+        // columns, inside the slices; this task's columns `first..first + cols` of `C`
+        // are written by no other task (rows are `ldc ≥ n` apart), and `c` is borrowed
+        // mutably until every task has returned.
+        unsafe {
+            gemm::gemm(
+                m,
+                cols,
+                k,
+                shared.column(first),
+                1,
+                ldc as isize,
                 accumulate,
-                a,
-                a_strides,
-                &b[first * b_cs..],
-                (b_rs, b_cs),
-            );
-            (first, part)
-        })
-        .collect();
-    for (first, part) in parts {
-        let cols = part.len() / m;
-        for (row, from) in c.chunks_mut(ldc).zip(part.chunks_exact(cols)) {
-            row[first..first + cols].copy_from_slice(from);
-        }
-    }
+                a.as_ptr(),
+                a_cs as isize,
+                a_rs as isize,
+                b.as_ptr().add(first * b_cs),
+                b_cs as isize,
+                b_rs as isize,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            )
+        };
+    });
 }
 
 #[cfg(target_arch = "x86_64")]
