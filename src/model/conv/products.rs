@@ -138,28 +138,30 @@ pub fn general_on_threads(
 }
 
 /// Output columns per task of [`general_in_column_tasks`]: a multiple of 16, the width of
-/// gemm's AVX-512 microkernel, so that a task's columns are whole microkernel tiles and
-/// each element is the same chain of multiply-adds as in one product over all columns.
+/// gemm's AVX-512 microkernel, so that every task but the last covers whole microkernel
+/// tiles (for the dense layers' shapes each output is then the same chain of
+/// multiply-adds as in one product over all columns: tested).
 pub const COLUMN_TASK: usize = 64;
 
 /// Output rows per task of [`general_in_column_tasks`]: a training batch is one block,
 /// while inference's batches of a thousand are cut too, because each task packs its rows
-/// of `A` for itself (a thousand rows of 2 048 are 8 MB a task, and peak memory rose by
-/// up to 20 MB with them whole).
+/// of `A` for itself: a thousand rows of 2 048 are 8 MB a task (with them whole, one of
+/// five deep runs beside TensorFlow peaked at 203 MB, above the 200 MB budget).
 pub const ROW_TASK: usize = 128;
 
-/// `C`'s first element, shared by the tasks of [`general_in_column_tasks`].
+/// `C`'s first element, shared by the tasks of [`general_in_column_tasks`], each of which
+/// writes its own block of `C`.
 struct SharedColumns(*mut f32);
 
-// SAFETY: the tasks that share the pointer write disjoint columns of `C`, which the
+// SAFETY: the tasks that share the pointer write disjoint blocks of `C`, which the
 // caller lends mutably for the whole product; see `general_in_column_tasks`.
 unsafe impl Sync for SharedColumns {}
 
 impl SharedColumns {
-    /// The element `at` places on (a method, so that tasks capture the whole `Sync`
+    /// The element `offset` places on (a method, so that tasks capture the whole `Sync`
     /// struct rather than its raw pointer).
-    fn column(&self, at: usize) -> *mut f32 {
-        self.0.wrapping_add(at)
+    fn at(&self, offset: usize) -> *mut f32 {
+        self.0.wrapping_add(offset)
     }
 }
 
@@ -206,7 +208,7 @@ pub fn general_in_column_tasks(
                 rows,
                 cols,
                 k,
-                shared.column(row * ldc + first),
+                shared.at(row * ldc + first),
                 1,
                 ldc as isize,
                 accumulate,
