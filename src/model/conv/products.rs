@@ -143,17 +143,11 @@ pub fn general_on_threads(
 /// multiply-adds as in one product over all columns: tested).
 pub const COLUMN_TASK: usize = 64;
 
-/// Output rows per task of [`general_in_column_tasks`]: a training batch is one block,
-/// while inference's batches of a thousand are cut too, because each task packs its rows
-/// of `A` for itself: a thousand rows of 2 048 are 8 MB a task (with them whole, one of
-/// five deep runs beside TensorFlow peaked at 203 MB, above the 200 MB budget).
-pub const ROW_TASK: usize = 128;
-
 /// `C`'s first element, shared by the tasks of [`general_in_column_tasks`], each of which
-/// writes its own block of `C`.
+/// writes its own columns of `C`.
 struct SharedColumns(*mut f32);
 
-// SAFETY: the tasks that share the pointer write disjoint blocks of `C`, which the
+// SAFETY: the tasks that share the pointer write disjoint columns of `C`, which the
 // caller lends mutably for the whole product; see `general_in_column_tasks`.
 unsafe impl Sync for SharedColumns {}
 
@@ -165,15 +159,15 @@ impl SharedColumns {
     }
 }
 
-/// `c (+)= A · B` with `C` row-major (`ldc` apart), cut into blocks of [`ROW_TASK`] rows
-/// by [`COLUMN_TASK`] columns, each one single-threaded gemm on a thread of the current
-/// pool.
+/// `c (+)= A · B` with `C` row-major (`ldc` apart), cut into tasks of [`COLUMN_TASK`]
+/// columns, each one single-threaded gemm on a thread of the current pool.
 ///
-/// Why: for the deep model's dense forward pass (`100 × 625` outputs, 2 048 terms each)
-/// gemm's own split across two threads ran 1.7–2× slower than the same product cut by
-/// columns like this (4.4–5.5 ms against 2.5–2.7 ms a batch), while its two backward
-/// products (short or wide) ran as fast either way. The cut does not depend on the
-/// thread count, so neither do the results.
+/// Why: for the deep model's dense forward pass at a training batch (`100 × 625`
+/// outputs, 2 048 terms each) gemm's own split across two threads ran 1.7–2× slower
+/// than the same product cut by columns like this (4.4–5.5 ms against 2.5–2.7 ms a
+/// batch), while its two backward products (short or wide) ran as fast either way. The
+/// cut does not depend on the thread count, so neither do the results. It is for short
+/// `A`s: each task packs all of `A` for itself (a thousand rows of 2 048 are 8 MB a task).
 #[allow(clippy::type_complexity)]
 pub fn general_in_column_tasks(
     (m, n, k): (usize, usize, usize),
@@ -190,43 +184,39 @@ pub fn general_in_column_tasks(
     );
     assert!(ldc >= n, "rows of C may not overlap");
     let shared = SharedColumns(c.as_mut_ptr());
-    let column_tasks = n.div_ceil(COLUMN_TASK);
-    let tasks = m.div_ceil(ROW_TASK) * column_tasks;
-    (0..tasks).into_par_iter().for_each(|task| {
-        let (row, first) = (
-            task / column_tasks * ROW_TASK,
-            task % column_tasks * COLUMN_TASK,
-        );
-        let (rows, cols) = (ROW_TASK.min(m - row), COLUMN_TASK.min(n - first));
-        // SAFETY: `check_bounds` keeps every element the strides reach, for all `m`
-        // rows and `n` columns, inside the slices; this task's block of `C` (rows
-        // `row..row + rows`, columns `first..first + cols`) is written by no other task
-        // (rows are `ldc ≥ n` apart), and `c` is borrowed mutably until every task has
-        // returned.
-        unsafe {
-            gemm::gemm(
-                rows,
-                cols,
-                k,
-                shared.at(row * ldc + first),
-                1,
-                ldc as isize,
-                accumulate,
-                a.as_ptr().add(row * a_rs),
-                a_cs as isize,
-                a_rs as isize,
-                b.as_ptr().add(first * b_cs),
-                b_cs as isize,
-                b_rs as isize,
-                1.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            )
-        };
-    });
+    (0..n.div_ceil(COLUMN_TASK))
+        .into_par_iter()
+        .for_each(|task| {
+            let first = task * COLUMN_TASK;
+            let cols = COLUMN_TASK.min(n - first);
+            // SAFETY: `check_bounds` keeps every element the strides reach, for all `n`
+            // columns, inside the slices; this task's columns `first..first + cols` of `C`
+            // are written by no other task (rows are `ldc ≥ n` apart), and `c` is borrowed
+            // mutably until every task has returned.
+            unsafe {
+                gemm::gemm(
+                    m,
+                    cols,
+                    k,
+                    shared.at(first),
+                    1,
+                    ldc as isize,
+                    accumulate,
+                    a.as_ptr(),
+                    a_cs as isize,
+                    a_rs as isize,
+                    b.as_ptr().add(first * b_cs),
+                    b_cs as isize,
+                    b_rs as isize,
+                    1.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                )
+            };
+        });
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -554,14 +544,15 @@ mod tests {
 
     /// Cut into column tasks, a product has the same bits on one thread or two, with or
     /// without adding onto what `C` held. For the dense layers' shapes they are the bits
-    /// of one gemm over all columns, so the cut changed no result; a ragged last task of
-    /// a couple of columns may take another gemm kernel, so elsewhere they are close.
+    /// of one gemm over all columns, and so are those of gemm's own split over two
+    /// threads (which the dense layer uses for big batches), so neither the cut nor the
+    /// batch size changes a result; a ragged last task of a couple of columns may take
+    /// another gemm kernel, so elsewhere they are only close.
     #[test]
     fn a_product_cut_into_column_tasks_does_not_depend_on_the_threads() {
         for (m, n, k, dense) in [
             (100, 625, 2048, true),
             (1000, 625, 2048, true),
-            (300, 128, 40, true),
             (100, 10, 3136, true),
             (100, 10, 625, true),
             (7, 64, 30, false),
@@ -588,7 +579,20 @@ mod tests {
                         cut
                     })
                     .into();
+                let mut split = start.clone();
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(2)
+                    .build()
+                    .unwrap()
+                    .install(|| {
+                        let c = (&mut split[..], (n, 1), accumulate);
+                        general_on_threads(2, (m, n, k), c, (&a, (k, 1)), (&b, (1, k)));
+                    });
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert!(
+                    bits(&split) == bits(&whole),
+                    "gemm's own split changed the bits"
+                );
                 let at = format!("{m}×{n}×{k}, adding {accumulate}");
                 assert!(bits(&cut[0]) == bits(&cut[1]), "{at}: threads differ");
                 assert!(
