@@ -8,7 +8,7 @@
 
 use rayon::prelude::*;
 
-use super::products;
+use super::general::general;
 use super::shape::{chunk_ranges, split_by_images, ConvShape};
 
 /// `dst[m×n] (+)= op(a)[m×k] · op(b)[k×n]`, all row-major; `op` transposes when asked.
@@ -29,7 +29,7 @@ pub fn matmul(
     // has row stride 1, column stride m.
     let a_strides = if a_transposed { (1, m) } else { (k, 1) };
     let b_strides = if b_transposed { (1, k) } else { (n, 1) };
-    products::general(
+    general(
         (m, n, k),
         dst,
         (n, 1),

@@ -19,6 +19,7 @@
 //! tests (`tests.rs`).
 
 pub mod direct;
+mod general;
 pub mod im2col;
 mod inference;
 pub mod lane_set;
@@ -36,8 +37,8 @@ mod reference;
 #[cfg(test)]
 mod tests;
 
+pub use general::general as matrix_product;
+pub(crate) use general::{general_in_column_tasks, general_on_threads};
 pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
-pub use products::general as matrix_product;
-pub(crate) use products::{general_in_column_tasks, general_on_threads};
 pub use shape::{pool_out, ConvShape, MapLayout};
