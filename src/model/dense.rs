@@ -14,7 +14,7 @@
 
 use dfdx::prelude::*;
 
-use super::conv::{general_in_column_tasks, general_on_threads};
+use super::conv::{general_on_pool, general_on_threads};
 use super::copies::ReusedCopy;
 use super::ops::{to_vec, Dev};
 
@@ -57,12 +57,6 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
     out.put_tape(tape)
 }
 
-/// Rows (images) up to which the forward product runs in column tasks: a training
-/// batch. Each task packs all the rows for itself, so inference's batches of a thousand
-/// (8 MB of rows a task for the deep model, and packing a tenth of its inference profile
-/// when cut) go to gemm's own split, which packs them once.
-const COLUMN_TASK_ROWS: usize = 128;
-
 /// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward
 /// pass of [`dense`], which inference also calls on the conv layers' output directly
 /// (no tensor to copy it out of), with the same bits.
@@ -75,17 +69,8 @@ pub fn dense_forward(
     assert_eq!((x.len(), w.len(), b.len()), (n * i, o * i, o));
     let mut y = b.repeat(n);
     if n > 0 {
-        // y (n × o) = b + x · Wᵀ, Wᵀ read down W's rows. Both ways give each output the
-        // same chain of multiply-adds (tested for the networks' shapes), so a batch's
-        // size does not change its images' logits.
-        let out = (&mut y[..], o, true);
-        if n <= COLUMN_TASK_ROWS {
-            general_in_column_tasks((n, o, i), out, (x, (i, 1)), (w, (1, i)));
-        } else {
-            let threads = rayon::current_num_threads();
-            let out = (out.0, (o, 1), true);
-            general_on_threads(threads, (n, o, i), out, (x, (i, 1)), (w, (1, i)));
-        }
+        // y (n × o) = b + x · Wᵀ, Wᵀ read down W's rows.
+        general_on_pool((n, o, i), (&mut y, o, true), (x, (i, 1)), (w, (1, i)));
     }
     y
 }

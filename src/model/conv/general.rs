@@ -112,6 +112,31 @@ unsafe fn gemm_at(
     )
 }
 
+/// Rows of `A` up to which [`general_on_pool`] cuts the product into column tasks: a
+/// training batch. Each task packs all of `A`'s rows for itself, so inference's batches
+/// of a thousand (8 MB of rows a task for the deep model's dense layer, and packing a
+/// tenth of its inference profile when cut) go to gemm's own split, which packs them once.
+pub const COLUMN_TASK_ROWS: usize = 128;
+
+/// `c (+)= A · B` with `C` row-major (`ldc` apart) on every thread of the current pool:
+/// in column tasks ([`general_in_column_tasks`]) when `A` is short, by gemm's own split
+/// otherwise. For the dense layers' shapes both give each element the same chain of
+/// multiply-adds (tested), so a batch's size does not change its images' results.
+#[allow(clippy::type_complexity)]
+pub fn general_on_pool(
+    (m, n, k): (usize, usize, usize),
+    (c, ldc, accumulate): (&mut [f32], usize, bool),
+    a: (&[f32], (usize, usize)),
+    b: (&[f32], (usize, usize)),
+) {
+    if m <= COLUMN_TASK_ROWS {
+        general_in_column_tasks((m, n, k), (c, ldc, accumulate), a, b);
+    } else {
+        let threads = rayon::current_num_threads();
+        general_on_threads(threads, (m, n, k), (c, (ldc, 1), accumulate), a, b);
+    }
+}
+
 /// Output columns per task of [`general_in_column_tasks`]: a multiple of 16, the width of
 /// gemm's AVX-512 microkernel, so that every task but the last covers whole microkernel
 /// tiles (for the dense layers' shapes each output is then the same chain of
@@ -144,7 +169,7 @@ impl SharedColumns {
 /// cut does not depend on the thread count, so neither do the results. It is for short
 /// `A`s: each task packs all of `A` for itself (a thousand rows of 2 048 are 8 MB a task).
 #[allow(clippy::type_complexity)]
-pub fn general_in_column_tasks(
+fn general_in_column_tasks(
     (m, n, k): (usize, usize, usize),
     (c, ldc, accumulate): (&mut [f32], usize, bool),
     (a, (a_rs, a_cs)): (&[f32], (usize, usize)),

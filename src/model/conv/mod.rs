@@ -38,7 +38,7 @@ mod reference;
 mod tests;
 
 pub use general::general as matrix_product;
-pub(crate) use general::{general_in_column_tasks, general_on_threads};
+pub(crate) use general::{general_on_pool, general_on_threads};
 pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
 pub use shape::{pool_out, ConvShape, MapLayout};
