@@ -164,7 +164,7 @@ impl SharedColumns {
 ///
 /// Why: for the deep model's dense forward pass at a training batch (`100 × 625`
 /// outputs, 2 048 terms each) gemm's own split across two threads ran 1.7–2× slower
-/// than the same product cut by columns like this (4.4–5.5 ms against 2.5–2.7 ms a
+/// than the same product cut by columns like this (4.3–5.5 ms against 2.5–2.7 ms a
 /// batch), while its two backward products (short or wide) ran as fast either way. The
 /// cut does not depend on the thread count, so neither do the results. It is for short
 /// `A`s: each task packs all of `A` for itself (a thousand rows of 2 048 are 8 MB a task).
