@@ -150,7 +150,6 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
             .grads
             .get_or_alloc_mut(p)
             .expect("allocating a CPU gradient cannot fail");
-        let gradient_sq = self.sizes.is_some().then(|| sum_sq(g.iter().copied()));
         let mut w = ReusedCopy::of(p);
         if self.adam.moments.len() <= self.index {
             self.adam
@@ -158,11 +157,14 @@ impl TensorVisitor<f32, Dev> for Step<'_> {
                 .push((vec![0.0; w.len()], vec![0.0; w.len()]));
         }
         let (m, v) = &mut self.adam.moments[self.index];
-        let before = self.sizes.is_some().then(|| w.to_vec());
+        // What the measured step reports of the weights and the gradient, taken before
+        // the kernel changes one and zeroes the other.
+        let before = self
+            .sizes
+            .is_some()
+            .then(|| (w.to_vec(), sum_sq(g.iter().copied())));
         self.finite &= adam_kernel(&self.adam.cfg, self.adam.t, &mut w, m, v, g);
-        if let (Some(sizes), Some(before), Some(gradient_sq)) =
-            (self.sizes.as_mut(), before, gradient_sq)
-        {
+        if let (Some(sizes), Some((before, gradient_sq))) = (self.sizes.as_mut(), before) {
             sizes.push(StepSizes {
                 weight_sq: sum_sq(before.iter().copied()),
                 gradient_sq,
