@@ -11,6 +11,7 @@ pub mod nets;
 pub mod ops;
 pub mod params;
 pub mod saliency;
+pub mod stack;
 
 pub use conv::{matrix_product, LaneSet};
 pub use inspect::{Inspection, LayerActivity};

@@ -10,6 +10,7 @@ use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
+use super::stack::conv3x3_pool_relu_pair;
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -127,8 +128,16 @@ impl Network for SeedNet {
         net
     }
 
+    /// The two conv layers as one op ([`conv3x3_pool_relu_pair`]), so that the maps
+    /// between them stay out of dfdx; `false`: the first layer's input is data, as its
+    /// type ([`InputConvPoolReLU`]) says.
     fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
-        self.forward_mut(x)
+        let (first, second) = (
+            (&self.0.weight, self.0.kernels),
+            (&self.1.weight, self.1.kernels),
+        );
+        self.2
+            .forward_mut(conv3x3_pool_relu_pair(x, first, second, false))
     }
 
     fn forward_infer(&self, x: Images) -> Logits {

@@ -30,7 +30,7 @@ pub fn to_vec<S: Shape, T>(t: &Tensor<S, f32, Dev, T>) -> Vec<f32> {
 }
 
 /// Adds `src` elementwise into the gradient buffer `dst`.
-fn add_into(dst: &mut [f32], src: &[f32]) {
+pub(super) fn add_into(dst: &mut [f32], src: &[f32]) {
     dst.iter_mut().zip(src).for_each(|(d, s)| *d += s);
 }
 
