@@ -10,7 +10,7 @@ use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
-use super::stack::conv3x3_pool_relu_pair;
+use super::stack::{conv_pair_dense, Head, StackLayer};
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -119,6 +119,25 @@ fn init_dense<const I: usize, const O: usize>(layer: &mut Dense<I, O, f32, Dev>,
     layer.bias.copy_from(&bias);
 }
 
+/// The seed network's parts as [`conv_pair_dense`] takes them.
+trait SeedParts {
+    fn convs(&self) -> (StackLayer<'_, 32, 1>, StackLayer<'_, 64, 32>);
+    fn head(&self) -> Head<'_, 3136, 10>;
+}
+
+impl SeedParts for SeedNet {
+    fn convs(&self) -> (StackLayer<'_, 32, 1>, StackLayer<'_, 64, 32>) {
+        (
+            (&self.0.weight, self.0.kernels),
+            (&self.1.weight, self.1.kernels),
+        )
+    }
+
+    fn head(&self) -> Head<'_, 3136, 10> {
+        (&self.2 .1.weight, &self.2 .1.bias)
+    }
+}
+
 impl Network for SeedNet {
     const NAME: &'static str = "seed";
 
@@ -128,16 +147,11 @@ impl Network for SeedNet {
         net
     }
 
-    /// The two conv layers as one op ([`conv3x3_pool_relu_pair`]), so that the maps
-    /// between them stay out of dfdx; `false`: the first layer's input is data, as its
-    /// type ([`InputConvPoolReLU`]) says.
+    /// The whole network as one op ([`conv_pair_dense`]), so that the maps between its
+    /// layers stay out of dfdx; `false`: the first layer's input is data, as its type
+    /// ([`InputConvPoolReLU`]) says.
     fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
-        let (first, second) = (
-            (&self.0.weight, self.0.kernels),
-            (&self.1.weight, self.1.kernels),
-        );
-        self.2
-            .forward_mut(conv3x3_pool_relu_pair(x, first, second, false))
+        conv_pair_dense(x, self.convs(), self.head(), false)
     }
 
     fn forward_infer(&self, x: Images) -> Logits {
@@ -152,8 +166,7 @@ impl Network for SeedNet {
 
     fn forward_explain(&self, x: Images<Taped>) -> Logits<Taped> {
         // The first layer as a hidden one: its input gradient is the point here.
-        let a = conv3x3_pool_relu(x, &self.0.weight, true, self.0.kernels);
-        self.2.forward(self.1.forward(a))
+        conv_pair_dense(x, self.convs(), self.head(), true)
     }
 
     fn inspect(&self, x: &Images) -> Inspection {

@@ -16,48 +16,59 @@ use std::mem::MaybeUninit;
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-use super::conv::{pool_out, winograd, ConvShape, LaneSet};
+use super::conv::{general_on_threads, pool_out, winograd, ConvShape, LaneSet};
 use super::copies::ReusedCopy;
+use super::dense::dense_forward;
+use super::layers::Volume;
 use super::ops::{add_into, to_vec, Dev, HalveCeil};
 
-/// Elements per task when the gradient between the layers is zeroed: large enough that
-/// a task is all streaming stores, small enough that the seed network's 627 200 split
-/// into ten.
+/// Elements per task when a gradient between layers is zeroed: large enough that a task
+/// is all streaming stores, small enough that the seed network's 627 200 split into ten.
 const ZEROING_TASK: usize = 64 * 1024;
 
-/// One of the two layers: its weight and the instruction set its kernels use.
+/// One of the two conv layers: its weight and the instruction set its kernels use.
 pub type StackLayer<'a, const CO: usize, const CI: usize> =
     (&'a Tensor<Rank4<CO, CI, 3, 3>, f32, Dev>, LaneSet);
 
-/// The output shape of two fused layers: `(B, CO, ⌈⌈H/2⌉/2⌉, ⌈⌈W/2⌉/2⌉)`.
-type PairOut<B, const CO: usize, const H: usize, const W: usize> = (
-    B,
+/// The dense head: weight `(O, I)` and bias, as [`super::layers::Dense`] keeps them.
+pub type Head<'a, const I: usize, const O: usize> = (
+    &'a Tensor<Rank2<O, I>, f32, Dev>,
+    &'a Tensor<Rank1<O>, f32, Dev>,
+);
+
+/// The maps after both conv layers: `(CO, ⌈⌈H/2⌉/2⌉, ⌈⌈W/2⌉/2⌉)`.
+type Maps<const CO: usize, const H: usize, const W: usize> = (
     Const<CO>,
     <<Const<H> as HalveCeil>::Out as HalveCeil>::Out,
     <<Const<W> as HalveCeil>::Out as HalveCeil>::Out,
 );
 
-/// `second(first(x))`, each a 3×3 SAME convolution, then 2×2 SAME max-pool and ReLU:
-/// `(B, CI, H, W) → (B, CO, ⌈⌈H/2⌉/2⌉, ⌈⌈W/2⌉/2⌉)`. The same bits, forward and backward,
-/// as the two [`super::ops::conv3x3_pool_relu`] ops in a row.
+/// `dense(flatten(second(first(x))))`, where `first` and `second` are each a 3×3 SAME
+/// convolution, then 2×2 SAME max-pool and ReLU, and `dense` is `y = x·Wᵀ + b`:
+/// `(B, CI, H, W) → (B, O)`. The same bits, forward and backward, as
+/// [`super::ops::conv3x3_pool_relu`] twice, [`super::layers::Flatten`] and
+/// [`super::dense::dense`] in a row; the dense layer's width `I` must be the maps'
+/// [`Volume`], or it does not compile.
 ///
 /// `input_grad: false` skips the first layer's input gradient, for a first layer whose
 /// input is data.
 #[allow(clippy::type_complexity)]
-pub fn conv3x3_pool_relu_pair<
+pub fn conv_pair_dense<
     B,
     const CI: usize,
     const CM: usize,
     const CO: usize,
     const H: usize,
     const W: usize,
+    const I: usize,
+    const O: usize,
     T,
 >(
     x: Tensor<(B, Const<CI>, Const<H>, Const<W>), f32, Dev, T>,
-    (first, first_lanes): StackLayer<'_, CM, CI>,
-    (second, second_lanes): StackLayer<'_, CO, CM>,
+    (first, second): (StackLayer<'_, CM, CI>, StackLayer<'_, CO, CM>),
+    (weight, bias): Head<'_, I, O>,
     input_grad: bool,
-) -> Tensor<PairOut<B, CO, H, W>, f32, Dev, T>
+) -> Tensor<(B, Const<O>), f32, Dev, T>
 where
     B: Dim,
     T: Tape<f32, Dev>,
@@ -65,11 +76,14 @@ where
     Const<W>: HalveCeil,
     <Const<H> as HalveCeil>::Out: HalveCeil,
     <Const<W> as HalveCeil>::Out: HalveCeil,
+    Maps<CO, H, W>: Volume<Out = Const<I>>,
 {
+    let threads = rayon::current_num_threads();
     let (x, mut tape) = x.split_tape();
     let batch = x.shape().0;
+    let n = batch.size();
     let s1 = ConvShape {
-        batch: batch.size(),
+        batch: n,
         ci: CI,
         co: CM,
         h: H,
@@ -82,52 +96,106 @@ where
         w: pool_out(W),
         ..s1
     };
-    let xs = ReusedCopy::of(&x);
-    let (w1, w2) = (to_vec(first), to_vec(second));
-    let (mid, argmax1) = winograd::conv3x3_pool_relu_forward_new(s1, first_lanes, &xs, &w1);
-    let (out, argmax2) = winograd::conv3x3_pool_relu_forward_new(s2, second_lanes, &mid, &w2);
-    let shape = (
-        batch,
-        Default::default(),
-        Default::default(),
-        Default::default(),
-    );
-    let out = x.device().tensor_from_vec(out, shape);
-    if T::OWNS_TAPE {
-        let (x_g, w1_g, w2_g, out_g) = (x.ghost(), first.ghost(), second.ghost(), out.ghost());
+    let weights = (to_vec(first.0), to_vec(second.0));
+    let pair = Pair::forward(ReusedCopy::of(&x), (s1, s2), weights, (first.1, second.1));
+    let ws = ReusedCopy::of(weight);
+    let y = dense_forward(&pair.out, n, (&ws, &to_vec(bias)), (I, O));
+    let out = x.device().tensor_from_vec(y, (batch, Const));
+    if T::OWNS_TAPE && n > 0 {
+        let (x_g, out_g) = (x.ghost(), out.ghost());
+        let (w1_g, w2_g) = (first.0.ghost(), second.0.ghost());
+        let (w_g, b_g) = (weight.ghost(), bias.ghost());
         tape.add_backward_op(move |grads| {
-            grads.try_alloc_for(&w1_g)?;
-            grads.try_alloc_for(&w2_g)?;
-            let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
-            let mut dmid = zeroed_on_pool(mid.len());
-            let mut dw2 = vec![0.0f32; w2.len()];
-            let (inputs, pooled) = ((&mid[..], &w2[..]), (&dout[..], &argmax2[..]));
-            let lanes = second_lanes;
-            winograd::conv3x3_pool_relu_backward(
-                s2,
-                lanes,
-                inputs,
-                pooled,
-                &mut dw2,
-                Some(&mut dmid),
-            );
-            **grads.get_or_alloc_mut(&out_g)? = dout;
-            add_into(grads.get_or_alloc_mut(&w2_g)?, &dw2);
-            let mut dw1 = vec![0.0f32; w1.len()];
-            let (inputs, pooled) = ((&xs[..], &w1[..]), (&dmid[..], &argmax1[..]));
-            let lanes = first_lanes;
-            if input_grad {
-                grads.try_alloc_for(&x_g)?;
-                let dx = grads.get_or_alloc_mut(&x_g)?;
-                winograd::conv3x3_pool_relu_backward(s1, lanes, inputs, pooled, &mut dw1, Some(dx));
-            } else {
-                winograd::conv3x3_pool_relu_backward(s1, lanes, inputs, pooled, &mut dw1, None);
+            grads.try_alloc_for(&w_g)?;
+            grads.try_alloc_for(&b_g)?;
+            let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
+            let db = grads.get_or_alloc_mut(&b_g)?;
+            for row in dy.chunks_exact(O) {
+                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
             }
+            // dW (O × I) += dyᵀ · maps, dyᵀ read down dy's columns.
+            let dw = (&mut grads.get_or_alloc_mut(&w_g)?[..], (I, 1), true);
+            general_on_threads(threads, (O, I, n), dw, (&dy, (1, O)), (&pair.out, (I, 1)));
+            // dmaps (n × I) = dy · W, into zeros as the dense op's gradient buffer.
+            let mut dmaps = zeroed_on_pool(n * I);
+            let dmaps_at = (&mut dmaps[..], (I, 1), true);
+            general_on_threads(threads, (n, I, O), dmaps_at, (&dy, (O, 1)), (&ws, (I, 1)));
+            **grads.get_or_alloc_mut(&out_g)? = dy;
+            let (dw1, dw2, dx) = pair.backward(&dmaps, input_grad);
+            grads.try_alloc_for(&w1_g)?;
             add_into(grads.get_or_alloc_mut(&w1_g)?, &dw1);
+            grads.try_alloc_for(&w2_g)?;
+            add_into(grads.get_or_alloc_mut(&w2_g)?, &dw2);
+            if let Some(dx) = dx {
+                grads.try_alloc_for(&x_g)?;
+                add_into(grads.get_or_alloc_mut(&x_g)?, &dx);
+            }
             Ok(())
         });
     }
     out.put_tape(tape)
+}
+
+/// Two fused conv layers' forward pass, and what their backward pass needs of it: the
+/// input, the weights, the maps between them (ours, not a dfdx tensor's) and the pools'
+/// argmax.
+struct Pair {
+    shapes: (ConvShape, ConvShape),
+    lanes: (LaneSet, LaneSet),
+    x: ReusedCopy,
+    weights: (Vec<f32>, Vec<f32>),
+    mid: Vec<f32>,
+    argmax: (Vec<u32>, Vec<u32>),
+    /// The second layer's output, `(batch, co, ⌈⌈h/2⌉/2⌉, ⌈⌈w/2⌉/2⌉)`.
+    out: Vec<f32>,
+}
+
+impl Pair {
+    /// Runs both layers over `x`.
+    fn forward(
+        x: ReusedCopy,
+        shapes: (ConvShape, ConvShape),
+        weights: (Vec<f32>, Vec<f32>),
+        lanes: (LaneSet, LaneSet),
+    ) -> Self {
+        let forward = winograd::conv3x3_pool_relu_forward_new;
+        let (mid, argmax1) = forward(shapes.0, lanes.0, &x, &weights.0);
+        let (out, argmax2) = forward(shapes.1, lanes.1, &mid, &weights.1);
+        Self {
+            shapes,
+            lanes,
+            x,
+            weights,
+            mid,
+            argmax: (argmax1, argmax2),
+            out,
+        }
+    }
+
+    /// From the gradient of [`Pair::out`]: the gradients of the two weights and, when
+    /// asked for, of the input.
+    fn backward(&self, dout: &[f32], input_grad: bool) -> (Vec<f32>, Vec<f32>, Option<Vec<f32>>) {
+        let backward = winograd::conv3x3_pool_relu_backward;
+        let (s1, s2) = self.shapes;
+        let mut dmid = zeroed_on_pool(self.mid.len());
+        let mut dw2 = vec![0.0f32; self.weights.1.len()];
+        let inputs = (&self.mid[..], &self.weights.1[..]);
+        let pooled = (dout, &self.argmax.1[..]);
+        backward(s2, self.lanes.1, inputs, pooled, &mut dw2, Some(&mut dmid));
+        let mut dw1 = vec![0.0f32; self.weights.0.len()];
+        let mut dx = input_grad.then(|| zeroed_on_pool(self.x.len()));
+        let inputs = (&self.x[..], &self.weights.0[..]);
+        let pooled = (&dmid[..], &self.argmax.0[..]);
+        backward(
+            s1,
+            self.lanes.0,
+            inputs,
+            pooled,
+            &mut dw1,
+            dx.as_deref_mut(),
+        );
+        (dw1, dw2, dx)
+    }
 }
 
 /// `n` zeros, written in tasks on every thread of the pool (a zeroed allocation is
@@ -145,64 +213,82 @@ fn zeroed_on_pool(n: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::dense::dense;
+    use crate::model::layers::Flatten;
     use crate::model::ops::conv3x3_pool_relu;
     use rand::{rngs::StdRng, Rng, SeedableRng};
 
-    type Pair = (
-        Tensor<Rank4<4, 2, 3, 3>, f32, Dev>,
-        Tensor<Rank4<3, 4, 3, 3>, f32, Dev>,
-    );
+    /// Two conv layers 2 → 4 → 16 channels and a dense head 16·7·7 → 3.
+    struct Small {
+        first: Tensor<Rank4<4, 2, 3, 3>, f32, Dev>,
+        second: Tensor<Rank4<16, 4, 3, 3>, f32, Dev>,
+        weight: Tensor<Rank2<3, 784>, f32, Dev>,
+        bias: Tensor<Rank1<3>, f32, Dev>,
+    }
+
+    type Input = Tensor<(usize, Const<2>, Const<28>, Const<28>), f32, Dev, OwnedTape<f32, Dev>>;
+    type Output = Tensor<(usize, Const<3>), f32, Dev, OwnedTape<f32, Dev>>;
 
     fn random_vec(rng: &mut StdRng, n: usize) -> Vec<f32> {
         (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
     }
 
-    /// Runs `net` on a seeded batch of 5 images of 2 × 8 × 6 and back from a seeded
-    /// output gradient: the output, the input's gradient and both weights' gradients.
-    fn run(
-        net: impl Fn(
-            Tensor<(usize, Const<2>, Const<8>, Const<6>), f32, Dev, OwnedTape<f32, Dev>>,
-            &Pair,
-        )
-            -> Tensor<(usize, Const<3>, Const<2>, Const<2>), f32, Dev, OwnedTape<f32, Dev>>,
-    ) -> [Vec<f32>; 4] {
+    /// Runs `net` on a seeded batch of 5 images and back from a seeded output gradient:
+    /// the output, then the gradients of the input, the two conv weights, the dense
+    /// weight and the bias.
+    fn run(net: impl Fn(Input, &Small) -> Output) -> [Vec<f32>; 6] {
         let dev = Dev::default();
         let mut rng = StdRng::seed_from_u64(5);
-        let mut weights: Pair = (dev.zeros(), dev.zeros());
-        weights.0.copy_from(&random_vec(&mut rng, 4 * 2 * 9));
-        weights.1.copy_from(&random_vec(&mut rng, 3 * 4 * 9));
-        let x = dev.tensor_from_vec(
-            random_vec(&mut rng, 5 * 2 * 8 * 6),
-            (5, Const, Const, Const),
-        );
-        let probe = dev.tensor_from_vec(
-            random_vec(&mut rng, 5 * 3 * 2 * 2),
-            (5, Const, Const, Const),
-        );
-        let y = net(x.trace(Gradients::leaky()), &weights);
+        let mut small = Small {
+            first: dev.zeros(),
+            second: dev.zeros(),
+            weight: dev.zeros(),
+            bias: dev.zeros(),
+        };
+        small.first.copy_from(&random_vec(&mut rng, 4 * 2 * 9));
+        small.second.copy_from(&random_vec(&mut rng, 16 * 4 * 9));
+        small.weight.copy_from(&random_vec(&mut rng, 3 * 784));
+        small.bias.copy_from(&random_vec(&mut rng, 3));
+        let x = random_vec(&mut rng, 5 * 2 * 28 * 28);
+        let x = dev.tensor_from_vec(x, (5, Const, Const, Const));
+        let probe = dev.tensor_from_vec(random_vec(&mut rng, 5 * 3), (5, Const));
+        let y = net(x.trace(Gradients::leaky()), &small);
         let out = to_vec(&y);
         let grads = (y * probe).sum().backward();
-        let dw = (
-            to_vec(&grads.get(&weights.0)),
-            to_vec(&grads.get(&weights.1)),
-        );
-        [out, to_vec(&grads.get(&x)), dw.0, dw.1]
+        // No gradient for the input is all zeros (`get` would panic).
+        let mut grads = grads;
+        let dx = grads.get_or_alloc_mut(&x).map(|dx| dx.to_vec()).unwrap();
+        [
+            out,
+            dx,
+            to_vec(&grads.get(&small.first)),
+            to_vec(&grads.get(&small.second)),
+            to_vec(&grads.get(&small.weight)),
+            to_vec(&grads.get(&small.bias)),
+        ]
     }
 
     #[test]
-    fn the_pair_gives_the_bits_of_its_two_layers_one_after_the_other() {
+    fn the_fused_stack_gives_the_bits_of_its_layers_one_after_the_other() {
         for lanes in LaneSet::available() {
-            let pair = run(|x, w| conv3x3_pool_relu_pair(x, (&w.0, lanes), (&w.1, lanes), true));
-            let layers = run(|x, w| {
-                conv3x3_pool_relu(conv3x3_pool_relu(x, &w.0, true, lanes), &w.1, true, lanes)
+            let fused = run(|x, n| {
+                let convs = ((&n.first, lanes), (&n.second, lanes));
+                conv_pair_dense(x, convs, (&n.weight, &n.bias), true)
+            });
+            let layers = run(|x, n| {
+                let maps = conv3x3_pool_relu(x, &n.first, true, lanes);
+                let maps = conv3x3_pool_relu(maps, &n.second, true, lanes);
+                dense(Flatten.forward(maps), &n.weight, &n.bias)
             });
             let names = [
                 "output",
-                "input gradient",
-                "first weight gradient",
-                "second",
+                "dx",
+                "first dW",
+                "second dW",
+                "dense dW",
+                "dense db",
             ];
-            for ((a, b), name) in pair.iter().zip(&layers).zip(names) {
+            for ((a, b), name) in fused.iter().zip(&layers).zip(names) {
                 assert!(
                     a.iter().any(|v| *v != 0.0),
                     "{name} is all zeros ({lanes:?})"
@@ -210,6 +296,26 @@ mod tests {
                 let same = a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(same, "{name} differs ({lanes:?})");
             }
+        }
+    }
+
+    #[test]
+    fn without_the_input_gradient_the_weights_get_the_same_gradients() {
+        let lanes = LaneSet::best();
+        let net = |input_grad| {
+            move |x, n: &Small| {
+                let convs = ((&n.first, lanes), (&n.second, lanes));
+                conv_pair_dense(x, convs, (&n.weight, &n.bias), input_grad)
+            }
+        };
+        let (with, without) = (run(net(true)), run(net(false)));
+        assert!(
+            without[1].iter().all(|g| *g == 0.0),
+            "the input got a gradient"
+        );
+        assert!(with[1].iter().any(|g| *g != 0.0));
+        for k in [0, 2, 3, 4, 5] {
+            assert_eq!(with[k], without[k], "part {k} of the run differs");
         }
     }
 }
