@@ -285,9 +285,28 @@ pub fn dropout<S: Shape>(
     x: Tensor<S, f32, Dev, OwnedTape<f32, Dev>>,
     p: f32,
 ) -> Tensor<S, f32, Dev, OwnedTape<f32, Dev>> {
-    let prob = f64::from(p);
     let seed = x.device().random_u64();
     let (x, mut tape) = x.split_tape();
+    let (out, scale) = dropout_mask(seed, p, &ReusedCopy::of(&x));
+    let out = x.device().tensor_from_vec(out, *x.shape());
+    let (x_g, out_g) = (x.ghost(), out.ghost());
+    tape.add_backward_op(move |grads| {
+        grads.try_alloc_for(&x_g)?;
+        let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
+        let dx = grads.get_or_alloc_mut(&x_g)?;
+        for ((d, s), g) in dx.iter_mut().zip(&scale).zip(&dout) {
+            *d += s * g;
+        }
+        **grads.get_or_alloc_mut(&out_g)? = dout;
+        Ok(())
+    });
+    out.put_tape(tape)
+}
+
+/// [`dropout`]'s forward pass on `xs`, with the device's draw `seed`: the output, and the
+/// scale its backward pass multiplies the output's gradient by (0 where dropped).
+pub(super) fn dropout_mask(seed: u64, p: f32, xs: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let prob = f64::from(p);
     // `Bernoulli::sample` is `next_u64() < p·2⁶⁴` (always true at p = 1). The same words
     // are drawn in bulk, which a fresh generator gives in the same order.
     Bernoulli::new(prob).expect("dropout probability in [0, 1]");
@@ -298,7 +317,6 @@ pub fn dropout<S: Shape>(
     };
     let keep = (1.0 - prob) as f32;
     let back = (1.0 - prob).recip() as f32;
-    let xs = ReusedCopy::of(&x);
     let n = xs.len();
     // Written whole by the tasks below, so never zeroed first.
     let (mut out, mut scale) = (Vec::<f32>::with_capacity(n), Vec::<f32>::with_capacity(n));
@@ -334,17 +352,5 @@ pub fn dropout<S: Shape>(
         out.set_len(n);
         scale.set_len(n);
     }
-    let out = x.device().tensor_from_vec(out, *x.shape());
-    let (x_g, out_g) = (x.ghost(), out.ghost());
-    tape.add_backward_op(move |grads| {
-        grads.try_alloc_for(&x_g)?;
-        let dout = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
-        let dx = grads.get_or_alloc_mut(&x_g)?;
-        for ((d, s), g) in dx.iter_mut().zip(&scale).zip(&dout) {
-            *d += s * g;
-        }
-        **grads.get_or_alloc_mut(&out_g)? = dout;
-        Ok(())
-    });
-    out.put_tape(tape)
+    (out, scale)
 }
