@@ -10,7 +10,7 @@ use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
-use super::stack::{conv_dropout_chain, conv_pair_dense, Head, StackLayer};
+use super::stack::{conv_pair_dense, deep_network, Head, StackLayer};
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;
@@ -210,16 +210,20 @@ impl Network for DeepNet {
         net
     }
 
-    /// The conv layers and their dropouts as one op ([`conv_dropout_chain`]), so that
-    /// the maps between them stay out of dfdx; the head as its modules.
+    /// The whole network as one op ([`deep_network`]), so that the maps between its
+    /// layers stay out of dfdx.
     fn forward_train(&mut self, x: Images<Taped>) -> Logits<Taped> {
         let convs = (
             (&self.0 .0.weight, self.0 .0.kernels),
             (&self.1 .0.weight, self.1 .0.kernels),
             (&self.2 .0.weight, self.2 .0.kernels),
         );
-        let p = [self.0 .1.p, self.1 .1.p, self.2 .1.p];
-        self.3.forward_mut(conv_dropout_chain(x, convs, p))
+        let head = (
+            (&self.3 .1.weight, &self.3 .1.bias),
+            (&self.3 .4.weight, &self.3 .4.bias),
+        );
+        let p = [self.0 .1.p, self.1 .1.p, self.2 .1.p, self.3 .3.p];
+        deep_network(x, convs, head, p)
     }
 
     /// Dropout is the identity here, so only the conv layers and the dense head run.

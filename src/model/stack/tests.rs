@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::dense::dense;
 use crate::model::layers::Flatten;
-use crate::model::ops::{conv3x3_pool_relu, dropout};
+use crate::model::ops::{conv3x3_pool_relu, dropout, to_vec};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
 /// Two conv layers 2 → 4 → 16 channels and a dense head 16·7·7 → 3.
@@ -87,29 +87,47 @@ fn the_fused_stack_gives_the_bits_of_its_layers_one_after_the_other() {
     }
 }
 
-/// The deep network's conv layers, fused ([`conv_dropout_chain`]) or one op at a time,
-/// on a device seeded with 9: the output, the three weights' gradients, and the next
-/// number the device draws after the forward pass.
-fn deep_run(fused: bool) -> [Vec<f32>; 5] {
+/// The deep network, fused ([`deep_network`]) or one op at a time, on a device seeded
+/// with 9: the output, the gradients of the three conv weights and of the two dense
+/// layers' weights and biases, and the next number the device draws after the forward
+/// pass.
+fn deep_run(fused: bool) -> [Vec<f32>; 9] {
     let dev = Dev::seed_from_u64(9);
     let mut rng = StdRng::seed_from_u64(6);
+    let mut random = |n| random_vec(&mut rng, n);
     let mut w1: Tensor<Rank4<32, 1, 3, 3>, f32, Dev> = dev.zeros();
     let mut w2: Tensor<Rank4<64, 32, 3, 3>, f32, Dev> = dev.zeros();
     let mut w3: Tensor<Rank4<128, 64, 3, 3>, f32, Dev> = dev.zeros();
-    w1.copy_from(&random_vec(&mut rng, 32 * 9));
-    w2.copy_from(&random_vec(&mut rng, 64 * 32 * 9));
-    w3.copy_from(&random_vec(&mut rng, 128 * 64 * 9));
-    let x = dev.tensor_from_vec(random_vec(&mut rng, 3 * 784), (3, Const, Const, Const));
-    let probe = random_vec(&mut rng, 3 * 128 * 16);
-    let probe = dev.tensor_from_vec(probe, (3, Const, Const, Const));
-    let (lanes, p) = (LaneSet::best(), [0.3, 0.5, 0.2]);
+    let mut d1: (
+        Tensor<Rank2<625, 2048>, f32, Dev>,
+        Tensor<Rank1<625>, f32, Dev>,
+    ) = (dev.zeros(), dev.zeros());
+    let mut d2: (
+        Tensor<Rank2<10, 625>, f32, Dev>,
+        Tensor<Rank1<10>, f32, Dev>,
+    ) = (dev.zeros(), dev.zeros());
+    w1.copy_from(&random(32 * 9));
+    w2.copy_from(&random(64 * 32 * 9));
+    w3.copy_from(&random(128 * 64 * 9));
+    // Small dense weights, so that about half the hidden units pass ReLU.
+    let small = |v: Vec<f32>| v.into_iter().map(|w| w * 0.05).collect::<Vec<_>>();
+    d1.0.copy_from(&small(random(625 * 2048)));
+    d1.1.copy_from(&small(random(625)));
+    d2.0.copy_from(&random(10 * 625));
+    d2.1.copy_from(&random(10));
+    let x = dev.tensor_from_vec(random(3 * 784), (3, Const, Const, Const));
+    let probe = dev.tensor_from_vec(random(3 * 10), (3, Const));
+    let (lanes, p) = (LaneSet::best(), [0.3, 0.5, 0.2, 0.4]);
     let x = x.trace(Gradients::leaky());
     let y = if fused {
-        conv_dropout_chain(x, ((&w1, lanes), (&w2, lanes), (&w3, lanes)), p)
+        let convs = ((&w1, lanes), (&w2, lanes), (&w3, lanes));
+        deep_network(x, convs, ((&d1.0, &d1.1), (&d2.0, &d2.1)), p)
     } else {
         let a = dropout(conv3x3_pool_relu(x, &w1, false, lanes), p[0]);
         let a = dropout(conv3x3_pool_relu(a, &w2, true, lanes), p[1]);
-        dropout(conv3x3_pool_relu(a, &w3, true, lanes), p[2])
+        let a = dropout(conv3x3_pool_relu(a, &w3, true, lanes), p[2]);
+        let hidden = dense(Flatten.forward(a), &d1.0, &d1.1).relu();
+        dense(dropout(hidden, p[3]), &d2.0, &d2.1)
     };
     let next_draw = vec![f32::from_bits(dev.random_u64() as u32)];
     let out = to_vec(&y);
@@ -119,21 +137,36 @@ fn deep_run(fused: bool) -> [Vec<f32>; 5] {
         to_vec(&grads.get(&w1)),
         to_vec(&grads.get(&w2)),
         to_vec(&grads.get(&w3)),
+        to_vec(&grads.get(&d1.0)),
+        to_vec(&grads.get(&d1.1)),
+        to_vec(&grads.get(&d2.0)),
+        to_vec(&grads.get(&d2.1)),
         next_draw,
     ]
 }
 
 #[test]
-fn the_deep_chain_gives_the_bits_of_its_six_ops_and_draws_as_they_do() {
+fn the_deep_network_as_one_op_gives_the_bits_of_its_ops_and_draws_as_they_do() {
     let (fused, ops) = (deep_run(true), deep_run(false));
-    let dropped = fused[0].iter().filter(|v| **v == 0.0).count();
-    assert!(dropped > 0 && dropped < fused[0].len(), "{dropped} zeros");
-    let names = ["output", "dW1", "dW2", "dW3", "next draw"];
+    let names = [
+        "output",
+        "conv1 dW",
+        "conv2 dW",
+        "conv3 dW",
+        "dense1 dW",
+        "dense1 db",
+    ];
+    let names = names
+        .into_iter()
+        .chain(["dense2 dW", "dense2 db", "next draw"]);
     for ((a, b), name) in fused.iter().zip(&ops).zip(names) {
         assert!(a.iter().any(|v| *v != 0.0), "{name} is all zeros");
         let same = a.iter().zip(b).all(|(a, b)| a.to_bits() == b.to_bits());
         assert!(same, "{name} differs");
     }
+    // Dropout and ReLU both stopped some of the hidden units' gradients, not all.
+    let stopped = fused[5].iter().filter(|g| **g == 0.0).count();
+    assert!(stopped > 0 && stopped < 625, "{stopped} of 625 stopped");
 }
 
 #[test]
