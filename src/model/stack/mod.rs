@@ -1,15 +1,15 @@
-//! Two fused conv layers ([`conv3x3_pool_relu`]'s) as one op on dfdx's tape, so that the
-//! maps between them never become a dfdx tensor.
+//! Each network's training pass as one op on dfdx's tape (`seed.rs`, `deep.rs`), so that
+//! the maps between its layers, and their gradients, never become dfdx tensors.
 //!
 //! Why: between two ops, dfdx 0.13 lends no view of a tensor's elements, and creates a
 //! gradient buffer only zeroed. Each step, the seed network's conv2 copied its input
-//! (100 × 32 × 14 × 14 floats, 2.5 MB) out of conv1's output tensor, and dfdx zeroed a
-//! buffer as large for that input's gradient: two passes on one thread while the other
-//! waited, about a tenth of the one-thread time in a two-thread step. Here the first
-//! layer's output stays in our own vector, which the second layer reads in place, and
-//! the gradient between them is our own vector too, zeroed on every thread.
-//!
-//! [`conv3x3_pool_relu`]: super::ops::conv3x3_pool_relu
+//! (100 × 32 × 14 × 14 floats, 2.5 MB) out of conv1's output tensor, the dense layer its
+//! input (1.25 MB), and dfdx zeroed a buffer as large for each input's gradient: passes
+//! on one thread while the other waited. Here a layer's output stays in our own vector,
+//! which the next layer reads in place (`chain.rs` runs the conv layers and dropouts,
+//! `head.rs` the dense layers), and a gradient between layers is our own vector too,
+//! zeroed on every thread. Only the network's input, its weights and its output are
+//! dfdx tensors; the results are the layers' one op at a time, to the bit (`tests.rs`).
 
 use dfdx::prelude::*;
 
