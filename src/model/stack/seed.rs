@@ -13,8 +13,8 @@ use crate::model::ops::{add_into, to_vec, Dev, HalveCeil};
 /// `dense(flatten(second(first(x))))`, where `first` and `second` are each a 3×3 SAME
 /// convolution, then 2×2 SAME max-pool and ReLU, and `dense` is `y = x·Wᵀ + b`:
 /// `(B, CI, H, W) → (B, O)`. The same bits, forward and backward, as
-/// [`super::ops::conv3x3_pool_relu`] twice, [`super::layers::Flatten`] and
-/// [`super::dense::dense`] in a row; the dense layer's width `I` must be the maps'
+/// [`crate::model::ops::conv3x3_pool_relu`] twice, [`crate::model::layers::Flatten`] and
+/// [`crate::model::dense::dense`] in a row; the dense layer's width `I` must be the maps'
 /// [`Volume`], or it does not compile.
 ///
 /// `input_grad: false` skips the first layer's input gradient, for a first layer whose
