@@ -25,14 +25,14 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
     weight: &Tensor<Rank2<O, I>, f32, Dev>,
     bias: &Tensor<Rank1<O>, f32, Dev>,
 ) -> Tensor<(B, Const<O>), f32, Dev, T> {
-    let threads = rayon::current_num_threads();
     let (x, mut tape) = x.split_tape();
     let batch = x.shape().0;
     let n = batch.size();
     let xs = ReusedCopy::of(&x);
-    let ws = ReusedCopy::of(weight);
-    let y = dense_forward(&xs, n, (&ws, &to_vec(bias)), (I, O));
-    let out = x.device().tensor_from_vec(y, (batch, Const));
+    let layer = DenseLayer::of(weight, bias);
+    let out = x
+        .device()
+        .tensor_from_vec(layer.forward(&xs, n), (batch, Const));
     if T::OWNS_TAPE && n > 0 {
         let (x_g, w_g, b_g, out_g) = (x.ghost(), weight.ghost(), bias.ghost(), out.ghost());
         tape.add_backward_op(move |grads| {
@@ -40,21 +40,70 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
             grads.try_alloc_for(&w_g)?;
             grads.try_alloc_for(&b_g)?;
             let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
-            let db = grads.get_or_alloc_mut(&b_g)?;
-            for row in dy.chunks_exact(O) {
-                db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
-            }
-            // dW (O × I) += dyᵀ · x, dyᵀ read down dy's columns.
-            let dw = (&mut grads.get_or_alloc_mut(&w_g)?[..], (I, 1), true);
-            general_on_threads(threads, (O, I, n), dw, (&dy, (1, O)), (&xs, (I, 1)));
-            // dx (n × I) += dy · W.
-            let dx = (&mut grads.get_or_alloc_mut(&x_g)?[..], (I, 1), true);
-            general_on_threads(threads, (n, I, O), dx, (&dy, (O, 1)), (&ws, (I, 1)));
+            layer.add_bias_gradient(&dy, grads.get_or_alloc_mut(&b_g)?);
+            layer.add_weight_gradient(&xs, &dy, grads.get_or_alloc_mut(&w_g)?);
+            layer.add_input_gradient(&dy, grads.get_or_alloc_mut(&x_g)?);
             **grads.get_or_alloc_mut(&out_g)? = dy;
             Ok(())
         });
     }
     out.put_tape(tape)
+}
+
+/// A dense layer's weight `(o, i)` and bias, copied out of their tensors for a step, and
+/// its passes on slices: what [`dense`] and the fused ops of [`super::stack`] run.
+pub struct DenseLayer {
+    i: usize,
+    o: usize,
+    weight: ReusedCopy,
+    bias: Vec<f32>,
+}
+
+impl DenseLayer {
+    pub fn of<const I: usize, const O: usize>(
+        weight: &Tensor<Rank2<O, I>, f32, Dev>,
+        bias: &Tensor<Rank1<O>, f32, Dev>,
+    ) -> Self {
+        Self {
+            i: I,
+            o: O,
+            weight: ReusedCopy::of(weight),
+            bias: to_vec(bias),
+        }
+    }
+
+    /// `y = x·Wᵀ + b` for the `n` rows of `x`.
+    pub fn forward(&self, x: &[f32], n: usize) -> Vec<f32> {
+        dense_forward(x, n, (&self.weight, &self.bias), (self.i, self.o))
+    }
+
+    /// Adds the bias's gradient, the sum of `dy`'s rows, into `db`.
+    pub fn add_bias_gradient(&self, dy: &[f32], db: &mut [f32]) {
+        for row in dy.chunks_exact(self.o) {
+            db.iter_mut().zip(row).for_each(|(d, g)| *d += g);
+        }
+    }
+
+    /// Adds `dyᵀ · x` (`o × i`) into `dw`, `dyᵀ` read down `dy`'s columns.
+    pub fn add_weight_gradient(&self, x: &[f32], dy: &[f32], dw: &mut [f32]) {
+        let (n, i, o) = (dy.len() / self.o, self.i, self.o);
+        let threads = rayon::current_num_threads();
+        general_on_threads(
+            threads,
+            (o, i, n),
+            (dw, (i, 1), true),
+            (dy, (1, o)),
+            (x, (i, 1)),
+        );
+    }
+
+    /// Adds `dy · W` (`n × i`) into `dx`.
+    pub fn add_input_gradient(&self, dy: &[f32], dx: &mut [f32]) {
+        let (n, i, o) = (dy.len() / self.o, self.i, self.o);
+        let threads = rayon::current_num_threads();
+        let at = (dx, (i, 1), true);
+        general_on_threads(threads, (n, i, o), at, (dy, (o, 1)), (&self.weight, (i, 1)));
+    }
 }
 
 /// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward

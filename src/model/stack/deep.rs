@@ -4,11 +4,11 @@
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-use super::chain::{Chain, StageSpec};
-use super::head::DenseLayer;
+use super::chain::{zeroed_on_pool, Chain, StageSpec};
 use super::{Head, StackLayer};
 use crate::model::conv::ConvShape;
 use crate::model::copies::ReusedCopy;
+use crate::model::dense::DenseLayer;
 use crate::model::ops::{add_into, dropout_mask, to_vec, Dev};
 
 /// The deep network's conv layers, 1 → 32 → 64 → 128 channels on 28 × 28 images.
@@ -83,7 +83,9 @@ pub fn deep_network(
         let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
         dense2.add_bias_gradient(&dy, grads.get_or_alloc_mut(b2_g)?);
         dense2.add_weight_gradient(&dropped, &dy, grads.get_or_alloc_mut(w2_g)?);
-        let mut dhidden = dense2.input_gradient(&dy);
+        // Into zeros, as into the dense op's gradient buffer.
+        let mut dhidden = zeroed_on_pool(hidden.len());
+        dense2.add_input_gradient(&dy, &mut dhidden);
         **grads.get_or_alloc_mut(&out_g)? = dy;
         // Dropout's and ReLU's backward passes as dfdx's zeroed buffers would add them
         // (`0.0 +`: a −0 becomes +0); ReLU's derivative is 1 where its output is above 0.
@@ -98,7 +100,8 @@ pub fn deep_network(
             });
         dense1.add_bias_gradient(&dhidden, grads.get_or_alloc_mut(b1_g)?);
         dense1.add_weight_gradient(&maps, &dhidden, grads.get_or_alloc_mut(w1_g)?);
-        let dmaps = dense1.input_gradient(&dhidden);
+        let mut dmaps = zeroed_on_pool(maps.len());
+        dense1.add_input_gradient(&dhidden, &mut dmaps);
         let (dws, _) = chain.backward(&dmaps, false);
         grads.try_alloc_for(&conv_ghosts.0)?;
         add_into(grads.get_or_alloc_mut(&conv_ghosts.0)?, &dws[0]);

@@ -7,7 +7,7 @@
 //! input (1.25 MB), and dfdx zeroed a buffer as large for each input's gradient: passes
 //! on one thread while the other waited. Here a layer's output stays in our own vector,
 //! which the next layer reads in place (`chain.rs` runs the conv layers and dropouts,
-//! `head.rs` the dense layers), and a gradient between layers is our own vector too,
+//! [`super::dense::DenseLayer`] the dense layers), and a gradient between layers is our own vector too,
 //! zeroed on every thread. Only the network's input, its weights and its output are
 //! dfdx tensors; the results are the layers' one op at a time, to the bit (`tests.rs`).
 
@@ -18,7 +18,6 @@ use super::ops::{Dev, HalveCeil};
 
 mod chain;
 mod deep;
-mod head;
 mod seed;
 #[cfg(test)]
 mod tests;

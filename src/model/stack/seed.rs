@@ -2,11 +2,11 @@
 
 use dfdx::prelude::*;
 
-use super::chain::{Chain, StageSpec};
-use super::head::DenseLayer;
+use super::chain::{zeroed_on_pool, Chain, StageSpec};
 use super::{Head, Maps, StackLayer};
 use crate::model::conv::{pool_out, ConvShape};
 use crate::model::copies::ReusedCopy;
+use crate::model::dense::DenseLayer;
 use crate::model::layers::Volume;
 use crate::model::ops::{add_into, to_vec, Dev, HalveCeil};
 
@@ -81,7 +81,9 @@ where
             let dy = std::mem::take(&mut **grads.get_or_alloc_mut(&out_g)?);
             dense.add_bias_gradient(&dy, grads.get_or_alloc_mut(&b_g)?);
             dense.add_weight_gradient(&maps, &dy, grads.get_or_alloc_mut(&w_g)?);
-            let dmaps = dense.input_gradient(&dy);
+            // Into zeros, as into the dense op's gradient buffer.
+            let mut dmaps = zeroed_on_pool(maps.len());
+            dense.add_input_gradient(&dy, &mut dmaps);
             **grads.get_or_alloc_mut(&out_g)? = dy;
             let (dws, dx) = chain.backward(&dmaps, input_grad);
             grads.try_alloc_for(&w1_g)?;
