@@ -32,7 +32,7 @@ pub enum Command {
     /// Measure training and inference speed, per-layer times (seed model) and peak
     /// memory; times one epoch over the first 10 000 training images unless
     /// --train-limit says otherwise.
-    Bench(RunArgs),
+    Bench(BenchArgs),
     /// Find a learning rate: the range test (rates from 1e-7 to 10 over up to 100
     /// batches, from the initial weights, --resume FILE or --pretrained), printed with its
     /// suggestions; the run itself is not trained.
@@ -64,6 +64,21 @@ pub struct LrFindArgs {
     /// One JSON object (the sweep and the suggestions) instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Instead of the usual report: compare epochs on --threads with one thread
+    /// (`threads`), or the instruction sets the CPU has (`kernels`), in rounds of epochs
+    /// run back to back; prints each round and the median time ratios.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub compare: Option<mnist_tui::bench::Compared>,
+    /// Rounds of a --compare.
+    #[arg(long, value_name = "N", default_value_t = 9, requires = "compare",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub rounds: u16,
 }
 
 #[derive(Debug, Clone, Args)]

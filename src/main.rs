@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use mnist_tui::bench::Compared;
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::{ClassNames, Dataset};
 use mnist_tui::predict::{self, Format};
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
     let outer = &cli.run;
     let result = match &cli.command {
         Some(Command::Train(args)) => train_headless(&args.under(outer)),
-        Some(Command::Bench(args)) => bench(&args.under(outer)),
+        Some(Command::Bench(args)) => bench(&args.run.under(outer), args.compare.map(|c| (c, args.rounds))),
         Some(Command::LrFind(args)) => lr_find(&args.run.under(outer), args.json),
         Some(Command::Completions { shell }) => completions(*shell),
         Some(Command::Man) => manual_page(),
@@ -241,13 +242,27 @@ fn view(file: &std::path::Path, graphics: tui::Graphics) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench(args: &RunArgs) -> anyhow::Result<ExitCode> {
+fn bench(args: &RunArgs, compare: Option<(Compared, u16)>) -> anyhow::Result<ExitCode> {
     let mut args = args.clone();
     args.train_limit.get_or_insert(10_000);
     // Launch is counted from here: settings read, data decoded, then the worker's start.
     let loading = std::time::Instant::now();
     let Prepared { settings, data, .. } = prepare(&args)?;
+    if let Some((Compared::Threads, _)) = compare {
+        anyhow::ensure!(
+            settings.threads >= 2,
+            "--compare threads compares --threads with one thread, and --threads is {}: give 2 or more",
+            settings.threads
+        );
+    }
     let data = data.load()?;
+    if let Some((compared, rounds)) = compare {
+        let variants = mnist_tui::bench::variants(compared, &settings);
+        let comparison = mnist_tui::bench::compare(&variants, &data, rounds.into());
+        print!("{}", comparison.table());
+        println!("{}", comparison.json());
+        return Ok(ExitCode::SUCCESS);
+    }
     let report = mnist_tui::bench::run(&settings, data, loading.elapsed());
     print!("{}", report.table());
     println!("{}", report.json());

@@ -137,6 +137,69 @@ fn bench_prints_a_table_and_one_json_line() {
 }
 
 #[test]
+fn bench_compare_runs_rounds_of_both_thread_counts_and_reports_the_median_ratio() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "bench",
+        "--compare",
+        "threads",
+        "--rounds",
+        "3",
+        "--train-limit",
+        "200",
+        "--threads",
+        "2",
+    ];
+    let out = mnist_tui(&args, dir.path());
+    assert_success(&out);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("median: 1 thread takes"),
+        "no median in:\n{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        report["variants"],
+        serde_json::json!(["2 threads", "1 thread"])
+    );
+    let rounds = report["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 3);
+    // The rounds take turns at which thread count goes first.
+    let firsts: Vec<&str> = rounds
+        .iter()
+        .map(|r| r["first"].as_str().unwrap())
+        .collect();
+    assert_eq!(firsts, ["2 threads", "1 thread", "2 threads"]);
+    let mut ratios = Vec::new();
+    for round in rounds {
+        let epochs = round["epochs"].as_array().unwrap();
+        let speed = |i: usize| epochs[i]["samples_per_s"].as_f64().unwrap();
+        assert!(speed(0) > 0.0 && speed(1) > 0.0, "{round}");
+        // One seed gives one run whatever the thread count: the same cost to the bit.
+        assert_eq!(epochs[0]["epoch_cost"], epochs[1]["epoch_cost"], "{round}");
+        ratios.push(speed(0) / speed(1));
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = report["median_time_ratios"][1].as_f64().unwrap();
+    assert!(
+        (median - ratios[1]).abs() < 1e-3,
+        "{median} is not the median of {ratios:?}"
+    );
+}
+
+#[test]
+fn bench_compare_refuses_one_thread_and_zero_rounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = ["bench", "--compare", "threads", "--threads", "1"];
+    let err = one_line_error(&mnist_tui(&one, dir.path()));
+    assert!(err.contains("--threads is 1: give 2 or more"), "{err}");
+    let zero = ["bench", "--compare", "kernels", "--rounds", "0"];
+    let out = mnist_tui(&zero, dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rounds"));
+}
+
+#[test]
 fn sigint_stops_headless_training_at_a_batch_boundary() {
     let dir = tempfile::tempdir().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))

@@ -12,7 +12,11 @@ use crate::data::Dataset;
 use crate::model::conv::{pool_out, winograd, ConvShape, LaneSet};
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy;
-use crate::train::{spawn, EpochSummary, Event, WorkerOptions};
+
+mod compare;
+mod epoch;
+pub use compare::{compare, variants, Compared, Comparison, Round, Variant};
+pub use epoch::{time_epoch, EpochTiming};
 
 /// One layer's median forward and backward time at batch 100.
 #[derive(Debug, Clone)]
@@ -161,21 +165,6 @@ pub fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-/// CPU time this process's live threads have run, from /proc (0 where unavailable).
-/// Threads are summed one by one from their scheduler statistics, in nanoseconds, so the
-/// figure needs no clock-tick rate and is as fine as the scheduler's.
-fn cpu_seconds() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0.0;
-    };
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .sum::<f64>()
-        / 1e9
-}
-
 /// Runs the benchmark: a real headless training epoch over `data.train`, inference over
 /// `data.test`, and (seed model) the per-layer kernels. `loaded_in` is how long the data
 /// took to load, the first part of the launch-to-first-batch time.
@@ -215,37 +204,12 @@ pub fn run(settings: &Settings, data: Arc<Dataset>, loaded_in: Duration) -> Repo
         })
     };
 
-    let one_epoch = Settings {
-        epochs: 1,
-        ..settings.clone()
-    };
-    let spawned = Instant::now();
-    let worker =
-        spawn(data.clone(), WorkerOptions::headless(one_epoch)).expect("cannot start the trainer");
-    let (mut samples_per_second, mut epoch_cost) = (0.0, 0.0);
-    let mut first_batch: Option<(Instant, f64)> = None;
-    let mut cpu_use = 0.0;
-    for event in worker.events.iter() {
-        match event {
-            Event::Batches(_) if first_batch.is_none() => {
-                first_batch = Some((Instant::now(), cpu_seconds()));
-            }
-            Event::EpochFinished(EpochSummary {
-                samples_per_second: s,
-                average_cost,
-                ..
-            }) => {
-                samples_per_second = s;
-                epoch_cost = average_cost;
-                if let Some((at, cpu)) = first_batch {
-                    cpu_use = (cpu_seconds() - cpu) / at.elapsed().as_secs_f64().max(1e-9);
-                }
-            }
-            _ => {}
-        }
-    }
-    let to_first_batch = first_batch.map_or(f64::NAN, |(at, _)| (at - spawned).as_secs_f64());
-    let _ = worker.thread.join();
+    let EpochTiming {
+        samples_per_second,
+        epoch_cost,
+        cpu_use,
+        to_first_batch,
+    } = time_epoch(settings, data.clone());
 
     let inference = match settings.model {
         ModelKind::Seed => {
