@@ -224,6 +224,23 @@ fn fill_batch_scales_pixels_to_unit_range() {
     assert_eq!(buf.iter().cloned().fold(0.0, f32::max), 1.0);
 }
 
+#[test]
+fn a_batch_holds_the_images_at_its_indices_in_their_order_whatever_the_threads() {
+    let d = Dataset::embedded().unwrap();
+    let indices = [9_999, 3, 3, 512, 0, 7_777, 41];
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap();
+    let mut buf = vec![7.0; 5];
+    pool.install(|| d.test.fill_batch(&indices, &mut buf));
+    assert_eq!(buf.len(), indices.len() * PIXELS);
+    for (image, &i) in buf.chunks_exact(PIXELS).zip(&indices) {
+        let want: Vec<f32> = d.test.image(i).iter().map(|&p| p as f32 / 255.0).collect();
+        assert_eq!(image, &want[..], "image {i}");
+    }
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;

@@ -2,6 +2,8 @@
 //! output side, and their adjoints for the backward pass), and the filter transform
 //! `U = G g Gᵀ` with its adjoint.
 
+use rayon::prelude::*;
+
 use super::super::lanes::Lanes;
 
 /// `(d0 − d2, d1 + d2, d2 − d1, d1 − d3)`: four values times `B` (or `Bᵀ` times them).
@@ -27,49 +29,54 @@ pub(super) fn times_a_adjoint<V: Lanes>(e: [V; 2]) -> [V; 4] {
     [e[0], e[0].add(e[1]), e[0].sub(e[1]), e[1].neg()]
 }
 
-/// `U[ξ][o][c] = (G g Gᵀ)[ξ]` for every filter `g = w[o][c]`.
-pub(super) fn filter_transform(weight: &[f32], co: usize, ci: usize) -> Vec<f32> {
+/// `U[ξ][c][o] = (G g Gᵀ)[ξ]` for every filter `g = w[o][c]`: each `U[ξ]` by columns,
+/// which the products read whole. (With one input channel this is `U[ξ][o]`.) In two
+/// passes on every thread of the pool, filters then planes: on the trainer's thread
+/// alone this had been one of the larger pieces of each step the other threads idled
+/// through.
+pub(super) fn filter_transform_by_columns(weight: &[f32], co: usize, ci: usize) -> Vec<f32> {
+    assert_eq!(weight.len(), co * ci * 9);
+    // t[o][c][ξ]: each filter's sixteen values together.
+    let mut t = vec![0.0f32; co * ci * 16];
+    t.par_chunks_exact_mut(16)
+        .zip(weight.par_chunks_exact(9))
+        .for_each(|(t, g)| t.copy_from_slice(&transform_filter(g)));
     let mut u = vec![0.0f32; 16 * co * ci];
-    for (f, g) in weight.chunks_exact(9).enumerate() {
-        // a = G g (4×3), then U = a Gᵀ (4×4).
-        let row = |r: [f32; 3]| {
-            [
-                r[0],
-                0.5 * (r[0] + r[1] + r[2]),
-                0.5 * (r[0] - r[1] + r[2]),
-                r[2],
-            ]
-        };
-        let a: [[f32; 3]; 4] = {
-            let cols: [[f32; 4]; 3] = std::array::from_fn(|v| row([g[v], g[3 + v], g[6 + v]]));
-            std::array::from_fn(|p| [cols[0][p], cols[1][p], cols[2][p]])
-        };
-        for (p, ap) in a.iter().enumerate() {
-            for (q, val) in row(*ap).into_iter().enumerate() {
-                u[(p * 4 + q) * co * ci + f] = val;
+    u.par_chunks_exact_mut(co * ci)
+        .enumerate()
+        .for_each(|(xi, plane)| {
+            for (c, column) in plane.chunks_exact_mut(co).enumerate() {
+                for (o, value) in column.iter_mut().enumerate() {
+                    *value = t[(o * ci + c) * 16 + xi];
+                }
             }
-        }
-    }
+        });
     u
 }
 
-/// `U` stored `[ξ][c][o]`: each `U[ξ]` by columns, which the products read whole.
-/// (With one input channel this is `U` itself.)
-pub(super) fn by_columns(u: &[f32], co: usize, ci: usize) -> Vec<f32> {
-    let mut t = vec![0.0f32; u.len()];
-    for (ut, tt) in u.chunks_exact(co * ci).zip(t.chunks_exact_mut(co * ci)) {
-        for o in 0..co {
-            for c in 0..ci {
-                tt[c * co + o] = ut[o * ci + c];
-            }
-        }
-    }
-    t
+/// `G g Gᵀ` (4×4, row-major) of one 3×3 filter `g`.
+fn transform_filter(g: &[f32]) -> [f32; 16] {
+    // a = G g (4×3), then U = a Gᵀ (4×4).
+    let row = |r: [f32; 3]| {
+        [
+            r[0],
+            0.5 * (r[0] + r[1] + r[2]),
+            0.5 * (r[0] - r[1] + r[2]),
+            r[2],
+        ]
+    };
+    let a: [[f32; 3]; 4] = {
+        let cols: [[f32; 4]; 3] = std::array::from_fn(|v| row([g[v], g[3 + v], g[6 + v]]));
+        std::array::from_fn(|p| [cols[0][p], cols[1][p], cols[2][p]])
+    };
+    let rows = a.map(row);
+    std::array::from_fn(|xi| rows[xi / 4][xi % 4])
 }
 
-/// Adds `Gᵀ dU G` (the adjoint of [`filter_transform`]) onto the weight gradient.
+/// Adds `Gᵀ dU G` (the adjoint of [`filter_transform_by_columns`]) onto the weight
+/// gradient of filters with one input channel.
 pub(super) fn filter_transform_adjoint(du: &[f32], co: usize, ci: usize, dweight: &mut [f32]) {
-    // Gᵀ applied to a column of four: the adjoint of `row` in `filter_transform`.
+    // Gᵀ applied to a column of four: the adjoint of `row` in the filter transform.
     let back = |d: [f32; 4]| {
         [
             d[0] + 0.5 * (d[1] + d[2]),

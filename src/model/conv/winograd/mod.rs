@@ -43,7 +43,7 @@ use super::products;
 use super::routed;
 use super::shape::{add_in_order, chunk_ranges, pool_out, ConvShape, BACKWARD_TASKS};
 use geometry::{group_images, row_stride, with_scratch, Geometry, WIDEST};
-use matrices::{by_columns, filter_transform, filter_transform_adjoint};
+use matrices::{filter_transform_adjoint, filter_transform_by_columns};
 use output::TileTable;
 use passes::{pool_outputs, single_channel_backward, single_channel_forward, transform_inputs};
 
@@ -57,7 +57,7 @@ pub struct PreparedConv {
     s: ConvShape,
     g: Geometry,
     table: TileTable,
-    /// The transformed filters by columns ([`by_columns`]).
+    /// The transformed filters by columns ([`filter_transform_by_columns`]).
     u: Vec<f32>,
     ld: usize,
     lanes: LaneSet,
@@ -90,7 +90,7 @@ impl PreparedConv {
                 w,
             },
             table: TileTable::new(&g),
-            u: by_columns(&filter_transform(weight, co, ci), co, ci),
+            u: filter_transform_by_columns(weight, co, ci),
             g,
             ld,
             lanes,
