@@ -1,5 +1,7 @@
 //! `mnist-tui bench`: training and inference speed, per-layer kernel times and achieved
-//! GFLOP/s (seed model), and peak memory, as a table and as one JSON line.
+//! GFLOP/s (seed model), and peak memory, as a table and as one JSON line. The training
+//! epoch is timed in `epoch.rs`; `bench --compare` (rounds of such epochs, one per thread
+//! count or instruction set) is `compare.rs`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
