@@ -40,31 +40,24 @@ pub struct Variant {
 
 /// The settings compared: the reference (the fastest expected) first.
 pub fn variants(compared: Compared, settings: &Settings) -> Vec<Variant> {
-    let with = |label: String, settings: Settings| Variant { label, settings };
     match compared {
         Compared::Threads => [settings.threads, 1]
             .into_iter()
-            .map(|threads| {
-                let label = format!("{threads} thread{}", if threads == 1 { "" } else { "s" });
-                with(
-                    label,
-                    Settings {
-                        threads,
-                        ..settings.clone()
-                    },
-                )
+            .map(|threads| Variant {
+                label: format!("{threads} thread{}", if threads == 1 { "" } else { "s" }),
+                settings: Settings {
+                    threads,
+                    ..settings.clone()
+                },
             })
             .collect(),
         Compared::Kernels => LaneSet::available()
-            .map(|kernels| {
-                let label = kernels.label().to_string();
-                with(
-                    label,
-                    Settings {
-                        kernels,
-                        ..settings.clone()
-                    },
-                )
+            .map(|kernels| Variant {
+                label: kernels.label().to_string(),
+                settings: Settings {
+                    kernels,
+                    ..settings.clone()
+                },
             })
             .collect(),
     }

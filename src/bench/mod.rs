@@ -17,7 +17,7 @@ use crate::train::eval::accuracy;
 
 mod compare;
 mod epoch;
-pub use compare::{compare, variants, Compared, Comparison, Round, Variant};
+pub use compare::{compare, median, variants, Compared, Comparison, Round, Variant};
 pub use epoch::{time_epoch, EpochTiming};
 
 /// One layer's median forward and backward time at batch 100.
@@ -144,15 +144,14 @@ fn inference_speed<N: Network>((seed, lanes): (u64, LaneSet), data: &Dataset) ->
     let mut net = N::build_seeded(&dev, seed);
     net.set_kernels(lanes);
     accuracy(&net, &dev, &data.test, usize::MAX);
-    let mut seconds: Vec<f64> = (0..INFERENCE_PASSES)
+    let seconds: Vec<f64> = (0..INFERENCE_PASSES)
         .map(|_| {
             let started = Instant::now();
             accuracy(&net, &dev, &data.test, usize::MAX);
             started.elapsed().max(Duration::from_nanos(1)).as_secs_f64()
         })
         .collect();
-    seconds.sort_by(f64::total_cmp);
-    data.test.len() as f64 / seconds[INFERENCE_PASSES / 2]
+    data.test.len() as f64 / median(&seconds)
 }
 
 /// Peak resident memory of this process, from /proc (0 where unavailable).
