@@ -416,6 +416,6 @@ fn the_shipped_model_is_weights_only_and_still_classifies_the_test_set() {
     // Resuming from it starts a fresh optimiser, not one at step 9 000 with no moments.
     assert_eq!(adam.t, 0);
     let data = Dataset::embedded().unwrap();
-    let acc = train::eval::accuracy(&net, &dev, &data.test, 2_000);
+    let acc = train::eval::accuracy(&net, &data.test, 2_000);
     assert!(acc > 0.98, "accuracy {acc}");
 }

@@ -241,6 +241,21 @@ fn a_batch_holds_the_images_at_its_indices_in_their_order_whatever_the_threads()
     }
 }
 
+#[test]
+fn a_reused_batch_buffer_holds_only_the_new_images_at_any_earlier_size() {
+    let d = Dataset::embedded().unwrap();
+    let mut buf = Vec::new();
+    // Larger, then smaller, then the same size again: nothing of an earlier batch stays.
+    for indices in [&[5, 6, 7, 8][..], &[100, 4][..], &[1, 2][..]] {
+        d.test.fill_batch(indices, &mut buf);
+        let want: Vec<f32> = indices
+            .iter()
+            .flat_map(|&i| d.test.image(i).iter().map(|&p| p as f32 / 255.0))
+            .collect();
+        assert_eq!(buf, want, "batch {indices:?}");
+    }
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;

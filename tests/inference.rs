@@ -7,8 +7,10 @@ mod common;
 
 use common::random;
 use dfdx::prelude::*;
+use mnist_tui::data::Dataset;
 use mnist_tui::model::ops::to_vec;
 use mnist_tui::model::{DeepNet, Dev, Images, Logits, Network, SeedNet};
+use mnist_tui::train::eval::accuracy;
 
 /// Logits of both passes over `n` images: within 1e-5 (relative to 1 + |logit|), and
 /// the same class for every image.
@@ -48,4 +50,31 @@ fn seed_inference_equals_the_layered_forward_pass() {
 fn deep_inference_equals_the_layered_forward_pass() {
     // Tasks of twelve images here (its conv3 groups twelve), and a last one of one.
     assert_same_logits::<DeepNet>(13);
+}
+
+#[test]
+fn accuracy_over_several_batches_counts_what_each_images_own_pass_predicts() {
+    // 1 234 images: a full evaluation batch of 1 000, then a shorter one in the same
+    // reused buffer.
+    let data = Dataset::embedded().unwrap();
+    let dev = Dev::seed_from_u64(3);
+    let net = SeedNet::build_seeded(&dev, 5);
+    let n = 1_234;
+    let mut right = 0;
+    for start in (0..n).step_by(9) {
+        let indices: Vec<usize> = (start..(start + 9).min(n)).collect();
+        let mut pixels = Vec::new();
+        data.test.fill_batch(&indices, &mut pixels);
+        let x: Images = dev.tensor_from_vec(pixels, (indices.len(), Const, Const, Const));
+        let logits = to_vec(&net.forward_infer(x));
+        for (&i, row) in indices.iter().zip(logits.chunks(10)) {
+            let class = (0..10).max_by(|&a, &b| row[a].total_cmp(&row[b]).then(b.cmp(&a)));
+            right += usize::from(class == Some(data.test.labels[i] as usize));
+        }
+    }
+    assert!(
+        right > 0,
+        "an untrained network got nothing right: nothing compared"
+    );
+    assert_eq!(accuracy(&net, &data.test, n), right as f64 / n as f64);
 }

@@ -33,8 +33,8 @@ def last_json(text):
     raise SystemExit("no JSON result line in:\n" + text[-2000:])
 
 
-def run(cmd):
-    done = subprocess.run(cmd, capture_output=True, text=True)
+def run(cmd, env=None):
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
     return last_json(done.stdout)

@@ -143,11 +143,11 @@ fn inference_speed<N: Network>((seed, lanes): (u64, LaneSet), data: &Dataset) ->
     let dev = Dev::seed_from_u64(seed);
     let mut net = N::build_seeded(&dev, seed);
     net.set_kernels(lanes);
-    accuracy(&net, &dev, &data.test, usize::MAX);
+    accuracy(&net, &data.test, usize::MAX);
     let seconds: Vec<f64> = (0..INFERENCE_PASSES)
         .map(|_| {
             let started = Instant::now();
-            accuracy(&net, &dev, &data.test, usize::MAX);
+            accuracy(&net, &data.test, usize::MAX);
             started.elapsed().max(Duration::from_nanos(1)).as_secs_f64()
         })
         .collect();

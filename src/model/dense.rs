@@ -13,6 +13,7 @@
 //! count and every batch size an image comes in.
 
 use dfdx::prelude::*;
+use rayon::prelude::*;
 
 use super::conv::{general_on_pool, general_on_threads};
 use super::copies::ReusedCopy;
@@ -106,6 +107,9 @@ impl DenseLayer {
     }
 }
 
+/// Rows of [`dense_forward`]'s output per task that writes the bias into them.
+const BIAS_ROWS_PER_TASK: usize = 64;
+
 /// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward
 /// pass of [`dense`], which inference also calls on the conv layers' output directly
 /// (no tensor to copy it out of), with the same bits.
@@ -116,7 +120,14 @@ pub fn dense_forward(
     (i, o): (usize, usize),
 ) -> Vec<f32> {
     assert_eq!((x.len(), w.len(), b.len()), (n * i, o * i, o));
-    let mut y = b.repeat(n);
+    // The bias first, row by row in tasks (2.5 MB for the deep model's first dense
+    // layer at a 1 000-image batch): the product then adds onto it.
+    let mut y = vec![0.0f32; n * o];
+    y.par_chunks_mut(o.max(1) * BIAS_ROWS_PER_TASK)
+        .for_each(|rows| {
+            rows.chunks_exact_mut(o)
+                .for_each(|row| row.copy_from_slice(b))
+        });
     if n > 0 {
         // y (n × o) = b + x · Wᵀ, Wᵀ read down W's rows.
         general_on_pool((n, o, i), (&mut y, o, true), (x, (i, 1)), (w, (1, i)));

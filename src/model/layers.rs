@@ -72,6 +72,7 @@ use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 
 use super::conv::LaneSet;
+use super::copies::ReusedCopy;
 use super::dense::{dense, dense_forward};
 use super::ops::{
     conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev,
@@ -268,7 +269,10 @@ impl<const I: usize, const O: usize> Dense<I, O, f32, Dev> {
     /// which never becomes a tensor): `n` rows of `O`, the same bits as the layer's
     /// forward pass.
     pub fn infer(&self, x: &[f32], n: usize) -> Vec<f32> {
-        dense_forward(x, n, (&to_vec(&self.weight), &to_vec(&self.bias)), (I, O))
+        // A reused buffer: the deep model's first dense weight is 5 MB, which a fresh
+        // vector would zero (on one thread) before the copy overwrites it.
+        let weight = ReusedCopy::of(&self.weight);
+        dense_forward(x, n, (&weight, &to_vec(&self.bias)), (I, O))
     }
 }
 

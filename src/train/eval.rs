@@ -18,40 +18,51 @@ pub fn images_tensor(dev: &Dev, split: &Split, indices: &[usize]) -> Images {
     dev.tensor_from_vec(buf, (indices.len(), Const, Const, Const))
 }
 
+/// Runs `net` over the first `n` images of `split` in batches of [`EVAL_BATCH`], handing
+/// each batch's indices and logits (rows of 10) to `each`.
+///
+/// The images go from the split into one buffer, reused from batch to batch and filled
+/// on every thread, and from there straight into the network: no tensor to build and
+/// copy back out, which would be three serial passes over 3 MB per batch.
+fn logits_in_batches<N: Network>(
+    net: &N,
+    split: &Split,
+    n: usize,
+    mut each: impl FnMut(&[usize], &[f32]),
+) {
+    let indices: Vec<usize> = (0..n).collect();
+    let mut batch = Vec::new();
+    for chunk in indices.chunks(EVAL_BATCH) {
+        split.fill_batch(chunk, &mut batch);
+        each(chunk, &net.infer_rows(&batch, chunk.len()));
+    }
+}
+
 /// Fraction of the first `limit` images of `split` that `net` classifies right.
-pub fn accuracy<N: Network>(net: &N, dev: &Dev, split: &Split, limit: usize) -> f64 {
+pub fn accuracy<N: Network>(net: &N, split: &Split, limit: usize) -> f64 {
     let n = limit.min(split.len());
     if n == 0 {
         return 0.0;
     }
-    let indices: Vec<usize> = (0..n).collect();
     let mut correct = 0usize;
-    for chunk in indices.chunks(EVAL_BATCH) {
-        let logits = to_vec(&net.forward_infer(images_tensor(dev, split, chunk)));
+    logits_in_batches(net, split, n, |chunk, logits| {
         correct += chunk
             .iter()
             .zip(logits.chunks(10))
             .filter(|(&i, row)| argmax(row) == split.labels[i] as usize)
             .count();
-    }
+    });
     correct as f64 / n as f64
 }
 
 /// Accuracy over all of `split`, with its confusion matrix and mistakes.
-pub fn test_report<N: Network>(
-    net: &N,
-    dev: &Dev,
-    split: &Split,
-    at_epoch: f64,
-) -> (f64, TestReport) {
+pub fn test_report<N: Network>(net: &N, split: &Split, at_epoch: f64) -> (f64, TestReport) {
     let mut report = TestReport {
         at_epoch,
         ..TestReport::default()
     };
-    let indices: Vec<usize> = (0..split.len()).collect();
     let mut correct = 0usize;
-    for chunk in indices.chunks(EVAL_BATCH) {
-        let logits = to_vec(&net.forward_infer(images_tensor(dev, split, chunk)));
+    logits_in_batches(net, split, split.len(), |chunk, logits| {
         for (&i, row) in chunk.iter().zip(logits.chunks(10)) {
             let (label, predicted) = (split.labels[i] as usize, argmax(row));
             report.confusion[label][predicted] += 1;
@@ -69,7 +80,7 @@ pub fn test_report<N: Network>(
                 });
             }
         }
-    }
+    });
     (correct as f64 / split.len().max(1) as f64, report)
 }
 

@@ -117,11 +117,11 @@ impl<N: Network> Trainer<N> {
         self.record(Record::Epoch(summary));
         let at_epoch = (epoch + 1) as f64;
         let accuracy = if self.options.visuals_every.is_some() {
-            let (accuracy, report) = test_report(&self.net, &self.dev, &self.data.test, at_epoch);
+            let (accuracy, report) = test_report(&self.net, &self.data.test, at_epoch);
             self.outbox.push(Event::TestReport(Box::new(report)));
             accuracy
         } else {
-            accuracy(&self.net, &self.dev, &self.data.test, usize::MAX)
+            accuracy(&self.net, &self.data.test, usize::MAX)
         };
         self.push_evaluation(at_epoch, EvalKind::Full, accuracy);
         (self.at.epoch, self.at.batch, self.at.epoch_cost) = (epoch + 1, 0, 0.0);

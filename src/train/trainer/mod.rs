@@ -255,11 +255,11 @@ impl<N: Network> Trainer<N> {
                 // (and, on the dashboard, the confusion matrix and mistakes).
                 None if self.options.visuals_every.is_some() => {
                     let at = self.at.epoch as f64;
-                    let (a, report) = test_report(&self.net, &self.dev, &self.data.test, at);
+                    let (a, report) = test_report(&self.net, &self.data.test, at);
                     self.outbox.push(Event::TestReport(Box::new(report)));
                     a
                 }
-                None => accuracy(&self.net, &self.dev, &self.data.test, usize::MAX),
+                None => accuracy(&self.net, &self.data.test, usize::MAX),
             };
             self.sample_index = self.sample_rng.gen_range(0..self.data.test.len());
             self.send_sample();
