@@ -54,8 +54,8 @@ fn deep_inference_equals_the_layered_forward_pass() {
 
 #[test]
 fn accuracy_over_several_batches_counts_what_each_images_own_pass_predicts() {
-    // 1 234 images: a full evaluation batch of 1 000, then a shorter one in the same
-    // reused buffer.
+    // 1 234 images: full evaluation batches, then a shorter one in the same reused
+    // buffer.
     let data = Dataset::embedded().unwrap();
     let dev = Dev::seed_from_u64(3);
     let net = SeedNet::build_seeded(&dev, 5);
@@ -77,4 +77,28 @@ fn accuracy_over_several_batches_counts_what_each_images_own_pass_predicts() {
         "an untrained network got nothing right: nothing compared"
     );
     assert_eq!(accuracy(&net, &data.test, n), right as f64 / n as f64);
+}
+
+/// `infer_rows` over `n` test images at once, and in parts of `part`: the same bits.
+fn assert_batch_size_free<N: Network>(n: usize, part: usize) {
+    let data = Dataset::embedded().unwrap();
+    let dev = Dev::seed_from_u64(3);
+    let net = N::build_seeded(&dev, 5);
+    let indices: Vec<usize> = (0..n).collect();
+    let mut pixels = Vec::new();
+    data.test.fill_batch(&indices, &mut pixels);
+    let whole = net.infer_rows(&pixels, n);
+    let parts: Vec<f32> = pixels
+        .chunks(part * 784)
+        .flat_map(|p| net.infer_rows(p, p.len() / 784))
+        .collect();
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&parts), bits(&whole), "{} in parts of {part}", N::NAME);
+}
+
+#[test]
+fn an_images_logits_do_not_depend_on_the_batch_it_comes_in() {
+    assert_batch_size_free::<SeedNet>(1_000, 250);
+    assert_batch_size_free::<DeepNet>(1_000, 250);
+    assert_batch_size_free::<DeepNet>(1_000, 500);
 }

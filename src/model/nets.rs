@@ -77,7 +77,7 @@ pub trait Network:
 
     /// [`Network::forward_infer`] on `n` images of 28×28 values in a slice, returning
     /// `n` rows of 10 logits: the same bits, without copying the images into a tensor and
-    /// out again (what evaluation calls, a batch of 1 000 at a time).
+    /// out again (what evaluation and `bench` call, a batch at a time).
     fn infer_rows(&self, x: &[f32], n: usize) -> Vec<f32>;
 
     /// The layers with weights, in order, as the dashboard names them; the first ones
