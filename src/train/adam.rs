@@ -32,13 +32,38 @@ impl AdamConfig {
 }
 
 /// The optimiser and its whole state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Adam {
     pub cfg: AdamConfig,
     /// Steps taken so far (the bias correction's exponent).
     pub t: i32,
     /// First and second moments, one vector each per trainable tensor, in visiting order.
     pub moments: Vec<(Vec<f32>, Vec<f32>)>,
+}
+
+/// Field by field, so that `clone_from` (a snapshot taken again) writes the moments into
+/// the vectors the copy already has instead of allocating the whole state anew: the
+/// `deep` model's moments are 11 MB, and holding two copies of them for a moment at
+/// each snapshot had set the training run's peak memory.
+impl Clone for Adam {
+    fn clone(&self) -> Self {
+        Self {
+            cfg: self.cfg,
+            t: self.t,
+            moments: self.moments.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, other: &Self) {
+        (self.cfg, self.t) = (other.cfg, other.t);
+        self.moments.truncate(other.moments.len());
+        for ((m, v), (other_m, other_v)) in self.moments.iter_mut().zip(&other.moments) {
+            m.clone_from(other_m);
+            v.clone_from(other_v);
+        }
+        let have = self.moments.len();
+        self.moments.extend_from_slice(&other.moments[have..]);
+    }
 }
 
 /// What an update did.
@@ -227,3 +252,46 @@ fn adam_kernel(
 /// beside it, small enough that the largest tensors split among many threads (and that
 /// the seed model's dense weights, 31 360, are two tasks in the test against dfdx).
 const ADAM_TASK: usize = 16 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn adam(t: i32, sizes: &[usize], fill: f32) -> Adam {
+        Adam {
+            cfg: AdamConfig::with_lr(t as f64 * 1e-3),
+            t,
+            moments: sizes
+                .iter()
+                .map(|&n| (vec![fill; n], vec![-fill; n]))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_state_cloned_into_another_becomes_equal_to_it_whatever_the_shapes_before() {
+        let source = adam(7, &[3, 5, 2], 1.5);
+        // Fewer, more, and differently sized vectors than the source's.
+        for before in [
+            adam(1, &[], 0.0),
+            adam(2, &[3], 9.0),
+            adam(3, &[1, 8, 2, 4], 9.0),
+        ] {
+            let mut copy = before;
+            copy.clone_from(&source);
+            assert_eq!(copy, source);
+        }
+        assert_eq!(source.clone(), source);
+    }
+
+    #[test]
+    fn cloning_into_a_state_of_the_same_shapes_keeps_its_vectors() {
+        let source = adam(7, &[300, 500], 1.5);
+        let mut copy = adam(2, &[300, 500], 0.0);
+        let at: Vec<*const f32> = copy.moments.iter().map(|(m, _)| m.as_ptr()).collect();
+        copy.clone_from(&source);
+        assert_eq!(copy, source);
+        let after: Vec<*const f32> = copy.moments.iter().map(|(m, _)| m.as_ptr()).collect();
+        assert_eq!(after, at, "the moments were allocated anew");
+    }
+}

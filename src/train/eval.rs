@@ -10,8 +10,8 @@ use super::events::{argmax, Mistake, TestReport, MAX_MISTAKES};
 /// Images per batch of the trainer's evaluations: large enough to amortise each batch's
 /// preparation of the weights, small enough to keep memory low. The test evaluation at
 /// an epoch's end is when the `deep` model's memory peaks (its training state is still
-/// held); batches of 1 000 put its peak at 181–201 MB, 500 at 179–195 (three full
-/// epochs each). An image's logits do not depend on its batch (tested).
+/// held); with batches of 1 000 it peaked at 180.9–200.6 MB in seven full epochs, with
+/// 500 at 178.9–194.9 in three. An image's logits do not depend on its batch (tested).
 pub const EVAL_BATCH: usize = 500;
 
 /// Turns a batch of images of `split` into an input tensor.

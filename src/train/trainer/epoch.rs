@@ -14,7 +14,7 @@ use super::super::events::{argmax, DivergenceReason, Event};
 use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
 use super::super::record::Record;
 use super::super::schedule::Schedule;
-use super::{shuffled, Flow, Snapshot, Trainer, METRICS_SAMPLE_EVERY, SNAPSHOT_EVERY};
+use super::{shuffled, Flow, Trainer, METRICS_SAMPLE_EVERY, SNAPSHOT_EVERY};
 
 impl<N: Network> Trainer<N> {
     /// Trains the rest of epoch `self.at.epoch`; returns its test accuracy, or `None` when
@@ -74,13 +74,8 @@ impl<N: Network> Trainer<N> {
         let (epoch, done) = (self.at.epoch, self.at.batch);
         // Only weights from before a climb are worth going back to.
         if done.is_multiple_of(SNAPSHOT_EVERY) && self.watch.is_snapshot_safe() {
-            self.last_good = Snapshot {
-                net: self.net.clone(),
-                adam: self.opt.clone(),
-                watch: self.watch,
-                epoch,
-                batch: done,
-            };
+            let position = (epoch, done);
+            (self.last_good).retake(&self.net, &self.opt, self.watch, position);
         }
         if self.inside_due(done, n_batches) {
             let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
@@ -126,13 +121,8 @@ impl<N: Network> Trainer<N> {
         self.push_evaluation(at_epoch, EvalKind::Full, accuracy);
         (self.at.epoch, self.at.batch, self.at.epoch_cost) = (epoch + 1, 0, 0.0);
         // Snapshots never cross an epoch boundary, so recovery never has to redo an epoch.
-        self.last_good = Snapshot {
-            net: self.net.clone(),
-            adam: self.opt.clone(),
-            watch: self.watch,
-            epoch: self.at.epoch,
-            batch: 0,
-        };
+        let position = (self.at.epoch, 0);
+        (self.last_good).retake(&self.net, &self.opt, self.watch, position);
         self.write_sample();
         self.flush_metrics();
         if self.options.save_to.is_some() {

@@ -61,6 +61,17 @@ struct Snapshot<N> {
     batch: usize,
 }
 
+impl<N: Clone> Snapshot<N> {
+    /// Takes the snapshot again, at `(epoch, batch)`. The optimiser state is copied into
+    /// the vectors the snapshot already holds (see [`Adam`]'s `clone_from`); the
+    /// network's tensors are shared with the live ones until its next update.
+    fn retake(&mut self, net: &N, adam: &Adam, watch: LossWatch, (epoch, batch): (usize, usize)) {
+        self.net = net.clone();
+        self.adam.clone_from(adam);
+        (self.watch, self.epoch, self.batch) = (watch, epoch, batch);
+    }
+}
+
 pub(crate) struct Trainer<N: Network> {
     dev: Dev,
     net: N,
