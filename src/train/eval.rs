@@ -8,10 +8,10 @@ use crate::model::{ops::to_vec, Dev, Images, Network};
 use super::events::{argmax, Mistake, TestReport, MAX_MISTAKES};
 
 /// Images per batch of the trainer's evaluations: large enough to amortise each batch's
-/// preparation of the weights, small enough to keep memory low. The test evaluation at
-/// an epoch's end is when the `deep` model's memory peaks (its training state is still
-/// held); with batches of 1 000 it peaked at 180.9–200.6 MB in seven full epochs, with
-/// 500 at 178.9–194.9 in three. An image's logits do not depend on its batch (tested).
+/// preparation of the weights, small enough to keep memory low. They run while the
+/// training state is held, so a batch's maps add to the trainer's peak: `deep` full
+/// epochs peaked at 180.9–200.6 MB with batches of 1 000 (seven runs), 178.9–194.9 with
+/// 500 (three). An image's logits do not depend on its batch (tested).
 pub const EVAL_BATCH: usize = 500;
 
 /// Turns a batch of images of `split` into an input tensor.

@@ -75,7 +75,8 @@ impl<N: Network> Trainer<N> {
         // Only weights from before a climb are worth going back to.
         if done.is_multiple_of(SNAPSHOT_EVERY) && self.watch.is_snapshot_safe() {
             let position = (epoch, done);
-            (self.last_good).retake(&self.net, &self.opt, self.watch, position);
+            self.last_good
+                .retake(&self.net, &self.opt, self.watch, position);
         }
         if self.inside_due(done, n_batches) {
             let at_epoch = epoch as f64 + done as f64 / n_batches as f64;
@@ -122,7 +123,8 @@ impl<N: Network> Trainer<N> {
         (self.at.epoch, self.at.batch, self.at.epoch_cost) = (epoch + 1, 0, 0.0);
         // Snapshots never cross an epoch boundary, so recovery never has to redo an epoch.
         let position = (self.at.epoch, 0);
-        (self.last_good).retake(&self.net, &self.opt, self.watch, position);
+        self.last_good
+            .retake(&self.net, &self.opt, self.watch, position);
         self.write_sample();
         self.flush_metrics();
         if self.options.save_to.is_some() {
