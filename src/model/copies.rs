@@ -26,14 +26,19 @@ impl ReusedCopy {
     /// Copies `t`'s elements, into a spare buffer of exactly their number when there is
     /// one.
     pub fn of<S: Shape, T>(t: &Tensor<S, f32, Cpu, T>) -> Self {
-        let n = t.shape().num_elements();
+        let mut v = Self::buffer(t.shape().num_elements());
+        t.copy_into(&mut v.0);
+        v
+    }
+
+    /// A buffer of `n` elements for a caller that writes every one of them: a spare of
+    /// that size (holding whatever its last user left) or fresh zeros.
+    pub fn buffer(n: usize) -> Self {
         let spare = SPARE.lock().ok().and_then(|mut spare| {
             let at = spare.iter().position(|v| v.len() == n)?;
             Some(spare.swap_remove(at))
         });
-        let mut v = spare.unwrap_or_else(|| vec![0.0; n]);
-        t.copy_into(&mut v);
-        Self(v)
+        Self(spare.unwrap_or_else(|| vec![0.0; n]))
     }
 }
 

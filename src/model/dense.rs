@@ -112,7 +112,7 @@ const BIAS_ROWS_PER_TASK: usize = 64;
 
 /// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward
 /// pass of [`dense`], which inference also calls on the conv layers' output directly
-/// (no tensor to copy it out of), with the same bits.
+/// (no tensor to copy it out of) where [`super::dense_infer`] does not take the shape.
 pub fn dense_forward(
     x: &[f32],
     n: usize,

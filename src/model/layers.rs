@@ -73,7 +73,8 @@ use dfdx::prelude::*;
 
 use super::conv::LaneSet;
 use super::copies::ReusedCopy;
-use super::dense::{dense, dense_forward};
+use super::dense::dense;
+use super::dense_infer::PreparedDense;
 use super::ops::{
     conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev,
     HalveCeil,
@@ -265,14 +266,13 @@ impl<const I: usize, const O: usize> TensorCollection<f32, Dev> for Dense<I, O, 
 impl<const I: usize, const O: usize> NonMutableModule for Dense<I, O, f32, Dev> {}
 
 impl<const I: usize, const O: usize> Dense<I, O, f32, Dev> {
-    /// Inference on `n` rows of `I` features in a slice (the fused conv stack's output,
-    /// which never becomes a tensor): `n` rows of `O`, the same bits as the layer's
-    /// forward pass.
-    pub fn infer(&self, x: &[f32], n: usize) -> Vec<f32> {
+    /// The layer laid out for inference on slices (the fused conv stack's output, which
+    /// never becomes a tensor), once for all the batches of an evaluation.
+    pub fn prepare(&self, lanes: LaneSet) -> PreparedDense {
         // A reused buffer: the deep model's first dense weight is 5 MB, which a fresh
         // vector would zero (on one thread) before the copy overwrites it.
         let weight = ReusedCopy::of(&self.weight);
-        dense_forward(x, n, (&weight, &to_vec(&self.bias)), (I, O))
+        PreparedDense::new(weight, to_vec(&self.bias), (I, O), lanes)
     }
 }
 

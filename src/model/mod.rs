@@ -4,6 +4,7 @@ mod chacha;
 pub(crate) mod conv;
 pub mod copies;
 pub mod dense;
+pub mod dense_infer;
 mod infer;
 pub mod inspect;
 pub mod layers;

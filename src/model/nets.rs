@@ -7,6 +7,7 @@ use rand_distr::{Distribution, Normal, Uniform};
 use rayon::prelude::*;
 
 use super::conv::{InferenceConv, LaneSet};
+use super::dense_infer::PreparedDense;
 use super::infer::conv_stack;
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
@@ -19,6 +20,9 @@ pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), 
 pub type Logits<T = NoneTape> = Tensor<(usize, Const<10>), f32, Dev, T>;
 /// The tape a training forward pass records on.
 pub type Taped = OwnedTape<f32, Dev>;
+/// A network's inference pass with its weights laid out ([`Network::inference`]): `n`
+/// images of 28×28 values in, `n` rows of 10 logits out.
+pub type Inference<'a> = Box<dyn Fn(&[f32], usize) -> Vec<f32> + 'a>;
 
 /// The fused conv layers of a network, prepared for inference from their weights.
 fn prepared<const CI: usize, const CO: usize, const G: bool>(
@@ -77,8 +81,15 @@ pub trait Network:
 
     /// [`Network::forward_infer`] on `n` images of 28×28 values in a slice, returning
     /// `n` rows of 10 logits: the same bits, without copying the images into a tensor and
-    /// out again (what evaluation and `bench` call, a batch at a time).
-    fn infer_rows(&self, x: &[f32], n: usize) -> Vec<f32>;
+    /// out again.
+    fn infer_rows(&self, x: &[f32], n: usize) -> Vec<f32> {
+        self.inference()(x, n)
+    }
+
+    /// [`Network::infer_rows`] with the weights laid out once for many batches (the
+    /// filters transformed, the dense weights transposed): what evaluation and `bench`
+    /// call, a batch at a time.
+    fn inference(&self) -> Inference<'_>;
 
     /// The layers with weights, in order, as the dashboard names them; the first ones
     /// are followed by a ReLU (all but the last).
@@ -174,9 +185,10 @@ impl Network for SeedNet {
         conv_pair_dense(x, self.convs(), self.head(), false)
     }
 
-    fn infer_rows(&self, x: &[f32], n: usize) -> Vec<f32> {
+    fn inference(&self) -> Inference<'_> {
         let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
-        self.2 .1.infer(&conv_stack(x, &convs), n)
+        let dense = self.2 .1.prepare(self.0.kernels);
+        Box::new(move |x, n| dense.infer(&conv_stack(x, &convs), n))
     }
 
     const LAYERS: &'static [&'static str] = &["conv1", "conv2", "dense"];
@@ -214,6 +226,22 @@ impl Network for SeedNet {
     }
 }
 
+/// The deep network's three conv layers, prepared for inference.
+fn deep_convs(net: &DeepNet) -> [InferenceConv; 3] {
+    [
+        prepared(&net.0 .0, 28),
+        prepared(&net.1 .0, 14),
+        prepared(&net.2 .0, 7),
+    ]
+}
+
+/// The deep network's two dense layers, prepared for inference on the conv layers'
+/// instruction set.
+fn deep_head(net: &DeepNet) -> (PreparedDense, PreparedDense) {
+    let lanes = net.0 .0.kernels;
+    (net.3 .1.prepare(lanes), net.3 .4.prepare(lanes))
+}
+
 impl Network for DeepNet {
     const NAME: &'static str = "deep";
 
@@ -244,16 +272,14 @@ impl Network for DeepNet {
     }
 
     /// Dropout is the identity here, so only the conv layers and the dense head run.
-    fn infer_rows(&self, x: &[f32], n: usize) -> Vec<f32> {
-        let convs = [
-            prepared(&self.0 .0, 28),
-            prepared(&self.1 .0, 14),
-            prepared(&self.2 .0, 7),
-        ];
-        let features = conv_stack(x, &convs);
-        let mut hidden = self.3 .1.infer(&features, n);
-        relu_in_tasks(&mut hidden);
-        self.3 .4.infer(&hidden, n)
+    fn inference(&self) -> Inference<'_> {
+        let convs = deep_convs(self);
+        let (hidden, out) = deep_head(self);
+        Box::new(move |x, n| {
+            let mut features = hidden.infer(&conv_stack(x, &convs), n);
+            relu_in_tasks(&mut features);
+            out.infer(&features, n)
+        })
     }
 
     const LAYERS: &'static [&'static str] = &["conv1", "conv2", "conv3", "dense1", "dense2"];
@@ -268,24 +294,19 @@ impl Network for DeepNet {
     /// The head's layers one at a time (dropout is the identity here), so the dense
     /// layer's 625 outputs are kept: they are the penultimate features.
     fn inspect(&self, x: &Images) -> Inspection {
-        let convs = [
-            prepared(&self.0 .0, 28),
-            prepared(&self.1 .0, 14),
-            prepared(&self.2 .0, 7),
-        ];
-        let (mut activity, maps) = conv_activity(&to_vec(x), &convs);
-        let shape = (x.shape().0, Const::<128>, Const::<4>, Const::<4>);
-        let maps = x.device().tensor_from_vec(maps, shape);
-        let hidden = self.3 .1.forward(Flatten.forward(maps)).relu();
-        let features = to_vec(&hidden);
+        let n = x.shape().0;
+        let (mut activity, maps) = conv_activity(&to_vec(x), &deep_convs(self));
+        let (hidden, out) = deep_head(self);
+        let mut features = hidden.infer(&maps, n);
+        relu_in_tasks(&mut features);
         let mut dense = LayerActivity::new(625);
         dense.observe(&features, 1);
         activity.push(dense);
         Inspection {
             activity,
+            logits: out.infer(&features, n),
             features,
             feature_width: 625,
-            logits: to_vec(&self.3 .4.forward(hidden)),
         }
     }
 

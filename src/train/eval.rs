@@ -35,9 +35,10 @@ fn logits_in_batches<N: Network>(
 ) {
     let indices: Vec<usize> = (0..n).collect();
     let mut pixels = Vec::new();
+    let infer = net.inference();
     for chunk in indices.chunks(batch.max(1)) {
         split.fill_batch(chunk, &mut pixels);
-        each(chunk, &net.infer_rows(&pixels, chunk.len()));
+        each(chunk, &infer(&pixels, chunk.len()));
     }
 }
 
