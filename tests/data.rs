@@ -50,6 +50,15 @@ fn embedded_mnist_has_the_standard_sizes() {
     assert_eq!((d.train.labels[0], d.test.labels[0]), (5, 7));
 }
 
+/// Decoding hands the compressed pages back to the kernel; a second decode reads them
+/// from the binary again and gets the same data.
+#[test]
+fn the_embedded_data_decodes_the_same_a_second_time() {
+    let (first, second) = (Dataset::embedded().unwrap(), Dataset::embedded().unwrap());
+    assert_eq!(first, second);
+    assert!(first.train.images.iter().any(|&p| p != 0));
+}
+
 #[test]
 fn parses_raw_and_gzipped_files() {
     let imgs = pixels(3);
