@@ -267,12 +267,14 @@ impl<const I: usize, const O: usize> NonMutableModule for Dense<I, O, f32, Dev> 
 
 impl<const I: usize, const O: usize> Dense<I, O, f32, Dev> {
     /// The layer laid out for inference on slices (the fused conv stack's output, which
-    /// never becomes a tensor), once for all the batches of an evaluation.
-    pub fn prepare(&self, lanes: LaneSet) -> PreparedDense {
+    /// never becomes a tensor), once for all the batches of an evaluation. On the widest
+    /// instruction set the CPU has, whatever the conv layers' set: in training gemm
+    /// chooses its own kernels the same way.
+    pub fn prepare(&self) -> PreparedDense {
         // A reused buffer: the deep model's first dense weight is 5 MB, which a fresh
         // vector would zero (on one thread) before the copy overwrites it.
         let weight = ReusedCopy::of(&self.weight);
-        PreparedDense::new(weight, to_vec(&self.bias), (I, O), lanes)
+        PreparedDense::new(weight, to_vec(&self.bias), (I, O), LaneSet::best())
     }
 }
 

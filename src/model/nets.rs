@@ -187,7 +187,7 @@ impl Network for SeedNet {
 
     fn inference(&self) -> Inference<'_> {
         let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
-        let dense = self.2 .1.prepare(self.0.kernels);
+        let dense = self.2 .1.prepare();
         Box::new(move |x, n| dense.infer(&conv_stack(x, &convs), n))
     }
 
@@ -235,11 +235,9 @@ fn deep_convs(net: &DeepNet) -> [InferenceConv; 3] {
     ]
 }
 
-/// The deep network's two dense layers, prepared for inference on the conv layers'
-/// instruction set.
+/// The deep network's two dense layers, prepared for inference.
 fn deep_head(net: &DeepNet) -> (PreparedDense, PreparedDense) {
-    let lanes = net.0 .0.kernels;
-    (net.3 .1.prepare(lanes), net.3 .4.prepare(lanes))
+    (net.3 .1.prepare(), net.3 .4.prepare())
 }
 
 impl Network for DeepNet {
