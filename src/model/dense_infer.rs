@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::conv::{product, LaneSet};
+use super::conv::{product, LaneSet, MapLayout};
 use super::copies::ReusedCopy;
 use super::dense::dense_forward;
 
@@ -28,6 +28,26 @@ const ROWS_PER_TASK: usize = 48;
 /// Rows of the transposed weight each task of [`transpose_padded`] writes: sixteen
 /// inputs are one cache line of a weight row.
 const TRANSPOSE_ROWS: usize = 16;
+
+/// The order of a dense layer's inputs at inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputOrder {
+    /// As in training: flat vectors, or conv maps flattened channel by channel.
+    AsTrained,
+    /// Conv maps of this many channels, channels-last (as the conv stack writes them
+    /// without a scatter): the weight's columns are permuted to match.
+    ChannelsLast(usize),
+}
+
+impl InputOrder {
+    /// The order of maps of `channels` channels in `layout`.
+    pub fn of(layout: MapLayout, channels: usize) -> Self {
+        match layout {
+            MapLayout::Planar => Self::AsTrained,
+            MapLayout::ChannelsLast => Self::ChannelsLast(channels),
+        }
+    }
+}
 
 /// A dense layer laid out once for the batches of an evaluation: with AVX-512 and at
 /// least [`COLUMN_BLOCK`] outputs, its weight transposed and padded for our kernel;
@@ -50,9 +70,19 @@ enum Weight {
 }
 
 impl PreparedDense {
-    /// `w` is `o × i`, as dfdx's `Linear` keeps it.
-    pub fn new(w: ReusedCopy, bias: Vec<f32>, (i, o): (usize, usize), lanes: LaneSet) -> Self {
+    /// `w` is `o × i`, as dfdx's `Linear` keeps it; the inputs will come in `order`.
+    pub fn new(
+        w: ReusedCopy,
+        bias: Vec<f32>,
+        (i, o): (usize, usize),
+        lanes: LaneSet,
+        order: InputOrder,
+    ) -> Self {
         assert_eq!((w.len(), bias.len()), (o * i, o));
+        let w = match order {
+            InputOrder::AsTrained => w,
+            InputOrder::ChannelsLast(channels) => columns_channels_last(&w, i, channels),
+        };
         let weight = if lanes == LaneSet::Avx512 && o >= COLUMN_BLOCK {
             Weight::Transposed(transpose_padded(
                 &w,
@@ -98,6 +128,24 @@ impl PreparedDense {
             });
         y
     }
+}
+
+/// `W` (`o × i`) with each row's inputs, conv maps of `channels` channels flattened
+/// channel by channel, reordered channels-last: input `c·P + p` goes to `p·C + c`.
+fn columns_channels_last(w: &[f32], i: usize, channels: usize) -> ReusedCopy {
+    assert!(channels > 0 && i.is_multiple_of(channels));
+    let places = i / channels;
+    let mut out = ReusedCopy::buffer(w.len());
+    out.par_chunks_mut(i)
+        .zip(w.par_chunks(i))
+        .for_each(|(to, from)| {
+            for (c, plane) in from.chunks_exact(places).enumerate() {
+                for (p, &v) in plane.iter().enumerate() {
+                    to[p * channels + c] = v;
+                }
+            }
+        });
+    out
 }
 
 /// `Wᵀ` (`i × padded`, row-major) of `W` (`o × i`), its columns past `o` zero, written
@@ -159,7 +207,8 @@ mod tests {
         for lanes in LaneSet::available() {
             for (n, i, o) in [(100, 2048, 625), (53, 40, 70), (7, 9, 10)] {
                 let (x, w, b) = (values(n * i, 1), values(o * i, 2), values(o, 3));
-                let layer = PreparedDense::new(reused(&w), b.clone(), (i, o), lanes);
+                let order = InputOrder::AsTrained;
+                let layer = PreparedDense::new(reused(&w), b.clone(), (i, o), lanes, order);
                 let whole = layer.infer(&x, n);
                 let alone: Vec<f32> = x
                     .chunks_exact(i)
@@ -186,6 +235,32 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// Maps written channels-last into a layer prepared for them give the logits of the
+    /// planar maps through the layer as trained, up to the order of the sums.
+    #[test]
+    fn channels_last_inputs_meet_their_permuted_weights() {
+        use crate::model::infer::planar_as;
+        let (n, channels, places, o) = (5, 16, 6, 70);
+        let i = channels * places;
+        let (x, w, b) = (values(n * i, 7), values(o * i, 8), values(o, 9));
+        for lanes in LaneSet::available() {
+            let order = InputOrder::ChannelsLast(channels);
+            let planar =
+                PreparedDense::new(reused(&w), b.clone(), (i, o), lanes, InputOrder::AsTrained);
+            let last = PreparedDense::new(reused(&w), b.clone(), (i, o), lanes, order);
+            let want = planar.infer(&x, n);
+            let x_last = planar_as(&x, channels, i, MapLayout::ChannelsLast);
+            assert_ne!(x_last, x, "nothing was reordered");
+            let got = last.infer(&x_last, n);
+            for (g, w) in got.iter().zip(&want) {
+                assert!(
+                    (g - w).abs() < 1e-4 * (1.0 + w.abs()),
+                    "{lanes:?}: {g} vs {w}"
+                );
             }
         }
     }

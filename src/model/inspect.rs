@@ -2,7 +2,7 @@
 //! the network: how strongly each unit of each ReLU layer ever fires (a unit that never
 //! does is dead), the penultimate features the cluster view projects, and the logits.
 
-use super::conv::InferenceConv;
+use super::conv::{InferenceConv, MapLayout};
 use super::infer::conv_stack;
 
 /// One ReLU layer's units over a set of images.
@@ -65,7 +65,7 @@ pub fn conv_activity(images: &[f32], layers: &[InferenceConv]) -> (Vec<LayerActi
     for part in images.chunks(INSPECT_CHUNK * layers[0].in_len()) {
         let mut maps = part.to_vec();
         for (layer, seen) in layers.iter().zip(&mut activity) {
-            maps = conv_stack(&maps, std::slice::from_ref(layer));
+            maps = conv_stack(&maps, std::slice::from_ref(layer), MapLayout::Planar);
             seen.observe(&maps, layer.out_len() / layer.out_channels());
         }
         outputs.extend_from_slice(&maps);

@@ -74,7 +74,7 @@ use dfdx::prelude::*;
 use super::conv::LaneSet;
 use super::copies::ReusedCopy;
 use super::dense::dense;
-use super::dense_infer::PreparedDense;
+use super::dense_infer::{InputOrder, PreparedDense};
 use super::ops::{
     conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev,
     HalveCeil,
@@ -270,11 +270,11 @@ impl<const I: usize, const O: usize> Dense<I, O, f32, Dev> {
     /// never becomes a tensor), once for all the batches of an evaluation. On the widest
     /// instruction set the CPU has, whatever the conv layers' set: in training gemm
     /// chooses its own kernels the same way.
-    pub fn prepare(&self) -> PreparedDense {
+    pub fn prepare(&self, order: InputOrder) -> PreparedDense {
         // A reused buffer: the deep model's first dense weight is 5 MB, which a fresh
         // vector would zero (on one thread) before the copy overwrites it.
         let weight = ReusedCopy::of(&self.weight);
-        PreparedDense::new(weight, to_vec(&self.bias), (I, O), LaneSet::best())
+        PreparedDense::new(weight, to_vec(&self.bias), (I, O), LaneSet::best(), order)
     }
 }
 

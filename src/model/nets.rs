@@ -6,9 +6,9 @@ use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 use rayon::prelude::*;
 
-use super::conv::{InferenceConv, LaneSet};
-use super::dense_infer::PreparedDense;
-use super::infer::conv_stack;
+use super::conv::{InferenceConv, LaneSet, MapLayout};
+use super::dense_infer::{InputOrder, PreparedDense};
+use super::infer::{conv_stack, planar_as, stack_output};
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
@@ -187,8 +187,9 @@ impl Network for SeedNet {
 
     fn inference(&self) -> Inference<'_> {
         let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
-        let dense = self.2 .1.prepare();
-        Box::new(move |x, n| dense.infer(&conv_stack(x, &convs), n))
+        let layout = stack_output(&convs);
+        let dense = self.2 .1.prepare(InputOrder::of(layout, 64));
+        Box::new(move |x, n| dense.infer(&conv_stack(x, &convs, layout), n))
     }
 
     const LAYERS: &'static [&'static str] = &["conv1", "conv2", "dense"];
@@ -201,15 +202,15 @@ impl Network for SeedNet {
     fn inspect(&self, x: &Images) -> Inspection {
         let convs = [prepared(&self.0, 28), prepared(&self.1, 14)];
         let (activity, features) = conv_activity(&to_vec(x), &convs);
-        let shape = (x.shape().0, Const::<64>, Const::<7>, Const::<7>);
-        let logits = self
-            .2
-            .forward(x.device().tensor_from_vec(features.clone(), shape));
+        // The dense layer as inference runs it, on the maps in the same order.
+        let layout = stack_output(&convs);
+        let dense = self.2 .1.prepare(InputOrder::of(layout, 64));
+        let maps = planar_as(&features, 64, 64 * 7 * 7, layout);
         Inspection {
             activity,
+            logits: dense.infer(&maps, x.shape().0),
             features,
             feature_width: 64 * 7 * 7,
-            logits: to_vec(&logits),
         }
     }
 
@@ -235,9 +236,11 @@ fn deep_convs(net: &DeepNet) -> [InferenceConv; 3] {
     ]
 }
 
-/// The deep network's two dense layers, prepared for inference.
-fn deep_head(net: &DeepNet) -> (PreparedDense, PreparedDense) {
-    (net.3 .1.prepare(), net.3 .4.prepare())
+/// The deep network's two dense layers, prepared for inference on the conv layers'
+/// maps in `layout`.
+fn deep_head(net: &DeepNet, layout: MapLayout) -> (PreparedDense, PreparedDense) {
+    let hidden = net.3 .1.prepare(InputOrder::of(layout, 128));
+    (hidden, net.3 .4.prepare(InputOrder::AsTrained))
 }
 
 impl Network for DeepNet {
@@ -272,9 +275,10 @@ impl Network for DeepNet {
     /// Dropout is the identity here, so only the conv layers and the dense head run.
     fn inference(&self) -> Inference<'_> {
         let convs = deep_convs(self);
-        let (hidden, out) = deep_head(self);
+        let layout = stack_output(&convs);
+        let (hidden, out) = deep_head(self, layout);
         Box::new(move |x, n| {
-            let mut features = hidden.infer(&conv_stack(x, &convs), n);
+            let mut features = hidden.infer(&conv_stack(x, &convs, layout), n);
             relu_in_tasks(&mut features);
             out.infer(&features, n)
         })
@@ -293,8 +297,12 @@ impl Network for DeepNet {
     /// layer's 625 outputs are kept: they are the penultimate features.
     fn inspect(&self, x: &Images) -> Inspection {
         let n = x.shape().0;
-        let (mut activity, maps) = conv_activity(&to_vec(x), &deep_convs(self));
-        let (hidden, out) = deep_head(self);
+        let convs = deep_convs(self);
+        let (mut activity, maps) = conv_activity(&to_vec(x), &convs);
+        // The head as inference runs it, on the maps in the same order.
+        let layout = stack_output(&convs);
+        let (hidden, out) = deep_head(self, layout);
+        let maps = planar_as(&maps, 128, 128 * 4 * 4, layout);
         let mut features = hidden.infer(&maps, n);
         relu_in_tasks(&mut features);
         let mut dense = LayerActivity::new(625);
