@@ -158,6 +158,17 @@ fn inference_speed<N: Network>((seed, lanes): (u64, LaneSet), data: &Dataset) ->
     data.test.len() as f64 / median(&seconds)
 }
 
+/// Hands the memory the allocator holds freed (here: the inference pass's, whose pool
+/// threads have ended, and the data decoders') back to the system before the epoch.
+/// Why: mimalloc keeps freed pages for reuse, and those of ended threads stayed resident
+/// under the trainer's own; a full `deep` epoch peaked about 7 MB lower with this (185
+/// and 187 MB against 193 and 193, alternated).
+fn release_free_memory() {
+    // SAFETY: `mi_collect` takes no pointers; it only frees what mimalloc holds unused,
+    // and with another global allocator it has nothing of ours to free.
+    unsafe { libmimalloc_sys::mi_collect(true) };
+}
+
 /// Peak resident memory of this process, from /proc (0 where unavailable).
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -222,6 +233,7 @@ pub fn run(settings: &Settings, data: Arc<Dataset>, loaded_in: Duration) -> Repo
         }
     };
 
+    release_free_memory();
     let EpochTiming {
         samples_per_second,
         epoch_cost,
