@@ -181,16 +181,7 @@ fn transpose_padded(w: &[f32], (i, o): (usize, usize), padded: usize) -> Vec<f32
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(n: usize, seed: u32) -> Vec<f32> {
-        let mut state = seed;
-        (0..n)
-            .map(|_| {
-                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                (state >> 8) as f32 / 8_388_608.0 - 1.0
-            })
-            .collect()
-    }
+    use crate::model::conv::reference::random as values;
 
     /// For every lane set: close to a sum in f64; with AVX-512 (our kernel), the same
     /// bits whether the rows come all at once (whole tasks and a ragged last one) or one

@@ -33,7 +33,7 @@ pub mod winograd;
 pub mod winograd4;
 
 #[cfg(test)]
-mod reference;
+pub(crate) mod reference;
 #[cfg(test)]
 mod tests;
 
