@@ -10,6 +10,11 @@
 //! Each output is one chain of fused multiply-adds over the inputs in order, then the
 //! bias: the same bits for every batch size, task and thread, but not the bits of the
 //! training pass's product (gemm sums in blocks), from which it differs by rounding.
+//! Smaller layers stay on the training pass's gemm product.
+//!
+//! Every layer fed by the conv stack takes its maps in the order the stack writes them
+//! ([`InputOrder`]): channels-last, its weight's columns permuted once to match, so the
+//! stack's last layer needs no scatter into planes.
 
 use rayon::prelude::*;
 

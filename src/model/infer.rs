@@ -38,7 +38,7 @@ pub fn stack_output(layers: &[InferenceConv]) -> MapLayout {
 }
 
 /// Runs every image of `x` through `layers` in order; returns the last layer's pooled
-/// outputs, image by image, in the layout `last` (which that layer must
+/// outputs, image by image, in `last_layout` (which that layer must
 /// [handle](InferenceConv::handles_channels_last)).
 pub fn conv_stack(x: &[f32], layers: &[InferenceConv], last_layout: MapLayout) -> Vec<f32> {
     let (first, last) = (&layers[0], &layers[layers.len() - 1]);
