@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use super::conv::{product, LaneSet, MapLayout};
 use super::copies::ReusedCopy;
 use super::dense::dense_forward;
+use super::infer::planar_to_channels_last;
 
 /// Output columns of one block of the product kernel: the transposed weight's rows are
 /// padded with zeros to a multiple of this.
@@ -136,20 +137,10 @@ impl PreparedDense {
 }
 
 /// `W` (`o × i`) with each row's inputs, conv maps of `channels` channels flattened
-/// channel by channel, reordered channels-last: input `c·P + p` goes to `p·C + c`.
+/// channel by channel, reordered channels-last: a row is laid out as one image's maps.
 fn columns_channels_last(w: &[f32], i: usize, channels: usize) -> ReusedCopy {
-    assert!(channels > 0 && i.is_multiple_of(channels));
-    let places = i / channels;
     let mut out = ReusedCopy::buffer(w.len());
-    out.par_chunks_mut(i)
-        .zip(w.par_chunks(i))
-        .for_each(|(to, from)| {
-            for (c, plane) in from.chunks_exact(places).enumerate() {
-                for (p, &v) in plane.iter().enumerate() {
-                    to[p * channels + c] = v;
-                }
-            }
-        });
+    planar_to_channels_last(w, channels, i, &mut out);
     out
 }
 

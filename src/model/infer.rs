@@ -117,21 +117,27 @@ fn lcm(a: usize, b: usize) -> usize {
 /// Maps of `channels` channels, planar image by image, in `layout` (a copy either way):
 /// what [`conv_stack`] would have written in that layout.
 pub fn planar_as(maps: &[f32], channels: usize, image_len: usize, layout: MapLayout) -> Vec<f32> {
-    assert!(image_len.is_multiple_of(channels) && maps.len().is_multiple_of(image_len));
     if layout == MapLayout::Planar {
         return maps.to_vec();
     }
-    let places = image_len / channels;
     let mut out = vec![0.0f32; maps.len()];
-    for (from, to) in maps
-        .chunks_exact(image_len)
-        .zip(out.chunks_exact_mut(image_len))
-    {
-        for (c, plane) in from.chunks_exact(places).enumerate() {
-            for (p, &v) in plane.iter().enumerate() {
-                to[p * channels + c] = v;
-            }
-        }
-    }
+    planar_to_channels_last(maps, channels, image_len, &mut out);
     out
+}
+
+/// Writes `maps` (images of `image_len` values, `channels` planes each) into `to`
+/// channels-last, value `c·P + p` of an image at `p·C + c`, an image per task.
+pub fn planar_to_channels_last(maps: &[f32], channels: usize, image_len: usize, to: &mut [f32]) {
+    assert!(channels > 0 && image_len.is_multiple_of(channels));
+    assert!(maps.len() == to.len() && maps.len().is_multiple_of(image_len));
+    let places = image_len / channels;
+    maps.par_chunks_exact(image_len)
+        .zip(to.par_chunks_exact_mut(image_len))
+        .for_each(|(from, to)| {
+            for (c, plane) in from.chunks_exact(places).enumerate() {
+                for (p, &v) in plane.iter().enumerate() {
+                    to[p * channels + c] = v;
+                }
+            }
+        });
 }
