@@ -179,9 +179,6 @@ mod tests {
     use super::*;
     use crate::model::conv::reference::random as values;
 
-    /// For every lane set: close to a sum in f64; with AVX-512 (our kernel), the same
-    /// bits whether the rows come all at once (whole tasks and a ragged last one) or one
-    /// at a time. 70 outputs pad to two column blocks; 625 are the deep model's.
     /// `v` in a reused buffer, as a layer's weight comes.
     fn reused(v: &[f32]) -> ReusedCopy {
         let mut copy = ReusedCopy::buffer(v.len());
@@ -189,6 +186,9 @@ mod tests {
         copy
     }
 
+    /// For every lane set: close to a sum in f64; with AVX-512 (our kernel), the same
+    /// bits whether the rows come all at once (whole tasks and a ragged last one) or one
+    /// at a time. 70 outputs pad to two column blocks; 625 are the deep model's.
     #[test]
     fn inference_rows_agree_with_an_exact_sum_and_do_not_depend_on_the_batch() {
         for lanes in LaneSet::available() {

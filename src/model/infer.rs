@@ -7,6 +7,7 @@
 //! layer groups images as it does when it runs alone, so the result does not depend on
 //! which layers run together.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::mem::MaybeUninit;
 
@@ -114,15 +115,20 @@ fn lcm(a: usize, b: usize) -> usize {
     a / gcd(a, b) * b
 }
 
-/// Maps of `channels` channels, planar image by image, in `layout` (a copy either way):
-/// what [`conv_stack`] would have written in that layout.
-pub fn planar_as(maps: &[f32], channels: usize, image_len: usize, layout: MapLayout) -> Vec<f32> {
+/// Maps of `channels` channels, planar image by image, in `layout` (borrowed when that
+/// is planar): what [`conv_stack`] would have written in that layout.
+pub fn planar_as(
+    maps: &[f32],
+    channels: usize,
+    image_len: usize,
+    layout: MapLayout,
+) -> Cow<'_, [f32]> {
     if layout == MapLayout::Planar {
-        return maps.to_vec();
+        return Cow::Borrowed(maps);
     }
     let mut out = vec![0.0f32; maps.len()];
     planar_to_channels_last(maps, channels, image_len, &mut out);
-    out
+    Cow::Owned(out)
 }
 
 /// Writes `maps` (images of `image_len` values, `channels` planes each) into `to`
