@@ -175,12 +175,14 @@ fn a_run_stopped_mid_epoch_resumes_at_its_batch() {
     run_to_end(headless(&data, 2, &p("whole"), None));
     // Stop after some batches of epoch 1; the stop writes a checkpoint where it stopped.
     let w = headless(&data, 2, &p("stopped"), None);
-    let mut seen = 0;
+    let (mut seen, mut stop_sent) = (0, false);
     for e in w.events.iter() {
         if let Event::Batches(list) = &e {
             seen += list.len();
-            if seen >= 4 {
+            // Once: a second Stop could find the worker gone (its receiver dropped).
+            if seen >= 4 && !stop_sent {
                 w.commands.send(Command::Stop).unwrap();
+                stop_sent = true;
             }
         }
         if e == Event::Stopped {
@@ -363,12 +365,14 @@ fn a_scheduled_run_stopped_mid_epoch_resumes_exactly_with_its_schedule_and_base(
     };
     run_to_end(spawn("whole", None));
     let w = spawn("stopped", None);
-    let mut seen = 0;
+    let (mut seen, mut stop_sent) = (0, false);
     for e in w.events.iter() {
         if let Event::Batches(list) = &e {
             seen += list.len();
-            if seen >= 13 {
+            // Once: a second Stop could find the worker gone (its receiver dropped).
+            if seen >= 13 && !stop_sent {
                 w.commands.send(Command::Stop).unwrap();
+                stop_sent = true;
             }
         }
         if e == Event::Stopped {
