@@ -258,8 +258,11 @@ unsafe impl Lanes for Portable {
 /// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays.
 macro_rules! with_lanes {
     ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
+        $crate::model::conv::lanes::with_lanes!($(#[$m])* fn $name<> => $body_fn($($arg: $ty),*));
+    };
+    ($(#[$m:meta])* fn $name:ident<$($gen:ident : $bound:path),*> => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
         $(#[$m])*
-        pub(super) fn $name(lanes: $crate::model::conv::lane_set::LaneSet, $($arg: $ty),*) {
+        pub(super) fn $name<$($gen: $bound),*>(lanes: $crate::model::conv::lane_set::LaneSet, $($arg: $ty),*) {
             // One cached feature test per call (a call covers a group of images), so that
             // a set this CPU lacks can never reach the intrinsics below.
             assert!(lanes.is_available(), "this CPU cannot run {}", lanes.label());
@@ -268,23 +271,23 @@ macro_rules! with_lanes {
                 use $crate::model::conv::lanes::{Avx2, Avx512};
                 #[target_feature(enable = "avx2,fma,avx512f")]
                 #[allow(clippy::too_many_arguments)]
-                unsafe fn avx512($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx512>($($arg),*)
+                unsafe fn avx512<$($gen: $bound),*>($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx512 $(, $gen)*>($($arg),*)
                 }
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
-                unsafe fn avx2($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx2>($($arg),*)
+                unsafe fn avx2<$($gen: $bound),*>($($arg: $ty),*) {
+                    $body_fn::<Avx2, Avx2 $(, $gen)*>($($arg),*)
                 }
                 match lanes {
                     // SAFETY: the CPU has AVX-512F, AVX2 and FMA (asserted above).
-                    $crate::model::conv::lane_set::LaneSet::Avx512 => return unsafe { avx512($($arg),*) },
+                    $crate::model::conv::lane_set::LaneSet::Avx512 => return unsafe { avx512::<$($gen),*>($($arg),*) },
                     // SAFETY: the CPU has AVX2 and FMA (asserted above).
-                    $crate::model::conv::lane_set::LaneSet::Avx2 => return unsafe { avx2($($arg),*) },
+                    $crate::model::conv::lane_set::LaneSet::Avx2 => return unsafe { avx2::<$($gen),*>($($arg),*) },
                     $crate::model::conv::lane_set::LaneSet::Portable => {}
                 }
             }
-            $body_fn::<$crate::model::conv::lanes::Portable, $crate::model::conv::lanes::Portable>($($arg),*)
+            $body_fn::<$crate::model::conv::lanes::Portable, $crate::model::conv::lanes::Portable $(, $gen)*>($($arg),*)
         }
     };
 }

@@ -1,19 +1,21 @@
-//! 3×3 SAME convolution fused with 2×2 SAME max-pool and ReLU by Winograd's F(4×4, 3×3),
-//! for inference.
+//! 3×3 SAME convolution fused with 2×2 SAME max-pool and ReLU by Winograd's F(4×4, 3×3)
+//! inside the maps and smaller tiles at their edges ([`geometry`]), for inference.
 //!
 //! Why a second algorithm: each 4×4 block of outputs costs 36 multiplies per input
-//! channel instead of the 64 of four F(2×2) tiles (1.78× fewer; 1.36× on a 14×14 image,
-//! whose 4×4 tiles overhang it to 16×16). Its rounding differs from F(2×2)'s by a few
-//! units in the last place of the inputs' scale, so only inference uses it: training and
-//! its backward pass keep the F(2×2) layer ([`super::winograd`]), whose argmax the
-//! backward pass needs and this layer does not compute.
+//! channel instead of the 64 of four F(2×2) tiles (1.78× fewer; 1.59× on a 14×14 image,
+//! whose last row and column of tiles are 2 wide). Its rounding differs from F(2×2)'s by
+//! a few units in the last place of the inputs' scale, so only inference uses it:
+//! training and its backward pass keep the F(2×2) layer ([`super::winograd`]), whose
+//! argmax the backward pass needs and this layer does not compute.
 //!
-//! A tile `(ty, tx)` reads the 6×6 window at padded position `(4ty, 4tx)`; as in the
-//! F(2×2) layer, the 36 transformed values `ξ = 6p + q` form 36 independent matrix
-//! products over channels, here `Mᵀ[ξ] (tiles × co) = Vᵀ[ξ] (tiles × ci) · Uᵀ[ξ]`,
-//! laid out so that the transforms load whole vectors of channels
-//! ([`transforms`]). The matrices and the filter transform are in [`matrices`].
+//! A tile of `my × mx` outputs at output `(oy, ox)` reads the `(my+2)×(mx+2)` window at
+//! that padded position; as in the F(2×2) layer, its transformed values
+//! `ξ = p·(mx+2) + q` form independent matrix products over channels, one per `ξ` and
+//! class of tiles: `Mᵀ[ξ] (tiles × co) = Vᵀ[ξ] (tiles × ci) · Uᵀ[ξ]`, laid out so that the
+//! transforms load whole vectors of channels ([`transforms`]). The one-dimensional
+//! algorithms and the filter transform are in [`matrices`].
 
+mod geometry;
 mod matrices;
 mod transforms;
 
@@ -24,27 +26,29 @@ use super::lane_set::LaneSet;
 use super::products;
 use super::scratch_pool::with_pooled;
 use super::shape::MapLayout;
+use geometry::Geometry;
 use matrices::filter_transform;
 use transforms::{
-    input_transform, output_transform_pool, pad_channels_last, pad_from_channels_last, Geometry,
+    input_transform, output_transform_pool, pad_channels_last, pad_from_channels_last,
 };
 
 /// Channels per vector of the widest lanes: this layer takes only shapes whose input and
 /// output channels are multiples of it, so that every lane set fills its vectors.
 const CHANNEL_BLOCK: usize = 16;
 
-/// Tiles transformed and multiplied together: three 14×14 images, or twelve 7×7 ones;
-/// a multiple of the product kernel's six rows.
-/// Their transformed inputs and outputs (36 × tiles × channels each) then stay in the
-/// core's L2 cache between the transforms and the products.
+/// Tiles a group of images keeps to, where its classes allow ([`Geometry::group`]):
+/// twelve 7×7 images; 14×14 ones need six, for their one 2×2 corner tile each to fill
+/// the product kernel's six rows. A class's transformed inputs and outputs (at most
+/// 36 × 54 × 96 values here) then stay in the core's L2 cache between the transforms and
+/// the products.
 const GROUP_TILES: usize = 48;
 
 /// A fused F(4×4, 3×3) layer's filters, transformed once, for images of one size and one
 /// lane set.
 pub struct PreparedConv4 {
     g: Geometry,
-    /// `Uᵀ[ξ][c][o]`.
-    ut: Vec<f32>,
+    /// `Uᵀ[ξ][c][o]` of each class of tiles, in the geometry's order.
+    ut: Vec<Vec<f32>>,
     lanes: LaneSet,
 }
 
@@ -68,11 +72,13 @@ impl PreparedConv4 {
             "this CPU cannot run {}",
             lanes.label()
         );
-        Self {
-            g: Geometry::new(ci, co, h, w),
-            ut: filter_transform(weight, co, ci),
-            lanes,
-        }
+        let g = Geometry::new(ci, co, h, w);
+        let ut = g
+            .classes
+            .iter()
+            .map(|c| filter_transform(weight, co, ci, (c.my, c.mx)))
+            .collect();
+        Self { g, ut, lanes }
     }
 
     /// Elements of one input image.
@@ -93,7 +99,7 @@ impl PreparedConv4 {
 
     /// Images run through the products together.
     pub fn group(&self) -> usize {
-        (GROUP_TILES / self.g.tiles()).max(1)
+        self.g.group(GROUP_TILES)
     }
 
     /// Every image of `x` (in layout `from`) on the calling thread, one group after
@@ -125,32 +131,34 @@ impl PreparedConv4 {
     ) {
         let g = &self.g;
         let n = xg.len() / self.in_len();
-        let tiles = n * g.tiles();
         match from {
             MapLayout::Planar => pad_channels_last(self.lanes, g, xg, n, &mut sc.padded),
             MapLayout::ChannelsLast => pad_from_channels_last(g, xg, n, &mut sc.padded),
         }
-        input_transform(self.lanes, g, &sc.padded, n, &mut sc.v);
-        for xi in 0..36 {
-            products::product(
-                self.lanes,
-                (tiles, g.co, g.ci),
-                &mut sc.m[xi * tiles * g.co..],
-                g.co,
-                &sc.v[xi * tiles * g.ci..],
-                (g.ci, 1),
-                &self.ut[xi * g.ci * g.co..],
-                g.co,
-            );
-        }
         let channels_last = to == MapLayout::ChannelsLast;
-        output_transform_pool(self.lanes, g, &sc.m, n, og, channels_last);
+        for (class, ut) in g.classes.iter().zip(&self.ut) {
+            let tiles = n * class.origins.len();
+            input_transform(self.lanes, (g, class), &sc.padded, n, &mut sc.v);
+            for xi in 0..class.xis() {
+                products::product(
+                    self.lanes,
+                    (tiles, g.co, g.ci),
+                    &mut sc.m[xi * tiles * g.co..],
+                    g.co,
+                    &sc.v[xi * tiles * g.ci..],
+                    (g.ci, 1),
+                    &ut[xi * g.ci * g.co..],
+                    g.co,
+                );
+            }
+            output_transform_pool(self.lanes, (g, class), &sc.m, n, og, channels_last);
+        }
     }
 }
 
 /// One thread's buffers for one layer shape: the padded channels-last images (whose
 /// border stays zero: only the interior is ever written), and the transformed inputs
-/// and outputs.
+/// and outputs of one class of tiles at a time.
 struct Scratch {
     g: Geometry,
     padded: Vec<f32>,
@@ -165,12 +173,12 @@ thread_local! {
 
 /// Runs `f` with this thread's scratch for `g` and groups of `per` images.
 fn with_scratch<R>(g: &Geometry, per: usize, f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let tiles = per * g.tiles();
+    let values = g.largest_class(per);
     let make = || Scratch {
-        g: *g,
+        g: g.clone(),
         padded: vec![0.0; per * g.padded_len()],
-        v: vec![0.0; 36 * tiles * g.ci],
-        m: vec![0.0; 36 * tiles * g.co],
+        v: vec![0.0; values * g.ci],
+        m: vec![0.0; values * g.co],
     };
     with_pooled(&SCRATCH, |sc| sc.g == *g, make, f)
 }

@@ -1,4 +1,4 @@
-//! The F(4×4, 3×3) layer against the naive convolution, pooling and ReLU, with every
+//! The F(4×4, 3×3) layer (with its smaller edge tiles) against the naive convolution, pooling and ReLU, with every
 //! lane set this CPU has, and against the F(2×2) layer training runs.
 
 use std::mem::MaybeUninit;
@@ -36,8 +36,9 @@ fn worst_error(got: &[f32], want: &[f64]) -> f64 {
 
 #[test]
 fn every_lane_set_matches_the_naive_reference_on_every_edge_case() {
-    // The networks' shapes (14×14 overhangs its 4×4 tiles by two, 7×7 by one); odd and
-    // uneven sizes, smaller than one tile, and batches that end in a short group.
+    // The networks' shapes (14×14 ends in 2-wide tiles, 7×7 in 3-wide ones); odd and
+    // uneven sizes (every edge tile width: 1, 2 and 3), smaller than one tile, and
+    // batches that end in a short group.
     let shapes = [
         (5, 32, 64, 14, 14),
         (9, 64, 128, 7, 7),

@@ -1,60 +1,25 @@
-//! The passes of an F(4×4, 3×3) layer over a group of images, vectorised across channels:
-//! the planar input copied into a zero-padded channels-last image, `V = Bᵀ d B` of every
-//! 6×6 window, and `Y = Aᵀ M A` of every 4×4 output tile with its 2×2 max-pool and ReLU,
-//! written back planar.
+//! The passes of a tiled layer over a group of images, vectorised across channels:
+//! the input copied into a zero-padded channels-last image, `V = B_yᵀ d B_x` of every
+//! window of one class of tiles, and `Y = A_yᵀ M A_x` of every tile of the class with its
+//! 2×2 max-pools and ReLU, written back planar or channels-last.
 //!
 //! Why across channels: a 14×14 image has 4×4 tiles of this size, too few to fill
 //! sixteen lanes along a row, while every layer this path takes has a multiple of sixteen
 //! channels; so a window's element is one contiguous vector load, and no lane idles.
+//!
+//! Each pass is generic over the class's two one-dimensional algorithms ([`Tile1d`]),
+//! so that every loop has constant bounds and unrolls; [`input_transform`] and
+//! [`output_transform_pool`] pick the instance by the class's tile size.
 
-// The transforms walk 6×6 windows by row and by column, indexing both ways on purpose.
+// The transforms walk windows by row and by column, indexing both ways on purpose.
 #![allow(clippy::needless_range_loop)]
 
 use std::mem::MaybeUninit;
 
+use super::super::lane_set::LaneSet;
 use super::super::lanes::{with_lanes, Lanes};
-use super::matrices::{times_a, times_b};
-
-/// Tile geometry of one layer: `h×w` images of `ci` channels in, `co` out; `th×tw` tiles
-/// of 4×4 outputs, each reading a 6×6 window of the padded image (`rows×cols` pixels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Geometry {
-    pub(super) h: usize,
-    pub(super) w: usize,
-    pub(super) ci: usize,
-    pub(super) co: usize,
-    pub(super) th: usize,
-    pub(super) tw: usize,
-    pub(super) rows: usize,
-    pub(super) cols: usize,
-}
-
-impl Geometry {
-    pub(super) fn new(ci: usize, co: usize, h: usize, w: usize) -> Self {
-        let (th, tw) = (h.div_ceil(4), w.div_ceil(4));
-        Self {
-            h,
-            w,
-            ci,
-            co,
-            th,
-            tw,
-            rows: 4 * th + 2,
-            cols: 4 * tw + 2,
-        }
-    }
-    pub(super) fn tiles(&self) -> usize {
-        self.th * self.tw
-    }
-    /// Elements of one padded channels-last image.
-    pub(super) fn padded_len(&self) -> usize {
-        self.rows * self.cols * self.ci
-    }
-    /// Pooled output rows and columns (2×2 SAME pooling).
-    pub(super) fn pooled(&self) -> (usize, usize) {
-        (self.h.div_ceil(2), self.w.div_ceil(2))
-    }
-}
+use super::geometry::{Class, Geometry};
+use super::matrices::{Tile1d, F1, F2, F3, F4};
 
 /// Copies the `n` planar images of `x` into the interior of `padded` (channels last, one
 /// pixel of border, whose zeros the caller keeps), a vector of channels per gather.
@@ -108,40 +73,55 @@ pub(super) fn pad_from_channels_last(g: &Geometry, x: &[f32], n: usize, padded: 
     }
 }
 
-/// `V[ξ][tile][c] = (Bᵀ d B)[ξ]` for every tile of the `n` padded images, `W` channels
-/// at a time; `tile` counts over the group's images.
+/// `V[ξ][t][c] = (B_yᵀ d B_x)[ξ]` (`ξ = p·nx + q`) for every tile of `class` in the `n`
+/// padded images, `W` channels at a time; `t` counts the class's tiles over the group's
+/// images.
 #[inline(always)]
-fn input_transform_body<N: Lanes, W: Lanes>(g: &Geometry, padded: &[f32], n: usize, v: &mut [f32]) {
-    let (ci, tiles) = (g.ci, n * g.tiles());
+fn input_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
+    g: &Geometry,
+    class: &Class,
+    padded: &[f32],
+    n: usize,
+    v: &mut [f32],
+) {
+    let (ny, nx) = (Y::M + 2, X::M + 2);
+    let (ci, per) = (g.ci, class.origins.len());
+    let tiles = n * per;
+    assert!((class.my, class.mx) == (Y::M, X::M));
     assert!(ci.is_multiple_of(W::LANES) && padded.len() >= n * g.padded_len());
-    assert!(v.len() >= 36 * tiles * ci);
+    assert!(v.len() >= ny * nx * tiles * ci);
+    assert!(class
+        .origins
+        .iter()
+        .all(|&(oy, ox)| oy + ny <= g.rows && ox + nx <= g.cols));
     let (src, dst) = (padded.as_ptr(), v.as_mut_ptr());
     for j in 0..n {
-        for ty in 0..g.th {
-            for tx in 0..g.tw {
-                let tile = j * g.tiles() + ty * g.tw + tx;
-                let corner = (j * g.rows + 4 * ty) * g.cols + 4 * tx;
-                for cb in (0..ci).step_by(W::LANES) {
-                    // SAFETY: the window's rows 4ty..4ty+6 < rows and columns 4tx..4tx+6
-                    // < cols lie inside image j (asserted length); the stores' last lane
-                    // is (35·tiles + tile)·ci + cb + LANES − 1 < 36·tiles·ci.
-                    unsafe {
-                        // No closures here: they would not inherit the caller's target
-                        // features, and the intrinsics inside them would become calls.
-                        let mut e = [[W::zero(); 6]; 6];
-                        for i in 0..6 {
-                            let mut d = [W::zero(); 6];
-                            for jj in 0..6 {
-                                d[jj] = W::load(src.add(((corner + i * g.cols + jj) * ci) + cb));
-                            }
-                            e[i] = times_b(d);
+        for (t, &(oy, ox)) in class.origins.iter().enumerate() {
+            let tile = j * per + t;
+            let corner = (j * g.rows + oy) * g.cols + ox;
+            for cb in (0..ci).step_by(W::LANES) {
+                // SAFETY: the window's rows oy..oy+ny ≤ rows and columns ox..ox+nx ≤ cols
+                // (asserted) lie inside image j (asserted length); the stores' last lane
+                // is ((ny·nx − 1)·tiles + tile)·ci + cb + LANES − 1 < ny·nx·tiles·ci.
+                unsafe {
+                    // No closures here: they would not inherit the caller's target
+                    // features, and the intrinsics inside them would become calls.
+                    let mut e = [[W::zero(); 6]; 6];
+                    for i in 0..ny {
+                        let mut d = [W::zero(); 6];
+                        for jj in 0..nx {
+                            d[jj] = W::load(src.add(((corner + i * g.cols + jj) * ci) + cb));
                         }
-                        for q in 0..6 {
-                            let col =
-                                times_b([e[0][q], e[1][q], e[2][q], e[3][q], e[4][q], e[5][q]]);
-                            for (p, val) in col.into_iter().enumerate() {
-                                val.store(dst.add(((6 * p + q) * tiles + tile) * ci + cb));
-                            }
+                        e[i] = X::times_b(d);
+                    }
+                    for q in 0..nx {
+                        let mut column = [W::zero(); 6];
+                        for i in 0..ny {
+                            column[i] = e[i][q];
+                        }
+                        let column = Y::times_b(column);
+                        for p in 0..ny {
+                            column[p].store(dst.add(((p * nx + q) * tiles + tile) * ci + cb));
                         }
                     }
                 }
@@ -150,84 +130,119 @@ fn input_transform_body<N: Lanes, W: Lanes>(g: &Geometry, padded: &[f32], n: usi
     }
 }
 
-with_lanes!(fn input_transform => input_transform_body(
-    g: &Geometry, padded: &[f32], n: usize, v: &mut [f32],
+with_lanes!(fn input_class<Y: Tile1d, X: Tile1d> => input_class_body(
+    g: &Geometry, class: &Class, padded: &[f32], n: usize, v: &mut [f32],
 ));
 
-/// From `M[ξ][tile][o]`: every tile's `Y = Aᵀ M A`, its 2×2 max-pools over the outputs
-/// inside the image, and ReLU, into the `n` pooled images of `out`, planar or (with
-/// `channels_last`) channels-last. Every element of `out` is written.
+/// Runs `$f::<Y, X>(args)` with the algorithms of `class`'s tile sizes.
+macro_rules! by_tile_size {
+    ($class:expr, $f:ident $args:tt) => {
+        by_tile_size!(@down $class, $f $args, [1 F1, 2 F2, 3 F3, 4 F4])
+    };
+    (@down $class:expr, $f:ident $args:tt, [$($m:literal $t:ident),*]) => {
+        match $class.my {
+            $($m => by_tile_size!(@along $t, $class, $f $args, [1 F1, 2 F2, 3 F3, 4 F4]),)*
+            my => unreachable!("no F({my}, 3) here"),
+        }
+    };
+    (@along $y:ident, $class:expr, $f:ident $args:tt, [$($m:literal $t:ident),*]) => {
+        match $class.mx {
+            $($m => $f::<$y, $t> $args,)*
+            mx => unreachable!("no F({mx}, 3) here"),
+        }
+    };
+}
+
+/// [`input_class_body`] for `class`, with the lanes `lanes`.
+pub(super) fn input_transform(
+    lanes: LaneSet,
+    (g, class): (&Geometry, &Class),
+    padded: &[f32],
+    n: usize,
+    v: &mut [f32],
+) {
+    by_tile_size!(class, input_class(lanes, g, class, padded, n, v))
+}
+
+/// From `M[ξ][t][o]` of `class`: every tile's `Y = A_yᵀ M A_x`, its 2×2 max-pools and
+/// ReLU, into the `n` pooled images of `out`, planar or (with `channels_last`)
+/// channels-last. The classes' tiles together write every element of `out`.
 #[inline(always)]
-fn output_transform_pool_body<N: Lanes, W: Lanes>(
+fn output_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
     g: &Geometry,
+    class: &Class,
     m: &[f32],
     n: usize,
     out: &mut [MaybeUninit<f32>],
     channels_last: bool,
 ) {
-    let (co, tiles) = (g.co, n * g.tiles());
+    let (ny, nx) = (Y::M + 2, X::M + 2);
+    let (co, per) = (g.co, class.origins.len());
+    let tiles = n * per;
     let (ph, pw) = g.pooled();
-    assert!(co.is_multiple_of(W::LANES) && m.len() >= 36 * tiles * co);
+    assert!((class.my, class.mx) == (Y::M, X::M));
+    assert!(co.is_multiple_of(W::LANES) && m.len() >= ny * nx * tiles * co);
     assert_eq!(out.len(), n * co * ph * pw);
-    // Every element is written below; `MaybeUninit<f32>` has the layout of `f32`.
+    assert!(class
+        .origins
+        .iter()
+        .all(|&(oy, ox)| { oy % 2 == 0 && ox % 2 == 0 && oy + Y::M <= g.h && ox + X::M <= g.w }));
+    // Every element is written by some class; `MaybeUninit<f32>` has the layout of `f32`.
     let (src, dst) = (m.as_ptr(), out.as_mut_ptr().cast::<f32>());
     for j in 0..n {
-        for ty in 0..g.th {
-            for tx in 0..g.tw {
-                let tile = j * g.tiles() + ty * g.tw + tx;
-                for ob in (0..co).step_by(W::LANES) {
-                    // No closures here (see `input_transform_body`).
-                    let mut f = [[W::zero(); 4]; 6];
-                    for p in 0..6 {
-                        let mut row = [W::zero(); 6];
-                        for q in 0..6 {
-                            // SAFETY: (ξ·tiles + tile)·co + ob + LANES − 1 < 36·tiles·co.
-                            row[q] =
-                                unsafe { W::load(src.add(((6 * p + q) * tiles + tile) * co + ob)) };
-                        }
-                        f[p] = times_a(row);
+        for (t, &(oy, ox)) in class.origins.iter().enumerate() {
+            let tile = j * per + t;
+            for ob in (0..co).step_by(W::LANES) {
+                // No closures here (see `input_class_body`).
+                let mut f = [[W::zero(); 4]; 6];
+                for p in 0..ny {
+                    let mut row = [W::zero(); 6];
+                    for q in 0..nx {
+                        // SAFETY: (ξ·tiles + tile)·co + ob + LANES − 1 < ny·nx·tiles·co.
+                        row[q] =
+                            unsafe { W::load(src.add(((p * nx + q) * tiles + tile) * co + ob)) };
                     }
-                    let mut y = [[W::zero(); 4]; 4];
-                    for b in 0..4 {
-                        let col = times_a([f[0][b], f[1][b], f[2][b], f[3][b], f[4][b], f[5][b]]);
-                        for a in 0..4 {
-                            y[a][b] = col[a];
-                        }
+                    f[p] = X::times_a(row);
+                }
+                let mut y = [[W::zero(); 4]; 4];
+                for b in 0..X::M {
+                    let mut column = [W::zero(); 6];
+                    for p in 0..ny {
+                        column[p] = f[p][b];
                     }
-                    for pa in 0..2 {
-                        let (py, row) = (2 * ty + pa, 4 * ty + 2 * pa);
-                        if py >= ph {
-                            continue;
+                    let column = Y::times_a(column);
+                    for a in 0..Y::M {
+                        y[a][b] = column[a];
+                    }
+                }
+                // A tile's outputs are all inside the image and it starts at an even
+                // output (asserted), so its pooling windows are its own; one past an odd
+                // side's end takes no part, as in SAME pooling.
+                for pa in 0..Y::M.div_ceil(2) {
+                    let py = oy / 2 + pa;
+                    for pb in 0..X::M.div_ceil(2) {
+                        let px = ox / 2 + pb;
+                        let mut best = y[2 * pa][2 * pb];
+                        if 2 * pb + 1 < X::M {
+                            best = best.max(y[2 * pa][2 * pb + 1]);
                         }
-                        for pb in 0..2 {
-                            let (px, col) = (2 * tx + pb, 4 * tx + 2 * pb);
-                            if px >= pw {
-                                continue;
+                        if 2 * pa + 1 < Y::M {
+                            best = best.max(y[2 * pa + 1][2 * pb]);
+                            if 2 * pb + 1 < X::M {
+                                best = best.max(y[2 * pa + 1][2 * pb + 1]);
                             }
-                            // Outputs past the image's edge (from the padding) take no
-                            // part, as in SAME pooling; the first is always inside.
-                            let mut best = y[2 * pa][2 * pb];
-                            if col + 1 < g.w {
-                                best = best.max(y[2 * pa][2 * pb + 1]);
-                            }
-                            if row + 1 < g.h {
-                                best = best.max(y[2 * pa + 1][2 * pb]);
-                                if col + 1 < g.w {
-                                    best = best.max(y[2 * pa + 1][2 * pb + 1]);
-                                }
-                            }
-                            let value = best.max(W::zero());
-                            // SAFETY: channel ob + LANES − 1 of image j < n·co, so the
-                            // last lane's element is inside `out` (asserted length) in
-                            // either layout.
-                            unsafe {
-                                if channels_last {
-                                    let at = ((j * ph + py) * pw + px) * co + ob;
-                                    value.store(dst.add(at));
-                                } else {
-                                    let at = (j * co + ob) * ph * pw + py * pw + px;
-                                    value.scatter(dst.add(at), ph * pw);
-                                }
+                        }
+                        let value = best.max(W::zero());
+                        // SAFETY: py < ph and px < pw (the tile is inside the image), and
+                        // channel ob + LANES − 1 of image j < n·co, so the last lane's
+                        // element is inside `out` (asserted length) in either layout.
+                        unsafe {
+                            if channels_last {
+                                let at = ((j * ph + py) * pw + px) * co + ob;
+                                value.store(dst.add(at));
+                            } else {
+                                let at = (j * co + ob) * ph * pw + py * pw + px;
+                                value.scatter(dst.add(at), ph * pw);
                             }
                         }
                     }
@@ -237,6 +252,22 @@ fn output_transform_pool_body<N: Lanes, W: Lanes>(
     }
 }
 
-with_lanes!(fn output_transform_pool => output_transform_pool_body(
-    g: &Geometry, m: &[f32], n: usize, out: &mut [MaybeUninit<f32>], channels_last: bool,
+with_lanes!(fn output_class<Y: Tile1d, X: Tile1d> => output_class_body(
+    g: &Geometry, class: &Class, m: &[f32], n: usize, out: &mut [MaybeUninit<f32>],
+    channels_last: bool,
 ));
+
+/// [`output_class_body`] for `class`, with the lanes `lanes`.
+pub(super) fn output_transform_pool(
+    lanes: LaneSet,
+    (g, class): (&Geometry, &Class),
+    m: &[f32],
+    n: usize,
+    out: &mut [MaybeUninit<f32>],
+    channels_last: bool,
+) {
+    by_tile_size!(
+        class,
+        output_class(lanes, g, class, m, n, out, channels_last)
+    )
+}
