@@ -39,7 +39,15 @@ unsafe impl Lanes for Avx2 {
     }
     #[inline(always)]
     unsafe fn store_first(self, p: *mut f32, live: usize) {
-        _mm256_maskstore_ps(p, first_lanes(live), self.0)
+        if live >= L {
+            return self.store(p);
+        }
+        // Through the stack, not `vmaskmovps`: AMD's cores run a masked store as a
+        // microcoded sequence (in the AVX2 set's conv1 forward pass, its stores and what
+        // waited on them were about 40 % of the samples).
+        let mut lanes = [0.0f32; L];
+        self.store(lanes.as_mut_ptr());
+        std::ptr::copy_nonoverlapping(lanes.as_ptr(), p, live);
     }
     #[inline(always)]
     unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self {
@@ -60,7 +68,13 @@ unsafe impl Lanes for Avx2 {
     }
     #[inline(always)]
     unsafe fn store_index_first(v: __m256i, p: *mut u32, live: usize) {
-        _mm256_maskstore_epi32(p as *mut i32, first_lanes(live), v)
+        if live >= L {
+            return _mm256_storeu_si256(p as *mut __m256i, v);
+        }
+        // As in `store_first`.
+        let mut lanes = [0u32; L];
+        _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, v);
+        std::ptr::copy_nonoverlapping(lanes.as_ptr(), p, live);
     }
     #[inline(always)]
     fn splat(v: f32) -> Self {

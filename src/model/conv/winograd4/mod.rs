@@ -2,7 +2,7 @@
 //! inside the maps and smaller tiles at their edges ([`geometry`]), for inference.
 //!
 //! Why a second algorithm: each 4×4 block of outputs costs 36 multiplies per input
-//! channel instead of the 64 of four F(2×2) tiles (1.78× fewer; 1.59× on a 14×14 image,
+//! channel instead of the 64 of four F(2×2) tiles (1.78× fewer; 1.62× on a 14×14 image,
 //! whose last row and column of tiles are 2 wide). Its rounding differs from F(2×2)'s by
 //! a few units in the last place of the inputs' scale, so only inference uses it:
 //! training and its backward pass keep the F(2×2) layer ([`super::winograd`]), whose
