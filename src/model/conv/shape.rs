@@ -21,11 +21,11 @@ pub const BACKWARD_TASKS: usize = 16;
 /// Sums the tasks' partial weight gradients into `du`, each element over the parts in
 /// their order (so the sum does not depend on which thread ran which task), with the
 /// elements cut into chunks that run in parallel.
-pub fn add_in_order(du: &mut [f32], parts: &[Vec<f32>]) {
+pub fn add_in_order<P: AsRef<[f32]> + Sync>(du: &mut [f32], parts: &[P]) {
     const CHUNK: usize = 4096;
     du.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
         for part in parts {
-            let part = &part[c * CHUNK..c * CHUNK + out.len()];
+            let part = &part.as_ref()[c * CHUNK..c * CHUNK + out.len()];
             out.iter_mut().zip(part).for_each(|(d, p)| *d += p);
         }
     });
