@@ -13,7 +13,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::conv::{InferenceConv, MapLayout};
+use super::conv::{lcm, InferenceConv, MapLayout};
 
 /// One thread's buffers: two for the intermediate maps, one for the argmax nobody reads.
 #[derive(Default)]
@@ -103,16 +103,6 @@ fn run_chain(
         input = unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<f32>(), len) };
         from = to;
     }
-}
-
-fn lcm(a: usize, b: usize) -> usize {
-    let gcd = |mut x: usize, mut y: usize| {
-        while y != 0 {
-            (x, y) = (y, x % y);
-        }
-        x
-    };
-    a / gcd(a, b) * b
 }
 
 /// Maps of `channels` channels, planar image by image, in `layout` (borrowed when that

@@ -42,4 +42,4 @@ pub(crate) use general::{general_on_pool, general_on_threads};
 pub use inference::InferenceConv;
 pub use lane_set::LaneSet;
 pub(crate) use products::product;
-pub use shape::{pool_out, ConvShape, MapLayout};
+pub use shape::{lcm, pool_out, ConvShape, MapLayout};

@@ -12,6 +12,20 @@ pub fn chunk_ranges(n: usize, parts: usize) -> Vec<std::ops::Range<usize>> {
         .collect()
 }
 
+/// The greatest common divisor.
+pub fn gcd(mut x: usize, mut y: usize) -> usize {
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    x
+}
+
+/// The least common multiple (of group sizes: a task of images that every layer
+/// groups evenly).
+pub fn lcm(a: usize, b: usize) -> usize {
+    a / gcd(a, b) * b
+}
+
 /// Tasks the backward pass cuts a batch into. The cut depends on the batch only, not on
 /// the threads, so the result is the same to the bit for every thread count; sixteen
 /// keep 16 cores busy, and divide evenly among 2, 4 or 8 (17 tasks of six images left

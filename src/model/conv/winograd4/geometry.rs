@@ -10,6 +10,8 @@
 //! Every tile but a side's last covers an even number of outputs, so a 2×2 pooling
 //! window never straddles two tiles.
 
+use super::super::shape::{gcd, lcm};
+
 /// Outputs per tile along a side, the interior's.
 const INTERIOR: usize = 4;
 
@@ -118,17 +120,6 @@ impl Geometry {
             .max()
             .unwrap_or(0)
     }
-}
-
-fn gcd(mut x: usize, mut y: usize) -> usize {
-    while y != 0 {
-        (x, y) = (y, x % y);
-    }
-    x
-}
-
-fn lcm(a: usize, b: usize) -> usize {
-    a / gcd(a, b) * b
 }
 
 #[cfg(test)]
