@@ -159,9 +159,10 @@ fn lanes_between(lo: usize, hi: usize) -> __m256i {
     }
 }
 
-/// All bits set in the first `live` lanes: the mask of the masked loads and stores.
+/// All bits set in the first `live` lanes: the mask of the masked loads (here and in
+/// the AVX2 product kernel's ragged blocks).
 #[inline(always)]
-fn first_lanes(live: usize) -> __m256i {
+pub fn first_lanes(live: usize) -> __m256i {
     unsafe {
         _mm256_cmpgt_epi32(
             _mm256_set1_epi32(live as i32),

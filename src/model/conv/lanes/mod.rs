@@ -298,6 +298,6 @@ mod avx2;
 #[cfg(target_arch = "x86_64")]
 mod avx512;
 #[cfg(target_arch = "x86_64")]
-pub use avx2::Avx2;
+pub use avx2::{first_lanes, Avx2};
 #[cfg(target_arch = "x86_64")]
 pub use avx512::Avx512;

@@ -11,6 +11,8 @@
 
 use std::arch::x86_64::*;
 
+use super::super::lanes::first_lanes;
+
 /// Rows per block.
 const MR: usize = 6;
 /// Registers of eight columns per full block.
@@ -29,13 +31,6 @@ impl Walk {
     const ROWS_ADJACENT: u8 = 0;
     const ROWS_CONTIGUOUS: u8 = 1;
     const STRIDED: u8 = 2;
-}
-
-/// Lanes `0..live` of a `maskload` mask (the sign bit of each lane).
-#[inline(always)]
-unsafe fn first_lanes(live: usize) -> __m256i {
-    let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    _mm256_cmpgt_epi32(_mm256_set1_epi32(live.min(8) as i32), lane)
 }
 
 /// `R` rows × `C` registers of columns, the first `cols` of them (all `8·C` with `FULL`;
