@@ -1,7 +1,8 @@
 //! Time of one full dashboard frame at 120×40, drawn into ratatui's `TestBackend` from a
 //! state 1.5 epochs into a run (900 batches of history, every panel populated).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
+#[allow(dead_code)] // The bench uses one of the tests' states.
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -1,7 +1,32 @@
-//! The cluster view's cursor: the arrow keys move it to the nearest point in their
+//! The Clusters view's state: the latest projection of the test subset and the point
+//! the cursor is on. The arrow keys move the cursor to the nearest point in their
 //! direction, on the screen's scale (each axis measured in its own range, as drawn).
 
 use crate::train::events::FeatureProjection;
+
+/// What the Clusters view draws.
+#[derive(Debug, Clone, Default)]
+pub struct ClustersView {
+    /// The latest projection of the test subset.
+    pub projection: Option<Box<FeatureProjection>>,
+    /// The point the cursor is on.
+    pub point: usize,
+}
+
+impl ClustersView {
+    /// A new projection arrived: the cursor stays where it was, within its points.
+    pub fn on_projection(&mut self, projection: Box<FeatureProjection>) {
+        self.point = self.point.min(projection.points.len().saturating_sub(1));
+        self.projection = Some(projection);
+    }
+
+    /// Moves the cursor to the nearest point in the direction `(dx, dy)`.
+    pub fn pick(&mut self, direction: (isize, isize)) {
+        if let Some(p) = &self.projection {
+            self.point = step_cursor(p, self.point, direction);
+        }
+    }
+}
 
 /// The nearest point to `from` in the direction `(dx, dy)` (y up, as the scatter draws
 /// it); `from` when no point lies that way.

@@ -31,6 +31,8 @@ pub struct DrawPad {
     pub waiting: bool,
     /// The canvas changed since the last request.
     pub dirty: bool,
+    /// When the verdict was last requested.
+    pub asked_at: Option<std::time::Instant>,
 }
 
 impl Default for DrawPad {
@@ -45,11 +47,18 @@ impl Default for DrawPad {
             saliency: Default::default(),
             waiting: false,
             dirty: false,
+            asked_at: None,
         }
     }
 }
 
 impl DrawPad {
+    /// Whether the verdict was last requested at least `ago` before `now` (or never).
+    pub fn asked_before(&self, now: std::time::Instant, ago: std::time::Duration) -> bool {
+        self.asked_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= ago)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.canvas.iter().all(|&v| v == 0.0)
     }

@@ -5,16 +5,15 @@ use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-use super::clusters::step_cursor;
 use super::draw_pad::DrawPad;
 use super::finder::{FinderView, SweepOf};
-use super::keymap::{action_for, finder_action_for, why_action_for, Action};
+use super::keymap::{action_for, finder_action_for, key_name, why_action_for, Action};
 use super::{App, Effect, Prompt, RunMark, RunState, Tab, Why, LR_STEP};
 use crate::train::Command;
 
 /// Mouse on the draw pad: left-drag paints, right-drag erases.
 pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
-    if app.tab != Tab::Draw || app.show_help || app.prompt.is_some() {
+    if app.tab != Tab::Draw || app.overlays.help || app.overlays.prompt.is_some() {
         return;
     }
     let erasing = match mouse.kind {
@@ -25,7 +24,7 @@ pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
         }
         _ => return,
     };
-    match DrawPad::cell_to_point(mouse.column, mouse.row, DrawPad::zoomed(app.size)) {
+    match DrawPad::cell_to_point(mouse.column, mouse.row, DrawPad::zoomed(app.screen.size)) {
         Some((x, y)) => {
             if matches!(mouse.kind, MouseEventKind::Down(_)) {
                 app.pad.lift();
@@ -48,15 +47,15 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
         return quit(app);
     }
-    if app.prompt.is_some() {
+    if app.overlays.prompt.is_some() {
         return on_prompt_key(app, key);
     }
-    if app.show_help && matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
-        app.show_help = false;
+    if app.overlays.help && matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
+        app.overlays.help = false;
         return Vec::new();
     }
     app.notice = None;
-    if app.finder.is_some() {
+    if app.overlays.finder.is_some() {
         if let Some(action) = finder_action_for(key.code) {
             return on_finder_action(app, action);
         }
@@ -76,142 +75,180 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// What an action does: one arm per action, so that an action added to the key table
+/// and handled nowhere does not compile.
 fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
-    if let Some(()) = on_view_action(app, action) {
-        return Vec::new();
-    }
+    use Action::*;
+    let none = Vec::<Effect>::new;
     match action {
-        Action::Quit => return quit(app),
-        // Steering needs a worker that has started and still runs.
-        _ if !app.run.is_alive() || app.info.is_none() => return Vec::new(),
-        _ => {}
-    }
-    let to_main = |cmd| vec![Effect::ToMain(cmd)];
-    match action {
-        Action::RaiseLearningRate => {
-            to_main(Command::SetLearningRate(app.run.learning_rate * LR_STEP))
+        Quit => quit(app),
+        // What is shown: the view, the overlays, the mistake browsed, the pad.
+        NextView => show_next_view(app, 1),
+        PreviousView => show_next_view(app, Tab::ALL.len() - 1),
+        ShowView(tab) => {
+            app.tab = tab;
+            none()
         }
-        Action::LowerLearningRate => {
-            to_main(Command::SetLearningRate(app.run.learning_rate / LR_STEP))
+        Help => {
+            app.overlays.help = true;
+            none()
         }
-        Action::TypeLearningRate => {
-            app.prompt = Some(Prompt::default());
-            Vec::new()
+        ToggleLogScale => {
+            app.curves.log_y = !app.curves.log_y;
+            none()
         }
-        Action::MoreEpochs => to_main(Command::SetEpochs(app.run.epochs + 1)),
-        Action::FewerEpochs => to_main(Command::SetEpochs(app.run.epochs.saturating_sub(1))),
-        Action::PauseOrResume => pause_or_resume(app),
-        Action::Branch | Action::KeepBranch | Action::KeepMain => on_branch_key(app, action),
-        Action::LowerBranchRate | Action::RaiseBranchRate => on_branch_key(app, action),
-        Action::Step => match app.run.state {
-            RunState::Paused | RunState::Diverged => to_main(Command::Step),
-            _ => {
-                app.notice = Some("'.' steps one batch while paused (space pauses)".into());
-                Vec::new()
-            }
-        },
-        Action::CycleSchedule => to_main(Command::SetSchedule(app.run.schedule.next())),
-        Action::FindLearningRate => open_finder(app, SweepOf::Main),
-        Action::FindBranchLearningRate => open_finder(app, SweepOf::Branch),
-        Action::NewSample => to_main(Command::NewSample),
-        Action::Save => to_main(Command::Save),
-        _ => Vec::new(),
-    }
-}
-
-/// Actions that change only what is shown (views, the pad, the mistake browsed):
-/// `Some(())` when `action` was one of them.
-fn on_view_action(app: &mut App, action: Action) -> Option<()> {
-    let n = app.report.as_ref().map_or(0, |r| r.mistakes.len());
-    let last = n.saturating_sub(1);
-    let pad = &mut app.pad;
-    match action {
-        Action::NextView | Action::PreviousView => {
-            let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
-            let step = if action == Action::NextView {
-                1
-            } else {
-                Tab::ALL.len() - 1
-            };
-            app.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
+        ToggleFilterScale => {
+            app.filters.per_filter_scale = !app.filters.per_filter_scale;
+            none()
         }
-        Action::ShowView(tab) => app.tab = tab,
-        Action::Help => app.show_help = true,
-        Action::ToggleLogScale => app.log_y = !app.log_y,
-        Action::ToggleFilterScale => app.per_filter_scale = !app.per_filter_scale,
-        Action::PreviousMistake => app.mistake = app.mistake.saturating_sub(1),
-        Action::NextMistake => app.mistake = (app.mistake + 1).min(last),
-        Action::MistakesBack10 => app.mistake = app.mistake.saturating_sub(10),
-        Action::MistakesForward10 => app.mistake = (app.mistake + 10).min(last),
-        Action::FirstMistake => app.mistake = 0,
-        Action::LastMistake => app.mistake = last,
-        Action::MoveCursor(dx, dy) => pad.move_cursor(dx, dy),
-        Action::TogglePen => pad.toggle_pen(),
-        Action::ToggleEraser => {
-            pad.erasing = !pad.erasing;
-            pad.lift();
+        PreviousMistake => browse_mistakes(app, -1),
+        NextMistake => browse_mistakes(app, 1),
+        MistakesBack10 => browse_mistakes(app, -10),
+        MistakesForward10 => browse_mistakes(app, 10),
+        FirstMistake | LastMistake => {
+            app.report.to_end(action == LastMistake);
+            none()
         }
-        Action::ClearPad => pad.clear(),
-        Action::ToggleWhy => {
+        MoveCursor(dx, dy) => {
+            app.pad.move_cursor(dx, dy);
+            none()
+        }
+        TogglePen => {
+            app.pad.toggle_pen();
+            none()
+        }
+        ToggleEraser => {
+            app.pad.erasing = !app.pad.erasing;
+            app.pad.lift();
+            none()
+        }
+        ClearPad => {
+            app.pad.clear();
+            none()
+        }
+        LeavePad => {
+            app.pad.pen_down = false;
+            app.tab = Tab::Overview;
+            none()
+        }
+        ToggleWhy => {
             app.why = match app.why {
                 Some(_) => None,
                 None => Some(Why::default()),
-            }
+            };
+            none()
         }
-        Action::ExplainClass(c) => {
+        ExplainClass(c) => {
             let class = app.why.and_then(|w| w.class);
             app.why = Some(Why {
                 class: (class != Some(c)).then_some(c),
             });
+            none()
         }
-        Action::PickPoint(dx, dy) => {
-            if let Some(p) = &app.projection {
-                app.point = step_cursor(p, app.point, (dx, dy));
+        PickPoint(dx, dy) => {
+            app.clusters.pick((dx, dy));
+            none()
+        }
+        // The finder's own keys, while it is open.
+        PreviousSuggestion | NextSuggestion | ApplySuggestion | CloseFinder => {
+            on_finder_action(app, action)
+        }
+        // Steering needs a worker that has started and still runs.
+        _ if !app.run.is_alive() || app.info.is_none() => none(),
+        RaiseLearningRate => to_main(Command::SetLearningRate(app.run.learning_rate * LR_STEP)),
+        LowerLearningRate => to_main(Command::SetLearningRate(app.run.learning_rate / LR_STEP)),
+        TypeLearningRate => {
+            app.overlays.prompt = Some(Prompt::default());
+            none()
+        }
+        MoreEpochs => to_main(Command::SetEpochs(app.run.epochs + 1)),
+        FewerEpochs => to_main(Command::SetEpochs(app.run.epochs.saturating_sub(1))),
+        PauseOrResume => pause_or_resume(app),
+        Branch => fork(app),
+        KeepBranch => keep_branch(app),
+        KeepMain => keep_main(app),
+        LowerBranchRate => change_branch_rate(app, false),
+        RaiseBranchRate => change_branch_rate(app, true),
+        Step => match app.run.state {
+            RunState::Paused | RunState::Diverged => to_main(Command::Step),
+            _ => {
+                app.notice = Some(format!(
+                    "'{}' steps one batch while paused ({} pauses)",
+                    key_name(Step),
+                    key_name(PauseOrResume)
+                ));
+                none()
             }
-        }
-        Action::LeavePad => {
-            pad.pen_down = false;
-            app.tab = Tab::Overview;
-        }
-        _ => return None,
+        },
+        CycleSchedule => to_main(Command::SetSchedule(app.run.schedule.next())),
+        FindLearningRate => open_finder(app, SweepOf::Main),
+        FindBranchLearningRate => open_finder(app, SweepOf::Branch),
+        NewSample => to_main(Command::NewSample),
+        Save => to_main(Command::Save),
     }
-    Some(())
+}
+
+fn to_main(command: Command) -> Vec<Effect> {
+    vec![Effect::ToMain(command)]
+}
+
+/// `Tab` and `Shift-Tab`: the view `step` places on, round the tab line.
+fn show_next_view(app: &mut App, step: usize) -> Vec<Effect> {
+    let i = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+    app.tab = Tab::ALL[(i + step) % Tab::ALL.len()];
+    Vec::new()
+}
+
+fn browse_mistakes(app: &mut App, step: isize) -> Vec<Effect> {
+    app.report.browse(step);
+    Vec::new()
 }
 
 /// `f` / `F`: a sweep of the run (or the branch), shown as it fills in.
 fn open_finder(app: &mut App, of: SweepOf) -> Vec<Effect> {
-    if app.finder.as_ref().is_some_and(|f| f.done.is_none()) {
-        app.notice = Some("a learning-rate sweep is running; Esc closes the finder".into());
+    if app
+        .overlays
+        .finder
+        .as_ref()
+        .is_some_and(|f| f.done.is_none())
+    {
+        app.notice = Some(format!(
+            "a learning-rate sweep is running; {} closes the finder",
+            key_name(Action::CloseFinder)
+        ));
         return Vec::new();
     }
     let effect = match of {
         SweepOf::Main => Effect::ToMain(Command::FindLearningRate),
         SweepOf::Branch if app.branch.is_some() => Effect::ToBranch(Command::FindLearningRate),
         SweepOf::Branch => {
-            app.notice = Some("no branch: b forks one".into());
+            app.notice = Some(format!("no branch: {} forks one", key_name(Action::Branch)));
             return Vec::new();
         }
     };
-    app.finder = Some(FinderView::new(of));
+    app.overlays.finder = Some(FinderView::new(of));
     vec![effect]
 }
 
 /// The finder's own keys: choose a suggestion, apply it, or close.
 fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some(finder) = app.finder.as_mut() else {
+    let Some(finder) = app.overlays.finder.as_mut() else {
         return Vec::new();
     };
     match action {
         Action::PreviousSuggestion => finder.choose(-1),
         Action::NextSuggestion => finder.choose(1),
-        Action::CloseFinder => app.finder = None,
+        Action::CloseFinder => app.overlays.finder = None,
         Action::ApplySuggestion => {
             let Some((name, lr)) = finder.chosen() else {
-                app.notice = Some("the sweep has not ended yet (Esc closes it)".into());
+                app.notice = Some(format!(
+                    "the sweep has not ended yet ({} closes it)",
+                    key_name(Action::CloseFinder)
+                ));
                 return Vec::new();
             };
             let of = finder.of;
-            app.finder = None;
+            app.overlays.finder = None;
             let run = match of {
                 SweepOf::Main => Some(&mut app.run),
                 SweepOf::Branch => app.branch.as_mut().map(|b| &mut b.run),
@@ -246,42 +283,47 @@ fn pause_or_resume(app: &mut App) -> Vec<Effect> {
     effects
 }
 
-/// `b` forks, `k` / `m` keep one run, `(` / `)` change the branch's rate.
-fn on_branch_key(app: &mut App, action: Action) -> Vec<Effect> {
+/// `b`: fork the run into a branch, unless one runs.
+fn fork(app: &mut App) -> Vec<Effect> {
+    if app.branch.is_some() {
+        app.notice = Some(format!(
+            "a branch is running: {} keeps it, {} keeps the main run",
+            key_name(Action::KeepBranch),
+            key_name(Action::KeepMain)
+        ));
+        return Vec::new();
+    }
+    app.fork_requested = true;
+    vec![Effect::ToMain(Command::Fork)]
+}
+
+/// `k`: the branch becomes the run.
+fn keep_branch(app: &mut App) -> Vec<Effect> {
+    if app.branch.is_none() {
+        return Vec::new();
+    }
+    app.promote_branch();
+    vec![Effect::PromoteBranch]
+}
+
+/// `m`: the main run goes on, the branch stops.
+fn keep_main(app: &mut App) -> Vec<Effect> {
+    if app.branch.take().is_none() {
+        return Vec::new();
+    }
+    app.notice = Some("kept the main run; the branch stopped".into());
+    vec![Effect::ToBranch(Command::Stop)]
+}
+
+/// `(` / `)`: the branch's learning rate one step down or up.
+fn change_branch_rate(app: &mut App, raise: bool) -> Vec<Effect> {
     let Some(branch) = &app.branch else {
-        if action == Action::Branch {
-            app.fork_requested = true;
-            return vec![Effect::ToMain(Command::Fork)];
-        }
-        if matches!(action, Action::LowerBranchRate | Action::RaiseBranchRate) {
-            app.notice = Some("no branch: b forks one".into());
-        }
+        app.notice = Some(format!("no branch: {} forks one", key_name(Action::Branch)));
         return Vec::new();
     };
-    match action {
-        Action::Branch => {
-            app.notice = Some("a branch is running: k keeps it, m keeps the main run".into());
-            Vec::new()
-        }
-        Action::KeepBranch => {
-            app.promote_branch();
-            vec![Effect::PromoteBranch]
-        }
-        Action::KeepMain => {
-            app.branch = None;
-            app.notice = Some("kept the main run; the branch stopped".into());
-            vec![Effect::ToBranch(Command::Stop)]
-        }
-        _ => {
-            let lr = branch.run.learning_rate;
-            let lr = if action == Action::RaiseBranchRate {
-                lr * LR_STEP
-            } else {
-                lr / LR_STEP
-            };
-            vec![Effect::ToBranch(Command::SetLearningRate(lr))]
-        }
-    }
+    let lr = branch.run.learning_rate;
+    let lr = if raise { lr * LR_STEP } else { lr / LR_STEP };
+    vec![Effect::ToBranch(Command::SetLearningRate(lr))]
 }
 
 fn quit(app: &mut App) -> Vec<Effect> {
@@ -294,15 +336,15 @@ fn quit(app: &mut App) -> Vec<Effect> {
 }
 
 fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let prompt = app.prompt.as_mut().expect("checked by the caller");
+    let prompt = app.overlays.prompt.as_mut().expect("checked by the caller");
     match key.code {
-        KeyCode::Esc => app.prompt = None,
+        KeyCode::Esc => app.overlays.prompt = None,
         KeyCode::Backspace => {
             prompt.text.pop();
         }
         KeyCode::Enter => {
             let text = std::mem::take(&mut prompt.text);
-            app.prompt = None;
+            app.overlays.prompt = None;
             match text.trim().parse::<f64>() {
                 Ok(lr) if lr.is_finite() && lr > 0.0 => {
                     return vec![Effect::ToMain(Command::SetLearningRate(lr))]

@@ -4,35 +4,47 @@
 //! back from [`update`] as one list of [`Effect`]s.
 
 pub mod branch;
+mod clock;
 pub mod clusters;
+mod curves;
 pub mod draw_pad;
+mod filters;
 pub mod finder;
 mod history;
 pub mod keymap;
 mod keys;
+mod layers;
+mod overlays;
+mod report;
 mod run;
+mod screen;
 
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 pub use branch::Branch;
+pub use clock::Clock;
+pub use clusters::ClustersView;
+pub use curves::CurvesView;
 pub use draw_pad::DrawPad;
+pub use filters::FiltersView;
 pub use finder::{FinderView, SweepOf};
 pub use history::{Curve, History, RunMark};
+pub use layers::LayersView;
+pub use overlays::{Overlays, Prompt};
+pub use report::ReportView;
 pub use run::RunProgress;
+pub use screen::{ColorMode, Screen, MIN_SIZE};
 
 use crate::train::events::position_label;
-use crate::train::events::{FeatureProjection, HealthReport};
-use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction, TestReport};
+use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
 /// A branch starts at the main run's learning rate divided by this (two `-` presses):
 /// "what if I had lowered the learning rate here?"
 pub const BRANCH_LR_FACTOR: f64 = LR_STEP * LR_STEP;
-/// The smallest terminal the layout is made for.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// What the training is doing, as the worker last said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,30 +94,6 @@ pub enum Msg {
     Tick(Instant),
     /// The terminal answered the graphics query at start-up: it can show pixels.
     GraphicsFound(ratatui_image::picker::Picker),
-}
-
-/// What colours the terminal can show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColorMode {
-    /// `NO_COLOR` is set: text attributes and characters only.
-    None,
-    /// The 256-colour palette.
-    Indexed,
-    TrueColor,
-}
-
-impl ColorMode {
-    /// Reads the conventions: `NO_COLOR` (any value) disables colour; `COLORTERM` says
-    /// whether 24-bit colour is available.
-    pub fn detect() -> Self {
-        if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-            ColorMode::None
-        } else if std::env::var("COLORTERM").is_ok_and(|v| v == "truecolor" || v == "24bit") {
-            ColorMode::TrueColor
-        } else {
-            ColorMode::Indexed
-        }
-    }
 }
 
 /// What the terminal loop must do after an update.
@@ -202,60 +190,36 @@ impl Why {
     }
 }
 
-/// The `l` prompt's text while the user types a learning rate.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Prompt {
-    pub text: String,
-}
-
-/// Everything the dashboard shows.
+/// Everything the dashboard shows: the runs, and the state of each view and overlay.
+/// Changed only by [`update`].
 #[derive(Debug, Clone)]
 pub struct App {
     pub info: Option<RunInfo>,
     /// The main run, as its worker reported it.
     pub run: RunProgress,
-    pub filters: Option<Vec<f32>>,
-    pub sample: Option<Box<SamplePrediction>>,
-    pub tab: Tab,
-    /// The last full test evaluation's confusion matrix and mistakes.
-    pub report: Option<Box<TestReport>>,
-    /// The mistake shown in the Mistakes tab.
-    pub mistake: usize,
-    pub pad: DrawPad,
     pub branch: Option<Branch>,
     /// `b` was pressed and the main worker's state is on its way.
     pub fork_requested: bool,
-    pub log_y: bool,
-    /// Each conv1 filter drawn on its own colour scale instead of one shared by all.
-    pub per_filter_scale: bool,
-    pub show_help: bool,
-    pub prompt: Option<Prompt>,
-    /// The learning-rate finder, while it is open.
-    pub finder: Option<FinderView>,
+    /// The view the main area shows.
+    pub tab: Tab,
+    /// The sample test digit with the model's verdict and feature maps.
+    pub sample: Option<Box<SamplePrediction>>,
+    pub curves: CurvesView,
+    pub filters: FiltersView,
+    pub report: ReportView,
+    pub pad: DrawPad,
+    pub layers: LayersView,
+    pub clusters: ClustersView,
     /// The saliency overlay on the sample and the drawing, and the class it explains
-    /// (`None`: the predicted one).
+    /// (`None`: the overlay is off).
     pub why: Option<Why>,
-    /// Every layer-health report of the run, oldest first.
-    pub health: Vec<HealthReport>,
-    /// The latest projection of the test subset, and the point the cursor is on.
-    pub projection: Option<Box<FeatureProjection>>,
-    pub point: usize,
+    pub overlays: Overlays,
     /// A one-line notice (refused input, a worker crash...).
     pub notice: Option<String>,
     /// The run is a metrics file read back (`mnist-tui view`): nothing can be changed.
     pub viewing: Option<Viewing>,
-    /// The terminal's graphics protocol, when it has one: images are drawn as pixels.
-    pub graphics: Option<ratatui_image::picker::Picker>,
-    pub size: (u16, u16),
-    pub colors: ColorMode,
-    pub now: Instant,
-    pub started_at: Instant,
-    /// Time spent running (not paused), and the batch count at a recent point, for speed.
-    pub running_time: Duration,
-    speed_mark: Option<(Instant, usize)>,
-    pub samples_per_second: Option<f64>,
-    /// When the draw pad's verdict was last requested.
-    pub pad_asked_at: Instant,
+    pub screen: Screen,
+    pub clock: Clock,
     pub quit: bool,
 }
 
@@ -264,34 +228,22 @@ impl App {
         Self {
             info: None,
             run: RunProgress::new(0.0),
-            filters: None,
-            sample: None,
-            tab: Tab::Overview,
-            report: None,
-            mistake: 0,
-            pad: DrawPad::default(),
             branch: None,
             fork_requested: false,
-            log_y: false,
-            per_filter_scale: false,
-            show_help: false,
-            prompt: None,
-            finder: None,
+            tab: Tab::Overview,
+            sample: None,
+            curves: CurvesView::default(),
+            filters: FiltersView::default(),
+            report: ReportView::default(),
+            pad: DrawPad::default(),
+            layers: LayersView::default(),
+            clusters: ClustersView::default(),
             why: None,
-            health: Vec::new(),
-            projection: None,
-            point: 0,
+            overlays: Overlays::default(),
             notice: None,
             viewing: None,
-            graphics: None,
-            size,
-            colors: ColorMode::TrueColor,
-            now,
-            started_at: now,
-            running_time: Duration::ZERO,
-            speed_mark: None,
-            samples_per_second: None,
-            pad_asked_at: now,
+            screen: Screen::new(size),
+            clock: Clock::new(now),
             quit: false,
         }
     }
@@ -308,7 +260,7 @@ impl App {
     /// Seconds left at the current speed, for the epoch count in force.
     pub fn eta_seconds(&self) -> Option<f64> {
         let info = self.info.as_ref()?;
-        let speed = self.samples_per_second?;
+        let speed = self.clock.samples_per_second?;
         let total = self.run.epochs * info.batches_per_epoch;
         let left = total.saturating_sub(self.run.batches_done) * info.batch_size;
         Some(left as f64 / speed.max(1e-9))
@@ -325,8 +277,8 @@ impl App {
     pub fn promote_branch(&mut self) {
         let Some(b) = self.branch.take() else { return };
         self.run = b.run;
-        self.report = None;
-        self.speed_mark = None;
+        self.report.report = None;
+        self.clock.restart_speed();
         self.notice = Some(format!(
             "kept the branch (lr {:.3e}); the other run stopped",
             self.run.learning_rate
@@ -334,7 +286,7 @@ impl App {
     }
 
     pub fn too_small(&self) -> bool {
-        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+        self.screen.too_small()
     }
 }
 
@@ -383,7 +335,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Key(key) => keys::on_key(app, key),
         Msg::Resize(w, h) => {
-            app.size = (w, h);
+            app.screen.size = (w, h);
             Vec::new()
         }
         Msg::Tick(now) => {
@@ -391,7 +343,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::GraphicsFound(picker) => {
-            app.graphics = Some(picker);
+            app.screen.graphics = Some(picker);
             Vec::new()
         }
     };
@@ -413,27 +365,24 @@ pub(crate) fn request_pad_prediction(app: &mut App) -> Option<Effect> {
         return None;
     }
     app.pad.waiting = true;
-    app.pad_asked_at = app.now;
+    app.pad.asked_at = Some(app.clock.now);
     Some(Effect::ToMain(Command::Predict(Box::new(
         app.pad.model_input(),
     ))))
 }
 
 fn tick(app: &mut App, now: Instant) {
-    if app.run.state == RunState::Running {
-        app.running_time += now.saturating_duration_since(app.now);
-    }
-    app.now = now;
+    app.clock.tick(now, app.run.state == RunState::Running);
     // The model keeps learning: ask again now and then what it makes of the drawing.
     if app.tab == Tab::Draw
         && !app.pad.is_empty()
         && app.run.state == RunState::Running
-        && now.saturating_duration_since(app.pad_asked_at) >= PAD_REFRESH
+        && app.pad.asked_before(now, PAD_REFRESH)
     {
         app.pad.dirty = true;
     }
     // A request the worker never answered (dropped while it was busy): ask again.
-    if app.pad.waiting && now.saturating_duration_since(app.pad_asked_at) >= PAD_RETRY {
+    if app.pad.waiting && app.pad.asked_before(now, PAD_RETRY) {
         app.pad.waiting = false;
         app.pad.dirty = true;
     }
@@ -446,17 +395,11 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     match event {
         Event::Started(info) => app.info = Some(info),
         Event::Batches(_) => update_speed(app),
-        Event::Filters(f) => app.filters = Some(f),
+        Event::Filters(f) => app.filters.weights = Some(f),
         Event::Sample(s) => app.sample = Some(s),
-        Event::Health(report) => app.health.push(*report),
-        Event::Projected(p) => {
-            app.point = app.point.min(p.points.len().saturating_sub(1));
-            app.projection = Some(p);
-        }
-        Event::TestReport(report) => {
-            app.mistake = app.mistake.min(report.mistakes.len().saturating_sub(1));
-            app.report = Some(report);
-        }
+        Event::Health(report) => app.layers.health.push(*report),
+        Event::Projected(p) => app.clusters.on_projection(p),
+        Event::TestReport(report) => app.report.on_report(report),
         Event::Predicted(p) => {
             app.pad.waiting = false;
             app.pad.prediction = (!app.pad.is_empty()).then_some(p.probabilities);
@@ -485,7 +428,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
 
 /// A learning-rate sweep's points fill the finder of the run they are of.
 fn on_sweep_event(app: &mut App, of: SweepOf, event: &Event) {
-    let Some(finder) = app.finder.as_mut().filter(|f| f.of == of) else {
+    let Some(finder) = app.overlays.finder.as_mut().filter(|f| f.of == of) else {
         return;
     };
     match event {
@@ -517,17 +460,5 @@ fn update_speed(app: &mut App) {
     if app.viewing.is_some() {
         return;
     }
-    match app.speed_mark {
-        None => app.speed_mark = Some((app.now, app.run.batches_done)),
-        Some((t0, b0)) => {
-            let dt = app.now.saturating_duration_since(t0).as_secs_f64();
-            if dt >= 1.0 {
-                let speed = (app.run.batches_done - b0) as f64 * info.batch_size as f64 / dt;
-                app.samples_per_second = Some(speed);
-                if dt >= 5.0 {
-                    app.speed_mark = Some((app.now, app.run.batches_done));
-                }
-            }
-        }
-    }
+    app.clock.on_batches(app.run.batches_done, info.batch_size);
 }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::data::Dataset;
-use crate::model::conv::LaneSet;
 use crate::model::ModelKind;
+use conv3x3::LaneSet;
 
 use super::epoch::{time_epoch, EpochTiming};
 

@@ -11,9 +11,9 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 
 use crate::config::Settings;
 use crate::data::Dataset;
-use crate::model::conv::{pool_out, winograd, ConvShape, LaneSet};
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy_in_batches;
+use conv3x3::{pool_out, winograd, ConvShape, LaneSet};
 
 mod compare;
 mod epoch;

@@ -15,9 +15,9 @@
 use dfdx::prelude::*;
 use rayon::prelude::*;
 
-use super::conv::{general_on_pool, general_on_threads};
 use super::copies::ReusedCopy;
 use super::ops::{to_vec, Dev};
+use conv3x3::{general_on_pool, general_on_threads};
 
 /// Dense layer: `(B, I) → (B, O)`, `y = x·Wᵀ + b` with `W` of `(O, I)` as dfdx's
 /// `Linear` keeps it.
@@ -112,7 +112,7 @@ const BIAS_ROWS_PER_TASK: usize = 64;
 
 /// `y = x·Wᵀ + b` on slices, for `n` rows `x` of `i` and `W` of `o × i`: the forward
 /// pass of [`dense`], which inference also calls on the conv layers' output directly
-/// (no tensor to copy it out of) where [`super::dense_infer`] does not take the shape.
+/// (no tensor to copy it out of) where [`super::infer::dense`] does not take the shape.
 pub fn dense_forward(
     x: &[f32],
     n: usize,

@@ -2,8 +2,8 @@
 //! the network: how strongly each unit of each ReLU layer ever fires (a unit that never
 //! does is dead), the penultimate features the cluster view projects, and the logits.
 
-use super::conv::{InferenceConv, MapLayout};
 use super::infer::conv_stack;
+use conv3x3::{InferenceConv, MapLayout};
 
 /// One ReLU layer's units over a set of images.
 #[derive(Debug, Clone, PartialEq)]

@@ -71,14 +71,14 @@
 use dfdx::nn::modules::{NonMutableModule, ZeroSizedModule};
 use dfdx::prelude::*;
 
-use super::conv::LaneSet;
 use super::copies::ReusedCopy;
 use super::dense::dense;
-use super::dense_infer::{InputOrder, PreparedDense};
+use super::dropout::dropout;
+use super::infer::dense::{InputOrder, PreparedDense};
 use super::ops::{
-    conv3x3_pool_relu, conv3x3_same, dropout, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev,
-    HalveCeil,
+    conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, maxpool2x2_same, to_vec, Dev, HalveCeil,
 };
+use conv3x3::LaneSet;
 
 /// How mnist_cnn.py initialises every conv weight: N(0, 0.01), from the device's seeded RNG.
 fn conv_weight_init<S: ConstShape>() -> TensorOptions<S, f32, Dev> {

@@ -1,20 +1,26 @@
 //! The networks: typed layers on dfdx, with custom differentiable conv and pool ops.
+//!
+//! - [`ops`], [`dense`], [`dropout`]: our ops on dfdx's tape (the arithmetic of the conv
+//!   and pool ops is the `conv3x3` crate's);
+//! - [`layers`], [`nets`], [`params`]: the typed layers, the `seed` and `deep` networks,
+//!   their parameters;
+//! - [`fused`]: each network's training pass as few ops as its dropouts allow;
+//! - [`infer`]: inference, conv layers and dense layers, without the tape;
+//! - [`inspect`], [`saliency`]: what the views inside the network show.
 
-mod chacha;
-pub(crate) mod conv;
 pub mod copies;
 pub mod dense;
-pub mod dense_infer;
-mod infer;
+pub mod dropout;
+pub mod fused;
+pub mod infer;
 pub mod inspect;
 pub mod layers;
 pub mod nets;
 pub mod ops;
 pub mod params;
 pub mod saliency;
-pub mod stack;
 
-pub use conv::{matrix_product, LaneSet};
+pub use conv3x3::{matrix_product, LaneSet};
 pub use inspect::{Inspection, LayerActivity};
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
 pub use ops::{Dev, Grads};

@@ -6,13 +6,13 @@ use rand::{rngs::StdRng, SeedableRng};
 use rand_distr::{Distribution, Normal, Uniform};
 use rayon::prelude::*;
 
-use super::conv::{InferenceConv, LaneSet, MapLayout};
-use super::dense_infer::{InputOrder, PreparedDense};
+use super::fused::{conv_pair_dense, deep_network, Head, StackLayer};
+use super::infer::dense::{InputOrder, PreparedDense};
 use super::infer::{conv_stack, planar_as, stack_output};
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
-use super::stack::{conv_pair_dense, deep_network, Head, StackLayer};
+use conv3x3::{InferenceConv, LaneSet, MapLayout};
 
 /// A batch of 28×28 greyscale images.
 pub type Images<T = NoneTape> = Tensor<(usize, Const<1>, Const<28>, Const<28>), f32, Dev, T>;

@@ -3,15 +3,15 @@
 //! a legend; with `L`, as the error rate on a log axis (90 % down to 0.5 % wrong), which
 //! shows the first climb and the last tenth of a percent alike.
 
+use crate::app::keymap::{key_name, Action};
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier};
+use ratatui::style::Modifier;
 use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Block, Chart, LegendPosition, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, line, mark_series, points, push_marks, thin, x_bounds};
-use super::palette::fg;
-use crate::app::App;
+use super::chart::{axis_labels, line, mark_series, points, push_marks, thin, x_bounds, Curves};
+use super::theme::{self, fg};
 
 /// mnist_cnn.py's reported accuracy, and its deep variant's.
 pub const REFERENCES: [(f64, &str); 2] = [(0.9885, "tutorial 0.9885"), (0.9938, "deep 0.9938")];
@@ -24,16 +24,17 @@ fn error_height(accuracy: f64) -> f64 {
     (1.0 - accuracy).clamp(best, worst).log10().abs()
 }
 
-pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
-    let h = &app.run.history;
+pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
+    let h = &curves.run.history;
     let latest = h
         .test_accuracy
         .last()
         .map(|p| format!(" — test {:.4}", p.1));
-    let scale = if app.log_y {
-        "error, log scale, L"
+    let log = key_name(Action::ToggleLogScale);
+    let scale = if curves.view.log_y {
+        format!("error, log scale, {log}")
     } else {
-        "L: error log scale"
+        format!("{log}: error log scale")
     };
     let block = Block::bordered().title(format!(
         " Accuracy{} ({scale}) ",
@@ -46,11 +47,11 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
-    let (x0, x1) = x_bounds(app);
+    let (x0, x1) = x_bounds(curves.run);
     let after_fork = |c: &[(f64, f64)], at: f64| -> Vec<(f64, f64)> {
         c.iter().copied().filter(|p| p.0 >= at).collect()
     };
-    let (branch_quick, branch_test) = app.branch.as_ref().map_or_else(Default::default, |b| {
+    let (branch_quick, branch_test) = curves.branch.map_or_else(Default::default, |b| {
         (
             after_fork(&b.run.history.quick_accuracy, b.forked_at),
             after_fork(&b.run.history.test_accuracy, b.forked_at),
@@ -64,13 +65,13 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
         .map(|p| p.1)
         .fold(0.97f64, f64::min);
     let y0 = ((lowest - 0.01) * 100.0).floor() / 100.0;
-    let (y0, y1) = if app.log_y {
+    let (y0, y1) = if curves.view.log_y {
         (error_height(0.0), error_height(1.0))
     } else {
         (y0.max(0.0), 1.0)
     };
     let ty = |c: &[(f64, f64)]| -> Vec<(f64, f64)> {
-        if app.log_y {
+        if curves.view.log_y {
             c.iter().map(|&(x, a)| (x, error_height(a))).collect()
         } else {
             c.to_vec()
@@ -86,40 +87,44 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, app: &App) {
             (0..n)
                 .filter(|i| i % 4 < 2)
                 .map(|i| {
-                    let y = if app.log_y { error_height(y) } else { y };
+                    let y = if curves.view.log_y {
+                        error_height(y)
+                    } else {
+                        y
+                    };
                     (x0 + (x1 - x0) * i as f64 / n as f64, y)
                 })
                 .collect()
         })
         .collect();
     let train = ty(&thin(&h.train_accuracy, area.width as usize * 2));
-    let mode = app.colors;
+    let mode = curves.colors;
     let mut datasets = vec![
-        line(&train, fg(mode, Color::DarkGray)).name("train batches"),
-        line(&quick, fg(mode, Color::Blue)).name("test subset"),
+        line(&train, fg(mode, theme::RAW)).name("train batches"),
+        line(&quick, fg(mode, theme::TEST_SUBSET)).name("test subset"),
         points(
             &test,
             Marker::Dot,
-            fg(mode, Color::Green).add_modifier(Modifier::BOLD),
+            fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD),
         )
         .name("full test"),
     ];
     if !branch_quick.is_empty() {
-        datasets.push(line(&branch_quick, fg(mode, Color::LightRed)).name("branch"));
+        datasets.push(line(&branch_quick, fg(mode, theme::BRANCH)).name("branch"));
         datasets.push(points(
             &branch_test,
             Marker::Dot,
-            fg(mode, Color::LightRed).add_modifier(Modifier::BOLD),
+            fg(mode, theme::BRANCH).add_modifier(Modifier::BOLD),
         ));
     }
     let run_marks = mark_series(h, (y0, y1));
     // The cost chart's legend names the marks; this one keeps its room for the curves.
     push_marks(&mut datasets, &run_marks, mode, false);
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
-        datasets.push(points(d, Marker::Braille, fg(mode, Color::Gray)).name(name));
+        datasets.push(points(d, Marker::Braille, fg(mode, theme::REFERENCE)).name(name));
     }
     let y_label = |v: f64| {
-        if app.log_y {
+        if curves.view.log_y {
             format!("{:.1}%", 100.0 * 10f64.powf(-v))
         } else {
             format!("{v:.3}")

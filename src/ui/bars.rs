@@ -1,9 +1,9 @@
 //! The ten class probabilities as bars, shared by every panel that shows a verdict.
 
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use super::palette::fg;
+use super::theme::{self, fg};
 use crate::app::ColorMode;
 
 /// Width of a full bar where there is room.
@@ -30,12 +30,12 @@ pub fn probability_lines(
             let style = if digit == highlight {
                 highlight_style
             } else {
-                fg(mode, Color::Gray)
+                fg(mode, theme::REFERENCE)
             };
             Line::from(vec![
                 Span::raw(format!("{digit} ")),
                 Span::styled("█".repeat(filled), style),
-                Span::styled("·".repeat(bar - filled), fg(mode, Color::DarkGray)),
+                Span::styled("·".repeat(bar - filled), fg(mode, theme::RAW)),
                 Span::raw(format!(" {:>5.1}%", p * 100.0)),
             ])
         })

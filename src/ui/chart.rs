@@ -5,10 +5,8 @@ use ratatui::symbols::Marker;
 use ratatui::text::Line;
 use ratatui::widgets::{Dataset, GraphType};
 
-use ratatui::style::Color;
-
-use super::palette::fg;
-use crate::app::{App, ColorMode, History, RunMark};
+use super::theme::{self, fg};
+use crate::app::{Branch, ColorMode, CurvesView, History, RunMark, RunProgress};
 
 /// At most about `max` points of `curve`, evenly picked (the last one always kept), so a
 /// long run draws as fast as a short one.
@@ -72,12 +70,31 @@ pub fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     (lo - pad, hi + pad)
 }
 
+/// What the cost and accuracy panels draw: the runs' curves, on the axes their view
+/// asks for.
+#[derive(Clone, Copy)]
+pub struct Curves<'a> {
+    pub run: &'a RunProgress,
+    pub branch: Option<&'a Branch>,
+    pub view: CurvesView,
+    pub colors: ColorMode,
+}
+
+impl<'a> Curves<'a> {
+    /// The main run's curves and the branch's, as the dashboard's state holds them.
+    pub fn of(app: &'a crate::app::App) -> Self {
+        Self {
+            run: &app.run,
+            branch: app.branch.as_ref(),
+            view: app.curves,
+            colors: app.screen.colors,
+        }
+    }
+}
+
 /// The x range: the whole planned run, in epochs.
-pub fn x_bounds(app: &App) -> (f64, f64) {
-    (
-        0.0,
-        (app.run.epochs.max(1) as f64).max(app.progress_epochs()),
-    )
+pub fn x_bounds(run: &RunProgress) -> (f64, f64) {
+    (0.0, (run.epochs.max(1) as f64).max(run.progress_epochs()))
 }
 
 /// Three labels: low, middle, high.
@@ -151,13 +168,13 @@ pub fn push_marks<'a>(
 ) {
     for (kind, lines) in series {
         let (colour, marker) = match kind {
-            RunMark::EpochEnd => (Color::Gray, Some(Marker::Dot)),
-            RunMark::RateChange => (Color::Magenta, None),
-            RunMark::Saved => (Color::Green, Some(Marker::Block)),
-            RunMark::ScheduleChange => (Color::Blue, None),
-            RunMark::Branch => (Color::LightRed, None),
-            RunMark::Restore => (Color::Red, None),
-            RunMark::FinderApplied => (Color::LightGreen, None),
+            RunMark::EpochEnd => (theme::REFERENCE, Some(Marker::Dot)),
+            RunMark::RateChange => (theme::RATE_CHANGE, None),
+            RunMark::Saved => (theme::RIGHT, Some(Marker::Block)),
+            RunMark::ScheduleChange => (theme::SCHEDULE_CHANGE, None),
+            RunMark::Branch => (theme::BRANCH, None),
+            RunMark::Restore => (theme::WRONG, None),
+            RunMark::FinderApplied => (theme::FINDER_APPLIED, None),
         };
         let style = fg(mode, colour);
         for (i, data) in lines.iter().enumerate() {

@@ -4,27 +4,34 @@
 //! the digit it is on with its label and the model's prediction.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::canvas::{Canvas, Points};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::{class_color, fg};
+use super::look::Look;
 use super::pixels::draw_digit;
 use super::sample::verdict_text;
-use crate::app::App;
+use super::theme::{self, class_color, fg};
+use crate::app::ClustersView;
 use crate::data::{PIXELS, SIDE};
 use crate::train::events::FeatureProjection;
 
 /// Width of the column with the picked digit (the digit and its border).
 const PICKED: u16 = SIDE as u16 + 2;
 
-pub fn draw_clusters(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(p) = &app.projection else {
+pub fn draw_clusters(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    view: &ClustersView,
+    viewing: bool,
+) {
+    let Some(p) = &view.projection else {
         let block = Block::bordered().title(" Clusters ");
-        let text = if app.viewing.is_some() {
+        let text = if viewing {
             "metrics files do not keep the features: train to see the clusters"
         } else {
             "no projection yet: it comes with the first quick evaluation"
@@ -34,8 +41,8 @@ pub fn draw_clusters(frame: &mut Frame, area: Rect, app: &App) {
     };
     let [scatter, picked] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(PICKED)]).areas(area);
-    draw_scatter(frame, scatter, app, p);
-    draw_picked(frame, picked, app, p);
+    draw_scatter(frame, scatter, look, (p, view.point));
+    draw_picked(frame, picked, look, (p, view.point));
 }
 
 /// The smallest and largest of one coordinate, widened a little so no dot sits on the
@@ -48,8 +55,13 @@ fn bounds(p: &FeatureProjection, axis: usize) -> [f64; 2] {
     [lo - margin, hi + margin]
 }
 
-fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection) {
-    let mode = app.colors;
+fn draw_scatter(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    (p, point): (&FeatureProjection, usize),
+) {
+    let mode = look.colors;
     let title = format!(
         " PCA at epoch {:.2}: PC1 {:.0}% PC2 {:.0}% of the variance · {} features of {} test images ",
         p.at_epoch,
@@ -61,7 +73,7 @@ fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection)
     let mut legend: Vec<Span> = (0..10)
         .map(|c| {
             Span::styled(
-                format!("●{} ", app.class_label(c)),
+                format!("●{} ", look.class_label(c)),
                 fg(mode, class_color(mode, c)),
             )
         })
@@ -86,7 +98,7 @@ fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection)
         .collect();
     let cursor = p
         .points
-        .get(app.point)
+        .get(point)
         .map(|q| (f64::from(q[0]), f64::from(q[1])));
     let canvas = Canvas::default()
         .block(block)
@@ -102,11 +114,15 @@ fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection)
             }
             ctx.layer();
             for &(x, y) in &wrong {
-                ctx.print(x, y, Span::styled("×", Style::default().fg(Color::White)));
+                ctx.print(
+                    x,
+                    y,
+                    Span::styled("×", Style::default().fg(theme::ON_PICTURE)),
+                );
             }
             if let Some((x, y)) = cursor {
                 let style = Style::default()
-                    .fg(Color::Yellow)
+                    .fg(theme::SMOOTHED)
                     .add_modifier(Modifier::BOLD);
                 ctx.print(x, y, Span::styled("◆", style));
             }
@@ -114,9 +130,14 @@ fn draw_scatter(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection)
     frame.render_widget(canvas, area);
 }
 
-fn draw_picked(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection) {
-    let mode = app.colors;
-    let i = app.point.min(p.points.len().saturating_sub(1));
+fn draw_picked(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    (p, point): (&FeatureProjection, usize),
+) {
+    let mode = look.colors;
+    let i = point.min(p.points.len().saturating_sub(1));
     let block = Block::bordered().title(format!(" test #{i} (arrows) "));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -129,16 +150,16 @@ fn draw_picked(frame: &mut Frame, area: Rect, app: &App, p: &FeatureProjection) 
         (inner.x, inner.y),
         pixels,
         mode,
-        app.graphics.as_ref(),
+        look.graphics,
     );
     let (label, predicted) = (p.labels[i], p.predicted[i]);
     let right = label == predicted;
     let verdict =
-        fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+        fg(mode, if right { theme::RIGHT } else { theme::WRONG }).add_modifier(Modifier::BOLD);
     let lines = vec![
         Line::from(vec![
-            Span::raw(format!("label {} → ", app.class_label(label.into()))),
-            Span::styled(verdict_text(app, predicted, right), verdict),
+            Span::raw(format!("label {} → ", look.class_label(label.into()))),
+            Span::styled(verdict_text(look, predicted, right), verdict),
         ]),
         Line::from(format!("at ({:.1}, {:.1})", p.points[i][0], p.points[i][1])),
     ];

@@ -2,19 +2,21 @@
 //! last full evaluation, as a heatmap with counts, and the pairs most often confused.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::{fg, heat};
-use crate::app::{App, ColorMode};
+use super::look::Look;
+use super::theme::{self, fg, heat};
+use crate::app::ColorMode;
+use crate::train::TestReport;
 
 /// Width of one matrix cell.
 const CELL: usize = 5;
 
-pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(report) = &app.report else {
+pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option<&TestReport>) {
+    let Some(report) = report else {
         let block = Block::bordered().title(" Confusion ");
         frame.render_widget(
             Paragraph::new("no full test evaluation yet (one runs at each epoch's end)")
@@ -23,7 +25,7 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let mode = app.colors;
+    let mode = look.colors;
     let [matrix_area, pairs_area] = Layout::horizontal([
         Constraint::Length(4 + 10 * CELL as u16 + 2),
         Constraint::Fill(1),
@@ -58,9 +60,9 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
             let count = report.confusion[t][p];
             let text = format!("{count:>width$} ", width = CELL - 1);
             let style = if t == p {
-                fg(mode, Color::Green)
+                fg(mode, theme::RIGHT)
             } else if count == 0 {
-                fg(mode, Color::DarkGray)
+                fg(mode, theme::RAW)
             } else {
                 cell_style(mode, count as f32 / off_diagonal_max as f32)
             };
@@ -87,8 +89,8 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, app: &App) {
             .map(|&(n, t, p)| {
                 Line::from(format!(
                     "{} taken for {}: {n}",
-                    app.class_label(t),
-                    app.class_label(p)
+                    look.class_label(t),
+                    look.class_label(p)
                 ))
             }),
     );
@@ -106,10 +108,10 @@ fn cell_style(mode: ColorMode, t: f32) -> Style {
                 Style::default()
             }
         }
-        _ => {
-            Style::default()
-                .bg(heat(mode, t))
-                .fg(if t > 0.6 { Color::White } else { Color::Black })
-        }
+        _ => Style::default().bg(heat(mode, t)).fg(if t > 0.6 {
+            theme::ON_PICTURE
+        } else {
+            theme::ON_LIGHT
+        }),
     }
 }

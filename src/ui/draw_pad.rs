@@ -2,28 +2,36 @@
 //! the model is shown after MNIST-style preprocessing (with `w`, explained by saliency),
 //! and the live model's verdict.
 
+use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR, BESIDE_BAR};
-use super::palette::fg;
+use super::look::Look;
 use super::pixels::draw_grey;
 use super::saliency::{self, draw_explained};
+use super::theme::{self, fg};
 use crate::app::draw_pad::{DrawPad, PAD_ORIGIN};
-use crate::app::App;
+use crate::app::ColorMode;
+use crate::app::Why;
 use crate::data::SIDE;
 use crate::train::events::argmax;
 
 /// Width of a 28-pixel image with its border.
 const BOXED: u16 = SIDE as u16 + 2;
 
-pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
-    let mode = app.colors;
-    let pad = &app.pad;
-    let zoomed = DrawPad::zoomed(app.size);
+pub fn draw_pad(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    (pad, why): (&DrawPad, Option<Why>),
+    screen_size: (u16, u16),
+) {
+    let mode = look.colors;
+    let zoomed = DrawPad::zoomed(screen_size);
     let (pad_width, pad_rows) = if zoomed {
         (2 * SIDE as u16, SIDE as u16)
     } else {
@@ -55,7 +63,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
             None,
         );
     }
-    draw_cursor(frame, inner, app, zoomed);
+    draw_cursor(frame, inner, (pad, mode), zoomed);
 
     let seen_x = pad_area.right() + 1;
     if seen_x + BOXED > area.right() {
@@ -63,7 +71,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     }
     let seen_area = Rect::new(seen_x, pad_area.y, BOXED, height);
     // With `w`, what the model sees is explained for the class asked about.
-    let why_class = match (app.why, &pad.prediction) {
+    let why_class = match (why, &pad.prediction) {
         (Some(why), Some(p)) if !pad.saliency.is_empty() => Some(why.class_for(argmax(p))),
         _ => None,
     };
@@ -71,7 +79,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
         (Some(c), Some(p)) => {
             format!(
                 " {} ",
-                saliency::question(&app.class_label(c), c == argmax(p))
+                saliency::question(&look.class_label(c), c == argmax(p))
             )
         }
         _ => " Model sees ".into(),
@@ -82,7 +90,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
     let map = why_class.map(|c| pad.saliency.of_class(c));
     let (at, buf) = ((inner.x, inner.y), frame.buffer_mut());
     let seen = pad.model_input();
-    draw_explained(buf, inner, at, &seen, map, mode, app.graphics.as_ref());
+    draw_explained(buf, inner, at, &seen, map, mode, look.graphics);
 
     let verdict_x = seen_area.right() + 1;
     if verdict_x >= area.right() {
@@ -97,22 +105,26 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
             Line::from("mouse: drag draws,"),
             Line::from("right-drag erases;"),
             Line::from("keys: arrows move,"),
-            Line::from("space pen, x eraser,"),
-            Line::from("c clears"),
+            Line::from(format!(
+                "{} pen, {} eraser,",
+                key_name(Action::TogglePen),
+                key_name(Action::ToggleEraser)
+            )),
+            Line::from(format!("{} clears", key_name(Action::ClearPad))),
         ],
         (None, false) => vec![Line::from("asking the model…")],
         (Some(p), false) => {
             let best = argmax(p);
-            let style = fg(mode, Color::Cyan).add_modifier(Modifier::BOLD);
+            let style = fg(mode, theme::EPOCH).add_modifier(Modifier::BOLD);
             let mut lines = vec![Line::styled(
-                format!("{}  ({:.1}%)", app.class_label(best), p[best] * 100.0),
+                format!("{}  ({:.1}%)", look.class_label(best), p[best] * 100.0),
                 style,
             )];
             let room = usize::from(verdict_area.width.saturating_sub(2)).saturating_sub(BESIDE_BAR);
             lines.extend(probability_lines(p, best, style, mode, room.min(BAR)));
             if let Some(c) = why_class {
-                let question = saliency::question(&app.class_label(c), c == best);
-                let text = format!("{question} {}", saliency::legend(&app.class_label(c)));
+                let question = saliency::question(&look.class_label(c), c == best);
+                let text = format!("{question} {}", saliency::legend(&look.class_label(c)));
                 lines.push(Line::styled(
                     text,
                     Style::default().add_modifier(Modifier::BOLD),
@@ -125,7 +137,7 @@ pub fn draw_pad(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 /// The pad at two cells per pixel: each pixel a pair of full blocks in its grey.
-fn draw_zoomed(frame: &mut Frame, inner: Rect, canvas: &[f32], mode: crate::app::ColorMode) {
+fn draw_zoomed(frame: &mut Frame, inner: Rect, canvas: &[f32], mode: ColorMode) {
     for (i, &v) in canvas.iter().enumerate() {
         let (x, y) = ((i % SIDE) as u16 * 2, (i / SIDE) as u16);
         for dx in 0..2 {
@@ -134,38 +146,33 @@ fn draw_zoomed(frame: &mut Frame, inner: Rect, canvas: &[f32], mode: crate::app:
                 continue;
             }
             let cell = &mut frame.buffer_mut()[(cx, cy)];
-            if mode == crate::app::ColorMode::None {
-                cell.set_symbol(super::palette::shade(v));
+            if mode == ColorMode::None {
+                cell.set_symbol(super::theme::shade(v));
             } else {
-                cell.set_symbol("█").set_fg(super::palette::grey(mode, v));
+                cell.set_symbol("█").set_fg(super::theme::grey(mode, v));
             }
         }
     }
 }
 
 /// The keyboard cursor: its cell (both cells, zoomed) underlined in the pen's colour.
-fn draw_cursor(frame: &mut Frame, inner: Rect, app: &App, zoomed: bool) {
-    let (pad, mode) = (&app.pad, app.colors);
+fn draw_cursor(frame: &mut Frame, inner: Rect, (pad, mode): (&DrawPad, ColorMode), zoomed: bool) {
     if zoomed {
         let (x, y) = (
             inner.x + 2 * pad.cursor.0 as u16,
             inner.y + pad.cursor.1 as u16,
         );
         let pen = if pad.pen_down {
-            Color::Yellow
+            theme::SMOOTHED
         } else {
-            Color::Cyan
+            theme::EPOCH
         };
         for cx in [x, x + 1] {
             if cx < inner.right() && y < inner.bottom() {
                 let cell = &mut frame.buffer_mut()[(cx, y)];
                 cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
-                cell.set_symbol(if mode == crate::app::ColorMode::None {
-                    "_"
-                } else {
-                    "▄"
-                });
-                if mode != crate::app::ColorMode::None {
+                cell.set_symbol(if mode == ColorMode::None { "_" } else { "▄" });
+                if mode != ColorMode::None {
                     cell.set_fg(pen);
                 }
             }
@@ -179,15 +186,15 @@ fn draw_cursor(frame: &mut Frame, inner: Rect, app: &App, zoomed: bool) {
     if cx < inner.right() && cy < inner.bottom() {
         let cell = &mut frame.buffer_mut()[(cx, cy)];
         let pen = if pad.pen_down {
-            Color::Yellow
+            theme::SMOOTHED
         } else {
-            Color::Cyan
+            theme::EPOCH
         };
         cell.set_style(Style::default().add_modifier(Modifier::UNDERLINED));
-        if mode != crate::app::ColorMode::None {
+        if mode != ColorMode::None {
             cell.set_fg(pen);
         }
-        if cell.symbol() == " " || mode != crate::app::ColorMode::None {
+        if cell.symbol() == " " || mode != ColorMode::None {
             cell.set_symbol(if pad.cursor.1.is_multiple_of(2) {
                 "▀"
             } else {

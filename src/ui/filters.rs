@@ -4,35 +4,45 @@
 //! conv1 and conv2 with their channel numbers, so the user sees what each filter
 //! responds to.
 
+use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::{diverging, grey};
+use super::look::Look;
 use super::pixels::draw_image;
-use crate::app::App;
+use super::theme::{diverging, grey};
+use crate::app::FiltersView;
+use crate::train::SamplePrediction;
 
 /// Feature maps are drawn at 14×14 (conv1's 28×28 halved by 2×2 averaging).
 const MAP: usize = 14;
 
-pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
+pub fn draw_filters(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    view: &FiltersView,
+    sample: Option<&SamplePrediction>,
+) {
     let block = Block::bordered().title(" Filters: conv1 (blue − / red +) and feature maps ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(filters) = &app.filters else {
+    let Some(filters) = &view.weights else {
         frame.render_widget(Paragraph::new("no filters yet"), inner);
         return;
     };
-    let mode = app.colors;
+    let mode = look.colors;
     let largest = |f: &[f32]| f.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
     let shared = largest(filters);
     let own: Vec<f32> = filters.chunks(9).map(largest).collect();
-    let caption = if app.per_filter_scale {
+    let p = key_name(Action::ToggleFilterScale);
+    let caption = if view.per_filter_scale {
         let smallest = own.iter().fold(f32::INFINITY, |a, &b| a.min(b));
-        format!("own scales ±{smallest:.3}–{shared:.3} (p: shared)")
+        format!("own scales ±{smallest:.3}–{shared:.3} ({p}: shared)")
     } else {
-        format!("32 filters, one scale ±{shared:.3} (p: own)")
+        format!("32 filters, one scale ±{shared:.3} ({p}: own)")
     };
     frame.render_widget(
         Paragraph::new(Line::from(caption)),
@@ -43,7 +53,11 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
     let per_row = ((inner.width + 1) / 4).max(1) as usize;
     let mut y = inner.y + 1;
     for (i, f) in filters.chunks(9).enumerate() {
-        let scale = if app.per_filter_scale { own[i] } else { shared };
+        let scale = if view.per_filter_scale {
+            own[i]
+        } else {
+            shared
+        };
         let (col, row) = (i % per_row, i / per_row);
         let fy = inner.y + 1 + row as u16 * 2;
         draw_image(
@@ -56,11 +70,11 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
             mode,
             |v| diverging(mode, v / scale),
             |v| 0.5 + 0.5 * v / scale,
-            app.graphics.as_ref(),
+            look.graphics,
         );
         y = fy + 2;
     }
-    let Some(sample) = &app.sample else { return };
+    let Some(sample) = sample else { return };
     let conv1: Vec<Vec<f32>> = sample.conv1_maps.chunks(28 * 28).map(halve).collect();
     let conv2: Vec<Vec<f32>> = sample
         .conv2_maps
@@ -80,7 +94,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
         draw_maps(
             frame,
             Rect::new(inner.x, y, inner.width, inner.bottom() - y),
-            app,
+            look,
             "conv1",
             &layers[0].1,
             1,
@@ -92,7 +106,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
         for (i, (name, maps)) in layers.iter().enumerate() {
             let x = inner.x + i as u16 * half;
             let area = Rect::new(x, y, half, inner.bottom() - y);
-            draw_maps(frame, area, app, name, maps, 1);
+            draw_maps(frame, area, look, name, maps, 1);
         }
         return;
     }
@@ -105,7 +119,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
             (fit - conv1_rows).clamp(1, 2)
         };
         let area = Rect::new(inner.x, y, inner.width, inner.bottom().saturating_sub(y));
-        y += draw_maps(frame, area, app, name, maps, rows);
+        y += draw_maps(frame, area, look, name, maps, rows);
     }
 }
 
@@ -114,7 +128,7 @@ pub fn draw_filters(frame: &mut Frame, area: Rect, app: &App) {
 fn draw_maps(
     frame: &mut Frame,
     area: Rect,
-    app: &App,
+    look: &Look,
     name: &str,
     maps: &[Vec<f32>],
     rows: u16,
@@ -123,7 +137,7 @@ fn draw_maps(
     if maps.is_empty() || area.height < row_height {
         return 0;
     }
-    let mode = app.colors;
+    let mode = look.colors;
     let per_row = ((area.width + 1) / (MAP as u16 + 1)).max(1) as usize;
     let shown = (per_row * rows as usize).min(maps.len());
     frame.render_widget(
@@ -151,7 +165,7 @@ fn draw_maps(
             mode,
             |v| grey(mode, v / max),
             |v| v / max,
-            app.graphics.as_ref(),
+            look.graphics,
         );
         // The channel number under its map, in the row between map rows.
         let label = Rect::new(mx, my + MAP as u16 / 2, MAP as u16, 1).intersection(area);

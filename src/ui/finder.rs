@@ -2,6 +2,7 @@
 //! filling in as it runs, the three suggestions as vertical marks (the chosen one bold),
 //! and a readout line with the keys.
 
+use crate::app::keymap::{key_name, Action};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
@@ -10,16 +11,14 @@ use ratatui::widgets::{Axis, Block, Chart, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{bounds, line, points};
-use super::palette::fg;
-use crate::app::{App, FinderView, SweepOf};
+use super::theme::{self, fg};
+use crate::app::{ColorMode, FinderView, SweepOf};
 use crate::train::lr_finder::{END, START, STEPS};
 
 /// One colour per suggestion, in the order they are listed.
-const MARKS: [Color; 3] = [Color::Green, Color::Cyan, Color::Magenta];
+const MARKS: [Color; 3] = theme::SUGGESTIONS;
 
-pub fn draw_finder(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(finder) = &app.finder else { return };
-    let mode = app.colors;
+pub fn draw_finder(frame: &mut Frame, area: Rect, mode: ColorMode, finder: &FinderView) {
     let of = match finder.of {
         SweepOf::Main => "the run",
         SweepOf::Branch => "the branch",
@@ -62,8 +61,8 @@ pub fn draw_finder(frame: &mut Frame, area: Rect, app: &App) {
         .map(|(name, lr)| format!("{name} {lr:.1e}"))
         .collect();
     let mut datasets = vec![
-        points(&raw, Marker::Dot, fg(mode, Color::DarkGray)).name("batch"),
-        line(&smooth, fg(mode, Color::Yellow)).name("smoothed"),
+        points(&raw, Marker::Dot, fg(mode, theme::RAW)).name("batch"),
+        line(&smooth, fg(mode, theme::SMOOTHED)).name("smoothed"),
     ];
     for (i, (m, name)) in marks.iter().zip(&names).enumerate() {
         let mut style = fg(mode, MARKS[i % MARKS.len()]);
@@ -89,7 +88,7 @@ pub fn draw_finder(frame: &mut Frame, area: Rect, app: &App) {
         ]))
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, chart_area);
-    frame.render_widget(Paragraph::new(readout_line(finder, app)), readout);
+    frame.render_widget(Paragraph::new(readout_line(finder, mode)), readout);
 }
 
 /// The loss range shown: the smoothed curve from its lowest to its start (the blow-up
@@ -101,18 +100,24 @@ fn y_range(finder: &FinderView) -> (f64, f64) {
 }
 
 /// `▸ valley 2.0e-3  steepest …  ←/→ choose · Enter apply · Esc discard`.
-fn readout_line(finder: &FinderView, app: &App) -> Line<'static> {
+fn readout_line(finder: &FinderView, mode: ColorMode) -> Line<'static> {
     let suggestions = finder.suggestions();
     if finder.done.is_none() {
-        return Line::from(" the run waits while the sweep trains a copy of it · Esc closes");
+        return Line::from(format!(
+            " the run waits while the sweep trains a copy of it · {} closes",
+            key_name(Action::CloseFinder)
+        ));
     }
     if suggestions.is_empty() {
-        return Line::from(" the sweep stopped too early to suggest a rate · Esc closes");
+        return Line::from(format!(
+            " the sweep stopped too early to suggest a rate · {} closes",
+            key_name(Action::CloseFinder)
+        ));
     }
     let mut spans = Vec::new();
     for (i, (name, lr)) in suggestions.iter().enumerate() {
         let chosen = i == finder.chosen;
-        let style = fg(app.colors, MARKS[i % MARKS.len()]);
+        let style = fg(mode, MARKS[i % MARKS.len()]);
         let style = if chosen {
             style.add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
@@ -122,7 +127,13 @@ fn readout_line(finder: &FinderView, app: &App) -> Line<'static> {
         spans.push(Span::styled(format!("{name} {lr:.2e}"), style));
     }
     spans.push(Span::styled(
-        "   ←/→ choose · Enter apply · Esc discard",
+        format!(
+            "   {}/{} choose · {} apply · {} discard",
+            key_name(Action::PreviousSuggestion),
+            key_name(Action::NextSuggestion),
+            key_name(Action::ApplySuggestion),
+            key_name(Action::CloseFinder)
+        ),
         Style::default().add_modifier(Modifier::DIM),
     ));
     Line::from(spans)

@@ -3,14 +3,14 @@
 //! sparkline; a layer out of its healthy band turns red with the reason under it.
 
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::fg;
 use super::sparkline::{sparkline, Scale};
-use crate::app::App;
+use super::theme::{self, fg};
+use crate::app::{ColorMode, LayersView};
 use crate::train::events::LayerHealth;
 use crate::train::health::{DEAD_TOO_MANY, UPDATE_TOO_HIGH, UPDATE_TOO_LOW, UPDATE_WARM_UP};
 
@@ -62,9 +62,8 @@ const COLUMNS: [Column; 4] = [
     },
 ];
 
-pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
-    let mode = app.colors;
-    let title = match app.health.last() {
+pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &LayersView) {
+    let title = match view.health.last() {
         Some(h) => format!(
             " Layer health at epoch {:.2} (red: out of its band) ",
             h.at_epoch
@@ -78,7 +77,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(last) = app.health.last() else {
+    let Some(last) = view.health.last() else {
         let text = "no measurements yet: the first comes with the first quick evaluation";
         frame.render_widget(Paragraph::new(text), inner);
         return;
@@ -88,7 +87,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
     let mut lines = Vec::new();
     for (i, (layer, problem)) in last.layers.iter().zip(last.problems()).enumerate() {
         let style = match &problem {
-            Some(_) => fg(mode, Color::Red).add_modifier(Modifier::BOLD),
+            Some(_) => fg(mode, theme::WRONG).add_modifier(Modifier::BOLD),
             None => Style::default(),
         };
         let mut values = vec![Span::styled(format!("{:<NAME$}", layer.name), style)];
@@ -101,7 +100,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             };
             let text = format!("{} {}", c.header, (c.text)(v));
             values.push(Span::styled(format!("{text:<column$}"), style));
-            let course: Vec<f64> = app
+            let course: Vec<f64> = view
                 .health
                 .iter()
                 .filter_map(|h| h.layers.get(i).and_then(|l| (c.value)(l)))
@@ -109,7 +108,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, app: &App) {
             let line = sparkline(&course, column.saturating_sub(2), c.scale);
             sparks.push(Span::styled(
                 format!("{line:<column$}"),
-                fg(mode, Color::Cyan),
+                fg(mode, theme::EPOCH),
             ));
         }
         lines.push(Line::from(values));

@@ -2,19 +2,20 @@
 //! time at full resolution with both labels' probabilities, and the neighbours' verdicts.
 
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use super::palette::fg;
+use super::look::Look;
 use super::pixels::draw_digit;
-use crate::app::App;
+use super::theme::{self, fg};
+use crate::app::ReportView;
 use crate::data::SIDE;
 
-pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
-    let mode = app.colors;
-    let report = match &app.report {
+pub fn draw_mistakes(frame: &mut Frame, area: Rect, look: &Look, view: &ReportView) {
+    let mode = look.colors;
+    let report = match &view.report {
         Some(r) if !r.mistakes.is_empty() => r,
         Some(_) => {
             let block = Block::bordered().title(" Mistakes ");
@@ -34,7 +35,7 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
             return;
         }
     };
-    let i = app.mistake.min(report.mistakes.len() - 1);
+    let i = view.mistake.min(report.mistakes.len() - 1);
     let m = &report.mistakes[i];
     let block = Block::bordered().title(format!(
         " Mistake {} of {} after epoch {:.0} (←/→) ",
@@ -50,20 +51,20 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
         (inner.x + 1, inner.y),
         &m.pixels,
         mode,
-        app.graphics.as_ref(),
+        look.graphics,
     );
-    let red = fg(mode, Color::Red).add_modifier(Modifier::BOLD);
-    let green = fg(mode, Color::Green).add_modifier(Modifier::BOLD);
+    let red = fg(mode, theme::WRONG).add_modifier(Modifier::BOLD);
+    let green = fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD);
     let mut lines = vec![
         Line::from(format!("test #{}", m.index)),
         Line::from(vec![
             Span::raw("true label "),
-            Span::styled(app.class_label(m.label.into()), green),
+            Span::styled(look.class_label(m.label.into()), green),
             Span::raw(format!("  p = {:.1}%", m.p_label * 100.0)),
         ]),
         Line::from(vec![
             Span::raw("predicted  "),
-            Span::styled(app.class_label(m.predicted.into()), red),
+            Span::styled(look.class_label(m.predicted.into()), red),
             Span::raw(format!("  p = {:.1}%", m.p_predicted * 100.0)),
         ]),
         Line::from(""),
@@ -75,8 +76,8 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, app: &App) {
             "{:>4}. #{:<5} {} taken for {}",
             k + 1,
             next.index,
-            app.class_label(next.label.into()),
-            app.class_label(next.predicted.into())
+            look.class_label(next.label.into()),
+            look.class_label(next.predicted.into())
         )));
     }
     let text_x = inner.x + SIDE as u16 + 3;

@@ -1,4 +1,8 @@
 //! Pure drawing: `draw(frame, &app)` and one function per panel. Nothing here changes state.
+//!
+//! `draw` hands each panel only what it draws: its view's state, the runs it plots, and the
+//! [`Look`] (colours, graphics, class names). The status bar and the key line are the
+//! exception: they report on everything, so they read the whole [`App`].
 
 mod accuracy;
 mod bars;
@@ -12,16 +16,18 @@ mod finder;
 mod graphics;
 mod health;
 mod help;
+mod look;
 mod mistakes;
-pub mod palette;
 mod pixels;
 mod saliency;
 mod sample;
 mod sparkline;
 mod status;
 mod tabs;
+pub mod theme;
 
 pub use accuracy::draw_accuracy;
+pub use chart::Curves;
 pub use clusters::draw_clusters;
 pub use confusion::draw_confusion;
 pub use cost::draw_cost;
@@ -30,6 +36,7 @@ pub use filters::draw_filters;
 pub use finder::draw_finder;
 pub use health::draw_health;
 pub use help::draw_help;
+pub use look::Look;
 pub use mistakes::draw_mistakes;
 pub use sample::draw_sample;
 pub use status::{draw_keys, draw_status};
@@ -60,28 +67,30 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Constraint::Length(1),
     ])
     .areas(area);
-    draw_tabs(frame, tabs, app);
+    let look = Look::of(app);
+    draw_tabs(frame, tabs, app.tab);
+    let sample = app.sample.as_deref();
     match app.tab {
-        Tab::Overview => draw_overview(frame, main, app),
-        Tab::Confusion => draw_confusion(frame, main, app),
-        Tab::Mistakes => draw_mistakes(frame, main, app),
-        Tab::Draw => draw_pad(frame, main, app),
-        Tab::Filters => draw_filters(frame, main, app),
-        Tab::Layers => draw_health(frame, main, app),
-        Tab::Clusters => draw_clusters(frame, main, app),
+        Tab::Overview => draw_overview(frame, main, app, &look),
+        Tab::Confusion => draw_confusion(frame, main, &look, app.report.report.as_deref()),
+        Tab::Mistakes => draw_mistakes(frame, main, &look, &app.report),
+        Tab::Draw => draw_pad(frame, main, &look, (&app.pad, app.why), app.screen.size),
+        Tab::Filters => draw_filters(frame, main, &look, &app.filters, sample),
+        Tab::Layers => draw_health(frame, main, look.colors, &app.layers),
+        Tab::Clusters => draw_clusters(frame, main, &look, &app.clusters, app.viewing.is_some()),
     }
-    if app.finder.is_some() {
-        draw_finder(frame, main, app);
+    if let Some(finder) = &app.overlays.finder {
+        draw_finder(frame, main, look.colors, finder);
     }
     draw_status(frame, status, app);
     draw_keys(frame, keys, app);
-    if app.show_help {
+    if app.overlays.help {
         draw_help(frame, area, app.tab);
     }
 }
 
 /// Curves, digit and filters together.
-fn draw_overview(frame: &mut Frame, main: Rect, app: &App) {
+fn draw_overview(frame: &mut Frame, main: Rect, app: &App, look: &Look) {
     let area = main;
     // The right column holds the digit beside its probabilities when there is room.
     let right_width = if area.width >= 110 { 50 } else { 32 };
@@ -89,18 +98,20 @@ fn draw_overview(frame: &mut Frame, main: Rect, app: &App) {
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(right_width)]).areas(main);
     let [cost, accuracy] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
-    draw_cost(frame, cost, app);
-    draw_accuracy(frame, accuracy, app);
+    let curves = Curves::of(app);
+    draw_cost(frame, cost, &curves);
+    draw_accuracy(frame, accuracy, &curves);
+    let sample = app.sample.as_deref();
     // Too short for filters worth seeing (80×24): the digit takes the column, with room
     // for its verdict, and the filters have their own view (5).
     if right.height < SAMPLE_HEIGHT + MIN_FILTERS_HEIGHT {
-        draw_sample(frame, right, app);
+        draw_sample(frame, right, look, sample, app.why);
         return;
     }
-    let [sample, filters] =
+    let [sample_area, filters] =
         Layout::vertical([Constraint::Length(SAMPLE_HEIGHT), Constraint::Fill(1)]).areas(right);
-    draw_sample(frame, sample, app);
-    draw_filters(frame, filters, app);
+    draw_sample(frame, sample_area, look, sample, app.why);
+    draw_filters(frame, filters, look, &app.filters, sample);
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {

@@ -9,7 +9,7 @@ use ratatui_image::picker::Picker;
 
 use crate::app::ColorMode;
 
-use super::palette::shade;
+use super::theme::shade;
 
 /// Draws a `w×h` image of values whose colour `color` gives, at `(x, y)`, clipped to `clip`.
 /// Without colour, each cell shows the shade of its two pixels' mean brightness
@@ -100,7 +100,7 @@ pub fn draw_grey(
         (side, side),
         values,
         mode,
-        |v| super::palette::grey(mode, v),
+        |v| super::theme::grey(mode, v),
         |v| v,
         pixels,
     );

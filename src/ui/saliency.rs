@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 
 use ratatui_image::picker::Picker;
 
-use super::palette::saliency;
 use super::pixels::{draw_digit, draw_image};
+use super::theme::saliency;
 use crate::app::ColorMode;
 use crate::data::SIDE;
 

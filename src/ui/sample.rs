@@ -2,27 +2,30 @@
 //! prediction (green when right, red when wrong) and the ten class probabilities; with
 //! `w`, the saliency overlay of the class asked about.
 
+use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::bars::{probability_lines, BAR};
-use super::palette::fg;
+use super::look::Look;
 use super::saliency::{self, draw_explained};
-use crate::app::App;
+use super::theme::{self, fg};
+use crate::app::Why;
 use crate::data::SIDE;
+use crate::train::SamplePrediction;
 
 /// `7 91% 1 4% 2 1%`: the likeliest classes, the first in the verdict's colour.
-fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'static> {
+fn top_three(look: &Look, probabilities: &[f32; 10], verdict: Style) -> Line<'static> {
     let mut order: Vec<usize> = (0..10).collect();
     order.sort_by(|&a, &b| probabilities[b].total_cmp(&probabilities[a]));
     let spans = order.iter().take(3).enumerate().map(|(i, &c)| {
         let text = format!(
             "{}{} {:.1}%",
             if i == 0 { "" } else { " · " },
-            app.class_label(c),
+            look.class_label(c),
             probabilities[c] * 100.0
         );
         if i == 0 {
@@ -35,40 +38,46 @@ fn top_three(app: &App, probabilities: &[f32; 10], verdict: Style) -> Line<'stat
 }
 
 /// The predicted class and whether it is right: `8 ✗`.
-pub(super) fn verdict_text(app: &App, predicted: u8, right: bool) -> String {
+pub(super) fn verdict_text(look: &Look, predicted: u8, right: bool) -> String {
     let mark = if right { "✓" } else { "✗" };
-    format!("{} {mark}", app.class_label(predicted.into()))
+    format!("{} {mark}", look.class_label(predicted.into()))
 }
 
-pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
-    let mode = app.colors;
-    let Some(s) = &app.sample else {
-        let block = Block::bordered().title(" Sample (n: new) ");
+pub fn draw_sample(
+    frame: &mut Frame,
+    area: Rect,
+    look: &Look,
+    sample: Option<&SamplePrediction>,
+    why: Option<Why>,
+) {
+    let mode = look.colors;
+    let Some(s) = sample else {
+        let block =
+            Block::bordered().title(format!(" Sample ({}: new) ", key_name(Action::NewSample)));
         frame.render_widget(Paragraph::new("no digit yet").block(block), area);
         return;
     };
     let predicted = s.predicted();
     let right = predicted == s.label;
     let verdict =
-        fg(mode, if right { Color::Green } else { Color::Red }).add_modifier(Modifier::BOLD);
+        fg(mode, if right { theme::RIGHT } else { theme::WRONG }).add_modifier(Modifier::BOLD);
     // The class the overlay explains, when it is on and the worker sent the saliency.
-    let why_class = app
-        .why
+    let why_class = why
         .filter(|_| !s.saliency.is_empty())
         .map(|w| w.class_for(predicted.into()));
     // The verdict is in the title too, so it shows even where the panel is narrow.
     let title = Line::from(vec![
         Span::raw(format!(
             " Sample: label {} → ",
-            app.class_label(s.label.into())
+            look.class_label(s.label.into())
         )),
-        Span::styled(verdict_text(app, predicted, right), verdict),
+        Span::styled(verdict_text(look, predicted, right), verdict),
         Span::raw(match why_class {
             Some(c) => {
-                let question = saliency::question(&app.class_label(c), c == predicted as usize);
+                let question = saliency::question(&look.class_label(c), c == predicted as usize);
                 format!(" · {question} ")
             }
-            None => " (n: new) ".into(),
+            None => format!(" ({}: new) ", key_name(Action::NewSample)),
         }),
     ]);
     let block = Block::bordered().title(title);
@@ -77,9 +86,9 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     let map = why_class.map(|c| s.saliency.of_class(c));
     let at = (inner.x, inner.y);
     let buf = frame.buffer_mut();
-    draw_explained(buf, inner, at, &s.pixels, map, mode, app.graphics.as_ref());
+    draw_explained(buf, inner, at, &s.pixels, map, mode, look.graphics);
     let caption = why_class.map(|c| {
-        let text = saliency::legend(&app.class_label(c));
+        let text = saliency::legend(&look.class_label(c));
         Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
     });
     let mut lines = vec![
@@ -87,13 +96,13 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(vec![
             Span::raw("label      "),
             Span::styled(
-                app.class_label(s.label.into()),
+                look.class_label(s.label.into()),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
         ]),
         Line::from(vec![
             Span::raw("prediction "),
-            Span::styled(app.class_label(predicted.into()), verdict),
+            Span::styled(look.class_label(predicted.into()), verdict),
             Span::styled(if right { " ✓" } else { " ✗" }, verdict),
         ]),
     ];
@@ -118,7 +127,7 @@ pub fn draw_sample(frame: &mut Frame, area: Rect, app: &App) {
     };
     if usize::from(text_area.height) < lines.len() + usize::from(caption.is_some()) {
         // No room for the bars (80×24): the three likeliest classes on one line.
-        lines = vec![top_three(app, &s.probabilities, verdict)];
+        lines = vec![top_three(look, &s.probabilities, verdict)];
     }
     if let Some(caption) = caption {
         lines.insert(0, caption);

@@ -2,13 +2,13 @@
 //! and data set; and the bottom key line (or the learning-rate prompt).
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, LineGauge, Paragraph};
 use ratatui::Frame;
 
-use super::palette::fg;
-use crate::app::keymap::{self, Action, Binding};
+use super::theme::{self, fg};
+use crate::app::keymap::{self, key_name, Action, Binding};
 use crate::app::{App, RunState};
 use crate::train::{DivergenceReason, FileState, Schedule};
 
@@ -22,14 +22,7 @@ fn clock(seconds: f64) -> String {
 }
 
 fn state_style(app: &App) -> Style {
-    let c = match app.run.state {
-        RunState::Running => Color::Green,
-        RunState::Paused | RunState::Starting => Color::Yellow,
-        RunState::Finished => Color::Cyan,
-        RunState::Diverged | RunState::Crashed => Color::Red,
-        RunState::Stopped => Color::Gray,
-    };
-    fg(app.colors, c).add_modifier(Modifier::BOLD)
+    fg(app.screen.colors, theme::run_state(app.run.state)).add_modifier(Modifier::BOLD)
 }
 
 pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
@@ -71,7 +64,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
                 shown_epoch.min(app.run.epochs.max(1)),
                 app.run.epochs
             ))
-            .filled_style(fg(app.colors, Color::Green))
+            .filled_style(fg(app.screen.colors, theme::RIGHT))
             .ratio(ratio),
         gauge,
     );
@@ -82,6 +75,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         .checked_rem(per_epoch)
         .map_or(0, |b| b + 1);
     let speed = app
+        .clock
         .samples_per_second
         .map_or("–".into(), |s| format!("{s:.0}"));
     let eta = match app.run.state {
@@ -89,8 +83,9 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
         _ => "–".into(),
     };
     let elapsed = clock(
-        app.now
-            .saturating_duration_since(app.started_at)
+        app.clock
+            .now
+            .saturating_duration_since(app.clock.started_at)
             .as_secs_f64(),
     );
     // Fields a narrow terminal drops first have the lower rank; none is ever cut.
@@ -138,19 +133,21 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
         Line::from(Span::styled(
             whole_words(
                 &format!(
-                    "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate (-) and resume (space)",
+                    "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate ({}) and resume ({})",
                     d.learning_rate,
                     d.epoch + 1,
-                    d.batch + 1
+                    d.batch + 1,
+                    key_name(Action::LowerLearningRate),
+                    key_name(Action::PauseOrResume)
                 ),
                 width,
             ),
-            fg(app.colors, Color::Red),
+            fg(app.screen.colors, theme::WRONG),
         ))
     } else if let Some(notice) = &app.notice {
         Line::from(Span::styled(
             whole_words(notice, width),
-            fg(app.colors, Color::Yellow),
+            fg(app.screen.colors, theme::NOTICE),
         ))
     } else if app.info.is_none() {
         Line::from("loading the data and the model…")
@@ -215,11 +212,15 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
                 7,
                 vec![Span::styled(
                     format!(
-                        "  branch lr {:.3e} {}{test} (k keeps it, m drops it, ( ) lr)",
+                        "  branch lr {:.3e} {}{test} ({} keeps it, {} drops it, {} {} lr)",
                         b.run.learning_rate,
-                        b.run.state.label()
+                        b.run.state.label(),
+                        key_name(Action::KeepBranch),
+                        key_name(Action::KeepMain),
+                        key_name(Action::LowerBranchRate),
+                        key_name(Action::RaiseBranchRate)
                     ),
-                    fg(app.colors, Color::LightRed),
+                    fg(app.screen.colors, theme::BRANCH),
                 )],
             ));
         }
@@ -228,7 +229,7 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
                 8,
                 vec![Span::styled(
                     format!("  final accuracy {acc:.4}"),
-                    fg(app.colors, Color::Cyan),
+                    fg(app.screen.colors, theme::EPOCH),
                 )],
             ));
         }
@@ -288,7 +289,7 @@ fn fit(mut items: Vec<(u8, Vec<Span<'static>>)>, width: u16) -> Line<'static> {
 
 /// The bottom line: the main keys, or the learning-rate prompt while it is open.
 pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
-    let line = match &app.prompt {
+    let line = match &app.overlays.prompt {
         Some(p) => Line::from(vec![
             Span::styled(
                 " learning rate: ",

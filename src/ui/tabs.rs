@@ -5,7 +5,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Tabs;
 use ratatui::Frame;
 
-use crate::app::{App, Tab};
+use crate::app::Tab;
 
 /// Columns the tab line takes with full labels: each title, a space either side, and a
 /// divider between two.
@@ -14,14 +14,14 @@ fn full_width() -> u16 {
     (titles + Tab::ALL.len() * 3 - 1) as u16
 }
 
-pub fn draw_tabs(frame: &mut Frame, area: Rect, app: &App) {
+pub fn draw_tabs(frame: &mut Frame, area: Rect, tab: Tab) {
     // Narrow (80 columns): short labels.
     let narrow = area.width < full_width();
     let titles = Tab::ALL.iter().enumerate().map(|(i, t)| {
         let label = if narrow { t.short_label() } else { t.label() };
         format!("{} {label}", i + 1)
     });
-    let selected = Tab::ALL.iter().position(|&t| t == app.tab).unwrap_or(0);
+    let selected = Tab::ALL.iter().position(|&t| t == tab).unwrap_or(0);
     let tabs = Tabs::new(titles)
         .select(selected)
         .highlight_style(Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD))

@@ -1,0 +1,199 @@
+//! A deterministic dashboard state for the UI tests.
+
+pub mod cli;
+
+use std::time::Instant;
+
+use mnist_tui::app::{update, App, Msg};
+use mnist_tui::model::{ModelKind, Saliency};
+use mnist_tui::train::events::{FeatureProjection, HealthReport, LayerHealth};
+use mnist_tui::train::{
+    BatchLoss, EpochSummary, EvalKind, Evaluation, Event, RunInfo, SamplePrediction,
+};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+/// `n` values uniform in [−1, 1), the same for the same seed.
+pub fn random(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(|_| rng.gen_range(-1.0..1.0)).collect()
+}
+
+pub fn info() -> RunInfo {
+    RunInfo {
+        model: ModelKind::Seed,
+        data_name: "MNIST (embedded)".into(),
+        train_len: 60_000,
+        test_len: 10_000,
+        batch_size: 100,
+        batches_per_epoch: 600,
+        epochs: 15,
+        learning_rate: 0.001,
+        threads: 2,
+        kernels: mnist_tui::model::LaneSet::Avx512,
+        schedule: Default::default(),
+        resumed_from: None,
+        class_names: Default::default(),
+    }
+}
+
+pub fn empty_app(size: (u16, u16)) -> App {
+    App::new(Instant::now(), size)
+}
+
+/// A digit-like image: a vertical bar (a "1").
+pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
+    let mut pixels = vec![0u8; 784];
+    for y in 4..24 {
+        for x in 13..16 {
+            pixels[y * 28 + x] = 255;
+        }
+    }
+    let mut probabilities = [0.01f32; 10];
+    probabilities[predicted as usize] = 0.91;
+    SamplePrediction {
+        index: 42,
+        pixels,
+        label,
+        probabilities,
+        conv1_maps: (0..32 * 784).map(|i| (i % 97) as f32 / 97.0).collect(),
+        conv2_maps: (0..64 * 196).map(|i| (i % 13) as f32 / 13.0).collect(),
+        // The bar's left column pushes toward each class, its right column away.
+        saliency: Saliency(
+            (0..10 * 784)
+                .map(|i| match i % 28 {
+                    13 => 1.0,
+                    15 => -0.5,
+                    _ => 0.0,
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Layer-health reports of a `seed` run, one every quarter epoch: weights growing,
+/// updates shrinking; the last one with conv2 out of its band (updates too large).
+pub fn health_reports() -> Vec<HealthReport> {
+    (1..=6)
+        .map(|k| {
+            let t = k as f64;
+            let layer = |name: &str, w: f64, dead: Option<f64>| LayerHealth {
+                name: name.into(),
+                weight_norm: w * (1.0 + 0.1 * t),
+                gradient_norm: 0.2 / t,
+                update_ratio: if k == 6 && name == "conv2" {
+                    0.05
+                } else {
+                    4e-3 / t
+                },
+                dead_fraction: dead.map(|d| d * t / 6.0),
+            };
+            HealthReport {
+                at_epoch: t / 4.0,
+                step: k * 150,
+                layers: vec![
+                    layer("conv1", 0.7, Some(0.0)),
+                    layer("conv2", 5.0, Some(0.0625)),
+                    layer("dense", 7.8, None),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// A projection of 200 test images: ten clusters around a circle, the images of a
+/// vertical bar; every tenth point misclassified.
+pub fn projection() -> FeatureProjection {
+    let n = 200;
+    let points = (0..n)
+        .map(|i| {
+            let class = (i % 10) as f32;
+            let (angle, r) = (class * 0.628, 5.0 + (i / 10) as f32 * 0.1);
+            [r * angle.cos(), r * angle.sin()]
+        })
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let predicted = labels
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| if i % 10 == 3 { (l + 5) % 10 } else { l })
+        .collect();
+    let one = sample(1, 1).pixels;
+    FeatureProjection {
+        at_epoch: 1.5,
+        points,
+        explained: [0.23, 0.11],
+        labels,
+        predicted,
+        pixels: one.repeat(n).into(),
+        features: "conv2, 3136 wide".into(),
+    }
+}
+
+/// An app 1.5 epochs into a run, with every panel populated.
+pub fn busy_app(size: (u16, u16)) -> App {
+    let mut app = empty_app(size);
+    let mut send = |e: Event| {
+        update(&mut app, Msg::Worker(e));
+    };
+    send(Event::Started(info()));
+    let batches: Vec<BatchLoss> = (0..900)
+        .map(|i| BatchLoss {
+            epoch: i / 600,
+            batch: i % 600,
+            loss: 2.3 * (-(i as f32) / 60.0).exp() + 0.05 + 0.02 * ((i * 7919 % 13) as f32 / 13.0),
+            learning_rate: 0.001,
+            base_rate: None,
+            correct: (60 + i.min(39)) as u32,
+            size: 100,
+        })
+        .collect();
+    send(Event::Batches(batches[..300].to_vec()));
+    send(Event::LearningRateSet(0.001 * 1.778_279_4));
+    send(Event::Batches(batches[300..].to_vec()));
+    for k in 1..=9 {
+        let x = k as f64 / 6.0;
+        send(Event::Evaluated(Evaluation {
+            at_epoch: x,
+            kind: if k == 6 {
+                EvalKind::Full
+            } else {
+                EvalKind::Quick
+            },
+            accuracy: 0.9 + 0.01 * k as f64,
+        }));
+    }
+    send(Event::EpochFinished(EpochSummary {
+        epoch: 0,
+        average_cost: 0.34,
+        seconds: 8.0,
+        samples_per_second: 7500.0,
+    }));
+    send(Event::Filters(
+        (0..32 * 9)
+            .map(|i| ((i % 17) as f32 - 8.0) / 80.0)
+            .collect(),
+    ));
+    send(Event::Sample(Box::new(sample(1, 1))));
+    app
+}
+
+/// A finished learning-rate sweep: flat at chance, falling from 1e-5 to 1e-2, then
+/// blowing up, as a fresh model's does.
+pub fn sweep() -> mnist_tui::train::lr_finder::Sweep {
+    use mnist_tui::train::lr_finder::{rate_at, Recorder, STEPS};
+    let mut r = Recorder::default();
+    for i in 0..STEPS {
+        let x = rate_at(i).log10();
+        let loss = if x < -5.0 {
+            2.3
+        } else if x < -2.0 {
+            2.3 - 0.7 * (x + 5.0)
+        } else {
+            0.2 * 10f64.powf(3.0 * (x + 2.0))
+        };
+        if !r.record(rate_at(i), loss as f32) {
+            break;
+        }
+    }
+    r.finish()
+}

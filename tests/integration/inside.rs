@@ -1,0 +1,195 @@
+//! Looking inside the network: the inspection pass, the saliency, Adam's measured step and
+//! the layer-health records of a real run, each against a result worked out by hand.
+
+use crate::common;
+
+use common::cli::{assert_success, mnist_tui};
+use common::random;
+use dfdx::nn::modules::Linear;
+use dfdx::prelude::*;
+use mnist_tui::model::ops::to_vec;
+use mnist_tui::model::params::{export, import};
+use mnist_tui::model::{saliency, DeepNet, Dev, Images, Network, SeedNet};
+use mnist_tui::train::adam::{Adam, AdamConfig};
+use mnist_tui::train::metrics_line::MetricsLine;
+
+fn images(dev: &Dev, n: usize) -> Images {
+    let pixels: Vec<f32> = random(n * 784, 9).iter().map(|v| v.abs()).collect();
+    dev.tensor_from_vec(pixels, (n, Const, Const, Const))
+}
+
+/// The inspection's logits are the inference pass's, bit for bit, so the quick
+/// evaluation's accuracy does not change by being taken from it.
+fn assert_inspection_is_inference<N: Network>(n: usize) {
+    let dev = Dev::seed_from_u64(3);
+    let net = N::build_seeded(&dev, 5);
+    let x = images(&dev, n);
+    let inside = net.inspect(&x);
+    let logits = to_vec(&net.forward_infer(x));
+    assert_eq!(inside.logits.len(), logits.len());
+    for (a, b) in inside.logits.iter().zip(&logits) {
+        assert_eq!(a.to_bits(), b.to_bits(), "{}: {a} vs {b}", N::NAME);
+    }
+    assert_eq!(inside.features.len(), n * inside.feature_width);
+    assert_eq!(
+        inside.activity.len(),
+        N::LAYERS.len() - 1,
+        "one per ReLU layer"
+    );
+}
+
+#[test]
+fn the_inspection_pass_gives_the_inference_logits_to_the_bit() {
+    // 251 images: a second part of one image after the first 250.
+    assert_inspection_is_inference::<SeedNet>(251);
+    assert_inspection_is_inference::<DeepNet>(13);
+}
+
+#[test]
+fn a_conv_layer_with_only_negative_weights_is_all_dead_on_non_negative_images() {
+    let dev = Dev::seed_from_u64(3);
+    let mut net = SeedNet::build_seeded(&dev, 5);
+    let w: Vec<f32> = to_vec(&net.0.weight)
+        .iter()
+        .map(|v| -v.abs() - 1e-3)
+        .collect();
+    net.0.weight.copy_from(&w);
+    let inside = net.inspect(&images(&dev, 20));
+    assert_eq!(inside.activity[0].dead_fraction(), 1.0);
+    // Nothing reaches conv2 either.
+    assert_eq!(inside.activity[1].dead_fraction(), 1.0);
+    let fresh = SeedNet::build_seeded(&dev, 5).inspect(&images(&dev, 20));
+    assert!(fresh.activity[0].dead_fraction() < 0.5);
+}
+
+/// A `seed` model whose only non-zero weights take one pixel to class 3's score: conv1's
+/// and conv2's centre taps of channel 0, and the dense weight of the pooled position
+/// (3, 2), which sees the 4×4 pixels at rows 12–15, columns 8–11.
+fn one_pixel_model(dev: &Dev) -> SeedNet {
+    let mut net = SeedNet::build_seeded(dev, 5);
+    let mut tensors = export(&net);
+    for t in &mut tensors {
+        t.data.iter_mut().for_each(|v| *v = 0.0);
+        match t.name.as_str() {
+            "0.weight" => t.data[4] = 1.0,
+            "1.weight" => t.data[4] = 1.0,
+            "2.1.weight" => t.data[3 * 3136 + 3 * 7 + 2] = 1.0,
+            _ => {}
+        }
+    }
+    import(&mut net, &tensors).unwrap();
+    net
+}
+
+#[test]
+fn the_saliency_of_a_model_that_reads_one_pixel_is_that_pixel() {
+    let dev = Dev::seed_from_u64(3);
+    let net = one_pixel_model(&dev);
+    let mut pixels = vec![0.0f32; 784];
+    pixels[13 * 28 + 9] = 0.8; // the brightest pixel of the window read
+    pixels[14 * 28 + 10] = 0.3; // in the window, but the max-pool passes the other one
+    pixels[2 * 28 + 2] = 1.0; // outside the window
+    pixels[25 * 28 + 25] = 0.5;
+    let s = saliency(&net, &dev, &pixels);
+    let three = s.of_class(3);
+    for (i, &v) in three.iter().enumerate() {
+        if i == 13 * 28 + 9 {
+            // Gradient 1 times the pixel's 0.8.
+            assert!((v - 0.8).abs() < 1e-6, "the pixel read: {v}");
+        } else {
+            assert_eq!(v, 0.0, "pixel ({}, {}) of class 3", i / 28, i % 28);
+        }
+    }
+    for c in (0..10).filter(|&c| c != 3) {
+        assert!(s.of_class(c).iter().all(|&v| v == 0.0), "class {c}");
+    }
+}
+
+#[test]
+fn the_saliency_is_zero_wherever_the_image_is_blank() {
+    // A random model's saliency is zero where the image is blank (gradient × input).
+    let dev = Dev::seed_from_u64(3);
+    let net = DeepNet::build_seeded(&dev, 5);
+    let mut pixels = vec![0.0f32; 784];
+    (100..200).for_each(|i| pixels[i] = 1.0);
+    let s = saliency(&net, &dev, &pixels);
+    assert_eq!(s.0.len(), 10 * 784);
+    for c in 0..10 {
+        let map = s.of_class(c);
+        assert!(map[..100].iter().chain(&map[200..]).all(|&v| v == 0.0));
+        assert!(map[100..200].iter().any(|&v| v != 0.0), "class {c}");
+    }
+}
+
+type Tiny = Linear<2, 2, f32, Dev>;
+
+#[test]
+fn adams_measured_step_is_the_same_step_with_its_sizes_worked_out_by_hand() {
+    let dev = Dev::seed_from_u64(1);
+    let mut net = <Tiny as BuildModule<Dev, f32>>::build(&dev);
+    net.weight.copy_from(&[3.0, 0.0, 0.0, 4.0]);
+    net.bias.copy_from(&[0.0, 0.0]);
+    let x = dev.tensor_from_vec(vec![1.0f32, 2.0], (1, Const::<2>));
+    // d Σy / dW[o][i] = x[i]: [[1, 2], [1, 2]]; d Σy / db = [1, 1].
+    let mut grads = net.forward(x.leaky_trace()).sum::<Rank0, _>().backward();
+    let mut plain = (net.clone(), Adam::new(AdamConfig::with_lr(0.01)));
+    let mut plain_grads = grads.clone();
+    let mut adam = Adam::new(AdamConfig::with_lr(0.01));
+    let (_, sizes) = adam.update_measured(&mut net, &mut grads);
+    plain.1.update(&mut plain.0, &mut plain_grads);
+    assert_eq!(
+        to_vec(&net.weight),
+        to_vec(&plain.0.weight),
+        "the same step"
+    );
+    assert_eq!(sizes.len(), 2);
+    let (w, b) = (sizes[0], sizes[1]);
+    assert_eq!(w.weight_sq, 25.0); // 3² + 4²
+    assert_eq!(w.gradient_sq, 10.0); // 1 + 4 + 1 + 4
+    assert_eq!(b.weight_sq, 0.0);
+    assert_eq!(b.gradient_sq, 2.0);
+    // Adam's first step moves every weight with a gradient by lr (m̂/√v̂ = ±1).
+    assert!((w.update_sq - 4.0 * 1e-4).abs() < 1e-9, "{}", w.update_sq);
+    assert!((b.update_sq - 2.0 * 1e-4).abs() < 1e-9, "{}", b.update_sq);
+}
+
+#[test]
+fn a_headless_metrics_file_records_every_layers_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("run.jsonl");
+    let out = mnist_tui(
+        &[
+            "train",
+            "--train-limit",
+            "1000",
+            "--test-limit",
+            "300",
+            "--epochs",
+            "2",
+            "--metrics",
+            file.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_success(&out);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let health: Vec<_> = text
+        .lines()
+        .map(|l| serde_json::from_str::<MetricsLine>(l).unwrap())
+        .filter_map(|l| match l {
+            MetricsLine::Health(h) => Some(h),
+            _ => None,
+        })
+        .collect();
+    // Ten batches an epoch: measured at each epoch's end.
+    assert_eq!(health.len(), 2);
+    assert_eq!(health[1].at_epoch, 2.0);
+    let names: Vec<_> = health[0].layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["conv1", "conv2", "dense"]);
+    for l in &health[1].layers {
+        assert!(l.weight_norm > 0.0 && l.gradient_norm > 0.0, "{l:?}");
+        // Adam at the tutorial's rate: steps of about 1e-3 per weight.
+        assert!(l.update_ratio > 1e-5 && l.update_ratio < 0.1, "{l:?}");
+        assert_eq!(l.dead_fraction.is_some(), l.name != "dense");
+    }
+}
