@@ -11,7 +11,7 @@
 use std::mem::MaybeUninit;
 
 use super::lane_set::LaneSet;
-use super::lanes::{with_lanes, Lanes};
+use super::lanes::{with_lanes, Has, Lanes};
 use super::shape::{pool_out, MapLayout};
 
 /// Channels per vector of the widest lanes (see [`PreparedDirect::fits`]).
@@ -109,6 +109,7 @@ impl PreparedDirect {
 /// its window's convolution outputs inside the image, then ReLU.
 #[inline(always)]
 fn direct_pool_relu_body<N: Lanes, W: Lanes>(
+    has: (Has<N>, Has<W>),
     (h, w, co): (usize, usize, usize),
     taps: &[f32],
     padded: &[f32],
@@ -127,7 +128,7 @@ fn direct_pool_relu_body<N: Lanes, W: Lanes>(
     }
     for cb in (0..co).step_by(W::LANES) {
         // No closures here: they would not inherit the caller's target features.
-        let mut filter = [W::zero(); 9];
+        let mut filter = [has.1.zero(); 9];
         for (t, f) in filter.iter_mut().enumerate() {
             // SAFETY: t·co + cb + LANES ≤ 9·co = taps.len().
             *f = unsafe { W::load(taps.as_ptr().add(t * co + cb)) };
@@ -137,13 +138,13 @@ fn direct_pool_relu_body<N: Lanes, W: Lanes>(
                 // The window's four outputs as four independent chains of nine
                 // multiply-adds (one chain at a time waited on each one's latency).
                 let corner = 2 * py * stride + 2 * px;
-                let mut sums = [W::zero(); 4];
+                let mut sums = [has.1.zero(); 4];
                 for (f, off) in filter.iter().zip(offsets) {
                     for (k, sum) in sums.iter_mut().enumerate() {
                         let at = corner + off + (k / 2) * stride + k % 2;
                         // SAFETY: at < (2py + 4)·stride ≤ padded.len() (asserted).
                         let pixel = unsafe { *src.add(at) };
-                        *sum = W::splat(pixel).mul_add(*f, *sum);
+                        *sum = has.1.splat(pixel).mul_add(*f, *sum);
                     }
                 }
                 // Outputs past the image's edge (from the padding) take no part, as in
@@ -159,7 +160,7 @@ fn direct_pool_relu_body<N: Lanes, W: Lanes>(
                         best = best.max(sums[3]);
                     }
                 }
-                let value = best.max(W::zero());
+                let value = best.max(has.1.zero());
                 // SAFETY: channel cb + LANES − 1 < co, so the last lane lies inside `out`
                 // (asserted length) in either layout.
                 unsafe {

@@ -48,6 +48,10 @@ mod avx512 {
 
     use super::{BLOCK_U64, DOUBLE_ROUNDS, SIGMA};
 
+    /// ChaCha's quarter round on rows `a`, `b`, `c`, `d` of sixteen blocks at once.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
     #[inline(always)]
     unsafe fn quarter(v: &mut [__m512i; 16], a: usize, b: usize, c: usize, d: usize) {
         v[a] = _mm512_add_epi32(v[a], v[b]);
@@ -61,6 +65,9 @@ mod avx512 {
     }
 
     /// Blocks `block .. block + 16` of the stream into `out`, block after block.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
     #[target_feature(enable = "avx512f")]
     pub unsafe fn sixteen_blocks(key: &[u32; 8], block: u64, out: &mut [u64; 16 * BLOCK_U64]) {
         // Lane j runs block `block + j`: the 64-bit counter is words 12 (low) and 13.

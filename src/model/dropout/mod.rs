@@ -45,6 +45,10 @@ fn apply_mask(
             s.write(if dropped { 0.0 } else { k.1 });
         }
     }
+    /// [`branch_free`] compiled for AVX-512, whose 64-bit compares it needs to be wide.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     unsafe fn avx512(words: &[u64], threshold: Option<u64>, k: (f32, f32), x: &[f32], o: Out) {

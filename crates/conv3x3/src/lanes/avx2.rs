@@ -9,8 +9,9 @@ use std::arch::x86_64::*;
 #[derive(Clone, Copy)]
 pub struct Avx2(__m256);
 
-// SAFETY: every intrinsic here is AVX, AVX2 or FMA; the trait's contract says the type is
-// only used where the CPU has them. Loads and stores touch exactly L elements.
+// SAFETY: every intrinsic here is AVX, AVX2 or FMA, which `LaneSet::is_available` checks for; a
+// value of the type exists only where a `Has<Avx2>` was made (see `Has`). Loads and
+// stores touch exactly the lanes they say.
 unsafe impl Lanes for Avx2 {
     const LANES: usize = L;
     type Index = __m256i;
@@ -55,6 +56,7 @@ unsafe impl Lanes for Avx2 {
     }
     #[inline(always)]
     fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe {
             // Within each 128-bit half: (a0 a2 b0 b2 | a4 a6 b4 b6); then the middle
             // 64-bit pairs swap places.
@@ -77,19 +79,22 @@ unsafe impl Lanes for Avx2 {
         std::ptr::copy_nonoverlapping(lanes.as_ptr(), p, live);
     }
     #[inline(always)]
-    fn splat(v: f32) -> Self {
-        unsafe { Avx2(_mm256_set1_ps(v)) }
+    unsafe fn splat(v: f32) -> Self {
+        Avx2(_mm256_set1_ps(v))
     }
     #[inline(always)]
     fn add(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_add_ps(self.0, b.0)) }
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_sub_ps(self.0, b.0)) }
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_mul_ps(self.0, b.0)) }
     }
     #[inline(always)]
@@ -108,22 +113,27 @@ unsafe impl Lanes for Avx2 {
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_fmadd_ps(self.0, b.0, c.0)) }
     }
     #[inline(always)]
     fn gt(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_cmp_ps::<_CMP_GT_OQ>(self.0, b.0)) }
     }
     #[inline(always)]
     fn le(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_cmp_ps::<_CMP_LE_OQ>(self.0, b.0)) }
     }
     #[inline(always)]
     fn select(mask: Self, a: Self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_blendv_ps(b.0, a.0, mask.0)) }
     }
     #[inline(always)]
     fn select_index(mask: Self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe {
             _mm256_castps_si256(_mm256_blendv_ps(
                 _mm256_castsi256_ps(b),
@@ -133,15 +143,17 @@ unsafe impl Lanes for Avx2 {
         }
     }
     #[inline(always)]
-    fn splat_index(v: u32) -> __m256i {
-        unsafe { _mm256_set1_epi32(v as i32) }
+    unsafe fn splat_index(v: u32) -> __m256i {
+        _mm256_set1_epi32(v as i32)
     }
     #[inline(always)]
     fn add_index(a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { _mm256_add_epi32(a, b) }
     }
     #[inline(always)]
     fn eq_index(a: __m256i, b: __m256i) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX2 and FMA (see `Has`).
         unsafe { Avx2(_mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b))) }
     }
 }
@@ -149,9 +161,12 @@ unsafe impl Lanes for Avx2 {
 const _: () = assert!(L == 8);
 
 /// All bits set in lanes `lo..hi`.
+///
+/// # Safety
+/// The CPU has AVX2.
 #[inline(always)]
-fn lanes_between(lo: usize, hi: usize) -> __m256i {
-    unsafe {
+unsafe fn lanes_between(lo: usize, hi: usize) -> __m256i {
+    {
         let lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         let below_hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(hi as i32), lanes);
         let below_lo = _mm256_cmpgt_epi32(_mm256_set1_epi32(lo as i32), lanes);
@@ -161,9 +176,12 @@ fn lanes_between(lo: usize, hi: usize) -> __m256i {
 
 /// All bits set in the first `live` lanes: the mask of the masked loads (here and in
 /// the AVX2 product kernel's ragged blocks).
+///
+/// # Safety
+/// The CPU has AVX2.
 #[inline(always)]
-pub fn first_lanes(live: usize) -> __m256i {
-    unsafe {
+pub unsafe fn first_lanes(live: usize) -> __m256i {
+    {
         _mm256_cmpgt_epi32(
             _mm256_set1_epi32(live as i32),
             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),

@@ -23,8 +23,9 @@ fn bits(lo: usize, hi: usize) -> __mmask16 {
     (upto(hi) & !upto(lo)) as __mmask16
 }
 
-// SAFETY: every intrinsic here is AVX-512F; the trait's contract says the type is only
-// used where the CPU has it. Loads and stores touch exactly the lanes they say.
+// SAFETY: every intrinsic here is AVX-512F, which `LaneSet::is_available` checks for; a value of the
+// type exists only where a `Has<Avx512>` was made (see `Has`). Loads and stores touch
+// exactly the lanes they say.
 unsafe impl Lanes for Avx512 {
     const LANES: usize = W;
     type Index = __m512i;
@@ -67,6 +68,7 @@ unsafe impl Lanes for Avx512 {
     }
     #[inline(always)]
     fn split_even_odd(a: Self, b: Self) -> (Self, Self) {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe {
             let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             let odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
@@ -77,19 +79,22 @@ unsafe impl Lanes for Avx512 {
         }
     }
     #[inline(always)]
-    fn splat(v: f32) -> Self {
-        unsafe { Avx512(_mm512_set1_ps(v)) }
+    unsafe fn splat(v: f32) -> Self {
+        Avx512(_mm512_set1_ps(v))
     }
     #[inline(always)]
     fn add(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { Avx512(_mm512_add_ps(self.0, b.0)) }
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { Avx512(_mm512_sub_ps(self.0, b.0)) }
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { Avx512(_mm512_mul_ps(self.0, b.0)) }
     }
     #[inline(always)]
@@ -109,39 +114,47 @@ unsafe impl Lanes for Avx512 {
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { Avx512(_mm512_fmadd_ps(self.0, b.0, c.0)) }
     }
     #[inline(always)]
     fn gt(self, b: Self) -> __mmask16 {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { _mm512_cmp_ps_mask::<_CMP_GT_OQ>(self.0, b.0) }
     }
     #[inline(always)]
     fn le(self, b: Self) -> __mmask16 {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { _mm512_cmp_ps_mask::<_CMP_LE_OQ>(self.0, b.0) }
     }
     #[inline(always)]
     fn select(mask: __mmask16, a: Self, b: Self) -> Self {
         // blend takes the second operand where the mask is set.
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { Avx512(_mm512_mask_blend_ps(mask, b.0, a.0)) }
     }
     #[inline(always)]
     fn select_index(mask: __mmask16, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { _mm512_mask_blend_epi32(mask, b, a) }
     }
     #[inline(always)]
-    fn splat_index(v: u32) -> __m512i {
-        unsafe { _mm512_set1_epi32(v as i32) }
+    unsafe fn splat_index(v: u32) -> __m512i {
+        _mm512_set1_epi32(v as i32)
     }
     #[inline(always)]
     fn add_index(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { _mm512_add_epi32(a, b) }
     }
     #[inline(always)]
     fn eq_index(a: __m512i, b: __m512i) -> __mmask16 {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe { _mm512_cmpeq_epi32_mask(a, b) }
     }
     #[inline(always)]
     fn compact_halves(self, tw: usize) -> Self {
+        // SAFETY: a vector of this set exists, so the CPU has AVX-512F (see `Has`).
         unsafe {
             // Lane i takes lane i, or i + 8 − tw once past the first row.
             let ramp = Self::ramp_ints();
@@ -153,8 +166,12 @@ unsafe impl Lanes for Avx512 {
 }
 
 impl Avx512 {
+    /// Index lanes 0, 1, …, 15.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
     #[inline(always)]
-    fn ramp_ints() -> __m512i {
-        unsafe { _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+    unsafe fn ramp_ints() -> __m512i {
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     }
 }

@@ -9,37 +9,142 @@
 /// Lanes per vector.
 pub const L: usize = 8;
 
+use std::marker::PhantomData;
+
+/// Proof that this CPU runs the instructions of the lane set `V`: made where feature
+/// detection passed (`with_lanes!` and the routed pass make it right after asserting
+/// [`crate::LaneSet::is_available`]), or for free for [`Portable`].
+///
+/// Why: the methods of an instruction set's vectors ([`Avx2`], [`Avx512`]) are safe to
+/// call, but run AVX2 or AVX-512 instructions, which on a CPU without them is undefined
+/// behaviour. So a vector can only be made from nothing through a `Has` (its
+/// `splat`, `zero` and `splat_index`) or by an `unsafe` load whose contract includes the
+/// CPU: every vector (and index vector) that exists proves that a check passed, and a
+/// safe method, which needs one, can only run where the instructions exist.
+#[derive(Debug)]
+pub struct Has<V>(PhantomData<V>);
+
+impl<V> Clone for Has<V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<V> Copy for Has<V> {}
+
+impl<V: Lanes> Has<V> {
+    /// The proof, without a check.
+    ///
+    /// # Safety
+    /// The CPU has `V`'s instruction set (a [`crate::LaneSet`] that
+    /// [`is_available`](crate::LaneSet::is_available) said so for).
+    #[inline(always)]
+    pub unsafe fn new_unchecked() -> Self {
+        Has(PhantomData)
+    }
+
+    /// The proof again, from a vector: one exists, so a proof was made (see [`Has`]).
+    #[inline(always)]
+    pub fn of(_vector: &V) -> Self {
+        Has(PhantomData)
+    }
+
+    /// Every lane `v`.
+    #[inline(always)]
+    pub fn splat(self, v: f32) -> V {
+        // SAFETY: `self` proves the CPU has V's instruction set.
+        unsafe { V::splat(v) }
+    }
+
+    /// Every lane zero.
+    #[inline(always)]
+    pub fn zero(self) -> V {
+        self.splat(0.0)
+    }
+
+    /// Every index lane `v`.
+    #[inline(always)]
+    pub fn splat_index(self, v: u32) -> V::Index {
+        // SAFETY: `self` proves the CPU has V's instruction set.
+        unsafe { V::splat_index(v) }
+    }
+}
+
+impl Has<Portable> {
+    /// Plain arrays run on every CPU.
+    pub const PORTABLE: Self = Has(PhantomData);
+}
+
 /// A vector of [`Lanes::LANES`] `f32` lanes with an index vector of as many `u32`
 /// lanes, and a mask type that comparisons give and selects take.
 ///
+/// Its safe methods take a vector (or an index vector), whose existence proves that the
+/// CPU has the instruction set (see [`Has`]); the methods that make one from nothing
+/// are `unsafe`, and reached through [`Has`].
+///
 /// # Safety
-/// `load`/`store` read and write `LANES` elements at the pointer; callers keep them in
-/// bounds. Implementations may only be used on a CPU that has their instruction set.
+/// An implementation's `load*`/`store*` touch exactly the elements they say, and its
+/// methods run only instructions of the set its [`crate::LaneSet`] checks for.
 pub unsafe trait Lanes: Copy {
     const LANES: usize;
     type Index: Copy;
     type Mask: Copy;
+    /// Loads `LANES` elements.
+    ///
+    /// # Safety
+    /// For this and every `load*`, `store*`, `gather*` and `scatter` below: the elements
+    /// touched are in bounds of one allocation, and the CPU has the instruction set.
     unsafe fn load(p: *const f32) -> Self;
+    /// Stores `LANES` elements.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn store(self, p: *mut f32);
+    /// Loads `LANES` index elements.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn load_index(p: *const u32) -> Self::Index;
     /// Loads the first `live` (≤ [`L`]) lanes; the rest are zero. Touches only those.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn load_first(p: *const f32, live: usize) -> Self;
     /// Loads the first `live` index lanes; the rest are `fill`.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn load_index_first(p: *const u32, live: usize, fill: u32) -> Self::Index;
     /// Loads lanes `lo..hi` from `p + lane`; the others are zero and not touched (so `p`
     /// itself may point before the data).
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn load_range(p: *const f32, lo: usize, hi: usize) -> Self;
     /// The even and the odd elements of the `2·LANES` values `a ++ b`.
     fn split_even_odd(a: Self, b: Self) -> (Self, Self);
     /// Stores the first `live` lanes. Touches only those.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn store_first(self, p: *mut f32, live: usize);
+    /// Stores the first `live` index lanes. Touches only those.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     unsafe fn store_index_first(v: Self::Index, p: *mut u32, live: usize);
-    fn splat(v: f32) -> Self;
+    /// Every lane `v`.
+    ///
+    /// # Safety
+    /// The CPU has the instruction set: call it through [`Has::splat`].
+    unsafe fn splat(v: f32) -> Self;
     fn add(self, b: Self) -> Self;
     fn sub(self, b: Self) -> Self;
     fn mul(self, b: Self) -> Self;
     /// Loads lanes `i < live` (≤ [`Lanes::LANES`]) from `p + i·stride`, the rest zero;
     /// touches only those. A gather instruction where the set has one.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     #[inline(always)]
     unsafe fn gather_first(p: *const f32, stride: usize, live: usize) -> Self {
         let mut a = [0.0f32; 16];
@@ -50,6 +155,9 @@ pub unsafe trait Lanes: Copy {
         Self::load(a.as_ptr())
     }
     /// Stores lane `i` at `p + i·stride`. A scatter instruction where the set has one.
+    ///
+    /// # Safety
+    /// As [`Lanes::load`].
     #[inline(always)]
     unsafe fn scatter(self, p: *mut f32, stride: usize) {
         let mut a = [0.0f32; 16];
@@ -78,18 +186,18 @@ pub unsafe trait Lanes: Copy {
         Self::select(self.gt(b), self, b)
     }
     fn select_index(mask: Self::Mask, a: Self::Index, b: Self::Index) -> Self::Index;
-    fn splat_index(v: u32) -> Self::Index;
+    /// Every index lane `v`.
+    ///
+    /// # Safety
+    /// The CPU has the instruction set: call it through [`Has::splat_index`].
+    unsafe fn splat_index(v: u32) -> Self::Index;
     fn add_index(a: Self::Index, b: Self::Index) -> Self::Index;
     /// Lanes where `a == b`.
     fn eq_index(a: Self::Index, b: Self::Index) -> Self::Mask;
 
     #[inline(always)]
-    fn zero() -> Self {
-        Self::splat(0.0)
-    }
-    #[inline(always)]
     fn neg(self) -> Self {
-        Self::zero().sub(self)
+        Has::of(&self).zero().sub(self)
     }
     /// Lanes `0..tw` and `8..8 + tw` moved to `0..2·tw` (for 16 lanes holding two rows of
     /// at most 8). Eight lanes hold one row: nothing to move.
@@ -190,7 +298,7 @@ unsafe impl Lanes for Portable {
         }
     }
     #[inline(always)]
-    fn splat(v: f32) -> Self {
+    unsafe fn splat(v: f32) -> Self {
         Portable([v; L])
     }
     #[inline(always)]
@@ -240,7 +348,7 @@ unsafe impl Lanes for Portable {
         std::array::from_fn(|i| if mask.0[i].to_bits() != 0 { a[i] } else { b[i] })
     }
     #[inline(always)]
-    fn splat_index(v: u32) -> [u32; L] {
+    unsafe fn splat_index(v: u32) -> [u32; L] {
         [v; L]
     }
     #[inline(always)]
@@ -255,7 +363,9 @@ unsafe impl Lanes for Portable {
 
 /// Generates `$name(lanes, …)`, which runs `$body_fn::<N, W>` with the lane set asked
 /// for: `N` (eight lanes) for the row-by-row input side, `W` for the output side, which
-/// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays.
+/// runs over whole images' tiles: AVX-512 (16 lanes), AVX2 (8) or plain arrays. The body
+/// takes the proofs `(Has<N>, Has<W>)` first: this is where they are made, after the
+/// CPU check.
 macro_rules! with_lanes {
     ($(#[$m:meta])* fn $name:ident => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
         $crate::lanes::with_lanes!($(#[$m])* fn $name<> => $body_fn($($arg: $ty),*));
@@ -263,21 +373,30 @@ macro_rules! with_lanes {
     ($(#[$m:meta])* fn $name:ident<$($gen:ident : $bound:path),*> => $body_fn:ident ($($arg:ident : $ty:ty),* $(,)?)) => {
         $(#[$m])*
         pub(super) fn $name<$($gen: $bound),*>(lanes: $crate::lane_set::LaneSet, $($arg: $ty),*) {
+            use $crate::lanes::Has;
             // One cached feature test per call (a call covers a group of images), so that
             // a set this CPU lacks can never reach the intrinsics below.
             assert!(lanes.is_available(), "this CPU cannot run {}", lanes.label());
             #[cfg(target_arch = "x86_64")]
             {
                 use $crate::lanes::{Avx2, Avx512};
+                /// # Safety
+                /// The CPU has AVX-512F, AVX2 and FMA.
                 #[target_feature(enable = "avx2,fma,avx512f")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx512<$($gen: $bound),*>($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx512 $(, $gen)*>($($arg),*)
+                    // SAFETY: the caller's contract: the CPU has both sets.
+                    let has = unsafe { (Has::<Avx2>::new_unchecked(), Has::<Avx512>::new_unchecked()) };
+                    $body_fn::<Avx2, Avx512 $(, $gen)*>(has, $($arg),*)
                 }
+                /// # Safety
+                /// The CPU has AVX2 and FMA.
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn avx2<$($gen: $bound),*>($($arg: $ty),*) {
-                    $body_fn::<Avx2, Avx2 $(, $gen)*>($($arg),*)
+                    // SAFETY: the caller's contract: the CPU has AVX2 and FMA.
+                    let has = unsafe { (Has::<Avx2>::new_unchecked(), Has::<Avx2>::new_unchecked()) };
+                    $body_fn::<Avx2, Avx2 $(, $gen)*>(has, $($arg),*)
                 }
                 match lanes {
                     // SAFETY: the CPU has AVX-512F, AVX2 and FMA (asserted above).
@@ -287,7 +406,8 @@ macro_rules! with_lanes {
                     $crate::lane_set::LaneSet::Portable => {}
                 }
             }
-            $body_fn::<$crate::lanes::Portable, $crate::lanes::Portable $(, $gen)*>($($arg),*)
+            let has = (Has::PORTABLE, Has::PORTABLE);
+            $body_fn::<$crate::lanes::Portable, $crate::lanes::Portable $(, $gen)*>(has, $($arg),*)
         }
     };
 }

@@ -36,6 +36,10 @@ impl Walk {
 /// `R` rows × `C` registers of columns, the first `cols` of them (all `8·C` with `FULL`;
 /// else masked loads of `B`, and the sums stored through the stack, touching only those
 /// columns of `C`).
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; `a`, `b` and `c` hold the rows and columns the
+/// product reads and writes, at the strides given.
 #[inline(always)]
 unsafe fn block<const R: usize, const C: usize, const FULL: bool, const WALK: u8>(
     k: usize,
@@ -108,6 +112,10 @@ unsafe fn block<const R: usize, const C: usize, const FULL: bool, const WALK: u8
 }
 
 /// Every row of one block of `cols` columns, [`MR`] at a time and the rest one by one.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; `a`, `b` and `c` hold the rows and columns the
+/// product reads and writes, at the strides given.
 #[inline(always)]
 unsafe fn column_block<const C: usize, const FULL: bool>(
     (m, k, cols): (usize, usize, usize),
@@ -133,6 +141,10 @@ unsafe fn column_block<const C: usize, const FULL: bool>(
 }
 
 /// See [`super::product`]; the caller checks the CPU and the bounds.
+///
+/// # Safety
+/// The CPU has AVX2 and FMA; `a`, `b` and `c` hold the rows and columns the
+/// product reads and writes, at the strides given.
 #[target_feature(enable = "avx2,fma")]
 pub unsafe fn product(
     (m, n, k): (usize, usize, usize),

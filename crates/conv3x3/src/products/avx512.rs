@@ -16,6 +16,10 @@ fn mask(n: usize) -> __mmask16 {
 /// `A`'s rows are one element apart (`a_rs == 1`), so that the `MR` broadcasts of a
 /// step read fixed offsets from one pointer; with the stride a run-time value, the
 /// address arithmetic between them took as many instructions as the multiply-adds.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn block<const MR: usize, const NC: usize, const UNIT: bool>(
@@ -52,6 +56,12 @@ unsafe fn block<const MR: usize, const NC: usize, const UNIT: bool>(
     }
 }
 
+/// Every row of `C` for `NC` registers of columns, [`block`]s of rows and the rest one
+/// by one.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn rows<const NC: usize>(
@@ -86,6 +96,10 @@ unsafe fn rows<const NC: usize>(
 /// over 64 rows of `C` and `A`'s columns contiguous (`A[i][kk]` at `a[i + kk·a_cs]`);
 /// each element is the same chain of
 /// fused multiply-adds over `kk` as in [`block`], so the result is the same to the bit.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn tail_columns<const T: usize>(
@@ -133,6 +147,10 @@ unsafe fn tail_columns<const T: usize>(
 /// tiles, whose `k` (channels) runs along a row. One pointer per row, so that each
 /// broadcast is one load at a register plus the step, with no stride arithmetic.
 /// Each element is the same chain of fused multiply-adds over `kk` as in [`block`].
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn block_rows_contiguous<const MR: usize, const NC: usize>(
@@ -171,6 +189,10 @@ unsafe fn block_rows_contiguous<const MR: usize, const NC: usize>(
 
 /// `C` in blocks of six rows by 64 columns (24 sums in registers, each step's four
 /// loads and six broadcasts feeding 24 multiply-adds), the last rows one at a time.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn product_rows_contiguous(
@@ -199,6 +221,10 @@ unsafe fn product_rows_contiguous(
 }
 
 /// See [`super::product`]; the caller checks the CPU and the bounds.
+///
+/// # Safety
+/// The CPU has AVX-512F; `a`, `b` and `c` hold the rows and columns the product
+/// reads and writes, at the strides given.
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn product(

@@ -96,6 +96,9 @@ impl Flows {
 
     /// [`Self::gather`], sixteen pooled outputs at a time, the flowing ones packed by
     /// compressing stores.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     unsafe fn gather_avx512(&mut self, l: &Layout, (dout, argmax): (&[f32], &[u32])) {
@@ -147,6 +150,9 @@ impl Flows {
     /// so the flowing lanes are moved to the front by a permute from [`PACKED`] and the
     /// whole vector is stored; the lanes past them are overwritten next, or lie past
     /// the last flow.
+    ///
+    /// # Safety
+    /// The CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn gather_avx2(&mut self, l: &Layout, (dout, argmax): (&[f32], &[u32])) {

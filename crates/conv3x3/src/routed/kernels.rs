@@ -2,12 +2,12 @@
 //! channel-last layout, and the two sums over a filter's flows.
 
 use super::layout::{Layout, BLOCK_VECTORS, TAPS};
-use crate::lanes::Lanes;
+use crate::lanes::{Has, Lanes};
 
 /// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`: a cell's
 /// channels gathered a vector at a time, stored contiguously.
 #[inline(always)]
-pub(super) fn to_channels_last<V: Lanes>(x: &[f32], l: &Layout, xp: &mut [f32]) {
+pub(super) fn to_channels_last<V: Lanes>(_has: Has<V>, x: &[f32], l: &Layout, xp: &mut [f32]) {
     let (s, channels, hw) = (&l.s, l.channels(), l.s.h * l.s.w);
     assert!(x.len() == s.ci * hw && xp.len() >= l.image_len());
     for y in 0..s.h {
@@ -30,7 +30,7 @@ pub(super) fn to_channels_last<V: Lanes>(x: &[f32], l: &Layout, xp: &mut [f32]) 
 /// Adds the inside of the padded, channel-last `dxp` onto one image `(ci, h, w)`: a row
 /// of a channel gathered a vector at a time.
 #[inline(always)]
-pub(super) fn add_channels_first<V: Lanes>(dxp: &[f32], l: &Layout, dx: &mut [f32]) {
+pub(super) fn add_channels_first<V: Lanes>(_has: Has<V>, dxp: &[f32], l: &Layout, dx: &mut [f32]) {
     let (s, channels) = (&l.s, l.channels());
     assert!(dx.len() == s.ci * s.h * s.w && dxp.len() >= l.image_len());
     for (c, plane) in dx.chunks_exact_mut(s.h * s.w).enumerate() {
@@ -71,33 +71,38 @@ fn taps_at_once<V: Lanes>() -> usize {
 /// Every flow's `window + taps[k] + block` elements from `xp` are readable.
 #[inline(always)]
 pub(super) unsafe fn add_filter_gradient<V: Lanes>(
+    has: Has<V>,
     taps: &[usize; TAPS],
     xp: *const f32,
     flows: (&[f32], &[u32]),
     sums: &mut [f32],
 ) {
     if taps_at_once::<V>() == TAPS {
-        filter_gradient_taps::<V, TAPS>(&taps[..], xp, flows, sums);
+        filter_gradient_taps::<_, TAPS>(has, &taps[..], xp, flows, sums);
     } else {
         for first in (0..TAPS).step_by(3) {
             let sums = &mut sums[first * BLOCK_VECTORS * V::LANES..];
-            filter_gradient_taps::<V, 3>(&taps[first..], xp, flows, sums);
+            filter_gradient_taps::<_, 3>(has, &taps[first..], xp, flows, sums);
         }
     }
 }
 
 /// [`add_filter_gradient`] for the `G` taps at `taps[..G]`, whose sums start at `sums`.
+///
+/// # Safety
+/// As [`add_filter_gradient`], for these taps.
 #[inline(always)]
 unsafe fn filter_gradient_taps<V: Lanes, const G: usize>(
+    has: Has<V>,
     taps: &[usize],
     xp: *const f32,
     (gradients, windows): (&[f32], &[u32]),
     sums: &mut [f32],
 ) {
     let taps: [usize; G] = std::array::from_fn(|k| taps[k]);
-    let mut acc = [[V::zero(); BLOCK_VECTORS]; G];
+    let mut acc = [[has.zero(); BLOCK_VECTORS]; G];
     for (&g, &window) in gradients.iter().zip(windows) {
-        let g = V::splat(g);
+        let g = has.splat(g);
         let at = xp.add(window as usize);
         for (k, acc) in acc.iter_mut().enumerate() {
             for (v, acc) in acc.iter_mut().enumerate() {
@@ -121,6 +126,7 @@ unsafe fn filter_gradient_taps<V: Lanes, const G: usize>(
 /// Every flow's `window + taps[k] + block` elements from `dxp` are writable.
 #[inline(always)]
 pub(super) unsafe fn add_input_gradient<V: Lanes>(
+    has: Has<V>,
     taps: &[usize; TAPS],
     filter: &[f32],
     flows: (&[f32], &[u32]),
@@ -128,19 +134,23 @@ pub(super) unsafe fn add_input_gradient<V: Lanes>(
 ) {
     assert!(filter.len() >= TAPS * BLOCK_VECTORS * V::LANES);
     if taps_at_once::<V>() == TAPS {
-        input_gradient_taps::<V, TAPS>(&taps[..], filter, flows, dxp);
+        input_gradient_taps::<_, TAPS>(has, &taps[..], filter, flows, dxp);
     } else {
         for first in (0..TAPS).step_by(3) {
             let filter = &filter[first * BLOCK_VECTORS * V::LANES..];
-            input_gradient_taps::<V, 3>(&taps[first..], filter, flows, dxp);
+            input_gradient_taps::<_, 3>(has, &taps[first..], filter, flows, dxp);
         }
     }
 }
 
 /// [`add_input_gradient`] for the `G` taps at `taps[..G]`, whose weights start at
 /// `filter`.
+///
+/// # Safety
+/// As [`add_input_gradient`], for these taps.
 #[inline(always)]
 unsafe fn input_gradient_taps<V: Lanes, const G: usize>(
+    has: Has<V>,
     taps: &[usize],
     filter: &[f32],
     (gradients, windows): (&[f32], &[u32]),
@@ -152,7 +162,7 @@ unsafe fn input_gradient_taps<V: Lanes, const G: usize>(
         std::array::from_fn(|v| V::load(filter[(k * BLOCK_VECTORS + v) * V::LANES..].as_ptr()))
     });
     for (&g, &window) in gradients.iter().zip(windows) {
-        let g = V::splat(g);
+        let g = has.splat(g);
         let at = dxp.add(window as usize);
         for (k, w) in w.iter().enumerate() {
             for (v, w) in w.iter().enumerate() {

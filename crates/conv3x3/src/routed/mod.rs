@@ -29,7 +29,7 @@ mod kernels;
 mod layout;
 
 use super::lane_set::LaneSet;
-use super::lanes::{Lanes, Portable};
+use super::lanes::{Has, Lanes, Portable};
 use super::shape::{
     add_in_order, chunk_ranges, pool_out, split_by_images, ConvShape, BACKWARD_TASKS,
 };
@@ -131,13 +131,21 @@ impl Pass<'_> {
         #[cfg(target_arch = "x86_64")]
         {
             use super::lanes::{Avx2, Avx512};
+            /// # Safety
+            /// The CPU has AVX-512F, AVX2 and FMA.
             #[target_feature(enable = "avx2,fma,avx512f")]
             unsafe fn avx512(p: &Pass, r: Range<usize>, du: &mut [f32], dx: Option<&mut [f32]>) {
-                p.images_body::<Avx512>(r, du, dx)
+                // SAFETY: the caller's contract.
+                let has = unsafe { Has::<Avx512>::new_unchecked() };
+                p.images_body(has, r, du, dx)
             }
+            /// # Safety
+            /// The CPU has AVX2 and FMA.
             #[target_feature(enable = "avx2,fma")]
             unsafe fn avx2(p: &Pass, r: Range<usize>, du: &mut [f32], dx: Option<&mut [f32]>) {
-                p.images_body::<Avx2>(r, du, dx)
+                // SAFETY: the caller's contract.
+                let has = unsafe { Has::<Avx2>::new_unchecked() };
+                p.images_body(has, r, du, dx)
             }
             match self.lanes {
                 // SAFETY: the caller asserted that the CPU has the set.
@@ -147,11 +155,17 @@ impl Pass<'_> {
                 LaneSet::Portable => {}
             }
         }
-        self.images_body::<Portable>(r, du, dx)
+        self.images_body(Has::<Portable>::PORTABLE, r, du, dx)
     }
 
     #[inline(always)]
-    fn images_body<V: Lanes>(&self, r: Range<usize>, du: &mut [f32], mut dx: Option<&mut [f32]>) {
+    fn images_body<V: Lanes>(
+        &self,
+        has: Has<V>,
+        r: Range<usize>,
+        du: &mut [f32],
+        mut dx: Option<&mut [f32]>,
+    ) {
         let (l, s) = (self.l, &self.l.s);
         assert_eq!(l.lanes, V::LANES);
         assert_eq!(
@@ -170,7 +184,7 @@ impl Pass<'_> {
         let mut dxp = vec![0.0f32; if dx.is_some() { l.image_len() } else { 0 }];
         let mut flows = Flows::new(l, self.lanes);
         for (j, image) in r.enumerate() {
-            to_channels_last::<V>(&self.x[image * in_len..][..in_len], l, &mut xp);
+            to_channels_last(has, &self.x[image * in_len..][..in_len], l, &mut xp);
             let at = image * s.co * pooled;
             let routed = (&self.dout[at..], &self.argmax[at..]);
             flows.gather(l, (&routed.0[..s.co * pooled], &routed.1[..s.co * pooled]));
@@ -183,7 +197,7 @@ impl Pass<'_> {
                     // SAFETY: a flow's window starts at most at the image's last cell
                     // (`Flows::gather` asserts it), so its last tap, two rows and two
                     // cells on, is inside the padded image, and so is its channel block.
-                    unsafe { add_filter_gradient::<V>(&l.taps, xp[channel..].as_ptr(), own, sums) };
+                    unsafe { add_filter_gradient(has, &l.taps, xp[channel..].as_ptr(), own, sums) };
                 }
                 if dx.is_none() {
                     continue;
@@ -193,11 +207,11 @@ impl Pass<'_> {
                     let taps = &self.filters[l.filter_at(b, o)..][..TAPS * l.block];
                     let dst = dxp[channel..].as_mut_ptr();
                     // SAFETY: as above, for the padded input gradient.
-                    unsafe { add_input_gradient::<V>(&l.taps, taps, own, dst) };
+                    unsafe { add_input_gradient(has, &l.taps, taps, own, dst) };
                 }
             }
             if let Some(dx) = dx.as_deref_mut() {
-                add_channels_first::<V>(&dxp, l, &mut dx[j * in_len..][..in_len]);
+                add_channels_first(has, &dxp, l, &mut dx[j * in_len..][..in_len]);
                 dxp.fill(0.0);
             }
         }

@@ -8,12 +8,13 @@
 
 use super::geometry::Geometry;
 use super::matrices::times_b;
-use crate::lanes::{Lanes, L};
+use crate::lanes::{Has, Lanes, L};
 
 /// Splits one `h×w` plane into the even and odd columns of its zero-padded version:
 /// `even[r][k] = P[r][2k]`, `odd[r][k] = P[r][2k+1]`, where `P[r][q] = x[r-1][q-1]`.
 #[inline(always)]
 pub(super) fn deinterleave<V: Lanes>(
+    _has: Has<V>,
     plane: &[f32],
     g: &Geometry,
     even: &mut [f32],
@@ -59,6 +60,7 @@ pub(super) fn deinterleave<V: Lanes>(
 /// `V = Bᵀ d B` for every tile of one deinterleaved plane: `v[ξ·xi + at + ty·tw + tx]`.
 #[inline(always)]
 pub(super) fn input_transform<V: Lanes>(
+    has: Has<V>,
     even: &[f32],
     odd: &[f32],
     g: &Geometry,
@@ -76,7 +78,7 @@ pub(super) fn input_transform<V: Lanes>(
             // the planes (asserted); the stores end before at + 15·xi + tiles − tw + L·chunks.
             unsafe {
                 // t[i]: row i of the window times B.
-                let mut t = [[V::zero(); 4]; 4];
+                let mut t = [[has.zero(); 4]; 4];
                 for (i, ti) in t.iter_mut().enumerate() {
                     let r = (2 * ty + i) * g.stride + tx;
                     *ti = times_b([
@@ -103,6 +105,7 @@ pub(super) fn input_transform<V: Lanes>(
 /// holds padded rows `r` and `r + 2`, the same window row of two tile rows.
 #[inline(always)]
 pub(super) fn deinterleave_paired<N: Lanes>(
+    _has: Has<N>,
     plane: &[f32],
     g: &Geometry,
     even: &mut [f32],
@@ -133,6 +136,7 @@ pub(super) fn deinterleave_paired<N: Lanes>(
 /// [`input_transform`] on the paired layout, two tile rows per vector.
 #[inline(always)]
 pub(super) fn input_transform_paired<W: Lanes>(
+    has: Has<W>,
     even: &[f32],
     odd: &[f32],
     g: &Geometry,
@@ -149,7 +153,7 @@ pub(super) fn input_transform_paired<W: Lanes>(
         // SAFETY: reads end before block + (ty + 2)·L + 1 + 16 <= 2·block (asserted);
         // the stores write `live` lanes ending at at + 15·xi + (ty·tw + live) <= v.len().
         unsafe {
-            let mut t = [[W::zero(); 4]; 4];
+            let mut t = [[has.zero(); 4]; 4];
             for (i, ti) in t.iter_mut().enumerate() {
                 // Window row i of tile rows ty and ty + 1: padded rows 2ty + i and + 2.
                 let r = (i % 2) * block + (ty + i / 2) * L;

@@ -9,7 +9,7 @@ use std::mem::MaybeUninit;
 
 use super::geometry::{Geometry, WIDEST};
 use super::matrices::{times_a, times_a_adjoint};
-use crate::lanes::Lanes;
+use crate::lanes::{Has, Lanes};
 use crate::shape::NO_GRADIENT;
 
 /// Per tile of one image, in tile order: the raster offset of its top-left output, and
@@ -54,6 +54,7 @@ impl TileTable {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub(super) fn output_transform_pool<V: Lanes>(
+    has: Has<V>,
     m: &[f32],
     xi: usize,
     at: usize,
@@ -68,19 +69,19 @@ pub(super) fn output_transform_pool<V: Lanes>(
     assert!(V::LANES <= WIDEST && at + 15 * xi + tiles + WIDEST <= m.len());
     assert!(out.len() >= tiles && argmax.len() >= tiles);
     let src = m.as_ptr();
-    let neg_inf = V::splat(f32::NEG_INFINITY);
+    let neg_inf = has.splat(f32::NEG_INFINITY);
     // Offsets of the window's places from its top-left corner.
     let (right, below, base) = (
-        V::splat_index(1),
-        V::splat_index(g.w as u32),
-        V::splat_index(base),
+        has.splat_index(1),
+        has.splat_index(g.w as u32),
+        has.splat_index(base),
     );
     for t in (0..tiles).step_by(V::LANES) {
         // SAFETY: reads end before at + 15·xi + tiles + WIDEST (asserted); the tables
         // hold tiles + WIDEST entries.
         let (y00, mut y01, mut y10, mut y11, top_left) = unsafe {
             let p = src.add(at + t);
-            let mut mm = [V::zero(); 16];
+            let mut mm = [has.zero(); 16];
             for (k, v) in mm.iter_mut().enumerate() {
                 *v = V::load(p.add(k * xi));
             }
@@ -91,7 +92,7 @@ pub(super) fn output_transform_pool<V: Lanes>(
                 }
             }
             // s[q][i] = Σ_p Aᵀ[i][p] M[p][q], then Y[i][j] = Σ_q s[q][i] Aᵀ[j][q].
-            let mut s = [[V::zero(); 2]; 4];
+            let mut s = [[has.zero(); 2]; 4];
             for (q, sq) in s.iter_mut().enumerate() {
                 *sq = times_a([mm[q], mm[4 + q], mm[8 + q], mm[12 + q]]);
             }
@@ -127,9 +128,9 @@ pub(super) fn output_transform_pool<V: Lanes>(
         let bottom = bv.gt(tv);
         let best = V::select(bottom, bv, tv);
         let best_at = V::select_index(bottom, b_at, t_at);
-        let clamped = best.le(V::zero());
-        let value = V::select(clamped, V::zero(), best);
-        let index = V::select_index(clamped, V::splat_index(NO_GRADIENT), best_at);
+        let clamped = best.le(has.zero());
+        let value = V::select(clamped, has.zero(), best);
+        let index = V::select_index(clamped, has.splat_index(NO_GRADIENT), best_at);
         let live = (tiles - t).min(V::LANES);
         // SAFETY: t + live <= tiles <= out.len(), argmax.len() (asserted).
         unsafe {
@@ -153,6 +154,7 @@ pub(super) struct GradSums<'a, V> {
 /// `V`, is added into `sink`.
 #[inline(always)]
 pub(super) fn pool_output_adjoint<V: Lanes>(
+    has: Has<V>,
     dout: &[f32],
     argmax: &[u32],
     g: &Geometry,
@@ -165,11 +167,11 @@ pub(super) fn pool_output_adjoint<V: Lanes>(
     assert!(15 * sink.xi + tiles + WIDEST <= sink.v.len());
     assert!(dout.len() >= tiles && argmax.len() >= tiles);
     let (right, below, base) = (
-        V::splat_index(1),
-        V::splat_index(g.w as u32),
-        V::splat_index(base),
+        has.splat_index(1),
+        has.splat_index(g.w as u32),
+        has.splat_index(base),
     );
-    let zero = V::zero();
+    let zero = has.zero();
     for t in (0..tiles).step_by(V::LANES) {
         let live = (tiles - t).min(V::LANES);
         // SAFETY: t + live <= tiles <= dout.len(), argmax.len(); the table holds

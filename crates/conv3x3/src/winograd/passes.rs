@@ -8,12 +8,13 @@ use std::mem::MaybeUninit;
 use super::geometry::{pairs_tile_rows, Geometry, Scratch};
 use super::input::{deinterleave, deinterleave_paired, input_transform, input_transform_paired};
 use super::output::{output_transform_pool, pool_output_adjoint, GradSums, TileTable};
-use crate::lanes::{with_lanes, Lanes};
+use crate::lanes::{with_lanes, Has, Lanes};
 use crate::shape::ConvShape;
 
 /// Transforms the `n` images of `x` (a group) into `sc.v`.
 #[inline(always)]
 fn transform_inputs_body<N: Lanes, W: Lanes>(
+    has: (Has<N>, Has<W>),
     s: &ConvShape,
     g: &Geometry,
     x: &[f32],
@@ -26,13 +27,21 @@ fn transform_inputs_body<N: Lanes, W: Lanes>(
         for c in 0..s.ci {
             let plane = &x[(j * s.ci + c) * g.h * g.w..][..g.h * g.w];
             if pairs_tile_rows::<W>(g) {
-                deinterleave_paired::<N>(plane, g, &mut sc.even, &mut sc.odd);
+                deinterleave_paired(has.0, plane, g, &mut sc.even, &mut sc.odd);
                 let at = c * ld + j * g.tiles();
-                input_transform_paired::<W>(&sc.even, &sc.odd, g, &mut sc.v, xi, at);
+                input_transform_paired(has.1, &sc.even, &sc.odd, g, &mut sc.v, xi, at);
                 continue;
             }
-            deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
-            input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, xi, c * ld + j * g.tiles());
+            deinterleave(has.0, plane, g, &mut sc.even, &mut sc.odd);
+            input_transform(
+                has.0,
+                &sc.even,
+                &sc.odd,
+                g,
+                &mut sc.v,
+                xi,
+                c * ld + j * g.tiles(),
+            );
         }
     }
 }
@@ -45,6 +54,7 @@ with_lanes!(fn transform_inputs => transform_inputs_body(
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn pool_outputs_body<N: Lanes, W: Lanes>(
+    has: (Has<N>, Has<W>),
     s: &ConvShape,
     g: &Geometry,
     table: &TileTable,
@@ -58,7 +68,8 @@ fn pool_outputs_body<N: Lanes, W: Lanes>(
     for j in 0..n {
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
-            output_transform_pool::<W>(
+            output_transform_pool(
+                has.1,
                 m,
                 s.co * ld,
                 c * ld + j * g.tiles(),
@@ -82,6 +93,7 @@ with_lanes!(#[allow(clippy::too_many_arguments)] fn pool_outputs => pool_outputs
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn single_channel_forward_body<N: Lanes, W: Lanes>(
+    has: (Has<N>, Has<W>),
     s: &ConvShape,
     g: &Geometry,
     table: &TileTable,
@@ -94,12 +106,13 @@ fn single_channel_forward_body<N: Lanes, W: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
-        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        deinterleave(has.0, plane, g, &mut sc.even, &mut sc.odd);
+        input_transform(has.0, &sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
-            let filter: [W; 16] = std::array::from_fn(|k| W::splat(u[k * s.co + c]));
+            let filter: [W; 16] = std::array::from_fn(|k| has.1.splat(u[k * s.co + c]));
             let at = j * pooled + c * g.tiles();
-            output_transform_pool::<W>(
+            output_transform_pool(
+                has.1,
                 &sc.v,
                 ld,
                 0,
@@ -123,6 +136,7 @@ with_lanes!(#[allow(clippy::too_many_arguments)] fn single_channel_forward => si
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn single_channel_backward_body<N: Lanes, W: Lanes>(
+    has: (Has<N>, Has<W>),
     s: &ConvShape,
     g: &Geometry,
     table: &TileTable,
@@ -135,16 +149,17 @@ fn single_channel_backward_body<N: Lanes, W: Lanes>(
 ) {
     let (hw, pooled) = (s.h * s.w, s.co * g.tiles());
     for (j, plane) in x.chunks_exact(hw).enumerate() {
-        deinterleave::<N>(plane, g, &mut sc.even, &mut sc.odd);
-        input_transform::<N>(&sc.even, &sc.odd, g, &mut sc.v, ld, 0);
+        deinterleave(has.0, plane, g, &mut sc.even, &mut sc.odd);
+        input_transform(has.0, &sc.even, &sc.odd, g, &mut sc.v, ld, 0);
         for c in 0..s.co {
             let at = j * pooled + c * g.tiles();
             let mut sink = GradSums {
                 v: &sc.v,
                 xi: ld,
-                sums: [W::zero(); 16],
+                sums: [has.1.zero(); 16],
             };
-            pool_output_adjoint::<W>(
+            pool_output_adjoint(
+                has.1,
                 &dout[at..at + g.tiles()],
                 &argmax[at..at + g.tiles()],
                 g,

@@ -15,7 +15,7 @@
 
 use rayon::prelude::*;
 
-use crate::lanes::Lanes;
+use crate::lanes::{Has, Lanes};
 
 /// One F(m, 3): `M` outputs from `M + 2` inputs. Vectors are passed in arrays of the
 /// largest size; only the first `M + 2` (or `M`) elements mean anything.
@@ -57,7 +57,8 @@ impl Tile1d for F1 {
     }
     #[inline(always)]
     fn times_a<V: Lanes>(m: [V; 6]) -> [V; 4] {
-        let z = V::zero();
+        let has = Has::of(&m[0]);
+        let z = has.zero();
         [m[0].add(m[1]).add(m[2]), z, z, z]
     }
 }
@@ -75,7 +76,8 @@ impl Tile1d for F2 {
     /// `Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 −1 0 1]`.
     #[inline(always)]
     fn times_b<V: Lanes>(d: [V; 6]) -> [V; 6] {
-        let z = V::zero();
+        let has = Has::of(&d[0]);
+        let z = has.zero();
         [
             d[0].sub(d[2]),
             d[1].add(d[2]),
@@ -88,7 +90,8 @@ impl Tile1d for F2 {
     /// `Aᵀ = [1 1 1 0; 0 1 −1 1]`.
     #[inline(always)]
     fn times_a<V: Lanes>(m: [V; 6]) -> [V; 4] {
-        let z = V::zero();
+        let has = Has::of(&m[0]);
+        let z = has.zero();
         [m[0].add(m[1]).add(m[2]), m[1].sub(m[2]).add(m[3]), z, z]
     }
 }
@@ -106,7 +109,8 @@ impl Tile1d for F3 {
     /// `Bᵀ = [2 −1 −2 1 0; 0 −2 −1 1 0; 0 2 −3 1 0; 0 −1 0 1 0; 0 2 −1 −2 1]`.
     #[inline(always)]
     fn times_b<V: Lanes>(d: [V; 6]) -> [V; 6] {
-        let two = V::splat(2.0);
+        let has = Has::of(&d[0]);
+        let two = has.splat(2.0);
         let d3_d2 = d[3].sub(d[2]);
         let d3_d1 = d[3].sub(d[1]);
         [
@@ -115,19 +119,20 @@ impl Tile1d for F3 {
             two.mul(d[1].sub(d[2])).add(d3_d2),
             d3_d1,
             two.mul(d[1].sub(d[3])).add(d[4]).sub(d[2]),
-            V::zero(),
+            has.zero(),
         ]
     }
     /// `Aᵀ = [1 1 1 1 0; 0 1 −1 2 0; 0 1 1 4 1]`.
     #[inline(always)]
     fn times_a<V: Lanes>(m: [V; 6]) -> [V; 4] {
-        let (two, four) = (V::splat(2.0), V::splat(4.0));
+        let has = Has::of(&m[0]);
+        let (two, four) = (has.splat(2.0), has.splat(4.0));
         let s12 = m[1].add(m[2]);
         [
             m[0].add(s12).add(m[3]),
             two.mul_add(m[3], m[1].sub(m[2])),
             four.mul_add(m[3], s12).add(m[4]),
-            V::zero(),
+            has.zero(),
         ]
     }
 }
@@ -146,7 +151,8 @@ impl Tile1d for F4 {
     /// 0 4 0 −5 0 1]`, with the shared sums of its middle rows formed once.
     #[inline(always)]
     fn times_b<V: Lanes>(d: [V; 6]) -> [V; 6] {
-        let (four, five, two) = (V::splat(4.0), V::splat(5.0), V::splat(2.0));
+        let has = Has::of(&d[0]);
+        let (four, five, two) = (has.splat(4.0), has.splat(5.0), has.splat(2.0));
         let d4_d2 = d[4].sub(d[2]);
         let d1_d3 = d[1].sub(d[3]);
         // Rows 1 and 2 are (d4 − 4d2) ± (d3 − 4d1); rows 3 and 4 (d4 − d2) ∓ 2(d1 − d3).
@@ -164,7 +170,8 @@ impl Tile1d for F4 {
     /// `Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]`.
     #[inline(always)]
     fn times_a<V: Lanes>(m: [V; 6]) -> [V; 4] {
-        let (two, four, eight) = (V::splat(2.0), V::splat(4.0), V::splat(8.0));
+        let has = Has::of(&m[0]);
+        let (two, four, eight) = (has.splat(2.0), has.splat(4.0), has.splat(8.0));
         let (s12, d12) = (m[1].add(m[2]), m[1].sub(m[2]));
         let (s34, d34) = (m[3].add(m[4]), m[3].sub(m[4]));
         [
@@ -234,7 +241,7 @@ pub(super) fn filter_transform(
 #[cfg(test)]
 mod tests {
     use super::{Tile1d, F1, F2, F3, F4};
-    use crate::lanes::{Lanes, Portable};
+    use crate::lanes::{Has, Lanes, Portable};
 
     /// `Aᵀ [(G g) ⊙ (Bᵀ d)]` for one algorithm against the correlation of its `M + 2`
     /// inputs with three taps: the three matrices belong together.
@@ -244,13 +251,14 @@ mod tests {
         let n = T::M + 2;
         let mut input = [0.0f32; 6];
         input[..n].copy_from_slice(&d[..n]);
-        let bd = T::times_b(input.map(Portable::splat));
+        let has = Has::<Portable>::PORTABLE;
+        let bd = T::times_b(input.map(|v| has.splat(v)));
         let gg: [f32; 6] =
             std::array::from_fn(|p| (0..3).map(|k| T::G[p][k] * g[k]).sum::<f64>() as f32);
         // Past the algorithm's inputs the transformed values are unused: zero them.
         let m: [Portable; 6] = std::array::from_fn(|i| match i < n {
-            true => bd[i].mul(Portable::splat(gg[i])),
-            false => Portable::zero(),
+            true => bd[i].mul(has.splat(gg[i])),
+            false => has.zero(),
         });
         let y = T::times_a(m);
         for (i, yi) in y.iter().enumerate().take(T::M) {

@@ -19,12 +19,13 @@ use std::mem::MaybeUninit;
 use super::geometry::{Class, Geometry};
 use super::matrices::{Tile1d, F1, F2, F3, F4};
 use crate::lane_set::LaneSet;
-use crate::lanes::{with_lanes, Lanes};
+use crate::lanes::{with_lanes, Has, Lanes};
 
 /// Copies the `n` planar images of `x` into the interior of `padded` (channels last, one
 /// pixel of border, whose zeros the caller keeps), a vector of channels per gather.
 #[inline(always)]
 fn pad_channels_last_body<N: Lanes, W: Lanes>(
+    _has: (Has<N>, Has<W>),
     g: &Geometry,
     x: &[f32],
     n: usize,
@@ -78,6 +79,7 @@ pub(super) fn pad_from_channels_last(g: &Geometry, x: &[f32], n: usize, padded: 
 /// images.
 #[inline(always)]
 fn input_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
+    has: (Has<N>, Has<W>),
     g: &Geometry,
     class: &Class,
     padded: &[f32],
@@ -106,16 +108,16 @@ fn input_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
                 unsafe {
                     // No closures here: they would not inherit the caller's target
                     // features, and the intrinsics inside them would become calls.
-                    let mut e = [[W::zero(); 6]; 6];
+                    let mut e = [[has.1.zero(); 6]; 6];
                     for i in 0..ny {
-                        let mut d = [W::zero(); 6];
+                        let mut d = [has.1.zero(); 6];
                         for jj in 0..nx {
                             d[jj] = W::load(src.add(((corner + i * g.cols + jj) * ci) + cb));
                         }
                         e[i] = X::times_b(d);
                     }
                     for q in 0..nx {
-                        let mut column = [W::zero(); 6];
+                        let mut column = [has.1.zero(); 6];
                         for i in 0..ny {
                             column[i] = e[i][q];
                         }
@@ -169,6 +171,7 @@ pub(super) fn input_transform(
 /// channels-last. The classes' tiles together write every element of `out`.
 #[inline(always)]
 fn output_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
+    has: (Has<N>, Has<W>),
     g: &Geometry,
     class: &Class,
     m: &[f32],
@@ -194,9 +197,9 @@ fn output_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
             let tile = j * per + t;
             for ob in (0..co).step_by(W::LANES) {
                 // No closures here (see `input_class_body`).
-                let mut f = [[W::zero(); 4]; 6];
+                let mut f = [[has.1.zero(); 4]; 6];
                 for p in 0..ny {
-                    let mut row = [W::zero(); 6];
+                    let mut row = [has.1.zero(); 6];
                     for q in 0..nx {
                         // SAFETY: (ξ·tiles + tile)·co + ob + LANES − 1 < ny·nx·tiles·co.
                         row[q] =
@@ -204,9 +207,9 @@ fn output_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
                     }
                     f[p] = X::times_a(row);
                 }
-                let mut y = [[W::zero(); 4]; 4];
+                let mut y = [[has.1.zero(); 4]; 4];
                 for b in 0..X::M {
-                    let mut column = [W::zero(); 6];
+                    let mut column = [has.1.zero(); 6];
                     for p in 0..ny {
                         column[p] = f[p][b];
                     }
@@ -232,7 +235,7 @@ fn output_class_body<N: Lanes, W: Lanes, Y: Tile1d, X: Tile1d>(
                                 best = best.max(y[2 * pa + 1][2 * pb + 1]);
                             }
                         }
-                        let value = best.max(W::zero());
+                        let value = best.max(has.1.zero());
                         // SAFETY: py < ph and px < pw (the tile is inside the image), and
                         // channel ob + LANES − 1 of image j < n·co, so the last lane's
                         // element is inside `out` (asserted length) in either layout.
