@@ -11,9 +11,9 @@
 
 use std::sync::Arc;
 
-use crate::config::Settings;
 use crate::data::Dataset;
 use crate::model::ModelKind;
+use crate::train::Settings;
 use conv3x3::LaneSet;
 
 use super::epoch::{time_epoch, EpochTiming};

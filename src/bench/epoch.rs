@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::config::Settings;
 use crate::data::Dataset;
+use crate::train::Settings;
 use crate::train::{spawn, EpochSummary, Event, WorkerOptions};
 
 /// CPU time this process's live threads have run, from /proc (0 where unavailable).

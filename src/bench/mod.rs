@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use dfdx::prelude::*;
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::config::Settings;
 use crate::data::Dataset;
 use crate::model::{DeepNet, Dev, ModelKind, Network, SeedNet};
 use crate::train::eval::accuracy_in_batches;
+use crate::train::Settings;
 use conv3x3::{pool_out, winograd, ConvShape, LaneSet};
 
 mod compare;

@@ -17,6 +17,7 @@ pub mod position;
 pub mod projection;
 pub mod record;
 pub mod schedule;
+mod settings;
 mod trainer;
 pub mod worker;
 
@@ -32,5 +33,6 @@ pub use outbox::Outbox;
 pub use position::Position;
 pub use record::Record;
 pub use schedule::Schedule;
+pub use settings::{default_threads, Settings};
 pub use trainer::QUICK_EVAL_IMAGES;
 pub use worker::{spawn, StartError, WorkerHandle, EVENT_CAPACITY};

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::config::Settings;
+use super::settings::Settings;
 use crate::data::ClassNames;
 
 use super::checkpoint::Checkpoint;

@@ -25,8 +25,8 @@ pub type DeepHead<'a> = (Head<'a, 2048, 625>, Head<'a, 625, 10>);
 /// The deep network while training: `(B, 1, 28, 28) → (B, 10)`, each conv layer followed
 /// by dropout with its probability in `p[..3]`, the flattened maps through the first
 /// dense layer, ReLU, dropout with `p[3]` and the second dense layer. The same bits,
-/// forward and backward, as its layers one op at a time ([`super::super::ops`]'s conv and
-/// dropout ops, [`super::super::layers::Flatten`], [`super::super::dense::dense`] and
+/// forward and backward, as its layers one op at a time ([`crate::model::ops`]'s conv and
+/// dropout ops, [`crate::model::layers::Flatten`], [`crate::model::dense::dense`] and
 /// dfdx's ReLU), drawing the same dropout seeds from the device in the same order. The
 /// input is data, so it gets no gradient.
 #[allow(clippy::type_complexity)]

@@ -8,9 +8,9 @@ use rand::Rng;
 
 use crate::model::{saliency, Network};
 
-use super::super::eval::probabilities;
-use super::super::events::{Command, Event, Verdict};
 use super::{Flow, Trainer};
+use crate::train::eval::probabilities;
+use crate::train::events::{Command, Event, Verdict};
 
 impl<N: Network> Trainer<N> {
     /// Mid-step: applies learning-rate and epoch-count changes at once (the rate then

@@ -7,14 +7,14 @@ use dfdx::prelude::*;
 
 use crate::model::{ops::to_vec, Network};
 
-use super::super::adam::Update;
-use super::super::blowup::Verdict;
-use super::super::eval::{accuracy, images_tensor, test_report};
-use super::super::events::{argmax, DivergenceReason, Event};
-use super::super::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
-use super::super::record::Record;
-use super::super::schedule::Schedule;
 use super::{shuffled, Flow, Trainer, METRICS_SAMPLE_EVERY, SNAPSHOT_EVERY};
+use crate::train::adam::Update;
+use crate::train::blowup::Verdict;
+use crate::train::eval::{accuracy, images_tensor, test_report};
+use crate::train::events::{argmax, DivergenceReason, Event};
+use crate::train::measure::{BatchLoss, EpochSummary, EvalKind, Evaluation};
+use crate::train::record::Record;
+use crate::train::schedule::Schedule;
 
 impl<N: Network> Trainer<N> {
     /// Trains the rest of epoch `self.at.epoch`; returns its test accuracy, or `None` when

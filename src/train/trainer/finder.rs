@@ -1,4 +1,4 @@
-//! The learning-rate range test on a copy of the run ([`super::super::lr_finder`]): the
+//! The learning-rate range test on a copy of the run ([`crate::train::lr_finder`]): the
 //! weights and Adam's state are cloned, the sweep trains the clones on batches of its own
 //! order, and the run goes on from exactly where it was (same weights, same shuffle, same
 //! sample; only the `deep` model's dropout draws from the device's random stream).
@@ -7,10 +7,10 @@ use rand::{rngs::StdRng, SeedableRng};
 
 use crate::model::Network;
 
-use super::super::adam::Update;
-use super::super::events::Event;
-use super::super::lr_finder::{rate_at, Recorder, STEPS};
 use super::{shuffled, Trainer};
+use crate::train::adam::Update;
+use crate::train::events::Event;
+use crate::train::lr_finder::{rate_at, Recorder, STEPS};
 
 /// Added to the run's seed for the sweep's batch order, so the sweep's batches are the
 /// same for one seed and never disturb the run's own shuffle.

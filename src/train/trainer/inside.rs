@@ -6,13 +6,13 @@
 use crate::data::PIXELS;
 use crate::model::Network;
 
-use super::super::eval::images_tensor;
-use super::super::events::{argmax, Event, FeatureProjection};
-use super::super::health::{layer_health, HealthReport};
-use super::super::measure::EvalKind;
-use super::super::metrics_line::MetricsLine;
-use super::super::projection::principal_components;
 use super::{Trainer, EARLY_QUICK_EVALS, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES};
+use crate::train::eval::images_tensor;
+use crate::train::events::{argmax, Event, FeatureProjection};
+use crate::train::health::{layer_health, HealthReport};
+use crate::train::measure::EvalKind;
+use crate::train::metrics_line::MetricsLine;
+use crate::train::projection::principal_components;
 
 impl<N: Network> Trainer<N> {
     /// Whether the network is looked inside after `done` batches of an epoch of

@@ -2,11 +2,11 @@
 
 use crate::model::Network;
 
-use super::super::events::{Divergence, DivergenceReason, Event};
-use super::super::metrics_line::MetricsLine;
-use super::super::options::OnDivergence;
-use super::super::record::Record;
 use super::Trainer;
+use crate::train::events::{Divergence, DivergenceReason, Event};
+use crate::train::metrics_line::MetricsLine;
+use crate::train::options::OnDivergence;
+use crate::train::record::Record;
 
 impl<N: Network> Trainer<N> {
     /// A non-finite loss or weight, or a loss that blew up: go back to the last snapshot

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use crate::model::Network;
 
-use super::super::checkpoint::{Checkpoint, Progress, SavedSettings};
-use super::super::events::Event;
-use super::super::schedule::Schedule;
 use super::Trainer;
+use crate::train::checkpoint::{Checkpoint, Progress, SavedSettings};
+use crate::train::events::Event;
+use crate::train::schedule::Schedule;
 
 impl<N: Network> Trainer<N> {
     /// Writes a checkpoint of the current position to the configured path.

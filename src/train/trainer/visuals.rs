@@ -4,10 +4,10 @@
 use crate::data::PIXELS;
 use crate::model::{saliency, Network};
 
-use super::super::eval::{images_tensor, probabilities};
-use super::super::events::{Event, SamplePrediction};
-use super::super::metrics_line::{MetricsLine, SampleLine};
 use super::Trainer;
+use crate::train::eval::{images_tensor, probabilities};
+use crate::train::events::{Event, SamplePrediction};
+use crate::train::metrics_line::{MetricsLine, SampleLine};
 
 impl<N: Network> Trainer<N> {
     pub(super) fn send_visuals(&mut self) {
