@@ -52,7 +52,7 @@ pub fn dense<B: Dim, const I: usize, const O: usize, T: Tape<f32, Dev>>(
 }
 
 /// A dense layer's weight `(o, i)` and bias, copied out of their tensors for a step, and
-/// its passes on slices: what [`dense`] and the fused ops of [`super::stack`] run.
+/// its passes on slices: what [`dense`] and the fused ops of [`super::fused`] run.
 pub struct DenseLayer {
     i: usize,
     o: usize,

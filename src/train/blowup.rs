@@ -10,7 +10,7 @@
 //! times its best (0.004 against 0.015) and stay far below chance, and at the very start
 //! a healthy run sits at chance. The thresholds come from loss traces of healthy and
 //! exploding runs (`tests/fixtures/loss-traces/`, checked by the tests below and in
-//! `tests/blowup.rs`).
+//! `tests/integration/blowup.rs`).
 //!
 //! The same watch says when a snapshot may be taken: only while the smoothed loss is
 //! close to its best, so that the weights restored after a blow-up are from before the
