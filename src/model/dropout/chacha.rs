@@ -7,10 +7,6 @@
 //! was 8 % of its training time. Here each of sixteen lanes runs one block, so a call
 //! makes a kilobyte of stream with the state in sixteen registers.
 
-/// ChaCha's constant words, "expand 32-byte k".
-const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
-/// Double rounds of ChaCha12.
-const DOUBLE_ROUNDS: usize = 6;
 /// 64-bit words per 64-byte block.
 const BLOCK_U64: usize = 8;
 
@@ -46,7 +42,12 @@ pub fn fill_words(key: &[u8; 32], first: u64, out: &mut [u64]) -> bool {
 mod avx512 {
     use std::arch::x86_64::*;
 
-    use super::{BLOCK_U64, DOUBLE_ROUNDS, SIGMA};
+    use super::BLOCK_U64;
+
+    /// ChaCha's constant words, "expand 32-byte k".
+    const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+    /// Double rounds of ChaCha12.
+    const DOUBLE_ROUNDS: usize = 6;
 
     /// ChaCha's quarter round on rows `a`, `b`, `c`, `d` of sixteen blocks at once.
     ///

@@ -11,8 +11,6 @@ use rand::{Rng, SeedableRng};
 use rand_distr::Bernoulli;
 use rayon::prelude::*;
 
-use conv3x3::LaneSet;
-
 use super::copies::ReusedCopy;
 use super::ops::Dev;
 
@@ -55,7 +53,7 @@ fn apply_mask(
         branch_free(words, threshold, k, x, o)
     }
     #[cfg(target_arch = "x86_64")]
-    if LaneSet::Avx512.is_available() {
+    if conv3x3::LaneSet::Avx512.is_available() {
         // SAFETY: the CPU has AVX-512F (checked); the function is safe code compiled
         // for it.
         unsafe { avx512(words, threshold, keep_back, x, out) };

@@ -32,11 +32,13 @@ impl<V> Clone for Has<V> {
 impl<V> Copy for Has<V> {}
 
 impl<V: Lanes> Has<V> {
-    /// The proof, without a check.
+    /// The proof, without a check. Only the x86-64 instruction sets need one: elsewhere
+    /// every set is [`Portable`].
     ///
     /// # Safety
     /// The CPU has `V`'s instruction set (a [`crate::LaneSet`] that
     /// [`is_available`](crate::LaneSet::is_available) said so for).
+    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     pub unsafe fn new_unchecked() -> Self {
         Has(PhantomData)
