@@ -266,13 +266,6 @@ impl App {
         Some(left as f64 / speed.max(1e-9))
     }
 
-    /// How class `i` is shown: the digit, or the data set's name for it.
-    pub fn class_label(&self, i: usize) -> String {
-        self.info
-            .as_ref()
-            .map_or_else(|| i.to_string(), |info| info.class_names.label(i))
-    }
-
     /// Makes the branch the main run (its worker has become the main worker).
     pub fn promote_branch(&mut self) {
         let Some(b) = self.branch.take() else { return };

@@ -6,6 +6,8 @@ use crate::lanes::{Has, Lanes};
 
 /// One image `(ci, h, w)` into the inside of the padded, channel-last `xp`: a cell's
 /// channels gathered a vector at a time, stored contiguously.
+/// `_has` is the proof that the CPU runs the lane set, which its loads and stores
+/// need (they are the only vector operations here; see `Has`).
 #[inline(always)]
 pub(super) fn to_channels_last<V: Lanes>(_has: Has<V>, x: &[f32], l: &Layout, xp: &mut [f32]) {
     let (s, channels, hw) = (&l.s, l.channels(), l.s.h * l.s.w);
@@ -29,6 +31,8 @@ pub(super) fn to_channels_last<V: Lanes>(_has: Has<V>, x: &[f32], l: &Layout, xp
 
 /// Adds the inside of the padded, channel-last `dxp` onto one image `(ci, h, w)`: a row
 /// of a channel gathered a vector at a time.
+/// `_has` is the proof that the CPU runs the lane set, which its loads and stores
+/// need (they are the only vector operations here; see `Has`).
 #[inline(always)]
 pub(super) fn add_channels_first<V: Lanes>(_has: Has<V>, dxp: &[f32], l: &Layout, dx: &mut [f32]) {
     let (s, channels) = (&l.s, l.channels());

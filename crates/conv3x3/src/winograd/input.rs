@@ -12,6 +12,8 @@ use crate::lanes::{Has, Lanes, L};
 
 /// Splits one `h×w` plane into the even and odd columns of its zero-padded version:
 /// `even[r][k] = P[r][2k]`, `odd[r][k] = P[r][2k+1]`, where `P[r][q] = x[r-1][q-1]`.
+/// `_has` is the proof that the CPU runs the lane set, which its loads and stores
+/// need (they are the only vector operations here; see `Has`).
 #[inline(always)]
 pub(super) fn deinterleave<V: Lanes>(
     _has: Has<V>,
@@ -103,6 +105,8 @@ pub(super) fn input_transform<V: Lanes>(
 /// [`deinterleave`] into the paired layout: rows of exactly [`L`] columns, the padded
 /// plane's even rows in one block and its odd rows in the next, so that one vector of 16
 /// holds padded rows `r` and `r + 2`, the same window row of two tile rows.
+/// `_has` is the proof that the CPU runs the lane set, which its loads and stores
+/// need (they are the only vector operations here; see `Has`).
 #[inline(always)]
 pub(super) fn deinterleave_paired<N: Lanes>(
     _has: Has<N>,

@@ -23,6 +23,8 @@ use crate::lanes::{with_lanes, Has, Lanes};
 
 /// Copies the `n` planar images of `x` into the interior of `padded` (channels last, one
 /// pixel of border, whose zeros the caller keeps), a vector of channels per gather.
+/// `_has` is the proof that the CPU runs the lane set, which its loads and stores
+/// need (they are the only vector operations here; see `Has`).
 #[inline(always)]
 fn pad_channels_last_body<N: Lanes, W: Lanes>(
     _has: (Has<N>, Has<W>),
