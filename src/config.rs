@@ -27,6 +27,8 @@ pub struct Layer {
     pub kernels: Option<String>,
     /// The learning-rate schedule: `constant`, `step`, `cosine` or `one-cycle`.
     pub schedule: Option<String>,
+    /// Where runs are recorded, a folder each (default `runs`).
+    pub runs_dir: Option<PathBuf>,
 }
 
 impl Layer {
@@ -45,6 +47,7 @@ impl Layer {
             labels: self.labels.or(lower.labels),
             kernels: self.kernels.or(lower.kernels),
             schedule: self.schedule.or(lower.schedule),
+            runs_dir: self.runs_dir.or(lower.runs_dir),
         }
     }
 
@@ -167,6 +170,7 @@ impl Settings {
             test_limit,
             labels: l.labels,
             kernels,
+            runs_dir: l.runs_dir.unwrap_or(d.runs_dir),
         })
     }
 }

@@ -161,8 +161,8 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.overlays.prompt = Some(Prompt::default());
             none()
         }
-        MoreEpochs => to_main(Command::SetEpochs(app.run.epochs + 1)),
-        FewerEpochs => to_main(Command::SetEpochs(app.run.epochs.saturating_sub(1))),
+        MoreEpochs => set_epochs(app, app.run.epochs + 1),
+        FewerEpochs => set_epochs(app, app.run.epochs.saturating_sub(1)),
         PauseOrResume => pause_or_resume(app),
         Branch => fork(app),
         KeepBranch => keep_branch(app),
@@ -267,6 +267,15 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `]` / `[`: the epoch count, for the branch too, so both train as far.
+fn set_epochs(app: &App, epochs: usize) -> Vec<Effect> {
+    let mut effects = vec![Effect::ToMain(Command::SetEpochs(epochs))];
+    if app.branch.is_some() {
+        effects.push(Effect::ToBranch(Command::SetEpochs(epochs)));
+    }
+    effects
 }
 
 fn pause_or_resume(app: &mut App) -> Vec<Effect> {

@@ -18,6 +18,7 @@ mod overlays;
 mod report;
 mod run;
 mod screen;
+pub mod workspace;
 
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,7 @@ pub use run::RunProgress;
 pub use screen::{ColorMode, Screen, MIN_SIZE};
 
 use crate::train::events::position_label;
+use keymap::{key_name, Action};
 use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
@@ -105,6 +107,8 @@ pub enum Effect {
     SpawnBranch {
         from: Box<Checkpoint>,
         learning_rate: f64,
+        /// Epochs the branch trains to (a finished run's branch gets one more).
+        epochs: usize,
     },
     /// A command for the branch's worker.
     ToBranch(Command),
@@ -438,11 +442,24 @@ fn fork_branch(app: &mut App, from: Box<Checkpoint>) -> Vec<Effect> {
     }
     let learning_rate = app.run.learning_rate / BRANCH_LR_FACTOR;
     let at = app.progress_epochs();
+    let planned = from.progress.settings.epochs;
+    // A branch of a finished run would have nothing left to train: it trains one epoch
+    // more (and `]` gives it more, with the main run).
+    let epochs = if from.progress.position.epoch >= planned {
+        app.notice = Some(format!(
+            "the run had finished: the branch trains one more epoch ({} for more)",
+            key_name(Action::MoreEpochs)
+        ));
+        from.progress.position.epoch + 1
+    } else {
+        planned
+    };
     app.run.history.marks.push((at, RunMark::Branch));
     app.branch = Some(Branch::new(learning_rate, at));
     vec![Effect::SpawnBranch {
         from,
         learning_rate,
+        epochs,
     }]
 }
 

@@ -164,6 +164,7 @@ mod tests {
             kernels: crate::model::LaneSet::Portable,
             schedule: Default::default(),
             resumed_from: resumed.then(|| "branch".into()),
+            recorded_in: None,
             class_names: Default::default(),
         }
     }

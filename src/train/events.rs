@@ -122,6 +122,9 @@ pub struct RunInfo {
     /// The checkpoint this run continues, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<std::path::PathBuf>,
+    /// The run's folder in the runs directory, if it is recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_in: Option<std::path::PathBuf>,
     #[serde(default)]
     pub class_names: crate::data::ClassNames,
 }

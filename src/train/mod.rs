@@ -16,6 +16,7 @@ mod outbox;
 pub mod position;
 pub mod projection;
 pub mod record;
+pub mod runs;
 pub mod schedule;
 mod settings;
 mod trainer;

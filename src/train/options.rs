@@ -8,6 +8,7 @@ use super::settings::Settings;
 use crate::data::ClassNames;
 
 use super::checkpoint::Checkpoint;
+use super::runs::RecordTo;
 
 /// How a run is driven, beyond the user's settings.
 #[derive(Debug, Clone)]
@@ -29,6 +30,8 @@ pub struct WorkerOptions {
     pub checkpoint_dir: Option<PathBuf>,
     /// Stream every measurement to this file (`.csv`, otherwise JSON lines).
     pub metrics: Option<PathBuf>,
+    /// Record the run in this folder of the runs directory (`--no-record`: `None`).
+    pub record: Option<RecordTo>,
     pub on_divergence: OnDivergence,
     /// Shown wherever a class appears and kept in checkpoints.
     pub class_names: ClassNames,
@@ -60,6 +63,7 @@ impl WorkerOptions {
             default_save_to: PathBuf::from("mnist-tui.safetensors"),
             checkpoint_dir: None,
             metrics: None,
+            record: None,
             on_divergence: OnDivergence::Pause,
             class_names: ClassNames::default(),
             start_paused: false,

@@ -27,6 +27,8 @@ pub struct Settings {
     pub kernels: LaneSet,
     /// How the rate in force follows from `learning_rate` (the base) over the run.
     pub schedule: Schedule,
+    /// Where runs are recorded, a folder each ([`super::runs`]).
+    pub runs_dir: PathBuf,
 }
 
 /// The tutorial's settings.
@@ -45,6 +47,7 @@ impl Default for Settings {
             labels: None,
             kernels: LaneSet::best(),
             schedule: Schedule::Constant,
+            runs_dir: PathBuf::from(super::runs::DEFAULT_RUNS_DIR),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::events::{Command, Event};
 use super::metrics::MetricsFile;
 use super::options::WorkerOptions;
 use super::outbox::Outbox;
+use super::runs::Recording;
 use super::trainer::Trainer;
 use crate::error::FileError;
 
@@ -61,7 +62,9 @@ fn start<N: Network>(
         ),
         None => None,
     };
-    let trainer = Trainer::<N>::new(data, options, Outbox::new(event_tx), command_rx, metrics)?;
+    let recording = options.record.clone().map(Recording::open).transpose()?;
+    let files = (metrics, recording);
+    let trainer = Trainer::<N>::new(data, options, Outbox::new(event_tx), command_rx, files)?;
     let thread = std::thread::Builder::new()
         .name("trainer".into())
         .spawn(move || {

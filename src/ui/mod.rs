@@ -7,6 +7,7 @@
 mod accuracy;
 mod bars;
 mod chart;
+mod chart_legend;
 mod clusters;
 mod confusion;
 mod cost;
@@ -25,6 +26,7 @@ mod sparkline;
 mod status;
 mod tabs;
 pub mod theme;
+pub mod workspace;
 
 pub use accuracy::draw_accuracy;
 pub use chart::Curves;

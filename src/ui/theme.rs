@@ -36,6 +36,22 @@ pub const NOTICE: Color = Color::Yellow;
 pub const ON_PICTURE: Color = Color::White;
 /// Text on a light heatmap cell.
 pub const ON_LIGHT: Color = Color::Black;
+/// The runs overlaid in the workspace (and a recorded run over the dashboard's), in
+/// marking order: bright, and apart from one another on dark and light backgrounds.
+pub const RUNS: [Color; 12] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::LightMagenta,
+    Color::LightGreen,
+    Color::LightRed,
+    Color::LightBlue,
+    Color::White,
+    Color::Green,
+    Color::Magenta,
+    Color::Blue,
+    Color::Red,
+    Color::Gray,
+];
 /// The finder's three suggestions, in order.
 pub const SUGGESTIONS: [Color; 3] = [Color::Green, Color::Cyan, Color::Magenta];
 
@@ -144,6 +160,18 @@ pub fn class_color(mode: ColorMode, class: usize) -> Color {
     ];
     let (r, g, b) = TAB10[class % 10];
     rgb(mode, r, g, b)
+}
+
+/// The colour of a listed run's state in the workspace's table.
+pub fn list_state(state: crate::train::runs::ListState) -> Color {
+    use crate::train::runs::ListState;
+    match state {
+        ListState::Live => RIGHT,
+        ListState::Finished => EPOCH,
+        ListState::Stopped => REFERENCE,
+        ListState::Diverged | ListState::Truncated | ListState::Unreadable => WRONG,
+        ListState::NotARun => RAW,
+    }
 }
 
 /// The colour of the run's state in the status bar.

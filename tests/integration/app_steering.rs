@@ -72,6 +72,7 @@ fn b_forks_a_branch_at_a_lower_rate_that_can_be_kept_or_dropped() {
     let branch_info = mnist_tui::train::RunInfo {
         learning_rate: expected,
         resumed_from: Some("branch".into()),
+        recorded_in: None,
         ..info()
     };
     update(&mut app, Msg::Branch(Event::Started(branch_info)));

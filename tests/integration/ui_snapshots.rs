@@ -266,6 +266,7 @@ fn a_branch_overlays_its_curves_and_shows_in_the_status() {
     branch.run.apply(&Event::Started(mnist_tui::train::RunInfo {
         learning_rate: 0.000316,
         resumed_from: Some("branch".into()),
+        recorded_in: None,
         ..common::info()
     }));
     let batches = (600..900)

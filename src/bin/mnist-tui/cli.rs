@@ -47,6 +47,10 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// The runs recorded in DIR (default: the runs directory, ./runs) in a workspace:
+    /// a table to sort and filter, the marked runs' curves overlaid and following live
+    /// runs, a run opened, resumed or deleted.
+    Runs(RunsArgs),
     /// Print the shell completion script for SHELL (e.g. `mnist-tui completions bash >
     /// ~/.local/share/bash-completion/completions/mnist-tui`).
     Completions {
@@ -55,6 +59,19 @@ pub enum Command {
     },
     /// Print the manual page (roff; `mnist-tui man | man -l -`).
     Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunsArgs {
+    /// The runs directory (default: `runs_dir` of the config, or ./runs).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print the table instead of opening the workspace.
+    #[arg(long)]
+    pub list: bool,
+    /// With --list: one JSON array, an object per entry.
+    #[arg(long, requires = "list")]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -95,7 +112,7 @@ pub struct PredictArgs {
 }
 
 /// Flags shared by the dashboard and `train`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
     /// Network: `seed` (mnist_cnn.py) or `deep` (three conv layers with dropout).
     #[arg(long, value_name = "seed|deep")]
@@ -160,6 +177,13 @@ pub struct RunArgs {
     /// [default: pause].
     #[arg(long, value_enum)]
     pub on_divergence: Option<OnDivergence>,
+    /// Record the run in a folder of DIR (default: ./runs, or `runs_dir` in the config):
+    /// its metrics, latest checkpoint and summary, for `mnist-tui runs`.
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+    /// Record nothing: no folder in the runs directory.
+    #[arg(long, conflicts_with = "runs_dir")]
+    pub no_record: bool,
 }
 
 impl RunArgs {
@@ -187,6 +211,8 @@ impl RunArgs {
             kernels: self.kernels.clone().or(outer.kernels.clone()),
             schedule: self.schedule.clone().or(outer.schedule.clone()),
             on_divergence: self.on_divergence.or(outer.on_divergence),
+            runs_dir: self.runs_dir.clone().or(outer.runs_dir.clone()),
+            no_record: self.no_record || outer.no_record,
         }
     }
 
@@ -200,6 +226,7 @@ impl RunArgs {
             && !self.pretrained
             && self.metrics.is_none()
             && self.on_divergence.is_none()
+            && !self.no_record
     }
     /// The flags as the top layer of the settings chain.
     pub fn layer(&self) -> Layer {
@@ -216,6 +243,7 @@ impl RunArgs {
             labels: self.labels.clone(),
             kernels: self.kernels.clone(),
             schedule: self.schedule.clone(),
+            runs_dir: self.runs_dir.clone(),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Parses the command line and wires data, worker and consumer together.
 //!
 //! The binary's own parts sit beside it in `src/bin/mnist-tui/`: the command line (`cli.rs`), the headless
-//! printer (`headless.rs`) and the dashboard's terminal loop (`tui.rs`).
+//! printer (`headless.rs`), the dashboard's terminal loop (`tui.rs`) and the runs
+//! workspace's (`workspace.rs`).
 
 mod cli;
 mod headless;
 mod tui;
+mod workspace;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -17,7 +19,7 @@ use mnist_tui::bench::Compared;
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::{ClassNames, Dataset};
 use mnist_tui::predict::{self, Format};
-use mnist_tui::train::{self, Checkpoint, WorkerOptions};
+use mnist_tui::train::{self, runs, Checkpoint, WorkerOptions};
 
 use cli::{Cli, Command, RunArgs};
 use headless::Outcome;
@@ -50,6 +52,10 @@ fn main() -> ExitCode {
             "training options before `view` do not apply to it (the file holds its run's settings)"
         )),
         Some(Command::View { file }) => view(file, cli.graphics),
+        Some(Command::Runs(_)) if !outer.is_empty() => Err(anyhow::anyhow!(
+            "training options before `runs` do not apply to it (give the directory: `mnist-tui runs DIR`)"
+        )),
+        Some(Command::Runs(args)) => runs_workspace(args),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -106,7 +112,18 @@ impl DataPlan {
 }
 
 impl Prepared {
-    fn options(self, mut options: WorkerOptions, args: &RunArgs) -> (WorkerOptions, DataPlan) {
+    /// The worker's options for this run; makes the run's folder unless `--no-record`.
+    fn options(
+        self,
+        mut options: WorkerOptions,
+        args: &RunArgs,
+    ) -> anyhow::Result<(WorkerOptions, DataPlan)> {
+        options.record = if args.no_record {
+            None
+        } else {
+            let parent = self.resume.as_ref().map(|(c, path)| parent_of(c, path));
+            Some(record_to(&self.settings, self.settings.learning_rate, parent)?)
+        };
         options.resume = self.resume;
         options.save_to = args.save.clone();
         options.checkpoint_dir = args.checkpoint_dir.clone();
@@ -115,7 +132,39 @@ impl Prepared {
         options.on_divergence = args.on_divergence.unwrap_or_default();
         options.class_names = self.class_names;
         options.settings = self.settings;
-        (options, self.data)
+        Ok((options, self.data))
+    }
+}
+
+/// A new folder in the runs directory for a run of these settings at this rate.
+fn record_to(
+    settings: &Settings,
+    learning_rate: f64,
+    parent: Option<runs::Parent>,
+) -> anyhow::Result<runs::RecordTo> {
+    let folder = runs::RunFolder::create(
+        &settings.runs_dir,
+        std::time::SystemTime::now(),
+        settings.model,
+        learning_rate,
+    )?;
+    Ok(runs::RecordTo { folder, parent })
+}
+
+/// What a resumed checkpoint continues: the run whose folder holds it, or the file.
+fn parent_of(checkpoint: &Checkpoint, path: &std::path::Path) -> runs::Parent {
+    let folder = path
+        .parent()
+        .filter(|dir| dir.join(runs::SUMMARY_FILE).is_file());
+    let name = match folder.and_then(|dir| dir.file_name()) {
+        Some(name) => name.to_string_lossy().into_owned(),
+        None => path.display().to_string(),
+    };
+    let at = checkpoint.progress.position;
+    runs::Parent {
+        name,
+        epoch: at.epoch,
+        batch: at.batch,
     }
 }
 
@@ -127,7 +176,10 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
     }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let resume = match (&args.resume, args.pretrained) {
-        (Some(path), _) => Some((Arc::new(Checkpoint::read(path)?), path.clone())),
+        (Some(path), _) => {
+            let path = runs::resolve_run_path(path, runs::CHECKPOINT_FILE);
+            Some((Arc::new(Checkpoint::read(&path)?), path))
+        }
         (None, true) => Some((
             Arc::new(mnist_tui::pretrained::checkpoint()?),
             mnist_tui::pretrained::NAME.into(),
@@ -151,6 +203,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
             test_limit: saved.test_limit.map(|n| n as i64),
             labels: None,
             kernels: None,
+            runs_dir: None,
         });
     }
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
@@ -195,7 +248,7 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
         return train_headless(args);
     }
     let prepared = prepare(args)?;
-    let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args);
+    let (options, data) = prepared.options(WorkerOptions::dashboard(Settings::default()), args)?;
     // Runs on its own thread with the dashboard already up: the embedded data decodes
     // while the dashboard takes keys.
     let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
@@ -206,10 +259,24 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
         (branch_options.save_to, branch_options.metrics) = (None, None);
         branch_options.checkpoint_dir = None;
         let branch_data = data.clone();
-        let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64| {
+        // A recorded run's branch is recorded too, naming the run and where it forked.
+        let parent_name = options.record.as_ref().map(|r| r.folder.name());
+        let spawn_branch = move |from: Box<Checkpoint>, learning_rate: f64, epochs: usize| {
             let mut o = branch_options.clone();
             o.settings.learning_rate = learning_rate;
-            o.settings.epochs = from.progress.settings.epochs;
+            o.settings.epochs = epochs;
+            o.record = match &parent_name {
+                Some(name) => {
+                    let at = from.progress.position;
+                    let parent = runs::Parent {
+                        name: name.clone(),
+                        epoch: at.epoch,
+                        batch: at.batch,
+                    };
+                    Some(record_to(&o.settings, learning_rate, Some(parent))?)
+                }
+                None => None,
+            };
             o.resume = Some((Arc::from(from), "branch".into()));
             Ok(train::spawn(branch_data.clone(), o)?)
         };
@@ -224,15 +291,50 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
     }
 }
 
+/// `mnist-tui runs`: the workspace, or its table printed.
+fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => {
+            let cwd = std::env::current_dir().context("cannot read the current directory")?;
+            Settings::resolve(Layer::default(), None, &cwd)?.runs_dir
+        }
+    };
+    if args.list || !std::io::stdout().is_terminal() {
+        workspace::print_list(&dir, args.json, &mut std::io::stdout().lock())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runs_dir = dir.clone();
+    workspace::run(dir, move |handoff| {
+        // Inside the workspace the input thread is already reading: no graphics query.
+        let graphics = tui::Graphics::Halfblocks;
+        match handoff {
+            workspace::Handoff::View(file) => view(&file, graphics).map(drop),
+            workspace::Handoff::Resume { checkpoint, epochs } => {
+                let args = RunArgs {
+                    resume: Some(checkpoint),
+                    runs_dir: Some(runs_dir.clone()),
+                    epochs,
+                    ..RunArgs::default()
+                };
+                dashboard(&args, graphics).map(drop)
+            }
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// The dashboard drawn from a metrics file; nothing trains.
 fn view(file: &std::path::Path, graphics: tui::Graphics) -> anyhow::Result<ExitCode> {
+    // A run's folder stands for its metrics file.
+    let file = &runs::resolve_run_path(file, runs::METRICS_FILE);
     // The file is checked first: a wrong file is the first thing to hear about.
     let follower = train::follow(file)?;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("view draws a dashboard: run it in a terminal");
     }
     let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
-        let no_branch = |_: Box<Checkpoint>, _: f64| -> anyhow::Result<train::WorkerHandle> {
+        let no_branch = |_: Box<Checkpoint>, _: f64, _: usize| -> anyhow::Result<train::WorkerHandle> {
             anyhow::bail!("a viewed run cannot be branched")
         };
         Ok((follower, Box::new(no_branch)))
@@ -284,8 +386,13 @@ fn manual_page() -> anyhow::Result<ExitCode> {
 
 /// The range test on a worker that waits before its first batch, then stops.
 fn lr_find(args: &RunArgs, json: bool) -> anyhow::Result<ExitCode> {
+    // The range test trains nothing worth keeping.
+    let args = &RunArgs {
+        no_record: true,
+        ..args.clone()
+    };
     let prepared = prepare(args)?;
-    let (mut options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
+    let (mut options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args)?;
     (options.start_paused, options.save_to, options.metrics) = (true, None, None);
     let model = options.settings.model;
     let worker = train::spawn(data.load()?, options)?;
@@ -303,7 +410,7 @@ fn lr_find(args: &RunArgs, json: bool) -> anyhow::Result<ExitCode> {
 
 fn train_headless(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let prepared = prepare(args)?;
-    let (options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args);
+    let (options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args)?;
     let on_divergence = options.on_divergence;
     let worker = train::spawn(data.load()?, options)?;
     // SIGINT / SIGTERM: stop at the next batch boundary instead of dying mid-step.

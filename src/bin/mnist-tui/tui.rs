@@ -35,7 +35,7 @@ const STOP_GRACE: Duration = Duration::from_secs(10);
 /// A panic message from a thread other than the UI's (the worker), shown after exit.
 static WORKER_PANIC: OnceLock<Mutex<Option<String>>> = OnceLock::new();
 
-fn restore_terminal() {
+pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(
         stdout(),
@@ -47,7 +47,13 @@ fn restore_terminal() {
 
 /// Restores the terminal before the default panic message is printed; a panic on a
 /// worker thread leaves the dashboard up (it shows the crash) and is reported at exit.
-fn install_panic_hook() {
+/// Installed once, however many screens the process opens.
+pub fn install_panic_hook() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(install_panic_hook_now);
+}
+
+fn install_panic_hook_now() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let ui_thread = std::thread::current().name() == Some("main");
@@ -63,7 +69,37 @@ fn install_panic_hook() {
     }));
 }
 
-struct TerminalGuard(Terminal<CrosstermBackend<Stdout>>);
+/// The terminal in raw mode on the alternate screen, restored when dropped.
+pub struct TerminalGuard(pub Terminal<CrosstermBackend<Stdout>>);
+
+impl TerminalGuard {
+    /// Raw mode, the alternate screen and mouse reports, the screen cleared.
+    pub fn enter() -> anyhow::Result<TerminalGuard> {
+        install_panic_hook();
+        let term = TerminalGuard(fresh_screen()?);
+        Ok(term)
+    }
+
+    /// Takes the terminal back after another screen restored it, and redraws whole.
+    pub fn reenter(&mut self) -> anyhow::Result<()> {
+        self.0 = fresh_screen()?;
+        Ok(())
+    }
+}
+
+/// Raw mode and a cleared alternate screen, with a terminal that draws every cell anew.
+/// Cleared by an escape code rather than `Terminal::clear`, which asks the terminal where
+/// its cursor is: an answer the input thread, once reading, would take for keys.
+fn fresh_screen() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+    enable_raw_mode()?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Ok(Terminal::new(CrosstermBackend::new(stdout()))?)
+}
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -93,23 +129,31 @@ fn graphics_protocol(choice: Graphics) -> Option<ratatui_image::picker::Picker> 
 }
 
 /// Terminal events, read on their own thread so the UI can wait on all its inputs at once.
-fn spawn_input() -> Receiver<TermEvent> {
-    let (tx, rx) = unbounded();
-    std::thread::Builder::new()
-        .name("input".into())
-        .spawn(move || {
-            while let Ok(e) = event::read() {
-                if tx.send(e).is_err() {
-                    break;
-                }
-            }
+/// One thread for the whole process: the workspace and the dashboards it opens take turns
+/// on the same receiver, so no key goes to a screen that has closed.
+pub fn input() -> Receiver<TermEvent> {
+    static INPUT: OnceLock<Receiver<TermEvent>> = OnceLock::new();
+    INPUT
+        .get_or_init(|| {
+            let (tx, rx) = unbounded();
+            std::thread::Builder::new()
+                .name("input".into())
+                .spawn(move || {
+                    while let Ok(e) = event::read() {
+                        if tx.send(e).is_err() {
+                            break;
+                        }
+                    }
+                })
+                .expect("cannot start the input thread");
+            rx
         })
-        .expect("cannot start the input thread");
-    rx
+        .clone()
 }
 
-/// Starts a second worker from a run's state at a learning rate (the `b` branch).
-pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64) -> anyhow::Result<WorkerHandle> + Send;
+/// Starts a second worker from a run's state at a learning rate, for a number of epochs
+/// (the `b` branch).
+pub type SpawnBranch = dyn Fn(Box<Checkpoint>, f64, usize) -> anyhow::Result<WorkerHandle> + Send;
 
 /// One worker's channel ends, the main worker's and the branch's alike.
 struct WorkerLink {
@@ -175,7 +219,8 @@ impl Workers {
             Effect::SpawnBranch {
                 from,
                 learning_rate,
-            } => match spawn_branch(from, learning_rate) {
+                epochs,
+            } => match spawn_branch(from, learning_rate, epochs) {
                 Ok(w) => {
                     // The branch's thread is not joined: it stops with the main one.
                     self.branch = Some(WorkerLink::new(w).0);
@@ -432,11 +477,7 @@ pub fn run(
     start: impl FnOnce() -> anyhow::Result<Started> + Send + 'static,
     graphics: Graphics,
 ) -> anyhow::Result<Option<String>> {
-    install_panic_hook();
-    enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    let mut term = TerminalGuard(Terminal::new(CrosstermBackend::new(stdout()))?);
-    term.0.clear()?;
+    let mut term = TerminalGuard::enter()?;
     let size = term.0.size()?;
     let mut app = App::new(Instant::now(), (size.width, size.height));
     app.screen.colors = ColorMode::detect();
@@ -445,7 +486,7 @@ pub fn run(
         update(&mut app, Msg::GraphicsFound(picker));
     }
     term.0.draw(|f| mnist_tui::ui::draw(f, &app))?;
-    let input = spawn_input();
+    let input = input();
     let Some((started, early_keys)) = wait_for_start(start, &input, &mut app, &mut term)? else {
         return Ok(None);
     };

@@ -127,6 +127,7 @@ impl<N: Network> Trainer<N> {
             .retake(&self.net, &self.opt, self.watch, position);
         self.write_sample();
         self.flush_metrics();
+        self.save_record();
         if self.options.save_to.is_some() {
             self.save();
         }

@@ -24,7 +24,7 @@ impl<N: Network> Trainer<N> {
         let early = self.at.epoch == 0 && EARLY_QUICK_EVALS.contains(&done);
         let every = |n: usize| done.is_multiple_of(n) || done == n_batches;
         let quick = (self.options.quick_eval_every).is_some_and(|n| every(n) || early);
-        let file = self.metrics.is_some() && every(METRICS_SAMPLE_EVERY);
+        let file = self.writes_metrics() && every(METRICS_SAMPLE_EVERY);
         (quick || file) && done > 0
     }
 

@@ -31,6 +31,7 @@ use super::outbox::Outbox;
 use super::position::Position;
 use super::projection::Axes;
 use super::record::Record;
+use super::runs::Recording;
 use super::schedule::Schedule;
 use crate::error::FileError;
 
@@ -84,6 +85,10 @@ pub(crate) struct Trainer<N: Network> {
     commands: Receiver<Command>,
     commands_closed: bool,
     metrics: Option<MetricsFile>,
+    /// The run's folder in the runs directory, unless `--no-record`.
+    recording: Option<Recording>,
+    /// Position of the last checkpoint written to the run's folder.
+    recorded_at: Option<(usize, usize)>,
     history: Vec<Record>,
     shuffle_rng: StdRng,
     sample_rng: StdRng,
@@ -122,7 +127,7 @@ impl<N: Network> Trainer<N> {
         options: WorkerOptions,
         outbox: Outbox,
         commands: Receiver<Command>,
-        metrics: Option<MetricsFile>,
+        (metrics, recording): (Option<MetricsFile>, Option<Recording>),
     ) -> Result<Self, FileError> {
         let s = &options.settings;
         let dev = Dev::seed_from_u64(s.seed);
@@ -181,6 +186,8 @@ impl<N: Network> Trainer<N> {
             base_lr: s.learning_rate,
             history,
             metrics,
+            recording,
+            recorded_at: None,
             data,
             outbox,
             commands,
@@ -241,9 +248,11 @@ impl<N: Network> Trainer<N> {
             kernels: s.kernels,
             schedule: self.schedule,
             resumed_from: self.options.resume.as_ref().map(|(_, p)| p.clone()),
+            recorded_in: self.recording.as_ref().map(|r| r.folder().path.clone()),
             class_names: self.options.class_names.clone(),
         };
         self.write_metrics(&MetricsLine::Run(info.clone()));
+        self.record_history();
         self.write_sample();
         self.outbox.push(Event::Started(info));
         for event in replay(&self.history) {
@@ -276,6 +285,7 @@ impl<N: Network> Trainer<N> {
             self.send_sample();
             self.write_metrics(&MetricsLine::Finished { accuracy });
             self.flush_metrics();
+            self.save_record();
             self.outbox.push(Event::Finished { accuracy });
             if !self.options.stay_after_finish || self.wait_after_finish() == Flow::Stop {
                 return self.stop();
@@ -290,6 +300,7 @@ impl<N: Network> Trainer<N> {
         }
         self.write_metrics(&MetricsLine::Stopped);
         self.flush_metrics();
+        self.save_record();
         self.outbox.push(Event::Stopped);
         self.outbox.drain_blocking();
     }
@@ -299,19 +310,69 @@ impl<N: Network> Trainer<N> {
         self.history.push(record);
     }
 
-    /// Hands the metrics file's lines to the system, so a `view` of it sees them.
+    /// Hands the metrics files' lines to the system, so a `view` of them sees them.
     fn flush_metrics(&mut self) {
         if let Some(warning) = self.metrics.as_mut().and_then(|m| m.flush()) {
             self.outbox.push(Event::Warning(warning));
         }
+        if let Some(warning) = self.recording.as_mut().and_then(|r| r.flush()) {
+            self.outbox.push(Event::Warning(warning));
+        }
     }
 
-    /// One line of the metrics file, if there is one.
+    /// Whether any metrics file is written (they also carry samples and health).
+    fn writes_metrics(&self) -> bool {
+        self.metrics.is_some() || self.recording.is_some()
+    }
+
+    /// One line of the metrics files, if there are any.
     fn write_metrics(&mut self, line: &MetricsLine) {
         if let Some(m) = &mut self.metrics {
             if let Some(warning) = m.write(line) {
                 self.outbox.push(Event::Warning(warning));
             }
+        }
+        if let Some(warning) = self.recording.as_mut().and_then(|r| r.write(line)) {
+            self.outbox.push(Event::Warning(warning));
+        }
+    }
+
+    /// A resumed run's folder starts with what it continues, so each run's folder holds
+    /// its whole curve (a `--metrics` file holds what this process trained).
+    fn record_history(&mut self) {
+        let Some(recording) = &mut self.recording else {
+            return;
+        };
+        let mut warnings: Vec<String> = self
+            .history
+            .iter()
+            .filter_map(|&r| recording.write(&r.into()))
+            .collect();
+        warnings.extend(recording.save_summary());
+        for w in warnings {
+            self.outbox.push(Event::Warning(w));
+        }
+    }
+
+    /// The run's folder brought up to date: its latest checkpoint (unless it is already
+    /// of this position) and its summary. Nothing is said of it unless it fails.
+    fn save_record(&mut self) {
+        let position = (self.at.epoch, self.at.batch);
+        let Some(recording) = &self.recording else {
+            return;
+        };
+        if self.recorded_at != Some(position) {
+            let path = recording.checkpoint_path();
+            match self.checkpoint().save(&path) {
+                Ok(()) => self.recorded_at = Some(position),
+                Err(e) => self.outbox.push(Event::SaveFailed {
+                    path,
+                    error: e.problem,
+                }),
+            }
+        }
+        if let Some(warning) = self.recording.as_mut().and_then(|r| r.save_summary()) {
+            self.outbox.push(Event::Warning(warning));
         }
     }
 }

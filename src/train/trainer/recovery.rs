@@ -45,6 +45,9 @@ impl<N: Network> Trainer<N> {
             restored_batch,
         };
         self.write_metrics(&MetricsLine::Diverged(divergence));
+        if let Some(warning) = self.recording.as_mut().and_then(|r| r.save_summary()) {
+            self.outbox.push(Event::Warning(warning));
+        }
         self.outbox.push(Event::Diverged(divergence));
         match self.options.on_divergence {
             OnDivergence::Pause => {

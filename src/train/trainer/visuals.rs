@@ -23,7 +23,7 @@ impl<N: Network> Trainer<N> {
     /// The sample digit and filters as the metrics file keeps them (for `view`); nothing
     /// without a metrics file.
     pub(super) fn write_sample(&mut self) {
-        if self.metrics.is_none() {
+        if !self.writes_metrics() {
             return;
         }
         let sample = self.sample_prediction(false);

@@ -32,6 +32,7 @@ pub fn info() -> RunInfo {
         kernels: mnist_tui::model::LaneSet::Avx512,
         schedule: Default::default(),
         resumed_from: None,
+        recorded_in: None,
         class_names: Default::default(),
     }
 }

@@ -1,0 +1,175 @@
+//! The workspace's table: one row per entry of the runs directory, the marked runs in
+//! their overlay colour, the sorted column underlined.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::app::workspace::{Column, Workspace};
+use crate::app::ColorMode;
+use crate::train::runs::{ListState, ListedRun, RunSummary};
+use crate::ui::theme::{self, fg};
+
+/// Terminal width from which every column fits.
+const WIDE: u16 = 110;
+
+pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: ColorMode) {
+    let columns: &[Column] = if area.width >= WIDE {
+        &Column::ALL
+    } else {
+        &Column::NARROW
+    };
+    let visible = ws.visible();
+    let header = Row::new(columns.iter().map(|&c| {
+        let arrow = match (c == ws.sort, ws.descending) {
+            (false, _) => "",
+            (true, true) => "↓",
+            (true, false) => "↑",
+        };
+        let style = Style::default().add_modifier(Modifier::BOLD);
+        let style = if c == ws.sort {
+            style.add_modifier(Modifier::UNDERLINED)
+        } else {
+            style
+        };
+        Line::from(Span::styled(format!("{}{arrow}", c.title()), style))
+    }));
+    let rows = visible.iter().map(|run| {
+        let colour = ws.colour_index(&run.name).map(|i| theme::RUNS[i % theme::RUNS.len()]);
+        let narrow = area.width < WIDE;
+        Row::new(columns.iter().map(|&c| cell(run, c, colour, ws.now_unix, mode, narrow)))
+    });
+    let widths = columns.iter().map(|&c| width(c));
+    let title = format!(
+        " Runs in {} · {} shown of {} · {} marked ",
+        ws.dir.display(),
+        visible.len(),
+        ws.runs.len(),
+        ws.marked.len()
+    );
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(Block::bordered().title(title))
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .column_spacing(1);
+    let mut state = TableState::default().with_selected((!visible.is_empty()).then_some(ws.selected));
+    frame.render_stateful_widget(table, area, &mut state);
+    if visible.is_empty() {
+        let empty = if ws.runs.is_empty() {
+            "no runs yet: `mnist-tui` or `mnist-tui train` records one here"
+        } else {
+            "no run matches the filter (Esc clears it)"
+        };
+        let inner = Rect {
+            x: area.x + 2,
+            y: area.y + 2,
+            width: area.width.saturating_sub(4),
+            height: 1.min(area.height.saturating_sub(3)),
+        };
+        frame.render_widget(ratatui::widgets::Paragraph::new(empty), inner);
+    }
+}
+
+fn width(c: Column) -> Constraint {
+    match c {
+        Column::Name => Constraint::Min(24),
+        Column::Model => Constraint::Length(5),
+        Column::Data => Constraint::Length(12),
+        Column::Rate => Constraint::Length(11),
+        Column::Epochs => Constraint::Length(9),
+        Column::Best => Constraint::Length(10),
+        Column::Last => Constraint::Length(8),
+        Column::Cost => Constraint::Length(7),
+        Column::Time => Constraint::Length(7),
+        Column::State => Constraint::Length(10),
+    }
+}
+
+fn cell(
+    run: &ListedRun,
+    c: Column,
+    colour: Option<ratatui::style::Color>,
+    now: u64,
+    mode: ColorMode,
+    narrow: bool,
+) -> Line<'static> {
+    if c == Column::Name {
+        let (dot, style) = match colour {
+            Some(col) => ("● ", fg(mode, col).add_modifier(Modifier::BOLD)),
+            None => ("  ", Style::default()),
+        };
+        // A narrow table keeps the end of the name (model and rate) and the start time.
+        let name = if narrow && run.summary.is_some() {
+            super::short_label(&run.name)
+        } else {
+            run.name.clone()
+        };
+        let mut spans = vec![Span::styled(dot, style), Span::raw(name)];
+        // What is wrong with an entry that is not a readable run, after its name; or
+        // the run it continues, and from where.
+        if let Some(problem) = &run.problem {
+            spans.push(Span::styled(format!(" ({problem})"), fg(mode, theme::RAW)));
+        } else if let Some(p) = run.summary.as_ref().and_then(|s| s.parent.as_ref()) {
+            let at = crate::train::events::position_label(p.epoch, p.batch);
+            let from = format!(" ← {} {at}", super::short_label(&p.name));
+            spans.push(Span::styled(from, fg(mode, theme::RAW)));
+        }
+        return Line::from(spans);
+    }
+    if c == Column::State {
+        let text = run.state.name();
+        return Line::from(Span::styled(text, fg(mode, theme::list_state(run.state))));
+    }
+    let Some(s) = &run.summary else {
+        return Line::from("");
+    };
+    Line::from(summary_text(s, c, run.state, now))
+}
+
+/// A summary's value in a column, as the table and `runs --list` print it.
+pub fn summary_text(s: &RunSummary, c: Column, state: ListState, now: u64) -> String {
+    match c {
+        Column::Name | Column::State => String::new(),
+        Column::Model => s.model.to_string(),
+        Column::Data => format!("{} {}", short_data(&s.data_name), s.train_len),
+        Column::Rate => match s.schedule {
+            crate::train::Schedule::Constant => format!("{:e}", s.learning_rate),
+            other => format!("{:e} {}", s.learning_rate, other.name()),
+        },
+        Column::Epochs => {
+            let done = s.batches_done as f64 / s.batches_per_epoch.max(1) as f64;
+            if (done - done.round()).abs() < 1e-9 {
+                format!("{done:.0}/{}", s.epochs_planned)
+            } else {
+                format!("{done:.1}/{}", s.epochs_planned)
+            }
+        }
+        Column::Best => s
+            .best
+            .map_or_else(|| "–".into(), |b| format!("{:.4} @{:.0}", b.accuracy, b.at_epoch)),
+        Column::Last => s.last_accuracy.map_or_else(|| "–".into(), |a| format!("{a:.4}")),
+        Column::Cost => s.last_cost.map_or_else(|| "–".into(), |c| format!("{c:.4}")),
+        Column::Time => {
+            // Wall time: a live run's clock runs; the others stopped at their last write.
+            let end = if state == ListState::Live { now } else { s.updated_unix };
+            duration(end.saturating_sub(s.started_unix) as f64)
+        }
+    }
+}
+
+/// `MNIST (embedded)` → `MNIST`: the table has no room for the parenthesis.
+fn short_data(name: &str) -> &str {
+    name.split(" (").next().unwrap_or(name)
+}
+
+/// `42s`, `3m05s`, `1h02m`.
+pub fn duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+    }
+}
