@@ -50,6 +50,9 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if app.overlays.prompt.is_some() {
         return on_prompt_key(app, key);
     }
+    if app.compare.choices.is_some() {
+        return on_picker_key(app, key.code);
+    }
     if app.overlays.help && matches!(key.code, KeyCode::Esc | KeyCode::Char('?')) {
         app.overlays.help = false;
         return Vec::new();
@@ -97,6 +100,11 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.curves.log_y = !app.curves.log_y;
             none()
         }
+        ToggleWholeRun => {
+            app.curves.whole_run = !app.curves.whole_run;
+            none()
+        }
+        CompareRun => compare_run(app),
         ToggleFilterScale => {
             app.filters.per_filter_scale = !app.filters.per_filter_scale;
             none()
@@ -267,6 +275,57 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// `o`: open the picker of recorded runs (in the live run's runs directory), or stop
+/// comparing.
+fn compare_run(app: &mut App) -> Vec<Effect> {
+    if let Some(run) = app.compare.run.take() {
+        app.notice = Some(format!("stopped comparing with {}", run.name));
+        return Vec::new();
+    }
+    let recorded = app.info.as_ref().and_then(|i| i.recorded_in.as_ref());
+    let dir = match recorded.and_then(|f| f.parent()) {
+        Some(dir) => dir.to_path_buf(),
+        // A run recorded nowhere compares with the default place's runs.
+        None => crate::train::runs::DEFAULT_RUNS_DIR.into(),
+    };
+    vec![Effect::ListRuns(dir)]
+}
+
+/// The compare picker's keys: a digit or Enter picks, arrows move, Esc closes.
+fn on_picker_key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    let Some(choices) = &app.compare.choices else {
+        return Vec::new();
+    };
+    let picked = match code {
+        KeyCode::Char(c @ '1'..='9') => Some(c as usize - '1' as usize),
+        KeyCode::Enter => Some(app.compare.selected),
+        KeyCode::Down => {
+            app.compare.selected = (app.compare.selected + 1).min(choices.len().saturating_sub(1));
+            None
+        }
+        KeyCode::Up => {
+            app.compare.selected = app.compare.selected.saturating_sub(1);
+            None
+        }
+        _ => {
+            app.compare.choices = None;
+            return Vec::new();
+        }
+    };
+    match picked.and_then(|i| choices.get(i)).cloned() {
+        Some(choice) => {
+            let effect = Effect::ReadRun {
+                name: choice.name.clone(),
+                path: choice.path.join(crate::train::runs::METRICS_FILE),
+            };
+            app.compare.choices = None;
+            app.notice = Some(format!("reading {}…", choice.name));
+            vec![effect]
+        }
+        None => Vec::new(),
+    }
 }
 
 /// `]` / `[`: the epoch count, for the branch too, so both train as far.

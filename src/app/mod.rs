@@ -6,6 +6,7 @@
 pub mod branch;
 mod clock;
 pub mod clusters;
+pub mod compare;
 mod curves;
 pub mod draw_pad;
 mod filters;
@@ -27,6 +28,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 pub use branch::Branch;
 pub use clock::Clock;
 pub use clusters::ClustersView;
+pub use compare::{CompareView, ComparedRun, RunChoice};
 pub use curves::CurvesView;
 pub use draw_pad::DrawPad;
 pub use filters::FiltersView;
@@ -96,6 +98,12 @@ pub enum Msg {
     Tick(Instant),
     /// The terminal answered the graphics query at start-up: it can show pixels.
     GraphicsFound(ratatui_image::picker::Picker),
+    /// The recorded runs, listed for the compare picker.
+    RunsListed(Vec<crate::train::runs::ListedRun>),
+    /// A recorded run's curves, read for the compare overlay.
+    RunRead(Box<ComparedRun>),
+    /// A recorded run could not be listed or read.
+    RunsUnreadable(String),
 }
 
 /// What the terminal loop must do after an update.
@@ -114,6 +122,10 @@ pub enum Effect {
     ToBranch(Command),
     /// Stop the main worker; the branch's worker becomes the main one.
     PromoteBranch,
+    /// List the recorded runs of this directory, for the compare picker.
+    ListRuns(std::path::PathBuf),
+    /// Read this recorded run's curves, to draw over the live run's.
+    ReadRun { name: String, path: std::path::PathBuf },
 }
 
 /// The file a read-only dashboard draws, and whether its run is still being written.
@@ -209,6 +221,8 @@ pub struct App {
     /// The sample test digit with the model's verdict and feature maps.
     pub sample: Option<Box<SamplePrediction>>,
     pub curves: CurvesView,
+    /// A recorded run drawn over the live one, and its picker.
+    pub compare: CompareView,
     pub filters: FiltersView,
     pub report: ReportView,
     pub pad: DrawPad,
@@ -237,6 +251,7 @@ impl App {
             tab: Tab::Overview,
             sample: None,
             curves: CurvesView::default(),
+            compare: CompareView::default(),
             filters: FiltersView::default(),
             report: ReportView::default(),
             pad: DrawPad::default(),
@@ -341,6 +356,24 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::GraphicsFound(picker) => {
             app.screen.graphics = Some(picker);
+            Vec::new()
+        }
+        Msg::RunsListed(listed) => {
+            let own = app.info.as_ref().and_then(|i| i.recorded_in.clone());
+            app.compare.offer(listed, own.as_deref());
+            if app.compare.choices.as_ref().is_some_and(Vec::is_empty) {
+                app.compare.choices = None;
+                app.notice = Some("no other recorded run to compare with yet".into());
+            }
+            Vec::new()
+        }
+        Msg::RunRead(run) => {
+            app.notice = Some(format!("comparing with {} ({} again: off)", run.name, key_name(Action::CompareRun)));
+            app.compare.run = Some(*run);
+            Vec::new()
+        }
+        Msg::RunsUnreadable(problem) => {
+            app.notice = Some(problem);
             Vec::new()
         }
     };

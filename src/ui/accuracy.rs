@@ -10,7 +10,9 @@ use ratatui::symbols::Marker;
 use ratatui::widgets::{Axis, Block, Chart, LegendPosition, Paragraph};
 use ratatui::Frame;
 
-use super::chart::{axis_labels, line, mark_series, points, push_marks, thin, x_bounds, Curves};
+use super::chart::{
+    axis_labels, best_point, compared_curves, line, mark_series, points, push_marks, thin, x_bounds, Curves,
+};
 use super::theme::{self, fg};
 
 /// mnist_cnn.py's reported accuracy, and its deep variant's.
@@ -26,10 +28,11 @@ fn error_height(accuracy: f64) -> f64 {
 
 pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
     let h = &curves.run.history;
-    let latest = h
-        .test_accuracy
-        .last()
-        .map(|p| format!(" — test {:.4}", p.1));
+    let best = best_point(&h.test_accuracy, false);
+    let latest = h.test_accuracy.last().map(|p| match best {
+        Some((x, b)) if b > p.1 => format!(" — test {:.4}, best {b:.4} (epoch {x:.0})", p.1),
+        _ => format!(" — test {:.4}", p.1),
+    });
     let log = key_name(Action::ToggleLogScale);
     let scale = if curves.view.log_y {
         format!("error, log scale, {log}")
@@ -47,7 +50,7 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         );
         return;
     }
-    let (x0, x1) = x_bounds(curves.run);
+    let (x0, x1) = x_bounds(curves.run, curves.view);
     let after_fork = |c: &[(f64, f64)], at: f64| -> Vec<(f64, f64)> {
         c.iter().copied().filter(|p| p.0 >= at).collect()
     };
@@ -109,6 +112,22 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         )
         .name("full test"),
     ];
+    let best = ty(&best.into_iter().collect::<Vec<_>>());
+    let compared = compared_curves(curves, 0).map(|(name, _, acc)| {
+        // Clipped to the live run's axes: the chart would draw the rest past its border.
+        let inside = ty(&acc)
+            .into_iter()
+            .filter(|p| p.0 <= x1 && (y0..=y1).contains(&p.1))
+            .collect::<Vec<_>>();
+        (name, inside)
+    });
+    if let Some((name, acc)) = &compared {
+        datasets.push(line(acc, fg(mode, theme::COMPARED)).name(name.as_str()));
+    }
+    if !best.is_empty() {
+        let style = fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD);
+        datasets.push(points(&best, Marker::Block, style).name("best"));
+    }
     if !branch_quick.is_empty() {
         datasets.push(line(&branch_quick, fg(mode, theme::BRANCH)).name("branch"));
         datasets.push(points(

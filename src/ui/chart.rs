@@ -78,6 +78,8 @@ pub struct Curves<'a> {
     pub branch: Option<&'a Branch>,
     pub view: CurvesView,
     pub colors: ColorMode,
+    /// A recorded run drawn over the live one (`o`).
+    pub compared: Option<&'a crate::app::ComparedRun>,
 }
 
 impl<'a> Curves<'a> {
@@ -88,13 +90,45 @@ impl<'a> Curves<'a> {
             branch: app.branch.as_ref(),
             view: app.curves,
             colors: app.screen.colors,
+            compared: app.compare.run.as_ref(),
         }
     }
 }
 
-/// The x range: the whole planned run, in epochs.
-pub fn x_bounds(run: &RunProgress) -> (f64, f64) {
-    (0.0, (run.epochs.max(1) as f64).max(run.progress_epochs()))
+/// The x range, in epochs: the run so far up to the next epoch boundary, so the first
+/// epoch fills the chart rather than its left fifteenth; or, when the view asks, the
+/// whole planned run.
+pub fn x_bounds(run: &RunProgress, view: CurvesView) -> (f64, f64) {
+    let done = run.progress_epochs();
+    let end = if view.whole_run {
+        run.epochs.max(1) as f64
+    } else {
+        (done - 1e-9).ceil().max(1.0)
+    };
+    (0.0, end.max(done))
+}
+
+/// The point of `curve` with the best value (lowest when `lowest`), as chart data.
+pub fn best_point(curve: &[(f64, f64)], lowest: bool) -> Option<(f64, f64)> {
+    let finite = curve.iter().copied().filter(|p| p.1.is_finite());
+    if lowest {
+        finite.min_by(|a, b| a.1.total_cmp(&b.1))
+    } else {
+        finite.max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+}
+
+/// The compared run's legend name, its smoothed loss (the dashboard's own weight) and its
+/// full test accuracies, at most about `points` points each.
+pub fn compared_curves(
+    curves: &Curves,
+    points: usize,
+) -> Option<(String, Vec<(f64, f64)>, Vec<(f64, f64)>)> {
+    let run = curves.compared?;
+    // The live smoothed line's weight: 1 − 0.05.
+    let loss = crate::app::workspace::smooth(&run.curves.losses, 0.95);
+    let name = format!("vs {}", super::workspace::short_label(&run.name));
+    Some((name, thin(&loss, points), run.curves.accuracy.clone()))
 }
 
 /// Three labels: low, middle, high.

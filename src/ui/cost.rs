@@ -10,21 +10,27 @@ use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{
-    axis_labels, bounds, line, mark_series, min_max_band, points, push_marks, thin, x_bounds,
-    Curves,
+    axis_labels, best_point, bounds, compared_curves, line, mark_series, min_max_band, points, push_marks, thin,
+    x_bounds, Curves,
 };
+use super::chart_legend::emptiest_corner;
 use super::theme::{self, fg};
 use crate::train::Schedule;
 
 pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     let log = key_name(Action::ToggleLogScale);
+    let h = &curves.run.history;
+    // The best epoch average, in the title and marked on the chart.
+    let best = best_point(&h.epoch_costs, true);
+    let best_text = best
+        .map(|(x, y)| format!(" · best {y:.4} (epoch {x:.0})"))
+        .unwrap_or_default();
     let title = if curves.view.log_y {
-        format!(" Cost (log scale, {log}) ")
+        format!(" Cost{best_text} (log scale, {log}) ")
     } else {
-        format!(" Cost ({log}: log scale) ")
+        format!(" Cost{best_text} ({log}: log scale) ")
     };
     let block = Block::bordered().title(title);
-    let h = &curves.run.history;
     if h.batch_loss.is_empty() {
         let waiting = Paragraph::new("waiting for the first batch…").block(block);
         frame.render_widget(waiting, area);
@@ -43,8 +49,15 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
     let branch = tf(&branch_curve(curves, width * 2));
-    let (x0, x1) = x_bounds(curves.run);
+    let compared = compared_curves(curves, width * 2).map(|(name, loss, _)| (name, tf(&loss)));
+    let (x0, x1) = x_bounds(curves.run, curves.view);
+    let best = tf(&best.into_iter().collect::<Vec<_>>());
     let (y0, y1) = bounds(raw.iter().chain(&smooth).chain(&branch).map(|p| p.1));
+    let compared: Option<(String, Vec<(f64, f64)>)> = compared.map(|(name, loss)| {
+        // Clipped to the live run's axes: the chart would draw the rest past its border.
+        let inside = loss.into_iter().filter(|p| p.0 <= x1 && p.1 >= y0 && p.1 <= y1).collect();
+        (name, inside)
+    });
     // A loss is never negative: no margin below zero on the linear scale.
     let y0 = if curves.view.log_y { y0 } else { y0.max(0.0) };
     let mode = curves.colors;
@@ -66,6 +79,13 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
         )
         .name("epoch avg"),
     ];
+    if let Some((name, loss)) = &compared {
+        datasets.push(line(loss, fg(mode, theme::COMPARED)).name(name.as_str()));
+    }
+    if !best.is_empty() {
+        let style = fg(mode, theme::EPOCH).add_modifier(Modifier::BOLD);
+        datasets.push(points(&best, Marker::Block, style).name("best epoch"));
+    }
     let branch_name = curves
         .branch
         .map(|b| format!("branch {:.1e}", b.run.learning_rate))
@@ -86,8 +106,10 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
             format!("{v:.3}")
         }
     };
+    let legend = emptiest_corner(smooth.iter().chain(&raw), (x0, x1), (y0, y1));
     let chart = Chart::new(datasets)
         .block(block)
+        .legend_position(Some(legend))
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
         .x_axis(
             Axis::default()

@@ -9,6 +9,7 @@ mod bars;
 mod chart;
 mod chart_legend;
 mod clusters;
+mod compare;
 mod confusion;
 mod cost;
 mod draw_pad;
@@ -84,6 +85,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(finder) = &app.overlays.finder {
         draw_finder(frame, main, look.colors, finder);
     }
+    compare::draw_compare_picker(frame, main, &app.compare);
     draw_status(frame, status, app);
     draw_keys(frame, keys, app);
     if app.overlays.help {

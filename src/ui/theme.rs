@@ -9,6 +9,8 @@ use crate::app::{ColorMode, RunState};
 
 /// The branch: its curves, its legend entries and the mark where it forked.
 pub const BRANCH: Color = Color::LightRed;
+/// A recorded run drawn over the live one (`o`).
+pub const COMPARED: Color = Color::LightMagenta;
 /// Raw, noisy data behind a line: the batch-loss band, training-batch accuracy, the
 /// finder's batches, empty bar cells.
 pub const RAW: Color = Color::DarkGray;

@@ -22,6 +22,8 @@ mod inside;
 mod other_data;
 mod predict_cli;
 mod preprocess;
+mod runs;
 mod training;
 mod ui_snapshots;
 mod view;
+mod workspace;

@@ -17,7 +17,8 @@ use crossterm::terminal::{
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 
-use mnist_tui::app::{update, App, ColorMode, Effect, Msg, RunState};
+use mnist_tui::app::{update, App, ColorMode, ComparedRun, Effect, Msg, RunState};
+use mnist_tui::train::runs;
 use mnist_tui::train::{Checkpoint, Command, Event, WorkerHandle};
 
 /// Shortest time between two frames redrawn for training progress. The UI shares the two
@@ -245,6 +246,12 @@ impl Workers {
                 }
                 None
             }
+            // A few small summaries: read on the UI thread.
+            Effect::ListRuns(dir) => Some(match runs::list(&dir) {
+                Ok(listed) => Msg::RunsListed(listed),
+                Err(e) => Msg::RunsUnreadable(e.to_string()),
+            }),
+            Effect::ReadRun { name, path } => Some(read_run(name, &path)),
         }
     }
 
@@ -253,6 +260,20 @@ impl Workers {
         if let Some(b) = &self.branch {
             let _ = b.commands.try_send(Command::Stop);
         }
+    }
+}
+
+/// A recorded run's whole metrics file, read for the compare overlay (a 15-epoch run's is
+/// about 1 MB: a few milliseconds).
+fn read_run(name: String, path: &std::path::Path) -> Msg {
+    let read = || -> Result<runs::RunCurves, String> {
+        let mut reader = runs::CurvesReader::open(path).map_err(|e| e.to_string())?;
+        while reader.poll()? {}
+        Ok(reader.curves)
+    };
+    match read() {
+        Ok(curves) => Msg::RunRead(Box::new(ComparedRun { name, curves })),
+        Err(e) => Msg::RunsUnreadable(format!("{name}: {e}")),
     }
 }
 
