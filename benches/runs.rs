@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mnist_tui::train::runs::{self, RunSummary};
 use mnist_tui::train::metrics_line::MetricsLine;
+use mnist_tui::train::runs::{self, RunSummary};
 
 const RUNS: usize = 200;
 const LONG_RUNS: usize = 20;

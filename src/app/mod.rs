@@ -41,8 +41,8 @@ pub use run::RunProgress;
 pub use screen::{ColorMode, Screen, MIN_SIZE};
 
 use crate::train::events::position_label;
-use keymap::{key_name, Action};
 use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction};
+use keymap::{key_name, Action};
 
 /// Learning-rate step of `+` / `-`: four presses per decade.
 pub const LR_STEP: f64 = 1.778_279_410_038_922_8; // 10^(1/4)
@@ -125,7 +125,10 @@ pub enum Effect {
     /// List the recorded runs of this directory, for the compare picker.
     ListRuns(std::path::PathBuf),
     /// Read this recorded run's curves, to draw over the live run's.
-    ReadRun { name: String, path: std::path::PathBuf },
+    ReadRun {
+        name: String,
+        path: std::path::PathBuf,
+    },
 }
 
 /// The file a read-only dashboard draws, and whether its run is still being written.
@@ -368,7 +371,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::RunRead(run) => {
-            app.notice = Some(format!("comparing with {} ({} again: off)", run.name, key_name(Action::CompareRun)));
+            app.notice = Some(format!(
+                "comparing with {} ({} again: off)",
+                run.name,
+                key_name(Action::CompareRun)
+            ));
             app.compare.run = Some(*run);
             Vec::new()
         }

@@ -11,7 +11,8 @@ use ratatui::widgets::{Axis, Block, Chart, LegendPosition, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{
-    axis_labels, best_point, compared_curves, line, mark_series, points, push_marks, thin, x_bounds, Curves,
+    axis_labels, best_point, compared_curves, line, mark_series, points, push_marks, thin,
+    x_bounds, Curves,
 };
 use super::theme::{self, fg};
 
@@ -113,20 +114,21 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         .name("full test"),
     ];
     let best = ty(&best.into_iter().collect::<Vec<_>>());
-    let compared = compared_curves(curves, 0).map(|(name, _, acc)| {
+    let compared = compared_curves(curves, 0).map(|c| {
         // Clipped to the live run's axes: the chart would draw the rest past its border.
-        let inside = ty(&acc)
+        let inside = ty(&c.accuracy)
             .into_iter()
             .filter(|p| p.0 <= x1 && (y0..=y1).contains(&p.1))
             .collect::<Vec<_>>();
-        (name, inside)
+        (c.name, inside)
     });
     if let Some((name, acc)) = &compared {
         datasets.push(line(acc, fg(mode, theme::COMPARED)).name(name.as_str()));
     }
     if !best.is_empty() {
         let style = fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD);
-        datasets.push(points(&best, Marker::Block, style).name("best"));
+        // Named in the title: the legend keeps its room for the curves.
+        datasets.push(points(&best, Marker::Block, style));
     }
     if !branch_quick.is_empty() {
         datasets.push(line(&branch_quick, fg(mode, theme::BRANCH)).name("branch"));

@@ -24,8 +24,16 @@ pub fn emptiest_corner<'a>(
     for &(x, y) in points {
         let (fx, fy) = ((x - x0) / w, (y - y0) / h);
         for (i, &(_, right, top)) in corners.iter().enumerate() {
-            let in_x = if right { fx >= 1.0 - CORNER } else { fx <= CORNER };
-            let in_y = if top { fy >= 1.0 - CORNER } else { fy <= CORNER };
+            let in_x = if right {
+                fx >= 1.0 - CORNER
+            } else {
+                fx <= CORNER
+            };
+            let in_y = if top {
+                fy >= 1.0 - CORNER
+            } else {
+                fy <= CORNER
+            };
             counts[i] += usize::from(in_x && in_y);
         }
     }
@@ -42,7 +50,13 @@ mod tests {
         let falling: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, 100.0 - i as f64)).collect();
         let rising: Vec<(f64, f64)> = (0..100).map(|i| (i as f64, i as f64)).collect();
         let b = ((0.0, 100.0), (0.0, 100.0));
-        assert_eq!(emptiest_corner(falling.iter(), b.0, b.1), LegendPosition::TopRight);
-        assert_eq!(emptiest_corner(rising.iter(), b.0, b.1), LegendPosition::BottomRight);
+        assert_eq!(
+            emptiest_corner(falling.iter(), b.0, b.1),
+            LegendPosition::TopRight
+        );
+        assert_eq!(
+            emptiest_corner(rising.iter(), b.0, b.1),
+            LegendPosition::BottomRight
+        );
     }
 }

@@ -17,7 +17,12 @@ pub fn draw_compare_picker(frame: &mut Frame, area: Rect, compare: &CompareView)
         .enumerate()
         .map(|(i, c)| {
             let best = c.best.map_or_else(|| "–".into(), |b| format!("{b:.4}"));
-            let text = format!(" {} {:<30} {:>5.1} ep  best {best} ", i + 1, c.name, c.epochs);
+            let text = format!(
+                " {} {:<30} {:>5.1} ep  best {best} ",
+                i + 1,
+                c.name,
+                c.epochs
+            );
             let style = if i == compare.selected {
                 Style::default().add_modifier(Modifier::REVERSED)
             } else {

@@ -10,8 +10,8 @@ use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{
-    axis_labels, best_point, bounds, compared_curves, line, mark_series, min_max_band, points, push_marks, thin,
-    x_bounds, Curves,
+    axis_labels, best_point, bounds, compared_curves, line, mark_series, min_max_band, points,
+    push_marks, thin, x_bounds, Curves,
 };
 use super::chart_legend::emptiest_corner;
 use super::theme::{self, fg};
@@ -49,13 +49,16 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
     let branch = tf(&branch_curve(curves, width * 2));
-    let compared = compared_curves(curves, width * 2).map(|(name, loss, _)| (name, tf(&loss)));
+    let compared = compared_curves(curves, width * 2).map(|c| (c.name, tf(&c.loss)));
     let (x0, x1) = x_bounds(curves.run, curves.view);
     let best = tf(&best.into_iter().collect::<Vec<_>>());
     let (y0, y1) = bounds(raw.iter().chain(&smooth).chain(&branch).map(|p| p.1));
     let compared: Option<(String, Vec<(f64, f64)>)> = compared.map(|(name, loss)| {
         // Clipped to the live run's axes: the chart would draw the rest past its border.
-        let inside = loss.into_iter().filter(|p| p.0 <= x1 && p.1 >= y0 && p.1 <= y1).collect();
+        let inside = loss
+            .into_iter()
+            .filter(|p| p.0 <= x1 && p.1 >= y0 && p.1 <= y1)
+            .collect();
         (name, inside)
     });
     // A loss is never negative: no margin below zero on the linear scale.
@@ -84,7 +87,8 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     }
     if !best.is_empty() {
         let style = fg(mode, theme::EPOCH).add_modifier(Modifier::BOLD);
-        datasets.push(points(&best, Marker::Block, style).name("best epoch"));
+        // Named in the title: the legend keeps its room for the curves.
+        datasets.push(points(&best, Marker::Block, style));
     }
     let branch_name = curves
         .branch

@@ -9,7 +9,7 @@ use crossterm::event::KeyCode;
 use mnist_tui::app::{update, App, Effect, Msg, Tab, Why, LR_STEP};
 use mnist_tui::train::{Command, Event};
 
-fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
+pub fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
     Box::new(mnist_tui::train::Checkpoint {
         progress: mnist_tui::train::checkpoint::Progress {
             format: 1,

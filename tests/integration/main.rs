@@ -7,6 +7,7 @@
 mod common;
 
 mod app;
+mod app_compare;
 mod app_steering;
 mod blowup;
 mod checkpoint;

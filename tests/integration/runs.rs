@@ -41,7 +41,11 @@ fn a_run_leaves_one_folder_that_runs_list_reports_with_its_rate_and_best_accurac
         .unwrap();
     let found = folders(&dir.path().join("runs"));
     assert_eq!(found.len(), 1, "{found:?}");
-    for file in [runs::METRICS_FILE, runs::CHECKPOINT_FILE, runs::SUMMARY_FILE] {
+    for file in [
+        runs::METRICS_FILE,
+        runs::CHECKPOINT_FILE,
+        runs::SUMMARY_FILE,
+    ] {
         assert!(found[0].join(file).is_file(), "{file} missing");
     }
     let list = mnist_tui(&["runs", "--list", "--json"], dir.path());
@@ -60,7 +64,15 @@ fn a_run_leaves_one_folder_that_runs_list_reports_with_its_rate_and_best_accurac
     let name = found[0].file_name().unwrap().to_string_lossy().to_string();
     let from = format!("runs/{name}");
     let resumed = mnist_tui(
-        &["train", "--resume", &from, "--epochs", "2", "--threads", "2"],
+        &[
+            "train",
+            "--resume",
+            &from,
+            "--epochs",
+            "2",
+            "--threads",
+            "2",
+        ],
         dir.path(),
     );
     assert_success(&resumed);
@@ -68,9 +80,18 @@ fn a_run_leaves_one_folder_that_runs_list_reports_with_its_rate_and_best_accurac
     assert_eq!(listed.len(), 2);
     let child = listed.iter().find(|r| r.name != name).unwrap();
     let summary = child.summary.as_ref().unwrap();
-    let parent = summary.parent.as_ref().expect("the resumed run names its parent");
-    assert_eq!((parent.name.as_str(), parent.epoch, parent.batch), (name.as_str(), 1, 0));
-    assert_eq!(summary.epochs_done, 2, "the parent's epoch is in the new run's record");
+    let parent = summary
+        .parent
+        .as_ref()
+        .expect("the resumed run names its parent");
+    assert_eq!(
+        (parent.name.as_str(), parent.epoch, parent.batch),
+        (name.as_str(), 1, 0)
+    );
+    assert_eq!(
+        summary.epochs_done, 2,
+        "the parent's epoch is in the new run's record"
+    );
     // `predict` takes the run's folder as its checkpoint.
     let text = mnist_tui(&["runs", "--list"], dir.path());
     assert!(String::from_utf8_lossy(&text.stdout).contains(&name));
@@ -82,7 +103,10 @@ fn no_record_leaves_nothing_and_runs_dir_chooses_the_place() {
     let out = mnist_tui(&[&QUICK[..], &["--no-record"]].concat(), dir.path());
     assert_success(&out);
     assert!(folders(dir.path()).is_empty(), "{:?}", folders(dir.path()));
-    let out = mnist_tui(&[&QUICK[..], &["--runs-dir", "elsewhere"]].concat(), dir.path());
+    let out = mnist_tui(
+        &[&QUICK[..], &["--runs-dir", "elsewhere"]].concat(),
+        dir.path(),
+    );
     assert_success(&out);
     assert_eq!(folders(&dir.path().join("elsewhere")).len(), 1);
     assert!(!dir.path().join("runs").exists());
@@ -98,7 +122,10 @@ fn a_runs_directory_that_cannot_be_made_is_a_one_line_error_before_training() {
     std::fs::write(dir.path().join("taken"), b"a file").unwrap();
     let out = mnist_tui(&[&QUICK[..], &["--runs-dir", "taken"]].concat(), dir.path());
     let err = crate::common::cli::one_line_error(&out);
-    assert!(err.contains("taken: cannot create the runs directory"), "{err}");
+    assert!(
+        err.contains("taken: cannot create the runs directory"),
+        "{err}"
+    );
 }
 
 const HEADER: &str = r#"{"type":"run","model":"seed","data_name":"MNIST","train_len":100,"test_len":10,"batch_size":10,"batches_per_epoch":10,"epochs":2,"learning_rate":0.001,"threads":1,"kernels":"portable","schedule":"constant"}"#;
@@ -113,7 +140,10 @@ fn batch_line(epoch: usize, batch: usize) -> String {
 fn metrics(finished: bool) -> String {
     let mut lines = vec![HEADER.to_string()];
     lines.extend((0..10).map(|b| batch_line(0, b)));
-    lines.push(r#"{"type":"epoch","epoch":0,"average_cost":1.5,"seconds":1.0,"samples_per_second":100.0}"#.into());
+    lines.push(
+        r#"{"type":"epoch","epoch":0,"average_cost":1.5,"seconds":1.0,"samples_per_second":100.0}"#
+            .into(),
+    );
     lines.push(r#"{"type":"evaluation","at_epoch":1.0,"kind":"full","accuracy":0.8}"#.into());
     if finished {
         lines.push(r#"{"type":"finished","accuracy":0.8}"#.into());
@@ -150,10 +180,15 @@ fn good_truncated_foreign_unreadable_and_growing_entries_are_each_listed_as_such
     std::fs::write(d.join("g-bad-summary").join(runs::SUMMARY_FILE), "{ cut").unwrap();
     // A summary cut mid-write falls back on the metrics file.
     age(&run("h-summary-cut", &metrics(true)));
-    std::fs::write(d.join("h-summary-cut").join(runs::SUMMARY_FILE), "{ \"format\"").unwrap();
+    std::fs::write(
+        d.join("h-summary-cut").join(runs::SUMMARY_FILE),
+        "{ \"format\"",
+    )
+    .unwrap();
 
     let listed = runs::list(d).unwrap();
-    let states: Vec<(&str, ListState)> = listed.iter().map(|r| (r.name.as_str(), r.state)).collect();
+    let states: Vec<(&str, ListState)> =
+        listed.iter().map(|r| (r.name.as_str(), r.state)).collect();
     assert_eq!(
         states,
         [
@@ -170,7 +205,11 @@ fn good_truncated_foreign_unreadable_and_growing_entries_are_each_listed_as_such
     let good = listed[0].summary.as_ref().unwrap();
     assert_eq!(good.best.unwrap().accuracy, 0.8);
     assert_eq!(good.epochs_done, 1);
-    assert!(listed[5].problem.as_ref().unwrap().contains("not a mnist-tui metrics file"));
+    assert!(listed[5]
+        .problem
+        .as_ref()
+        .unwrap()
+        .contains("not a mnist-tui metrics file"));
     // The text form lists them all too, one line each after the header.
     let out = mnist_tui(&["runs", "--list", &d.display().to_string()], d);
     assert_success(&out);

@@ -45,7 +45,9 @@ fn listed(name: &str, state: ListState, s: Option<RunSummary>) -> ListedRun {
         name: name.into(),
         path: format!("runs/{name}").into(),
         state,
-        problem: s.is_none().then(|| "no metrics.jsonl or summary.json".into()),
+        problem: s
+            .is_none()
+            .then(|| "no metrics.jsonl or summary.json".into()),
         summary: s,
     }
 }
@@ -56,9 +58,21 @@ fn runs() -> Vec<ListedRun> {
     let mut live = summary(ModelKind::Deep, 0.001, 2, 0.9791);
     live.state = RecordedState::Running;
     vec![
-        listed("20261207-090000-seed-lr1e-3", ListState::Finished, Some(summary(ModelKind::Seed, 0.001, 5, 0.9871))),
-        listed("20261207-091000-seed-lr3e-3", ListState::Finished, Some(summary(ModelKind::Seed, 0.003, 5, 0.9853))),
-        listed("20261207-092000-seed-lr3e-4", ListState::Stopped, Some(summary(ModelKind::Seed, 0.0003, 3, 0.9712))),
+        listed(
+            "20261207-090000-seed-lr1e-3",
+            ListState::Finished,
+            Some(summary(ModelKind::Seed, 0.001, 5, 0.9871)),
+        ),
+        listed(
+            "20261207-091000-seed-lr3e-3",
+            ListState::Finished,
+            Some(summary(ModelKind::Seed, 0.003, 5, 0.9853)),
+        ),
+        listed(
+            "20261207-092000-seed-lr3e-4",
+            ListState::Stopped,
+            Some(summary(ModelKind::Seed, 0.0003, 3, 0.9712)),
+        ),
         listed("20261207-093000-deep-lr1e-3", ListState::Live, Some(live)),
         listed("notes", ListState::NotARun, None),
     ]
@@ -78,7 +92,8 @@ fn curves(epochs: usize, speed: f64, top: f64) -> RunCurves {
         c.losses.push((x, 2.3 * (-x * speed).exp() + 0.03 + noise));
     }
     for e in 1..=epochs {
-        c.accuracy.push((e as f64, top - 0.05 * (-(e as f64)).exp()));
+        c.accuracy
+            .push((e as f64, top - 0.05 * (-(e as f64)).exp()));
         c.epoch_seconds.push(6.0 + e as f64 * 0.1);
     }
     c
@@ -102,10 +117,21 @@ fn marked() -> Workspace {
         update(&mut ws, key(KeyCode::Char(' ')));
         update(&mut ws, key(KeyCode::Down));
     }
-    let shapes = [(2, 3.0, 0.9791), (3, 0.6, 0.9712), (5, 2.0, 0.9853), (5, 1.2, 0.9871)];
+    let shapes = [
+        (2, 3.0, 0.9791),
+        (3, 0.6, 0.9712),
+        (5, 2.0, 0.9853),
+        (5, 1.2, 0.9871),
+    ];
     let names: Vec<String> = ws.visible().iter().map(|r| r.name.clone()).collect();
     for (name, (epochs, speed, top)) in names.into_iter().zip(shapes) {
-        update(&mut ws, WorkspaceMsg::Curves { name, curves: curves(epochs, speed, top) });
+        update(
+            &mut ws,
+            WorkspaceMsg::Curves {
+                name,
+                curves: curves(epochs, speed, top),
+            },
+        );
     }
     ws
 }
@@ -138,7 +164,10 @@ fn space_marks_a_run_for_the_overlay_and_space_again_unmarks_it() {
         }]
     );
     assert_eq!(ws.colour_index(&name), Some(0));
-    assert_eq!(update(&mut ws, key(KeyCode::Char(' '))), [WorkspaceEffect::Unfollow(name)]);
+    assert_eq!(
+        update(&mut ws, key(KeyCode::Char(' '))),
+        [WorkspaceEffect::Unfollow(name)]
+    );
     assert!(ws.marked.is_empty());
     // A folder that is not a run has nothing to draw.
     update(&mut ws, key(KeyCode::End));
@@ -155,7 +184,10 @@ fn the_filter_keeps_runs_whose_name_or_settings_hold_every_word() {
     assert!(ws.typing_filter);
     update(&mut ws, key(KeyCode::Enter));
     let names: Vec<&str> = ws.visible().iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["20261207-092000-seed-lr3e-4", "20261207-091000-seed-lr3e-3"]);
+    assert_eq!(
+        names,
+        ["20261207-092000-seed-lr3e-4", "20261207-091000-seed-lr3e-3"]
+    );
     // Esc clears the filter before it quits.
     update(&mut ws, key(KeyCode::Esc));
     assert_eq!(ws.visible().len(), 5);
@@ -173,8 +205,11 @@ fn s_sorts_by_the_next_column_and_capital_s_reverses_it() {
         update(&mut ws, key(KeyCode::Char('s')));
     }
     assert_eq!(ws.sort, Column::Best);
-    let best: Vec<&str> = ws.visible().iter().map(|r| &r.name[16..]).collect();
-    assert_eq!(best[..4], ["seed-lr1e-3", "seed-lr3e-3", "deep-lr1e-3", "seed-lr3e-4"]);
+    let best: Vec<&str> = ws.visible().iter().take(4).map(|r| &r.name[16..]).collect();
+    assert_eq!(
+        best,
+        ["seed-lr1e-3", "seed-lr3e-3", "deep-lr1e-3", "seed-lr3e-4"]
+    );
     update(&mut ws, key(KeyCode::Char('S')));
     assert_eq!(&ws.visible()[0].name[16..], "seed-lr3e-4");
 }
@@ -187,12 +222,20 @@ fn delete_asks_first_and_never_takes_a_live_run() {
     assert!(ws.confirm_delete.is_none());
     update(&mut ws, key(KeyCode::Down));
     update(&mut ws, key(KeyCode::Char('d')));
-    assert_eq!(ws.confirm_delete.as_deref(), Some("20261207-092000-seed-lr3e-4"));
-    assert!(update(&mut ws, key(KeyCode::Char('n'))).is_empty(), "any other key keeps it");
+    assert_eq!(
+        ws.confirm_delete.as_deref(),
+        Some("20261207-092000-seed-lr3e-4")
+    );
+    assert!(
+        update(&mut ws, key(KeyCode::Char('n'))).is_empty(),
+        "any other key keeps it"
+    );
     update(&mut ws, key(KeyCode::Char('d')));
     assert_eq!(
         update(&mut ws, key(KeyCode::Char('y'))),
-        [WorkspaceEffect::Delete("runs/20261207-092000-seed-lr3e-4".into())]
+        [WorkspaceEffect::Delete(
+            "runs/20261207-092000-seed-lr3e-4".into()
+        )]
     );
 }
 
@@ -201,14 +244,18 @@ fn enter_opens_the_run_and_r_resumes_it_unless_it_still_trains() {
     let mut ws = ws();
     assert_eq!(
         update(&mut ws, key(KeyCode::Enter)),
-        [WorkspaceEffect::Open("runs/20261207-093000-deep-lr1e-3".into())]
+        [WorkspaceEffect::Open(
+            "runs/20261207-093000-deep-lr1e-3".into()
+        )]
     );
     assert!(update(&mut ws, key(KeyCode::Char('r'))).is_empty());
     assert!(ws.notice.as_deref().unwrap().contains("still training"));
     update(&mut ws, key(KeyCode::Down));
     assert_eq!(
         update(&mut ws, key(KeyCode::Char('r'))),
-        [WorkspaceEffect::Resume("runs/20261207-092000-seed-lr3e-4".into())]
+        [WorkspaceEffect::Resume(
+            "runs/20261207-092000-seed-lr3e-4".into()
+        )]
     );
 }
 
@@ -232,7 +279,12 @@ fn a_marked_run_whose_folder_went_away_is_unmarked() {
     let mut fewer = runs();
     fewer.remove(0);
     let effects = update(&mut ws, WorkspaceMsg::Listed(fewer));
-    assert_eq!(effects, [WorkspaceEffect::Unfollow("20261207-090000-seed-lr1e-3".into())]);
+    assert_eq!(
+        effects,
+        [WorkspaceEffect::Unfollow(
+            "20261207-090000-seed-lr1e-3".into()
+        )]
+    );
     assert_eq!(ws.marked.len(), 3);
 }
 

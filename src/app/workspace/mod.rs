@@ -28,9 +28,15 @@ pub enum WorkspaceMsg {
     /// The directory as listed now (every second, and after a change).
     Listed(Vec<ListedRun>),
     /// A marked run's curves, read or grown.
-    Curves { name: String, curves: RunCurves },
+    Curves {
+        name: String,
+        curves: RunCurves,
+    },
     /// A run's curves cannot be read.
-    CurvesFailed { name: String, problem: String },
+    CurvesFailed {
+        name: String,
+        problem: String,
+    },
     /// The clock, in Unix seconds (wall times of live runs).
     Tick(u64),
     /// Something the terminal loop did went wrong (a delete, an open).
@@ -234,7 +240,9 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
             ws.selected = 0;
         }
         KeyCode::Esc => ws.quit = true,
-        KeyCode::Down | KeyCode::Char('j') => ws.selected = (ws.selected + 1).min(rows.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Char('j') => {
+            ws.selected = (ws.selected + 1).min(rows.saturating_sub(1))
+        }
         KeyCode::Up | KeyCode::Char('k') => ws.selected = ws.selected.saturating_sub(1),
         KeyCode::PageDown => ws.selected = (ws.selected + PAGE).min(rows.saturating_sub(1)),
         KeyCode::PageUp => ws.selected = ws.selected.saturating_sub(PAGE),
@@ -274,7 +282,8 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
                     ListState::Live => format!("{name} is still training: stop it first"),
                     ListState::NotARun => format!("{name} is not a run: not deleted"),
                     _ => {
-                        let ask = format!("delete {name} and its files? y: delete, any other key: keep");
+                        let ask =
+                            format!("delete {name} and its files? y: delete, any other key: keep");
                         ws.confirm_delete = Some(name);
                         ask
                     }
@@ -300,7 +309,9 @@ fn toggle_mark(ws: &mut Workspace) -> Vec<WorkspaceEffect> {
         return Vec::new();
     }
     if ws.marked.len() >= MAX_MARKED {
-        ws.notice = Some(format!("at most {MAX_MARKED} runs overlaid: unmark one first"));
+        ws.notice = Some(format!(
+            "at most {MAX_MARKED} runs overlaid: unmark one first"
+        ));
         return Vec::new();
     }
     ws.marked.insert(name.clone(), None);

@@ -65,7 +65,10 @@ impl Column {
 
     /// Whether the column reads best from high to low when first sorted by.
     pub fn descending_first(self) -> bool {
-        matches!(self, Column::Best | Column::Last | Column::Epochs | Column::Name)
+        matches!(
+            self,
+            Column::Best | Column::Last | Column::Epochs | Column::Name
+        )
     }
 }
 

@@ -122,7 +122,11 @@ impl Prepared {
             None
         } else {
             let parent = self.resume.as_ref().map(|(c, path)| parent_of(c, path));
-            Some(record_to(&self.settings, self.settings.learning_rate, parent)?)
+            Some(record_to(
+                &self.settings,
+                self.settings.learning_rate,
+                parent,
+            )?)
         };
         options.resume = self.resume;
         options.save_to = args.save.clone();
@@ -334,9 +338,10 @@ fn view(file: &std::path::Path, graphics: tui::Graphics) -> anyhow::Result<ExitC
         anyhow::bail!("view draws a dashboard: run it in a terminal");
     }
     let start = move || -> anyhow::Result<(train::WorkerHandle, Box<tui::SpawnBranch>)> {
-        let no_branch = |_: Box<Checkpoint>, _: f64, _: usize| -> anyhow::Result<train::WorkerHandle> {
-            anyhow::bail!("a viewed run cannot be branched")
-        };
+        let no_branch =
+            |_: Box<Checkpoint>, _: f64, _: usize| -> anyhow::Result<train::WorkerHandle> {
+                anyhow::bail!("a viewed run cannot be branched")
+            };
         Ok((follower, Box::new(no_branch)))
     };
     tui::run(start, graphics)?;
@@ -392,7 +397,8 @@ fn lr_find(args: &RunArgs, json: bool) -> anyhow::Result<ExitCode> {
         ..args.clone()
     };
     let prepared = prepare(args)?;
-    let (mut options, data) = prepared.options(WorkerOptions::headless(Settings::default()), args)?;
+    let (mut options, data) =
+        prepared.options(WorkerOptions::headless(Settings::default()), args)?;
     (options.start_paused, options.save_to, options.metrics) = (true, None, None);
     let model = options.settings.model;
     let worker = train::spawn(data.load()?, options)?;

@@ -48,7 +48,12 @@ pub fn print_list(dir: &Path, json: bool, out: &mut impl Write) -> anyhow::Resul
         Column::Cost,
         Column::Time,
     ];
-    let name_width = listed.iter().map(|r| r.name.len()).max().unwrap_or(3).max(3);
+    let name_width = listed
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     let mut header = format!("{:<name_width$}", "run");
     for c in &columns[1..] {
         header.push_str(&format!("  {:<10}", c.title()));
@@ -83,12 +88,18 @@ fn unix_now() -> u64 {
 /// What the workspace asks of `main`: show a run, or continue one, in the dashboard.
 pub enum Handoff {
     View(PathBuf),
-    Resume { checkpoint: PathBuf, epochs: Option<i64> },
+    Resume {
+        checkpoint: PathBuf,
+        epochs: Option<i64>,
+    },
 }
 
 /// Runs the workspace until the user quits; `open` shows a dashboard for a run and
 /// returns when it closes (its error, if any, becomes the workspace's notice).
-pub fn run(dir: PathBuf, mut open: impl FnMut(Handoff) -> anyhow::Result<()>) -> anyhow::Result<()> {
+pub fn run(
+    dir: PathBuf,
+    mut open: impl FnMut(Handoff) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if dir.exists() && !dir.is_dir() {
         anyhow::bail!("{}: not a directory", dir.display());
     }

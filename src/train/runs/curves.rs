@@ -81,8 +81,8 @@ pub struct CurvesReader {
 
 impl CurvesReader {
     pub fn open(path: &Path) -> Result<CurvesReader, FileError> {
-        let file =
-            std::fs::File::open(path).map_err(|e| FileError::at(path, format!("cannot read: {e}")))?;
+        let file = std::fs::File::open(path)
+            .map_err(|e| FileError::at(path, format!("cannot read: {e}")))?;
         Ok(CurvesReader {
             file,
             reader: LineReader::default(),

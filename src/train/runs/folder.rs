@@ -61,7 +61,10 @@ impl RunFolder {
                 }
             }
         }
-        Err(FileError::at(runs_dir, format!("{MAX_SAME_NAME} runs named {base} already")))
+        Err(FileError::at(
+            runs_dir,
+            format!("{MAX_SAME_NAME} runs named {base} already"),
+        ))
     }
 
     /// The folder's name, which names the run.

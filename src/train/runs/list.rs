@@ -92,7 +92,11 @@ pub fn read_entry(path: &Path) -> ListedRun {
         summary,
     };
     if !path.is_dir() {
-        return entry(ListState::NotARun, Some("a file, not a run's folder".into()), None);
+        return entry(
+            ListState::NotARun,
+            Some("a file, not a run's folder".into()),
+            None,
+        );
     }
     let summary_path = path.join(SUMMARY_FILE);
     let metrics_path = path.join(METRICS_FILE);

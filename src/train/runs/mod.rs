@@ -15,5 +15,5 @@ pub use folder::{
     resolve_run_path, RunFolder, CHECKPOINT_FILE, DEFAULT_RUNS_DIR, METRICS_FILE, SUMMARY_FILE,
 };
 pub use list::{list, ListState, ListedRun};
-pub use recording::{Recording, RecordTo};
+pub use recording::{RecordTo, Recording};
 pub use summary::{Best, Parent, RecordedState, RunSummary};

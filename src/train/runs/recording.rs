@@ -95,7 +95,10 @@ impl Recording {
             Err(_) if self.failed => None,
             Err(e) => {
                 self.failed = true;
-                Some(format!("{}: cannot write the run's summary: {e}", path.display()))
+                Some(format!(
+                    "{}: cannot write the run's summary: {e}",
+                    path.display()
+                ))
             }
         }
     }

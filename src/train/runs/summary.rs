@@ -219,14 +219,22 @@ mod tests {
         assert_eq!((s.epochs_done, s.batches_done), (2, 20));
         assert_eq!(s.last_cost, Some(0.7));
         assert_eq!(s.train_seconds, 4.0);
-        assert_eq!(s.state, RecordedState::Finished, "quitting keeps it finished");
+        assert_eq!(
+            s.state,
+            RecordedState::Finished,
+            "quitting keeps it finished"
+        );
     }
 
     #[test]
     fn a_run_stopped_midway_is_stopped_and_one_that_trains_on_is_running_again() {
         let mut s = RunSummary::new(&info(), 100, 1);
         s.observe(&batch(0, 3, 2.0));
-        assert_eq!(s.last_cost, Some(2.0), "the first epoch shows its last batch");
+        assert_eq!(
+            s.last_cost,
+            Some(2.0),
+            "the first epoch shows its last batch"
+        );
         s.observe(&MetricsLine::Stopped);
         assert_eq!(s.state, RecordedState::Stopped);
         s.observe(&MetricsLine::Finished { accuracy: 0.5 });

@@ -16,6 +16,9 @@ use crate::ui::chart::{axis_labels, bounds, line, points, thin};
 use crate::ui::chart_legend::emptiest_corner;
 use crate::ui::theme::{self, fg};
 
+/// Which of a run's curves a chart draws: the curve and its best point.
+type Pick = fn(&Series) -> (&Vec<(f64, f64)>, &Vec<(f64, f64)>);
+
 /// One run's curves, on the overlay's axes.
 struct Series {
     label: String,
@@ -32,14 +35,25 @@ struct Series {
 }
 
 /// The cost panel and the accuracy panel of the marked runs.
-pub fn draw_overlay(frame: &mut Frame, (cost, accuracy): (Rect, Rect), ws: &Workspace, mode: ColorMode) {
+pub fn draw_overlay(
+    frame: &mut Frame,
+    (cost, accuracy): (Rect, Rect),
+    ws: &Workspace,
+    mode: ColorMode,
+) {
     let view = ws.overlay;
     let series: Vec<Series> = ws
         .marked_runs()
         .into_iter()
         .filter_map(|(run, curves)| {
             let i = ws.colour_index(&run.name)?;
-            Some(series_of(&run.name, curves?, theme::RUNS[i % theme::RUNS.len()], view, cost.width as usize * 2))
+            Some(series_of(
+                &run.name,
+                curves?,
+                theme::RUNS[i % theme::RUNS.len()],
+                view,
+                cost.width as usize * 2,
+            ))
         })
         .collect();
     let x_title = match view.x_axis {
@@ -48,7 +62,13 @@ pub fn draw_overlay(frame: &mut Frame, (cost, accuracy): (Rect, Rect), ws: &Work
     };
     let x1 = series
         .iter()
-        .map(|s| if view.whole_run { s.planned } else { follow_end(s.trained, view.x_axis) })
+        .map(|s| {
+            if view.whole_run {
+                s.planned
+            } else {
+                follow_end(s.trained, view.x_axis)
+            }
+        })
         .fold(0.0, f64::max)
         .max(1e-9);
     let smoothing = view.smoothing_weight();
@@ -75,44 +95,89 @@ pub fn draw_overlay(frame: &mut Frame, (cost, accuracy): (Rect, Rect), ws: &Work
         } else {
             "reading the marked runs…"
         };
-        frame.render_widget(Paragraph::new(hint).block(Block::bordered().title(cost_title)), cost);
-        frame.render_widget(Paragraph::new("").block(Block::bordered().title(acc_title)), accuracy);
+        frame.render_widget(
+            Paragraph::new(hint).block(Block::bordered().title(cost_title)),
+            cost,
+        );
+        frame.render_widget(
+            Paragraph::new("").block(Block::bordered().title(acc_title)),
+            accuracy,
+        );
         return;
     }
-    let mut make = |pick: fn(&Series) -> (&Vec<(f64, f64)>, &Vec<(f64, f64)>), title: String, area: Rect, y_fmt: &dyn Fn(f64) -> String, floor_zero: bool| {
-        let (y0, y1) = bounds(series.iter().flat_map(|s| pick(s).0.iter().filter(|p| p.0 <= x1).map(|p| p.1)));
-        let y0 = if floor_zero && !view.log_y { y0.max(0.0) } else { y0 };
-        let mut datasets: Vec<Dataset> = Vec::new();
-        for s in &series {
-            let (curve, best) = pick(s);
-            datasets.push(line(curve, fg(mode, s.colour)).name(s.label.as_str()));
-            datasets.push(points(best, Marker::Block, fg(mode, s.colour).add_modifier(Modifier::BOLD)));
-        }
-        let legend = emptiest_corner(series.iter().flat_map(|s| pick(s).0.iter()), (0.0, x1), (y0, y1));
-        let x_fmt = |v: f64| match view.x_axis {
-            XAxis::Epochs => format!("{v:.1}"),
-            XAxis::Time => super::table::duration(v),
+    let mut make =
+        |pick: Pick, title: String, area: Rect, y_fmt: &dyn Fn(f64) -> String, floor_zero: bool| {
+            let (y0, y1) = bounds(
+                series
+                    .iter()
+                    .flat_map(|s| pick(s).0.iter().filter(|p| p.0 <= x1).map(|p| p.1)),
+            );
+            let y0 = if floor_zero && !view.log_y {
+                y0.max(0.0)
+            } else {
+                y0
+            };
+            let mut datasets: Vec<Dataset> = Vec::new();
+            for s in &series {
+                let (curve, best) = pick(s);
+                datasets.push(line(curve, fg(mode, s.colour)).name(s.label.as_str()));
+                datasets.push(points(
+                    best,
+                    Marker::Block,
+                    fg(mode, s.colour).add_modifier(Modifier::BOLD),
+                ));
+            }
+            let legend = emptiest_corner(
+                series.iter().flat_map(|s| pick(s).0.iter()),
+                (0.0, x1),
+                (y0, y1),
+            );
+            let x_fmt = |v: f64| match view.x_axis {
+                XAxis::Epochs => format!("{v:.1}"),
+                XAxis::Time => super::table::duration(v),
+            };
+            let chart = Chart::new(datasets)
+                .block(Block::bordered().title(title))
+                .legend_position(Some(legend))
+                .hidden_legend_constraints((
+                    ratatui::layout::Constraint::Percentage(60),
+                    ratatui::layout::Constraint::Percentage(60),
+                ))
+                .x_axis(
+                    Axis::default()
+                        .title(Span::styled(x_title, Style::default()))
+                        .bounds([0.0, x1])
+                        .labels(axis_labels(0.0, x1, x_fmt)),
+                )
+                .y_axis(
+                    Axis::default()
+                        .bounds([y0, y1])
+                        .labels(axis_labels(y0, y1, y_fmt)),
+                );
+            frame.render_widget(chart, area);
         };
-        let chart = Chart::new(datasets)
-            .block(Block::bordered().title(title))
-            .legend_position(Some(legend))
-            .hidden_legend_constraints((
-                ratatui::layout::Constraint::Percentage(60),
-                ratatui::layout::Constraint::Percentage(60),
-            ))
-            .x_axis(
-                Axis::default()
-                    .title(Span::styled(x_title, Style::default()))
-                    .bounds([0.0, x1])
-                    .labels(axis_labels(0.0, x1, x_fmt)),
-            )
-            .y_axis(Axis::default().bounds([y0, y1]).labels(axis_labels(y0, y1, y_fmt)));
-        frame.render_widget(chart, area);
+    let cost_fmt = |v: f64| {
+        if view.log_y {
+            format!("{:.3}", 10f64.powf(v))
+        } else {
+            format!("{v:.3}")
+        }
     };
-    let cost_fmt = |v: f64| if view.log_y { format!("{:.3}", 10f64.powf(v)) } else { format!("{v:.3}") };
     let acc_fmt = |v: f64| accuracy_text(v, view.log_y);
-    make(|s| (&s.cost, &s.best_cost), cost_title, cost, &cost_fmt, true);
-    make(|s| (&s.accuracy, &s.best_accuracy), acc_title, accuracy, &acc_fmt, false);
+    make(
+        |s| (&s.cost, &s.best_cost),
+        cost_title,
+        cost,
+        &cost_fmt,
+        true,
+    );
+    make(
+        |s| (&s.accuracy, &s.best_accuracy),
+        acc_title,
+        accuracy,
+        &acc_fmt,
+        false,
+    );
 }
 
 /// An accuracy (or, on the log axis, `log10` of the error rate) as text.
@@ -147,7 +212,13 @@ fn series_of(
         XAxis::Time => c.seconds_at(epoch),
     };
     let cost_y = |y: f64| if view.log_y { y.max(1e-6).log10() } else { y };
-    let acc_y = |a: f64| if view.log_y { (1.0 - a).max(1e-5).log10() } else { a };
+    let acc_y = |a: f64| {
+        if view.log_y {
+            (1.0 - a).max(1e-5).log10()
+        } else {
+            a
+        }
+    };
     let smoothed = smooth(&c.losses, view.smoothing_weight());
     let cost: Vec<(f64, f64)> = thin(&smoothed, width)
         .into_iter()
@@ -182,7 +253,8 @@ fn series_of(
 /// `20261207-095012-seed-lr1e-3` → `09:50 seed-lr1e-3`: the legend has little room.
 pub fn short_label(name: &str) -> String {
     let b = name.as_bytes();
-    let dated = b.len() > 16 && b[8] == b'-' && b[15] == b'-' && b[..8].iter().all(u8::is_ascii_digit);
+    let dated =
+        b.len() > 16 && b[8] == b'-' && b[15] == b'-' && b[..8].iter().all(u8::is_ascii_digit);
     if dated {
         format!("{}:{} {}", &name[9..11], &name[11..13], &name[16..])
     } else {

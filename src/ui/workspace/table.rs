@@ -37,9 +37,15 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
         Line::from(Span::styled(format!("{}{arrow}", c.title()), style))
     }));
     let rows = visible.iter().map(|run| {
-        let colour = ws.colour_index(&run.name).map(|i| theme::RUNS[i % theme::RUNS.len()]);
+        let colour = ws
+            .colour_index(&run.name)
+            .map(|i| theme::RUNS[i % theme::RUNS.len()]);
         let narrow = area.width < WIDE;
-        Row::new(columns.iter().map(|&c| cell(run, c, colour, ws.now_unix, mode, narrow)))
+        Row::new(
+            columns
+                .iter()
+                .map(|&c| cell(run, c, colour, ws.now_unix, mode, narrow)),
+        )
     });
     let widths = columns.iter().map(|&c| width(c));
     let title = format!(
@@ -54,7 +60,8 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
         .block(Block::bordered().title(title))
         .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
         .column_spacing(1);
-    let mut state = TableState::default().with_selected((!visible.is_empty()).then_some(ws.selected));
+    let mut state =
+        TableState::default().with_selected((!visible.is_empty()).then_some(ws.selected));
     frame.render_stateful_widget(table, area, &mut state);
     if visible.is_empty() {
         let empty = if ws.runs.is_empty() {
@@ -146,14 +153,23 @@ pub fn summary_text(s: &RunSummary, c: Column, state: ListState, now: u64) -> St
                 format!("{done:.1}/{}", s.epochs_planned)
             }
         }
-        Column::Best => s
-            .best
-            .map_or_else(|| "–".into(), |b| format!("{:.4} @{:.0}", b.accuracy, b.at_epoch)),
-        Column::Last => s.last_accuracy.map_or_else(|| "–".into(), |a| format!("{a:.4}")),
-        Column::Cost => s.last_cost.map_or_else(|| "–".into(), |c| format!("{c:.4}")),
+        Column::Best => s.best.map_or_else(
+            || "–".into(),
+            |b| format!("{:.4} @{:.0}", b.accuracy, b.at_epoch),
+        ),
+        Column::Last => s
+            .last_accuracy
+            .map_or_else(|| "–".into(), |a| format!("{a:.4}")),
+        Column::Cost => s
+            .last_cost
+            .map_or_else(|| "–".into(), |c| format!("{c:.4}")),
         Column::Time => {
             // Wall time: a live run's clock runs; the others stopped at their last write.
-            let end = if state == ListState::Live { now } else { s.updated_unix };
+            let end = if state == ListState::Live {
+                now
+            } else {
+                s.updated_unix
+            };
             duration(end.saturating_sub(s.started_unix) as f64)
         }
     }
