@@ -56,6 +56,16 @@ SCENES = {
                                          ("wait", "PC1")]),
 }
 
+# The runs workspace's scenes open on four recorded runs, trained headless first in one
+# directory they share: the basic network at three learning rates, and the deep one.
+RUNS_SETUP = [f"train {QUICK} --lr {lr}" for lr in ("0.001", "0.003", "0.0003")] + [
+    f"train {QUICK} --model deep"]
+MARK_ALL = [("wait", "Runs in"), ("keys", ["Space", "Down"] * 4), ("sleep", 2)]
+RUNS_SCENES = {
+    "runs-120x40": (120, 40, "runs", MARK_ALL),
+    "runs-80x24": (80, 24, "runs", MARK_ALL),
+}
+
 CW, CH, SIZE = 9, 18, 15
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
@@ -74,10 +84,11 @@ def screen(session, colours=False):
     return tmux("capture-pane", "-p", *(["-e"] if colours else []), "-t", session)
 
 
-def run_scene(binary, name, cols, rows, flags, steps):
+def run_scene(binary, name, cols, rows, flags, steps, shared=None):
     # tmux reads a dot in a target as "session.window": none in the name.
     session = f"screens-{name}-{os.getpid()}".replace(".", "_")
-    with tempfile.TemporaryDirectory() as cwd:
+    with tempfile.TemporaryDirectory() as own:
+        cwd = shared or own
         command = f"env COLORTERM=truecolor TERM=xterm-256color {binary} {flags}; sleep 60"
         tmux("new-session", "-d", "-s", session, "-c", cwd, "-x", str(cols), "-y", str(rows),
              command)
@@ -216,9 +227,19 @@ def main():
     if not os.path.exists(a.bin):
         sys.exit(f"{a.bin} not found: cargo build --release first")
     os.makedirs(OUT, exist_ok=True)
+    binary = os.path.abspath(a.bin)
     for name, (cols, rows, flags, steps) in SCENES.items():
         if not a.only or name in a.only:
-            run_scene(os.path.abspath(a.bin), name, cols, rows, flags, steps)
+            run_scene(binary, name, cols, rows, flags, steps)
+    wanted = [n for n in RUNS_SCENES if not a.only or n in a.only]
+    if wanted:
+        with tempfile.TemporaryDirectory() as shared:
+            for args in RUNS_SETUP:
+                subprocess.run([binary, *args.split()], cwd=shared, check=True,
+                               stdout=subprocess.DEVNULL)
+            for name in wanted:
+                cols, rows, flags, steps = RUNS_SCENES[name]
+                run_scene(binary, name, cols, rows, flags, steps, shared)
 
 
 if __name__ == "__main__":
