@@ -282,7 +282,7 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
 fn compare_run(app: &mut App) -> Vec<Effect> {
     if let Some(run) = app.compare.run.take() {
         app.notice = Some(format!("stopped comparing with {}", run.name));
-        return Vec::new();
+        return vec![Effect::ForgetRun];
     }
     let recorded = app.info.as_ref().and_then(|i| i.recorded_in.as_ref());
     let dir = match recorded.and_then(|f| f.parent()) {

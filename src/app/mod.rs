@@ -124,11 +124,13 @@ pub enum Effect {
     PromoteBranch,
     /// List the recorded runs of this directory, for the compare picker.
     ListRuns(std::path::PathBuf),
-    /// Read this recorded run's curves, to draw over the live run's.
+    /// Read this recorded run's curves, to draw over the live run's, and follow them.
     ReadRun {
         name: String,
         path: std::path::PathBuf,
     },
+    /// Stop following the compared run.
+    ForgetRun,
 }
 
 /// The file a read-only dashboard draws, and whether its run is still being written.
@@ -371,11 +373,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::RunRead(run) => {
-            app.notice = Some(format!(
-                "comparing with {} ({} again: off)",
-                run.name,
-                key_name(Action::CompareRun)
-            ));
+            // The first reading is announced; later ones are the run growing.
+            if app.compare.run.is_none() {
+                let again = key_name(Action::CompareRun);
+                app.notice = Some(format!("comparing with {} ({again} again: off)", run.name));
+            }
             app.compare.run = Some(*run);
             Vec::new()
         }
@@ -430,7 +432,13 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     app.run.apply(&event);
     on_sweep_event(app, SweepOf::Main, &event);
     match event {
-        Event::Started(info) => app.info = Some(info),
+        Event::Started(info) => {
+            // Where the run is kept, said once as it starts (a viewed file says its own).
+            if let (Some(folder), None) = (&info.recorded_in, &app.viewing) {
+                app.notice = Some(format!("recording in {}", folder.display()));
+            }
+            app.info = Some(info);
+        }
         Event::Batches(_) => update_speed(app),
         Event::Filters(f) => app.filters.weights = Some(f),
         Event::Sample(s) => app.sample = Some(s),

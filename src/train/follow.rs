@@ -193,6 +193,11 @@ impl Follower {
             // The run's own `Stopped` would end the view; it only marks the file complete.
             let events = match line {
                 MetricsLine::Stopped => Vec::new(),
+                // The view records nothing: where the run was recorded is the file's business.
+                MetricsLine::Run(mut info) => {
+                    info.recorded_in = None;
+                    MetricsLine::Run(info).into_events()
+                }
                 other => other.into_events(),
             };
             if !batches.is_empty() {

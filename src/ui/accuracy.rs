@@ -123,7 +123,10 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         (c.name, inside)
     });
     if let Some((name, acc)) = &compared {
-        datasets.push(line(acc, fg(mode, theme::COMPARED)).name(name.as_str()));
+        // Its evaluations as points too: a one-epoch run has a single one, no line.
+        let style = fg(mode, theme::COMPARED);
+        datasets.push(line(acc, style).name(name.as_str()));
+        datasets.push(points(acc, Marker::Dot, style.add_modifier(Modifier::BOLD)));
     }
     if !best.is_empty() {
         let style = fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD);

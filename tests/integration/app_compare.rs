@@ -69,8 +69,8 @@ fn o_lists_the_runs_directory_of_the_live_run_and_a_digit_reads_the_one_picked()
     };
     update(&mut app, Msg::RunRead(Box::new(run)));
     assert!(app.compare.run.is_some());
-    // `o` again stops comparing, reading nothing.
-    assert!(key(&mut app, KeyCode::Char('o')).is_empty());
+    // `o` again stops comparing, and following the file.
+    assert_eq!(key(&mut app, KeyCode::Char('o')), [Effect::ForgetRun]);
     assert!(app.compare.run.is_none());
 }
 

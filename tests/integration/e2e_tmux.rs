@@ -417,3 +417,45 @@ fn the_views_inside_the_network_draw_and_follow_a_real_run() {
     tmux.keys("q");
     tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
 }
+
+#[test]
+fn the_runs_workspace_overlays_two_recorded_runs_and_opens_one_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_mnist-tui");
+    for lr in ["0.001", "0.003"] {
+        let out = Command::new(bin)
+            .args(["train", "--epochs", "1", "--train-limit", "2000"])
+            .args(["--test-limit", "500", "--threads", "2", "--lr", lr])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let tmux = Tmux::start("runs", dir.path(), (120, 40), "", "runs");
+    tmux.wait_for("the table", |s| s.contains("2 shown of 2 · 0 marked"));
+    tmux.keys("Space");
+    tmux.keys("Down");
+    tmux.keys("Space");
+    let screen = tmux.wait_for("both runs overlaid", |s| {
+        s.contains("2 marked") && s.contains("Test accuracy · best")
+    });
+    assert!(
+        screen.contains("seed-lr1e-3") && screen.contains("seed-lr3e-3"),
+        "{screen}"
+    );
+    // Enter opens the highlighted run read-only; Esc comes back to the workspace.
+    tmux.keys("Enter");
+    tmux.wait_for("the run's dashboard", |s| s.contains("(read-only)"));
+    tmux.keys("Escape");
+    tmux.wait_for("the workspace again", |s| {
+        s.contains("2 shown of 2 · 2 marked")
+    });
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("exit-code"))
+            .unwrap()
+            .trim(),
+        "0"
+    );
+}

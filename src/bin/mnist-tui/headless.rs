@@ -1,7 +1,7 @@
 //! The headless consumer: prints the tutorial's lines on stdout, a progress bar on stderr
 //! (only when stderr is a terminal).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crossbeam_channel::Sender;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -73,6 +73,13 @@ impl Printer {
             Event::Started(info) => {
                 self.batches_per_epoch = info.batches_per_epoch as u64;
                 self.epochs = info.epochs;
+                // Said only to a person: stderr stays empty for scripts, as the tutorial's.
+                if let Some(folder) = info.recorded_in.filter(|_| std::io::stderr().is_terminal()) {
+                    eprintln!(
+                        "recording in {} (mnist-tui runs compares runs)",
+                        folder.display()
+                    );
+                }
             }
             Event::Batches(list) => {
                 let last = list.last().expect("coalesced batches are never empty");

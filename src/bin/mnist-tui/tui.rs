@@ -210,6 +210,8 @@ impl WorkerLink {
 struct Workers {
     main: WorkerLink,
     branch: Option<WorkerLink>,
+    /// Not a worker, but read like one: the recorded run drawn over the live one.
+    compared: Option<ComparedFile>,
 }
 
 impl Workers {
@@ -251,7 +253,17 @@ impl Workers {
                 Ok(listed) => Msg::RunsListed(listed),
                 Err(e) => Msg::RunsUnreadable(e.to_string()),
             }),
-            Effect::ReadRun { name, path } => Some(read_run(name, &path)),
+            Effect::ReadRun { name, path } => match ComparedFile::open(name, &path) {
+                Ok((file, msg)) => {
+                    self.compared = Some(file);
+                    Some(msg)
+                }
+                Err(msg) => Some(msg),
+            },
+            Effect::ForgetRun => {
+                self.compared = None;
+                None
+            }
         }
     }
 
@@ -263,17 +275,48 @@ impl Workers {
     }
 }
 
-/// A recorded run's whole metrics file, read for the compare overlay (a 15-epoch run's is
-/// about 1 MB: a few milliseconds).
-fn read_run(name: String, path: &std::path::Path) -> Msg {
-    let read = || -> Result<runs::RunCurves, String> {
-        let mut reader = runs::CurvesReader::open(path).map_err(|e| e.to_string())?;
-        while reader.poll()? {}
-        Ok(reader.curves)
-    };
-    match read() {
-        Ok(curves) => Msg::RunRead(Box::new(ComparedRun { name, curves })),
-        Err(e) => Msg::RunsUnreadable(format!("{name}: {e}")),
+/// How often a compared run's file is looked at for new lines (it may still be training).
+const COMPARED_POLL: Duration = Duration::from_secs(1);
+
+/// A recorded run drawn over the live one (`o`), followed while its file grows.
+struct ComparedFile {
+    name: String,
+    reader: runs::CurvesReader,
+    polled: Instant,
+}
+
+impl ComparedFile {
+    /// Reads the run's whole metrics file (a 15-epoch run's is about 1.4 MB: a few
+    /// milliseconds).
+    fn open(name: String, path: &std::path::Path) -> Result<(ComparedFile, Msg), Msg> {
+        let failed = |e: String| Msg::RunsUnreadable(format!("{name}: {e}"));
+        let mut reader = runs::CurvesReader::open(path).map_err(|e| failed(e.to_string()))?;
+        while reader.poll().map_err(failed)? {}
+        let msg = Msg::RunRead(Box::new(ComparedRun {
+            name: name.clone(),
+            curves: reader.curves.clone(),
+        }));
+        let file = ComparedFile {
+            name,
+            reader,
+            polled: Instant::now(),
+        };
+        Ok((file, msg))
+    }
+
+    /// What the file gained since the last look, at most once a second.
+    fn poll(&mut self) -> Option<Msg> {
+        if self.polled.elapsed() < COMPARED_POLL {
+            return None;
+        }
+        self.polled = Instant::now();
+        match self.reader.poll() {
+            Ok(true) => Some(Msg::RunRead(Box::new(ComparedRun {
+                name: self.name.clone(),
+                curves: self.reader.curves.clone(),
+            }))),
+            _ => None,
+        }
     }
 }
 
@@ -325,6 +368,7 @@ fn collect_inputs(
     let now = Instant::now();
     let mut msgs = Vec::new();
     if now >= clock.next_frame {
+        msgs.extend(workers.compared.as_mut().and_then(ComparedFile::poll));
         workers.main.drain(Msg::Worker, Msg::WorkerGone, &mut msgs);
         if let Some(b) = &mut workers.branch {
             b.drain(Msg::Branch, Msg::BranchGone, &mut msgs);
@@ -514,7 +558,11 @@ pub fn run(
     let (worker, spawn_branch) = started;
     let spawn_branch = spawn_branch.as_ref();
     let (main, thread) = WorkerLink::new(worker);
-    let mut workers = Workers { main, branch: None };
+    let mut workers = Workers {
+        main,
+        branch: None,
+        compared: None,
+    };
     let mut clock = FrameClock::new(Instant::now());
     dispatch(&mut app, early_keys, &mut workers, &mut clock, spawn_branch);
     while !quit_done(&app, &workers, &mut clock) {

@@ -1,10 +1,15 @@
 //! The worker's side of a recorded run: the folder's metrics file, written line by line
 //! as `--metrics` files are, and its summary, kept from the same lines and rewritten
-//! atomically (with the checkpoint, which the trainer writes) at each epoch's end and
-//! when the run ends.
+//! atomically (with the checkpoint) at each epoch's end and when the run ends. Those two
+//! are written and synced on a thread of their own: a sync can take a few hundred
+//! milliseconds, which the worker would otherwise spend not answering the dashboard.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{unbounded, Sender};
 
 use crate::error::FileError;
 use crate::train::checkpoint::write_atomically;
@@ -31,8 +36,48 @@ pub struct Recording {
     started_unix: u64,
     /// `None` until the run's header line is written.
     summary: Option<RunSummary>,
-    /// The first write error only is told; training goes on without the record.
-    failed: bool,
+    writer: Option<FileWriter>,
+}
+
+/// Whole files to replace atomically, written in order on a thread of their own.
+struct FileWriter {
+    jobs: Sender<(PathBuf, Vec<u8>)>,
+    thread: JoinHandle<()>,
+    /// The first error, until told; training goes on without the record.
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl FileWriter {
+    fn start() -> std::io::Result<FileWriter> {
+        let (jobs, queue) = unbounded::<(PathBuf, Vec<u8>)>();
+        let failure = Arc::new(Mutex::new(None));
+        let failed = failure.clone();
+        let thread = std::thread::Builder::new()
+            .name("run-files".into())
+            .spawn(move || {
+                for (path, bytes) in queue {
+                    if let Err(e) = write_atomically(&path, &bytes) {
+                        let mut slot = failed.lock().unwrap_or_else(|p| p.into_inner());
+                        slot.get_or_insert_with(|| {
+                            format!("{}: cannot write: {e}", path.display())
+                        });
+                    }
+                }
+            })?;
+        Ok(FileWriter {
+            jobs,
+            thread,
+            failure,
+        })
+    }
+
+    /// A failure not told yet.
+    fn take_failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
 }
 
 impl Recording {
@@ -41,19 +86,16 @@ impl Recording {
         let path = to.folder.metrics();
         let metrics = MetricsFile::create(&path)
             .map_err(|e| FileError::at(&path, format!("cannot create: {e}")))?;
+        let writer = FileWriter::start()
+            .map_err(|e| FileError::at(&to.folder.path, format!("cannot start writing: {e}")))?;
         Ok(Recording {
             folder: to.folder,
             metrics,
             parent: to.parent,
             started_unix: unix_now(),
             summary: None,
-            failed: false,
+            writer: Some(writer),
         })
-    }
-
-    /// Where the trainer writes the run's latest checkpoint.
-    pub(crate) fn checkpoint_path(&self) -> PathBuf {
-        self.folder.checkpoint()
     }
 
     /// The run's folder.
@@ -80,27 +122,50 @@ impl Recording {
         self.metrics.flush()
     }
 
-    /// Flushes the metrics and rewrites the summary (atomically: a reader sees the old one
-    /// or the new one, whole).
+    /// Flushes the metrics and has the summary rewritten (atomically: a reader sees the
+    /// old one or the new one, whole); an earlier write's failure comes back.
     pub(crate) fn save_summary(&mut self) -> Option<String> {
         if let Some(warning) = self.flush() {
             return Some(warning);
         }
-        let summary = self.summary.as_mut()?;
-        summary.updated_unix = unix_now();
-        let json = serde_json::to_vec_pretty(summary).expect("summaries serialise");
-        let path = self.folder.summary();
-        match write_atomically(&path, &json) {
-            Ok(()) => None,
-            Err(_) if self.failed => None,
-            Err(e) => {
-                self.failed = true;
-                Some(format!(
-                    "{}: cannot write the run's summary: {e}",
-                    path.display()
-                ))
-            }
+        if let Some(summary) = self.summary.as_mut() {
+            summary.updated_unix = unix_now();
+            let json = serde_json::to_vec_pretty(summary).expect("summaries serialise");
+            self.replace(self.folder.summary(), json);
         }
+        self.writer.as_ref().and_then(FileWriter::take_failure)
+    }
+
+    /// Has the run's latest checkpoint (its bytes) replace the folder's.
+    pub(crate) fn save_checkpoint(&self, bytes: Vec<u8>) {
+        self.replace(self.folder.checkpoint(), bytes);
+    }
+
+    fn replace(&self, path: PathBuf, bytes: Vec<u8>) {
+        if let Some(w) = &self.writer {
+            // The thread ends only when the writer is dropped: the queue is open.
+            let _ = w.jobs.send((path, bytes));
+        }
+    }
+
+    /// Waits until every file handed over is on disk; what failed, if anything.
+    pub(crate) fn finish(&mut self) -> Option<String> {
+        let writer = self.writer.take()?;
+        drop(writer.jobs);
+        let _ = writer.thread.join();
+        let failure = writer
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        failure
+    }
+}
+
+impl Drop for Recording {
+    /// A run that ends without [`Recording::finish`] (a panic) still leaves whole files.
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

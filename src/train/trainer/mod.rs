@@ -301,6 +301,10 @@ impl<N: Network> Trainer<N> {
         self.write_metrics(&MetricsLine::Stopped);
         self.flush_metrics();
         self.save_record();
+        // The run's files are whole on disk before the run says it stopped.
+        if let Some(warning) = self.recording.as_mut().and_then(|r| r.finish()) {
+            self.outbox.push(Event::Warning(warning));
+        }
         self.outbox.push(Event::Stopped);
         self.outbox.drain_blocking();
     }
@@ -355,21 +359,19 @@ impl<N: Network> Trainer<N> {
     }
 
     /// The run's folder brought up to date: its latest checkpoint (unless it is already
-    /// of this position) and its summary. Nothing is said of it unless it fails.
+    /// of this position) and its summary, written on the recording's own thread. Nothing
+    /// is said of it unless it fails.
     fn save_record(&mut self) {
         let position = (self.at.epoch, self.at.batch);
-        let Some(recording) = &self.recording else {
+        if self.recording.is_none() {
             return;
-        };
+        }
         if self.recorded_at != Some(position) {
-            let path = recording.checkpoint_path();
-            match self.checkpoint().save(&path) {
-                Ok(()) => self.recorded_at = Some(position),
-                Err(e) => self.outbox.push(Event::SaveFailed {
-                    path,
-                    error: e.problem,
-                }),
+            let bytes = self.checkpoint().to_bytes();
+            if let Some(r) = &self.recording {
+                r.save_checkpoint(bytes);
             }
+            self.recorded_at = Some(position);
         }
         if let Some(warning) = self.recording.as_mut().and_then(|r| r.save_summary()) {
             self.outbox.push(Event::Warning(warning));
