@@ -258,7 +258,7 @@ impl Workers {
                     self.compared = Some(file);
                     Some(msg)
                 }
-                Err(msg) => Some(msg),
+                Err(problem) => Some(Msg::RunsUnreadable(problem)),
             },
             Effect::ForgetRun => {
                 self.compared = None;
@@ -288,8 +288,8 @@ struct ComparedFile {
 impl ComparedFile {
     /// Reads the run's whole metrics file (a 15-epoch run's is about 1.4 MB: a few
     /// milliseconds).
-    fn open(name: String, path: &std::path::Path) -> Result<(ComparedFile, Msg), Msg> {
-        let failed = |e: String| Msg::RunsUnreadable(format!("{name}: {e}"));
+    fn open(name: String, path: &std::path::Path) -> Result<(ComparedFile, Msg), String> {
+        let failed = |e: String| format!("{name}: {e}");
         let mut reader = runs::CurvesReader::open(path).map_err(|e| failed(e.to_string()))?;
         while reader.poll().map_err(failed)? {}
         let msg = Msg::RunRead(Box::new(ComparedRun {
