@@ -281,6 +281,8 @@ pub enum Command {
     /// on untouched.
     FindLearningRate,
     Stop,
+    /// Stop, recording that the run's sweep pruned it (successive halving).
+    Prune,
 }
 
 /// A checkpoint's place in words: after a whole epoch, or partway through one.

@@ -26,6 +26,8 @@ pub enum MetricsLine {
         accuracy: f64,
     },
     Stopped,
+    /// Its sweep's successive halving stopped the run (a `stopped` line follows).
+    Pruned,
 }
 
 /// The sample digit, the live model's verdict on it, and the first layer's filters. The
@@ -95,6 +97,7 @@ impl MetricsLine {
             MetricsLine::Diverged(d) => vec![Event::Diverged(d)],
             MetricsLine::Finished { accuracy } => vec![Event::Finished { accuracy }],
             MetricsLine::Stopped => vec![Event::Stopped],
+            MetricsLine::Pruned => Vec::new(),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod record;
 pub mod runs;
 pub mod schedule;
 mod settings;
+pub mod sweep;
 mod trainer;
 pub mod worker;
 

@@ -172,7 +172,8 @@ pub fn list_state(state: crate::train::runs::ListState) -> Color {
         ListState::Finished => EPOCH,
         ListState::Stopped => REFERENCE,
         ListState::Diverged | ListState::Truncated | ListState::Unreadable => WRONG,
-        ListState::NotARun => RAW,
+        // Greyed: the sweep stopped it early, on purpose.
+        ListState::NotARun | ListState::Pruned => RAW,
     }
 }
 

@@ -41,6 +41,8 @@ pub enum WorkspaceMsg {
     Tick(u64),
     /// Something the terminal loop did went wrong (a delete, an open).
     Failed(String),
+    /// News from what feeds the directory (a sweep's trials), for the notice line.
+    Notice(String),
 }
 
 /// What the terminal loop must do after an update.
@@ -80,6 +82,8 @@ pub struct Workspace {
     pub size: (u16, u16),
     pub now_unix: u64,
     pub quit: bool,
+    /// Runs that appear and pass the filter are marked by themselves (a sweep's trials).
+    pub auto_mark: bool,
 }
 
 impl Workspace {
@@ -103,6 +107,7 @@ impl Workspace {
             size,
             now_unix: 0,
             quit: false,
+            auto_mark: false,
         }
     }
 
@@ -166,13 +171,17 @@ pub fn update(ws: &mut Workspace, msg: WorkspaceMsg) -> Vec<WorkspaceEffect> {
                 .filter(|n| !ws.runs.iter().any(|r| &r.name == *n))
                 .cloned()
                 .collect();
-            return gone
+            let mut effects: Vec<WorkspaceEffect> = gone
                 .into_iter()
                 .map(|n| {
                     ws.marked.remove(&n);
                     WorkspaceEffect::Unfollow(n)
                 })
                 .collect();
+            if ws.auto_mark {
+                effects.extend(mark_new_runs(ws));
+            }
+            return effects;
         }
         WorkspaceMsg::Curves { name, curves } => {
             if let Some(slot) = ws.marked.get_mut(&name) {
@@ -185,9 +194,32 @@ pub fn update(ws: &mut Workspace, msg: WorkspaceMsg) -> Vec<WorkspaceEffect> {
             return vec![WorkspaceEffect::Unfollow(name)];
         }
         WorkspaceMsg::Tick(now) => ws.now_unix = now,
-        WorkspaceMsg::Failed(problem) => ws.notice = Some(problem),
+        WorkspaceMsg::Failed(problem) | WorkspaceMsg::Notice(problem) => ws.notice = Some(problem),
     }
     Vec::new()
+}
+
+/// Marks the visible runs not marked yet, while there is room on the overlay.
+fn mark_new_runs(ws: &mut Workspace) -> Vec<WorkspaceEffect> {
+    let new: Vec<(String, PathBuf)> = ws
+        .visible()
+        .iter()
+        .filter(|r| r.state.is_run() && !ws.marked.contains_key(&r.name))
+        .map(|r| {
+            (
+                r.name.clone(),
+                r.path.join(crate::train::runs::METRICS_FILE),
+            )
+        })
+        .collect();
+    let room = MAX_MARKED.saturating_sub(ws.marked.len());
+    new.into_iter()
+        .take(room)
+        .map(|(name, path)| {
+            ws.marked.insert(name.clone(), None);
+            WorkspaceEffect::Follow { name, path }
+        })
+        .collect()
 }
 
 fn clamp_selection(ws: &mut Workspace) {

@@ -104,10 +104,11 @@ fn state_rank(s: ListState) -> u8 {
         ListState::Live => 0,
         ListState::Finished => 1,
         ListState::Stopped => 2,
-        ListState::Diverged => 3,
-        ListState::Truncated => 4,
-        ListState::Unreadable => 5,
-        ListState::NotARun => 6,
+        ListState::Pruned => 3,
+        ListState::Diverged => 4,
+        ListState::Truncated => 5,
+        ListState::Unreadable => 6,
+        ListState::NotARun => 7,
     }
 }
 
@@ -125,6 +126,9 @@ pub fn matches(run: &ListedRun, filter: &str) -> bool {
             s.schedule.name(),
             s.parent.as_ref().map_or("", |p| p.name.as_str()),
         ));
+        if let Some(sweep) = &s.sweep {
+            haystack.push_str(&format!(" {} {}", sweep.name, sweep.trial));
+        }
     }
     let haystack = haystack.to_lowercase();
     filter

@@ -51,6 +51,10 @@ pub enum Command {
     /// a table to sort and filter, the marked runs' curves overlaid and following live
     /// runs, a run opened, resumed or deleted.
     Runs(RunsArgs),
+    /// Train a grid of runs (each a recorded run tagged with the sweep) and rank them; in a
+    /// terminal, the workspace follows the trials live. Lists are comma-separated
+    /// (`--lr 1e-3,3e-3`); a rate range is log-spaced (`--lr 1e-4..1e-2:6`).
+    Sweep(SweepArgs),
     /// Print the shell completion script for SHELL (e.g. `mnist-tui completions bash >
     /// ~/.local/share/bash-completion/completions/mnist-tui`).
     Completions {
@@ -59,6 +63,59 @@ pub enum Command {
     },
     /// Print the manual page (roff; `mnist-tui man | man -l -`).
     Man,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Learning rates: `1e-4,1e-3,1e-2`, or FROM..TO:N, N log-spaced rates.
+    #[arg(long, value_name = "RATES")]
+    pub lr: Option<String>,
+    /// Networks: `seed,deep`.
+    #[arg(long, value_name = "MODELS")]
+    pub model: Option<String>,
+    /// Learning-rate schedules: `constant,cosine`.
+    #[arg(long, value_name = "SCHEDULES")]
+    pub schedule: Option<String>,
+    /// Batch sizes: `50,100`.
+    #[arg(long, value_name = "SIZES")]
+    pub batch_size: Option<String>,
+    /// Seeds: `777,778`.
+    #[arg(long, value_name = "SEEDS", conflicts_with = "repeats")]
+    pub seed: Option<String>,
+    /// Each configuration N times, with seeds SEED, SEED+1, … (SEED: the settings' seed).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub repeats: Option<u16>,
+    /// Successive halving: all trials train one epoch, the better half goes on with twice
+    /// the epochs, and so on; the others stop, recorded as pruned.
+    #[arg(long)]
+    pub halving: bool,
+    /// Trials training side by side, the kernel threads shared among them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: Option<u16>,
+    /// One JSON object at the end (the ranked trials) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Epochs of each trial (the most a halving trial gets).
+    #[arg(long, allow_negative_numbers = true)]
+    pub epochs: Option<i64>,
+    /// Use only the first N training images.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub train_limit: Option<i64>,
+    /// Use only the first N test images.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub test_limit: Option<i64>,
+    /// Directory of IDX files to use instead of the embedded MNIST.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Kernel threads in all (shared among the trials training at once).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub threads: Option<i64>,
+    /// Read settings from this TOML file (flags still win).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the trials are recorded (default: ./runs, or `runs_dir` in the config).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

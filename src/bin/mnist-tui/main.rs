@@ -6,6 +6,7 @@
 
 mod cli;
 mod headless;
+mod sweep;
 mod tui;
 mod workspace;
 
@@ -36,7 +37,10 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     // Training flags may stand before the subcommand as well as after it.
     let outer = &cli.run;
     let result = match &cli.command {
@@ -56,6 +60,10 @@ fn main() -> ExitCode {
             "training options before `runs` do not apply to it (give the directory: `mnist-tui runs DIR`)"
         )),
         Some(Command::Runs(args)) => runs_workspace(args),
+        Some(Command::Sweep(_)) if !outer.is_empty() => Err(anyhow::anyhow!(
+            "training options before `sweep` do not apply to it (give them after `sweep`)"
+        )),
+        Some(Command::Sweep(args)) => run_sweep(args),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -74,6 +82,24 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+/// A command line clap refuses: one line (clap's first, which names the problem) and exit
+/// code 2, as every other bad input; `--help` and `--version` print as clap prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("error: bad command line");
+    eprintln!("{first} (see --help)");
+    ExitCode::from(EXIT_BAD_INPUT)
 }
 
 /// A run ready to start: its settings, its data, and what it continues.
@@ -152,7 +178,11 @@ fn record_to(
         settings.model,
         learning_rate,
     )?;
-    Ok(runs::RecordTo { folder, parent })
+    Ok(runs::RecordTo {
+        folder,
+        parent,
+        sweep: None,
+    })
 }
 
 /// What a resumed checkpoint continues: the run whose folder holds it, or the file.
@@ -308,8 +338,61 @@ fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
         workspace::print_list(&dir, args.json, &mut std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
-    let runs_dir = dir.clone();
-    workspace::run(dir, move |handoff| {
+    workspace::run(dir.clone(), None, open_from_workspace(dir))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `mnist-tui sweep`: in a terminal the workspace follows the trials; otherwise a line
+/// per trial and the ranked table. Exit code 1 when a trial did not finish (diverged,
+/// failed, stopped).
+fn run_sweep(args: &cli::SweepArgs) -> anyhow::Result<ExitCode> {
+    let plan = sweep::plan(args)?;
+    if args.json || !std::io::stdout().is_terminal() {
+        let all_ended = sweep::run_headless(plan, args.json)?;
+        return Ok(if all_ended {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let (name, epochs, dir) = (
+        plan.options.name.clone(),
+        plan.options.epochs,
+        plan.options.runs_dir.clone(),
+    );
+    let (events, stop, thread, trials) = sweep::start(plan);
+    // The trials' news, for the workspace's notice line; the tally, for the table after.
+    let (notices, notice_rx) = crossbeam_channel::unbounded();
+    let tally = std::thread::spawn(move || {
+        let mut tally = sweep::Tally::new(trials, epochs);
+        for event in events.iter() {
+            if let Some(line) = tally.on(&event) {
+                let _ = notices.send(line);
+            }
+        }
+        tally
+    });
+    let focus = workspace::Focus {
+        filter: name.clone(),
+        notices: notice_rx,
+    };
+    let result = workspace::run(dir.clone(), Some(focus), open_from_workspace(dir));
+    // Leaving the workspace stops the trials still training, each recorded.
+    let _ = stop.try_send(());
+    let _ = thread.join();
+    let tally = tally
+        .join()
+        .map_err(|_| anyhow::anyhow!("the sweep's tally panicked"))?;
+    result?;
+    tally.print(&name, &mut std::io::stdout().lock())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the workspace's `Enter` and `r` open: the read-only dashboard, or a resumed run.
+fn open_from_workspace(
+    runs_dir: std::path::PathBuf,
+) -> impl FnMut(workspace::Handoff) -> anyhow::Result<()> {
+    move |handoff| {
         // Inside the workspace the input thread is already reading: no graphics query.
         let graphics = tui::Graphics::Halfblocks;
         match handoff {
@@ -324,8 +407,7 @@ fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
                 dashboard(&args, graphics).map(drop)
             }
         }
-    })?;
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 /// The dashboard drawn from a metrics file; nothing trains.

@@ -96,8 +96,16 @@ pub enum Handoff {
 
 /// Runs the workspace until the user quits; `open` shows a dashboard for a run and
 /// returns when it closes (its error, if any, becomes the workspace's notice).
+/// A workspace opened on a sweep: its trials filtered and marked as they appear, and its
+/// news in the notice line.
+pub struct Focus {
+    pub filter: String,
+    pub notices: crossbeam_channel::Receiver<String>,
+}
+
 pub fn run(
     dir: PathBuf,
+    focus: Option<Focus>,
     mut open: impl FnMut(Handoff) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     if dir.exists() && !dir.is_dir() {
@@ -107,6 +115,13 @@ pub fn run(
     let mut term = TerminalGuard::enter()?;
     let size = term.0.size()?;
     let mut ws = Workspace::new(dir.clone(), (size.width, size.height));
+    let notices = match focus {
+        Some(f) => {
+            (ws.filter, ws.auto_mark) = (f.filter, true);
+            f.notices
+        }
+        None => crossbeam_channel::never(),
+    };
     let colors = ColorMode::detect();
     let mut readers: HashMap<String, CurvesReader> = HashMap::new();
     let mut listed_at = Instant::now() - RELIST;
@@ -122,6 +137,7 @@ pub fn run(
                 Err(e) => msgs.push(WorkspaceMsg::Failed(format!("{e:#}"))),
             }
         }
+        msgs.extend(notices.try_iter().map(WorkspaceMsg::Notice));
         if followed_at.elapsed() >= FOLLOW {
             followed_at = Instant::now();
             msgs.extend(poll_readers(&mut readers));

@@ -34,13 +34,27 @@ impl RunFolder {
         model: ModelKind,
         learning_rate: f64,
     ) -> Result<RunFolder, FileError> {
+        Self::create_tagged(runs_dir, started, model, learning_rate, None)
+    }
+
+    /// The same, with `-TAG` after the rate (a sweep's trial: `-s778` for its seed).
+    pub fn create_tagged(
+        runs_dir: &Path,
+        started: SystemTime,
+        model: ModelKind,
+        learning_rate: f64,
+        tag: Option<&str>,
+    ) -> Result<RunFolder, FileError> {
         std::fs::create_dir_all(runs_dir).map_err(|e| {
             FileError::at(
                 runs_dir,
                 format!("cannot create the runs directory: {e} (--no-record keeps nothing)"),
             )
         })?;
-        let base = folder_name(started, model, learning_rate);
+        let mut base = folder_name(started, model, learning_rate);
+        if let Some(tag) = tag {
+            base = format!("{base}-{tag}");
+        }
         for n in 1..=MAX_SAME_NAME {
             let name = if n == 1 {
                 base.clone()

@@ -22,6 +22,8 @@ pub enum ListState {
     /// Stopped by the user, or its process died mid-run.
     Stopped,
     Diverged,
+    /// Stopped early by its sweep's successive halving.
+    Pruned,
     /// Its metrics file ends mid-line and nobody writes it any more.
     Truncated,
     /// Neither its summary nor its metrics file can be read.
@@ -38,6 +40,7 @@ impl ListState {
             ListState::Finished => "finished",
             ListState::Stopped => "stopped",
             ListState::Diverged => "diverged",
+            ListState::Pruned => "pruned",
             ListState::Truncated => "truncated",
             ListState::Unreadable => "unreadable",
             ListState::NotARun => "not a run",
@@ -124,6 +127,7 @@ pub fn read_entry(path: &Path) -> ListedRun {
         RecordedState::Running | RecordedState::Stopped => ListState::Stopped,
         RecordedState::Finished => ListState::Finished,
         RecordedState::Diverged => ListState::Diverged,
+        RecordedState::Pruned => ListState::Pruned,
     };
     entry(state, None, Some(summary))
 }

@@ -16,4 +16,4 @@ pub use folder::{
 };
 pub use list::{list, ListState, ListedRun};
 pub use recording::{RecordTo, Recording};
-pub use summary::{Best, Parent, RecordedState, RunSummary};
+pub use summary::{Best, Parent, RecordedState, RunSummary, SweepTag};

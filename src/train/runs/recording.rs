@@ -17,7 +17,7 @@ use crate::train::metrics::MetricsFile;
 use crate::train::metrics_line::MetricsLine;
 
 use super::folder::RunFolder;
-use super::summary::{Parent, RunSummary};
+use super::summary::{Parent, RunSummary, SweepTag};
 
 /// Where a run is recorded: decided, and its folder made, before the worker starts, so a
 /// runs directory that cannot be written is an error before anything trains.
@@ -26,6 +26,8 @@ pub struct RecordTo {
     pub folder: RunFolder,
     /// The run this one continues: a branch's, or a resumed checkpoint's.
     pub parent: Option<Parent>,
+    /// The sweep this run is a trial of.
+    pub sweep: Option<SweepTag>,
 }
 
 /// A run being recorded.
@@ -33,6 +35,7 @@ pub struct Recording {
     folder: RunFolder,
     metrics: MetricsFile,
     parent: Option<Parent>,
+    sweep: Option<SweepTag>,
     started_unix: u64,
     /// `None` until the run's header line is written.
     summary: Option<RunSummary>,
@@ -92,6 +95,7 @@ impl Recording {
             folder: to.folder,
             metrics,
             parent: to.parent,
+            sweep: to.sweep,
             started_unix: unix_now(),
             summary: None,
             writer: Some(writer),
@@ -109,6 +113,7 @@ impl Recording {
             (_, MetricsLine::Run(info)) => {
                 let mut summary = RunSummary::new(info, self.started_unix, std::process::id());
                 summary.parent = self.parent.clone();
+                summary.sweep = self.sweep.clone();
                 self.summary = Some(summary);
             }
             (Some(summary), line) => summary.observe(line),

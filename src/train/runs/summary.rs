@@ -20,6 +20,17 @@ pub enum RecordedState {
     Finished,
     Stopped,
     Diverged,
+    /// Stopped by its sweep's successive halving, after the epochs it had trained.
+    Pruned,
+}
+
+/// The sweep a run is a trial of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepTag {
+    /// The sweep's name (its start time), shared by its trials.
+    pub name: String,
+    /// What sets the trial apart (`lr 1e-3 · seed 778`).
+    pub trial: String,
 }
 
 /// The best full test accuracy and where it was measured.
@@ -69,6 +80,8 @@ pub struct RunSummary {
     pub state: RecordedState,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Parent>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<SweepTag>,
     /// When the run started and when the summary was last written, in Unix seconds.
     pub started_unix: u64,
     pub updated_unix: u64,
@@ -99,6 +112,7 @@ impl RunSummary {
             train_seconds: 0.0,
             state: RecordedState::Running,
             parent: None,
+            sweep: None,
             started_unix,
             updated_unix: started_unix,
             pid,
@@ -109,9 +123,9 @@ impl RunSummary {
     pub fn observe(&mut self, line: &MetricsLine) {
         match line {
             MetricsLine::Run(info) => {
-                let (parent, started, pid) = (self.parent.take(), self.started_unix, self.pid);
-                *self = RunSummary::new(info, started, pid);
-                self.parent = parent;
+                let (parent, sweep) = (self.parent.take(), self.sweep.take());
+                *self = RunSummary::new(info, self.started_unix, self.pid);
+                (self.parent, self.sweep) = (parent, sweep);
             }
             MetricsLine::Batch(b) => {
                 self.batches_done = b.epoch * self.batches_per_epoch + b.batch + 1;
@@ -138,6 +152,7 @@ impl RunSummary {
                 }
             }
             MetricsLine::Diverged(_) => self.state = RecordedState::Diverged,
+            MetricsLine::Pruned => self.state = RecordedState::Pruned,
             MetricsLine::Finished { accuracy } => {
                 self.state = RecordedState::Finished;
                 self.last_accuracy = Some(*accuracy);

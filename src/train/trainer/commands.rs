@@ -155,6 +155,10 @@ impl<N: Network> Trainer<N> {
                 self.outbox.push(Event::LearningRateSet(self.opt.cfg.lr));
             }
             Command::Stop => return Flow::Stop,
+            Command::Prune => {
+                self.write_metrics(&crate::train::metrics_line::MetricsLine::Pruned);
+                return Flow::Stop;
+            }
         }
         Flow::Continue
     }

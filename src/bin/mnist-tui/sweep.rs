@@ -1,0 +1,348 @@
+//! `mnist-tui sweep`: the grid from the flags, the trials run by the library's controller
+//! on a thread of their own, and what a person or a script sees of them — the workspace
+//! following the sweep in a terminal, otherwise a line per trial and a ranked table.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use mnist_tui::config::{Layer, Settings};
+use mnist_tui::data::Dataset;
+use mnist_tui::model::ModelKind;
+use mnist_tui::train::sweep::grid::{parse_list, parse_rates};
+use mnist_tui::train::sweep::{self, Grid, SweepEvent, SweepOptions, Trial, TrialOutcome};
+use mnist_tui::train::{Schedule, WorkerOptions};
+
+use crate::cli::SweepArgs;
+
+/// A sweep ready to run: its trials, its options and the worker options they share.
+pub struct Plan {
+    pub trials: Vec<Trial>,
+    pub options: SweepOptions,
+    pub base: WorkerOptions,
+    pub data: Arc<Dataset>,
+}
+
+/// Reads the flags and the config into a plan; every bad value is a one-line error.
+pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let flags = Layer {
+        epochs: args.epochs,
+        train_limit: args.train_limit,
+        test_limit: args.test_limit,
+        data: args.data.clone(),
+        threads: args.threads,
+        runs_dir: args.runs_dir.clone(),
+        ..Layer::default()
+    };
+    let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
+    let bad = |flag: &str, e: String| anyhow::anyhow!("--{flag}: {e}");
+    let learning_rates = match &args.lr {
+        Some(text) => parse_rates(text).map_err(|e| bad("lr", e))?,
+        None => vec![settings.learning_rate],
+    };
+    let models: Vec<ModelKind> = match &args.model {
+        Some(text) => parse_list(text, "model (seed or deep)").map_err(|e| bad("model", e))?,
+        None => vec![settings.model],
+    };
+    let schedules: Vec<Schedule> = match &args.schedule {
+        Some(text) => parse_list(text, "schedule (constant, step, cosine, one-cycle)")
+            .map_err(|e| bad("schedule", e))?,
+        None => vec![settings.schedule],
+    };
+    let batch_sizes: Vec<usize> = match &args.batch_size {
+        Some(text) => parse_list(text, "batch size").map_err(|e| bad("batch-size", e))?,
+        None => vec![settings.batch_size],
+    };
+    if let Some(b) = batch_sizes.iter().find(|&&b| b == 0) {
+        return Err(bad("batch-size", format!("{b} must be at least 1")));
+    }
+    let seeds: Vec<u64> = match (&args.seed, args.repeats) {
+        (Some(text), _) => parse_list(text, "seed").map_err(|e| bad("seed", e))?,
+        (None, Some(n)) => (0..u64::from(n)).map(|i| settings.seed + i).collect(),
+        (None, None) => vec![settings.seed],
+    };
+    let grid = Grid {
+        learning_rates,
+        models,
+        schedules,
+        batch_sizes,
+        seeds,
+    };
+    let trials = grid.trials().map_err(|e| anyhow::anyhow!("sweep: {e}"))?;
+    let mut data = match &settings.data {
+        Some(dir) => Dataset::from_dir(dir)?,
+        None => Dataset::embedded()?,
+    };
+    data.truncate(settings.train_limit, settings.test_limit);
+    let largest = trials.iter().map(|t| t.batch_size).max().unwrap_or(1);
+    Settings {
+        batch_size: largest,
+        ..settings.clone()
+    }
+    .check_against_data(data.train.len())?;
+    let started = time::OffsetDateTime::from(std::time::SystemTime::now());
+    let name = format!(
+        "sweep-{:04}{:02}{:02}-{:02}{:02}{:02}",
+        started.year(),
+        u8::from(started.month()),
+        started.day(),
+        started.hour(),
+        started.minute(),
+        started.second()
+    );
+    let options = SweepOptions {
+        name,
+        runs_dir: settings.runs_dir.clone(),
+        epochs: settings.epochs,
+        parallel: usize::from(args.parallel.unwrap_or(DEFAULT_PARALLEL)),
+        halving: args.halving,
+    };
+    Ok(Plan {
+        trials,
+        options,
+        base: WorkerOptions::headless(settings),
+        data: Arc::new(data),
+    })
+}
+
+/// Trials training at once unless `--parallel` says otherwise (see docs/benchmarks.md for
+/// the measurement that chose it).
+const DEFAULT_PARALLEL: u16 = 1;
+
+/// Starts the controller on its own thread; `stop` ends the sweep at a batch boundary.
+pub fn start(
+    plan: Plan,
+) -> (
+    Receiver<SweepEvent>,
+    Sender<()>,
+    std::thread::JoinHandle<()>,
+    Vec<Trial>,
+) {
+    let (events, event_rx) = unbounded();
+    let (stop, stop_rx) = bounded(1);
+    let trials = plan.trials.clone();
+    let thread = std::thread::Builder::new()
+        .name("sweep".into())
+        .spawn(move || {
+            sweep::run(
+                plan.data,
+                &plan.base,
+                &plan.trials,
+                &plan.options,
+                &events,
+                &stop_rx,
+            );
+        })
+        .expect("cannot start the sweep's thread");
+    (event_rx, stop, thread, trials)
+}
+
+/// One trial's result, as the ranked table shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ranked {
+    pub trial: String,
+    pub outcome: &'static str,
+    /// Epochs trained (a pruned trial's rung).
+    pub epochs: usize,
+    pub accuracy: Option<f64>,
+    pub seconds: f64,
+    pub folder: Option<PathBuf>,
+}
+
+/// What the consumer has seen of a sweep, trial by trial.
+pub struct Tally {
+    pub trials: Vec<Trial>,
+    pub epochs: usize,
+    pub folders: Vec<Option<PathBuf>>,
+    pub ended: Vec<Option<(TrialOutcome, f64)>>,
+    pub seconds: f64,
+}
+
+impl Tally {
+    pub fn new(trials: Vec<Trial>, epochs: usize) -> Self {
+        let n = trials.len();
+        Self {
+            trials,
+            epochs,
+            folders: vec![None; n],
+            ended: vec![None; n],
+            seconds: 0.0,
+        }
+    }
+
+    /// Takes in an event; the line a person reads of it, if any.
+    pub fn on(&mut self, event: &SweepEvent) -> Option<String> {
+        let n = self.trials.len();
+        match event {
+            SweepEvent::Started { trial, folder } => {
+                self.folders[*trial] = Some(folder.clone());
+                None
+            }
+            SweepEvent::Rung {
+                trial,
+                epochs,
+                accuracy,
+            } => Some(format!(
+                "trial {}/{n}  {}  rung of {epochs} epoch{}: accuracy {accuracy:.4}",
+                trial + 1,
+                self.trials[*trial].label,
+                if *epochs == 1 { "" } else { "s" }
+            )),
+            SweepEvent::Ended {
+                trial,
+                outcome,
+                seconds,
+            } => {
+                self.ended[*trial] = Some((outcome.clone(), *seconds));
+                let what = match outcome {
+                    TrialOutcome::Finished { accuracy } => {
+                        format!("finished: accuracy {accuracy:.4}")
+                    }
+                    TrialOutcome::Pruned { epochs, accuracy } => {
+                        format!(
+                            "pruned after {epochs} epoch{} (accuracy {accuracy:.4})",
+                            if *epochs == 1 { "" } else { "s" }
+                        )
+                    }
+                    TrialOutcome::Diverged => "diverged".into(),
+                    TrialOutcome::Stopped => "stopped".into(),
+                    TrialOutcome::Failed(e) => format!("failed: {e}"),
+                };
+                Some(format!(
+                    "trial {}/{n}  {}  {what}  ({seconds:.1} s)",
+                    trial + 1,
+                    self.trials[*trial].label
+                ))
+            }
+            SweepEvent::Done { seconds } => {
+                self.seconds = *seconds;
+                None
+            }
+        }
+    }
+
+    /// The trials, best first: those that trained longest, then by accuracy.
+    pub fn ranked(&self) -> Vec<Ranked> {
+        let mut rows: Vec<Ranked> = self
+            .trials
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let (outcome, epochs, accuracy, seconds) = match &self.ended[i] {
+                    Some((TrialOutcome::Finished { accuracy }, s)) => {
+                        ("finished", self.epochs, Some(*accuracy), *s)
+                    }
+                    Some((TrialOutcome::Pruned { epochs, accuracy }, s)) => {
+                        ("pruned", *epochs, Some(*accuracy), *s)
+                    }
+                    Some((TrialOutcome::Diverged, s)) => ("diverged", 0, None, *s),
+                    Some((TrialOutcome::Stopped, s)) => ("stopped", 0, None, *s),
+                    Some((TrialOutcome::Failed(_), s)) => ("failed", 0, None, *s),
+                    None => ("not run", 0, None, 0.0),
+                };
+                Ranked {
+                    trial: t.label.clone(),
+                    outcome,
+                    epochs,
+                    accuracy,
+                    seconds,
+                    folder: self.folders[i].clone(),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.epochs.cmp(&a.epochs).then(
+                b.accuracy
+                    .unwrap_or(-1.0)
+                    .total_cmp(&a.accuracy.unwrap_or(-1.0)),
+            )
+        });
+        rows
+    }
+
+    /// The ranked table, as text.
+    pub fn print(&self, name: &str, out: &mut impl Write) -> std::io::Result<()> {
+        let rows = self.ranked();
+        let width = rows
+            .iter()
+            .map(|r| r.trial.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        writeln!(
+            out,
+            "{name}: {} trials in {:.1} s",
+            rows.len(),
+            self.seconds
+        )?;
+        writeln!(
+            out,
+            "rank  {:<width$}  {:<9} {:>6}  {:>8}  {:>8}  run",
+            "trial", "outcome", "epochs", "accuracy", "seconds"
+        )?;
+        for (i, r) in rows.iter().enumerate() {
+            let acc = r.accuracy.map_or_else(|| "–".into(), |a| format!("{a:.4}"));
+            let folder = r
+                .folder
+                .as_ref()
+                .map_or_else(String::new, |f| f.display().to_string());
+            writeln!(
+                out,
+                "{:>4}  {:<width$}  {:<9} {:>6}  {:>8}  {:>8.1}  {folder}",
+                i + 1,
+                r.trial,
+                r.outcome,
+                r.epochs,
+                acc,
+                r.seconds
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The sweep outside a terminal: a line per trial as it ends, the ranked table at the end
+/// (or one JSON object). Ctrl-C stops it at a batch boundary, every trial recorded.
+pub fn run_headless(plan: Plan, json: bool) -> anyhow::Result<bool> {
+    let (name, epochs) = (plan.options.name.clone(), plan.options.epochs);
+    let (events, stop, thread, trials) = start(plan);
+    let stopper = stop.clone();
+    let _ = ctrlc::set_handler(move || {
+        let _ = stopper.try_send(());
+    });
+    let mut tally = Tally::new(trials, epochs);
+    let out = &mut std::io::stdout().lock();
+    for event in events.iter() {
+        if let Some(line) = tally.on(&event) {
+            if !json {
+                writeln!(out, "{line}")?;
+                out.flush()?;
+            }
+        }
+    }
+    let _ = thread.join();
+    drop(stop);
+    if json {
+        let object = serde_json::json!({
+            "sweep": name,
+            "seconds": tally.seconds,
+            "trials": tally.ranked(),
+        });
+        writeln!(out, "{object}")?;
+    } else {
+        tally.print(&name, out)?;
+    }
+    let all_ended = tally.ended.iter().all(|e| {
+        matches!(
+            e,
+            Some((
+                TrialOutcome::Finished { .. } | TrialOutcome::Pruned { .. },
+                _
+            ))
+        )
+    });
+    Ok(all_ended)
+}

@@ -1,0 +1,11 @@
+//! Sweeps: a grid of run options trained as recorded runs (trials), side by side when
+//! that is faster, with successive halving to stop the worse half early. The grid and its
+//! syntax ([`grid`]), the halving's rungs and cuts ([`halving`]), and the controller that
+//! runs the trials' workers and reports on them ([`controller`]).
+
+pub mod controller;
+pub mod grid;
+pub mod halving;
+
+pub use controller::{run, SweepEvent, SweepOptions, TrialOutcome};
+pub use grid::{Grid, Trial};
