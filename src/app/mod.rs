@@ -432,13 +432,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
     app.run.apply(&event);
     on_sweep_event(app, SweepOf::Main, &event);
     match event {
-        Event::Started(info) => {
-            // Where the run is kept, said once as it starts (a viewed file says its own).
-            if let (Some(folder), None) = (&info.recorded_in, &app.viewing) {
-                app.notice = Some(format!("recording in {}", folder.display()));
-            }
-            app.info = Some(info);
-        }
+        Event::Started(info) => app.info = Some(info),
         Event::Batches(_) => update_speed(app),
         Event::Filters(f) => app.filters.weights = Some(f),
         Event::Sample(s) => app.sample = Some(s),

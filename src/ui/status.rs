@@ -26,7 +26,12 @@ fn state_style(app: &App) -> Style {
 }
 
 pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
-    let block = Block::bordered().title(" Status ");
+    // Where the run is recorded, in the frame: the lines below keep their room.
+    let title = match app.info.as_ref().and_then(|i| i.recorded_in.as_ref()) {
+        Some(folder) => format!(" Status · recorded in {} ", folder.display()),
+        None => " Status ".to_string(),
+    };
+    let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [top, bottom] =

@@ -24,6 +24,7 @@ mod other_data;
 mod predict_cli;
 mod preprocess;
 mod runs;
+mod sweep;
 mod training;
 mod ui_snapshots;
 mod view;

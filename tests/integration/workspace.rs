@@ -34,6 +34,7 @@ fn summary(model: ModelKind, rate: f64, epochs: usize, best: f64) -> RunSummary 
         train_seconds: 6.0 * epochs as f64,
         state: RecordedState::Finished,
         parent: None,
+        sweep: None,
         started_unix: 1_796_637_000,
         updated_unix: 1_796_637_000 + 7 * epochs as u64,
         pid: 1,
@@ -313,4 +314,77 @@ fn workspace_overlay_against_time_on_log_axes() {
 fn workspace_with_no_runs_says_how_to_record_one() {
     let ws = Workspace::new("runs".into(), (80, 24));
     insta::assert_snapshot!(draw(&ws, (80, 24)).backend());
+}
+
+/// A sweep's trials as the workspace sees them mid-sweep: two pruned at the first rung,
+/// two training on, one not a trial of it.
+fn sweep_runs() -> Vec<ListedRun> {
+    let tag = |trial: &str| {
+        Some(mnist_tui::train::runs::SweepTag {
+            name: "sweep-20261207-100000".into(),
+            trial: trial.into(),
+        })
+    };
+    let mut rows = Vec::new();
+    for (i, (rate, state, epochs, best)) in [
+        (1e-4, ListState::Pruned, 1, 0.9012),
+        (1e-3, ListState::Live, 2, 0.9814),
+        (1e-2, ListState::Live, 2, 0.9853),
+        (1e-1, ListState::Pruned, 1, 0.1135),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut s = summary(ModelKind::Seed, rate, epochs, best);
+        s.sweep = tag(&format!("lr {rate:e}"));
+        s.epochs_planned = 3;
+        rows.push(listed(
+            &format!("20261207-10000{i}-seed-lr{rate:e}"),
+            state,
+            Some(s),
+        ));
+    }
+    rows.push(listed(
+        "20261207-090000-seed-lr1e-3",
+        ListState::Finished,
+        Some(summary(ModelKind::Seed, 0.001, 5, 0.9871)),
+    ));
+    rows
+}
+
+#[test]
+fn a_workspace_following_a_sweep_marks_its_trials_as_they_appear() {
+    let mut ws = Workspace::new("runs".into(), (120, 40));
+    (ws.filter, ws.auto_mark) = ("sweep-20261207-100000".into(), true);
+    let effects = update(&mut ws, WorkspaceMsg::Listed(sweep_runs()));
+    assert_eq!(effects.len(), 4, "the four trials, not the other run");
+    assert!(!ws.marked.contains_key("20261207-090000-seed-lr1e-3"));
+}
+
+#[test]
+fn workspace_following_a_sweep_with_pruned_trials_and_its_leader() {
+    let mut ws = Workspace::new("runs".into(), (120, 40));
+    (ws.filter, ws.auto_mark) = ("sweep-20261207-100000".into(), true);
+    update(&mut ws, WorkspaceMsg::Listed(sweep_runs()));
+    update(&mut ws, WorkspaceMsg::Tick(1_796_637_100));
+    let names: Vec<String> = ws.visible().iter().map(|r| r.name.clone()).collect();
+    for (name, (epochs, speed, top)) in names.into_iter().zip([
+        (1, 2.5, 0.1135),
+        (2, 2.0, 0.9853),
+        (2, 1.2, 0.9814),
+        (1, 0.3, 0.9012),
+    ]) {
+        update(
+            &mut ws,
+            WorkspaceMsg::Curves {
+                name,
+                curves: curves(epochs, speed, top),
+            },
+        );
+    }
+    update(
+        &mut ws,
+        WorkspaceMsg::Notice("trial 1/4  lr 1e-4  pruned after 1 epoch (accuracy 0.9012)".into()),
+    );
+    insta::assert_snapshot!(draw(&ws, (120, 40)).backend());
 }

@@ -36,16 +36,25 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
         };
         Line::from(Span::styled(format!("{}{arrow}", c.title()), style))
     }));
+    // The leader: the best accuracy among the rows shown (a sweep's best trial).
+    let leader = visible
+        .iter()
+        .filter_map(|r| Some((r.name.as_str(), r.summary.as_ref()?.best?.accuracy)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(name, _)| name.to_string());
     let rows = visible.iter().map(|run| {
         let colour = ws
             .colour_index(&run.name)
             .map(|i| theme::RUNS[i % theme::RUNS.len()]);
         let narrow = area.width < WIDE;
-        Row::new(
-            columns
-                .iter()
-                .map(|&c| cell(run, c, colour, ws.now_unix, mode, narrow)),
-        )
+        let lead = leader.as_deref() == Some(run.name.as_str());
+        Row::new(columns.iter().map(|&c| {
+            let mut line = cell(run, c, colour, ws.now_unix, mode, narrow);
+            if lead && c == Column::Best {
+                line.push_span(Span::styled(" ★", fg(mode, theme::NOTICE)));
+            }
+            line
+        }))
     });
     let widths = columns.iter().map(|&c| width(c));
     let title = format!(
@@ -83,13 +92,13 @@ fn width(c: Column) -> Constraint {
     match c {
         Column::Name => Constraint::Min(24),
         Column::Model => Constraint::Length(5),
-        Column::Data => Constraint::Length(12),
+        Column::Data => Constraint::Length(11),
         Column::Rate => Constraint::Length(11),
-        Column::Epochs => Constraint::Length(9),
-        Column::Best => Constraint::Length(10),
+        Column::Epochs => Constraint::Length(7),
+        Column::Best => Constraint::Length(12),
         Column::Last => Constraint::Length(8),
-        Column::Cost => Constraint::Length(7),
-        Column::Time => Constraint::Length(7),
+        Column::Cost => Constraint::Length(6),
+        Column::Time => Constraint::Length(6),
         Column::State => Constraint::Length(10),
     }
 }
