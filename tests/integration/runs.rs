@@ -92,9 +92,20 @@ fn a_run_leaves_one_folder_that_runs_list_reports_with_its_rate_and_best_accurac
         summary.epochs_done, 2,
         "the parent's epoch is in the new run's record"
     );
-    // `predict` takes the run's folder as its checkpoint.
     let text = mnist_tui(&["runs", "--list"], dir.path());
     assert!(String::from_utf8_lossy(&text.stdout).contains(&name));
+    // The CSV form: a header and a line per run, every line as wide as the header.
+    let csv = mnist_tui(&["runs", "--list", "--csv"], dir.path());
+    assert_success(&csv);
+    let csv = String::from_utf8_lossy(&csv.stdout).to_string();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    let columns = lines[0].split(',').count();
+    assert!(
+        lines.iter().all(|l| l.split(',').count() == columns),
+        "{csv}"
+    );
+    assert!(lines[1..].iter().any(|l| l.contains(",finished,")));
 }
 
 #[test]

@@ -151,3 +151,43 @@ fn bad_sweep_input_is_a_one_line_error() {
     );
     assert!(!dir.path().join("runs").exists(), "nothing recorded");
 }
+
+#[test]
+fn repeats_run_each_configuration_with_consecutive_seeds_and_report_their_spread() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        &["sweep", "--repeats", "2", "--epochs", "1", "--json"][..],
+        &SMALL,
+    ]
+    .concat();
+    let out = mnist_tui(&args, dir.path());
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let labels: Vec<&str> = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["trial"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"lr 1e-3 · seed 777") && labels.contains(&"lr 1e-3 · seed 778"));
+    let repeats = &json["repeats"][0];
+    assert_eq!(repeats["configuration"], "lr 1e-3");
+    assert_eq!(repeats["seeds"], 2);
+    let (min, max, mean) = (
+        repeats["min"].as_f64().unwrap(),
+        repeats["max"].as_f64().unwrap(),
+        repeats["mean"].as_f64().unwrap(),
+    );
+    assert!(min <= mean && mean <= max);
+    assert!(
+        (mean - (min + max) / 2.0).abs() < 1e-12,
+        "two seeds: the mean is the midpoint"
+    );
+    // The folders say which seed each is.
+    let names: Vec<String> = runs::list(&dir.path().join("runs"))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with("-s778")), "{names:?}");
+}

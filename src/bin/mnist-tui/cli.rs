@@ -130,6 +130,9 @@ pub struct RunsArgs {
     /// With --list: one JSON array, an object per entry.
     #[arg(long, requires = "list")]
     pub json: bool,
+    /// With --list: CSV, a header and a line per entry (for spreadsheets).
+    #[arg(long, requires = "list", conflicts_with = "json")]
+    pub csv: bool,
 }
 
 #[derive(Debug, Clone, Args)]

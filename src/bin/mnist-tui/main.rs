@@ -335,7 +335,12 @@ fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.list || !std::io::stdout().is_terminal() {
-        workspace::print_list(&dir, args.json, &mut std::io::stdout().lock())?;
+        let format = match (args.json, args.csv) {
+            (true, _) => workspace::ListFormat::Json,
+            (_, true) => workspace::ListFormat::Csv,
+            _ => workspace::ListFormat::Text,
+        };
+        workspace::print_list(&dir, format, &mut std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
     workspace::run(dir.clone(), None, open_from_workspace(dir))?;

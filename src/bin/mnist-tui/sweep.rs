@@ -265,6 +265,41 @@ impl Tally {
         rows
     }
 
+    /// Configurations run with several seeds: each one's accuracy over its finished
+    /// repeats, as `(configuration, n, mean, standard deviation, min, max)`.
+    pub fn repeats(&self) -> Vec<(String, usize, f64, f64, f64, f64)> {
+        let mut groups: Vec<(String, Vec<f64>)> = Vec::new();
+        for (t, ended) in self.trials.iter().zip(&self.ended) {
+            let Some((TrialOutcome::Finished { accuracy }, _)) = ended else {
+                continue;
+            };
+            // The label without its seed names the configuration.
+            let config: Vec<&str> = t
+                .label
+                .split(" · ")
+                .filter(|p| !p.starts_with("seed "))
+                .collect();
+            let config = config.join(" · ");
+            match groups.iter_mut().find(|g| g.0 == config) {
+                Some(g) => g.1.push(*accuracy),
+                None => groups.push((config, vec![*accuracy])),
+            }
+        }
+        groups
+            .into_iter()
+            .filter(|g| g.1.len() > 1)
+            .map(|(config, v)| {
+                let n = v.len() as f64;
+                let mean = v.iter().sum::<f64>() / n;
+                // The sample standard deviation: the repeats are a sample of the seeds.
+                let sd = (v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (config, v.len(), mean, sd, min, max)
+            })
+            .collect()
+    }
+
     /// The ranked table, as text.
     pub fn print(&self, name: &str, out: &mut impl Write) -> std::io::Result<()> {
         let rows = self.ranked();
@@ -302,6 +337,12 @@ impl Tally {
                 r.seconds
             )?;
         }
+        for (config, n, mean, sd, min, max) in self.repeats() {
+            writeln!(
+                out,
+                "{config}: accuracy {mean:.4} ± {sd:.4} over {n} seeds (min {min:.4}, max {max:.4})"
+            )?;
+        }
         Ok(())
     }
 }
@@ -328,10 +369,18 @@ pub fn run_headless(plan: Plan, json: bool) -> anyhow::Result<bool> {
     let _ = thread.join();
     drop(stop);
     if json {
+        let repeats: Vec<serde_json::Value> = tally
+            .repeats()
+            .into_iter()
+            .map(|(config, n, mean, sd, min, max)| {
+                serde_json::json!({"configuration": config, "seeds": n, "mean": mean, "sd": sd, "min": min, "max": max})
+            })
+            .collect();
         let object = serde_json::json!({
             "sweep": name,
             "seconds": tally.seconds,
             "trials": tally.ranked(),
+            "repeats": repeats,
         });
         writeln!(out, "{object}")?;
     } else {

@@ -29,10 +29,80 @@ fn list_or_empty(dir: &Path) -> anyhow::Result<Vec<ListedRun>> {
     Ok(runs::list(dir)?)
 }
 
-/// `runs --list`: the table on stdout, or one JSON array.
-pub fn print_list(dir: &Path, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+/// How `runs --list` prints the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+    Csv,
+}
+
+/// The CSV form's columns, one line per entry.
+const CSV_HEADER: &str = "name,path,state,problem,model,data,train_len,test_len,learning_rate,schedule,epochs_done,epochs_planned,best_accuracy,best_epoch,last_accuracy,last_cost,train_seconds,started_unix,sweep,trial,parent";
+
+/// A CSV field: quoted when it holds a comma, a quote or a line break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+fn csv_line(run: &ListedRun) -> String {
+    let opt = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
+    let mut fields = vec![
+        run.name.clone(),
+        run.path.display().to_string(),
+        run.state.name().to_string(),
+        run.problem.clone().unwrap_or_default(),
+    ];
+    match &run.summary {
+        Some(s) => fields.extend([
+            s.model.to_string(),
+            s.data_name.clone(),
+            s.train_len.to_string(),
+            s.test_len.to_string(),
+            s.learning_rate.to_string(),
+            s.schedule.name().to_string(),
+            s.epochs_done.to_string(),
+            s.epochs_planned.to_string(),
+            opt(s.best.map(|b| b.accuracy)),
+            opt(s.best.map(|b| b.at_epoch)),
+            opt(s.last_accuracy),
+            opt(s.last_cost),
+            s.train_seconds.to_string(),
+            s.started_unix.to_string(),
+            s.sweep
+                .as_ref()
+                .map_or_else(String::new, |t| t.name.clone()),
+            s.sweep
+                .as_ref()
+                .map_or_else(String::new, |t| t.trial.clone()),
+            s.parent
+                .as_ref()
+                .map_or_else(String::new, |p| p.name.clone()),
+        ]),
+        None => fields.extend(std::iter::repeat_n(String::new(), 17)),
+    }
+    fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `runs --list`: the table on stdout, one JSON array, or CSV.
+pub fn print_list(dir: &Path, format: ListFormat, out: &mut impl Write) -> anyhow::Result<()> {
     let listed = list_or_empty(dir)?;
-    if json {
+    if format == ListFormat::Csv {
+        writeln!(out, "{CSV_HEADER}")?;
+        for run in &listed {
+            writeln!(out, "{}", csv_line(run))?;
+        }
+        return Ok(());
+    }
+    if format == ListFormat::Json {
         writeln!(out, "{}", serde_json::to_string_pretty(&listed)?)?;
         return Ok(());
     }
