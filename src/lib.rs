@@ -18,6 +18,8 @@ pub mod error;
 #[doc(hidden)]
 pub mod fault;
 pub mod model;
+/// Pictures of runs' curves (SVG, PNG) for reports: beside [`ui`], drawing what [`train`] recorded.
+pub mod plot;
 pub mod predict;
 pub mod pretrained;
 pub mod train;

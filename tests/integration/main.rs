@@ -21,6 +21,7 @@ mod gradients;
 mod inference;
 mod inside;
 mod other_data;
+mod plot;
 mod predict_cli;
 mod preprocess;
 mod runs;

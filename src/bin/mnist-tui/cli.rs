@@ -55,6 +55,9 @@ pub enum Command {
     /// terminal, the workspace follows the trials live. Lists are comma-separated
     /// (`--lr 1e-3,3e-3`); a rate range is log-spaced (`--lr 1e-4..1e-2:6`).
     Sweep(SweepArgs),
+    /// Draw recorded runs' curves as a picture with axes, title and legend: PNG or SVG by
+    /// the output's extension.
+    Plot(PlotArgs),
     /// Print the shell completion script for SHELL (e.g. `mnist-tui completions bash >
     /// ~/.local/share/bash-completion/completions/mnist-tui`).
     Completions {
@@ -117,6 +120,47 @@ pub struct SweepArgs {
     /// Where the trials are recorded (default: ./runs, or `runs_dir` in the config).
     #[arg(long, value_name = "DIR")]
     pub runs_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    /// Runs: their folders, or their names in the runs directory.
+    #[arg(required = true, value_name = "RUN")]
+    pub runs: Vec<PathBuf>,
+    /// The picture to write: FILE.png or FILE.svg.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// What to draw.
+    #[arg(long, value_enum, default_value_t = PlotMetric::Cost)]
+    pub metric: PlotMetric,
+    /// The x axis: epochs, or training time in seconds.
+    #[arg(long, value_enum, default_value_t = PlotX::Epoch)]
+    pub x: PlotX,
+    /// The cost's smoothing weight, as in the workspace (0: none, up to 0.999).
+    #[arg(long, value_name = "W", default_value_t = 0.6)]
+    pub smoothing: f64,
+    /// Picture size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "900x540")]
+    pub size: String,
+    /// Where run names are looked up (default: ./runs, or `runs_dir` in the config).
+    #[arg(long, value_name = "DIR")]
+    pub runs_dir: Option<PathBuf>,
+}
+
+/// What `plot` draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotMetric {
+    /// The batch losses, smoothed.
+    Cost,
+    /// The full test accuracy at each epoch's end.
+    Accuracy,
+}
+
+/// `plot`'s x axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotX {
+    Epoch,
+    Time,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -6,6 +6,7 @@
 
 mod cli;
 mod headless;
+mod plot;
 mod sweep;
 mod tui;
 mod workspace;
@@ -64,6 +65,12 @@ fn main() -> ExitCode {
             "training options before `sweep` do not apply to it (give them after `sweep`)"
         )),
         Some(Command::Sweep(args)) => run_sweep(args),
+        Some(Command::Plot(_)) if !outer.is_empty() => Err(anyhow::anyhow!(
+            "training options before `plot` do not apply to it"
+        )),
+        Some(Command::Plot(args)) => runs_dir(args.runs_dir.as_ref())
+            .and_then(|dir| plot::run(args, &dir))
+            .map(|()| ExitCode::SUCCESS),
         Some(Command::Predict(args)) => {
             let format = if args.json {
                 Format::Json
@@ -326,14 +333,19 @@ fn dashboard(args: &RunArgs, graphics: tui::Graphics) -> anyhow::Result<ExitCode
 }
 
 /// `mnist-tui runs`: the workspace, or its table printed.
-fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
-    let dir = match &args.dir {
+/// The runs directory a command names, or the config's (`runs_dir`), or `./runs`.
+fn runs_dir(named: Option<&std::path::PathBuf>) -> anyhow::Result<std::path::PathBuf> {
+    Ok(match named {
         Some(dir) => dir.clone(),
         None => {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
             Settings::resolve(Layer::default(), None, &cwd)?.runs_dir
         }
-    };
+    })
+}
+
+fn runs_workspace(args: &cli::RunsArgs) -> anyhow::Result<ExitCode> {
+    let dir = runs_dir(args.dir.as_ref())?;
     if args.list || !std::io::stdout().is_terminal() {
         let format = match (args.json, args.csv) {
             (true, _) => workspace::ListFormat::Json,

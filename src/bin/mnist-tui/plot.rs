@@ -1,0 +1,104 @@
+//! `mnist-tui plot RUN... -o FILE`: recorded runs' curves as a picture, for a report.
+
+use std::path::Path;
+
+use anyhow::Context;
+use mnist_tui::app::workspace::smooth;
+use mnist_tui::plot::{self, Figure, Series};
+use mnist_tui::train::checkpoint::write_atomically;
+use mnist_tui::train::runs::{self, CurvesReader};
+use mnist_tui::ui::workspace::short_label;
+
+use crate::cli::{PlotArgs, PlotMetric, PlotX};
+
+/// Points per curve at most: more than the picture has pixels across is wasted.
+const MAX_POINTS: usize = 2000;
+
+pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
+    let format = match args.output.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("png") => "png",
+        Some(e) if e.eq_ignore_ascii_case("svg") => "svg",
+        _ => anyhow::bail!(
+            "{}: the picture's name must end in .png or .svg",
+            args.output.display()
+        ),
+    };
+    let (width, height) = size(&args.size)?;
+    anyhow::ensure!(
+        (0.0..1.0).contains(&args.smoothing),
+        "--smoothing: {} is not a weight from 0 up to (not including) 1",
+        args.smoothing
+    );
+    let mut series = Vec::new();
+    for run in &args.runs {
+        let folder = if run.is_dir() {
+            run.clone()
+        } else {
+            runs_dir.join(run)
+        };
+        let name = folder.file_name().map_or_else(
+            || run.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let metrics = folder.join(runs::METRICS_FILE);
+        anyhow::ensure!(
+            metrics.is_file(),
+            "{}: not a recorded run (no {})",
+            run.display(),
+            runs::METRICS_FILE
+        );
+        let mut reader = CurvesReader::open(&metrics)?;
+        while reader
+            .poll()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", metrics.display()))?
+        {}
+        let c = reader.curves;
+        let x = |epoch: f64| match args.x {
+            PlotX::Epoch => epoch,
+            PlotX::Time => c.seconds_at(epoch),
+        };
+        let raw = match args.metric {
+            PlotMetric::Cost => smooth(&c.losses, args.smoothing),
+            PlotMetric::Accuracy => c.accuracy.clone(),
+        };
+        let step = raw.len().div_ceil(MAX_POINTS).max(1);
+        let points = raw.iter().step_by(step).map(|&(e, y)| (x(e), y)).collect();
+        series.push(Series {
+            label: short_label(&name),
+            points,
+        });
+    }
+    let (title, y_label) = match args.metric {
+        PlotMetric::Cost => (format!("Cost (smoothing {})", args.smoothing), "cost"),
+        PlotMetric::Accuracy => ("Test accuracy".to_string(), "accuracy"),
+    };
+    let figure = Figure {
+        title,
+        x_label: match args.x {
+            PlotX::Epoch => "epoch".into(),
+            PlotX::Time => "training time (s)".into(),
+        },
+        y_label: y_label.into(),
+        series,
+        width,
+        height,
+    };
+    let bytes = match format {
+        "svg" => plot::svg(&figure).into_bytes(),
+        _ => plot::png(&figure).map_err(|e| anyhow::anyhow!("cannot draw the picture: {e}"))?,
+    };
+    write_atomically(&args.output, &bytes)
+        .with_context(|| format!("{}: cannot write", args.output.display()))?;
+    Ok(())
+}
+
+/// `900x540` → (900, 540), each from 100 to 8000.
+fn size(text: &str) -> anyhow::Result<(u32, u32)> {
+    let parsed = text
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u32>().ok()?, h.trim().parse::<u32>().ok()?)))
+        .filter(|&(w, h)| (100..=8000).contains(&w) && (100..=8000).contains(&h));
+    parsed.ok_or_else(|| {
+        anyhow::anyhow!("--size: '{text}' is not WIDTHxHEIGHT, each 100 to 8000 pixels")
+    })
+}

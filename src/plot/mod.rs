@@ -1,0 +1,63 @@
+//! Pictures of runs' curves for a report or a README (`mnist-tui plot`): a [`Figure`]
+//! drawn as SVG by [`svg`] (axes, ticks, title, legend, one polyline per run), and the
+//! same SVG rendered to PNG by resvg with the font shipped in `assets/fonts`.
+
+mod svg;
+
+pub use svg::svg;
+
+/// The font every picture's text is set in: DejaVu Sans cut down to ASCII and a few
+/// signs (24 kB; its licence beside it).
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
+/// The font's family name, as the SVG asks for it.
+pub(crate) const FONT_FAMILY: &str = "DejaVu Sans";
+
+/// One run's curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// What a picture shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub series: Vec<Series>,
+    /// Pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The colours of the curves, in order: matplotlib's `tab10`, told apart by most eyes.
+pub const COLOURS: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+/// The figure as a PNG file's bytes.
+pub fn png(figure: &Figure) -> Result<Vec<u8>, String> {
+    let text = svg(figure);
+    let mut options = resvg::usvg::Options::default();
+    options.fontdb_mut().load_font_data(FONT.to_vec());
+    options.font_family = FONT_FAMILY.into();
+    let tree = resvg::usvg::Tree::from_str(&text, &options).map_err(|e| e.to_string())?;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(figure.width, figure.height)
+        .ok_or_else(|| format!("{}×{} is not a picture size", figure.width, figure.height))?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
+}
