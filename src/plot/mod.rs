@@ -2,8 +2,10 @@
 //! drawn as SVG by [`svg`] (axes, ticks, title, legend, one polyline per run), and the
 //! same SVG rendered to PNG by resvg with the font shipped in `assets/fonts`.
 
+mod figure;
 mod svg;
 
+pub use figure::{figure, Metric, View};
 pub use svg::svg;
 
 /// The font every picture's text is set in: DejaVu Sans cut down to ASCII and a few

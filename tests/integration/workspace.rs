@@ -388,3 +388,23 @@ fn workspace_following_a_sweep_with_pruned_trials_and_its_leader() {
     );
     insta::assert_snapshot!(draw(&ws, (120, 40)).backend());
 }
+
+#[test]
+fn capital_p_saves_the_overlay_of_the_marked_runs_as_pictures() {
+    let mut ws = ws();
+    assert!(update(&mut ws, key(KeyCode::Char('P'))).is_empty());
+    assert!(ws.notice.as_deref().unwrap().starts_with("nothing to save"));
+    let mut ws = marked();
+    update(&mut ws, key(KeyCode::Char('x')));
+    let effects = update(&mut ws, key(KeyCode::Char('P')));
+    let [WorkspaceEffect::SavePictures {
+        runs,
+        smoothing,
+        time,
+    }] = &effects[..]
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(runs.len(), 4);
+    assert_eq!((*smoothing, *time), (ws.overlay.smoothing_weight(), true));
+}

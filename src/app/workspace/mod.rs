@@ -46,7 +46,7 @@ pub enum WorkspaceMsg {
 }
 
 /// What the terminal loop must do after an update.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum WorkspaceEffect {
     /// Read (and follow) this run's metrics file, for the overlay.
     Follow { name: String, path: PathBuf },
@@ -58,6 +58,12 @@ pub enum WorkspaceEffect {
     Resume(PathBuf),
     /// Delete the run's folder.
     Delete(PathBuf),
+    /// Save the overlay as pictures (the cost and the accuracy, PNG) of these runs.
+    SavePictures {
+        runs: Vec<String>,
+        smoothing: f64,
+        time: bool,
+    },
 }
 
 /// The workspace's whole state.
@@ -295,6 +301,16 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
         KeyCode::Char('w') => ws.overlay.smoothing = (ws.overlay.smoothing + 1) % SMOOTHING.len(),
         KeyCode::Char('L') => ws.overlay.log_y = !ws.overlay.log_y,
         KeyCode::Char('z') => ws.overlay.whole_run = !ws.overlay.whole_run,
+        KeyCode::Char('P') if ws.marked.is_empty() => {
+            ws.notice = Some("nothing to save: space marks runs for the overlay".into());
+        }
+        KeyCode::Char('P') => {
+            return vec![WorkspaceEffect::SavePictures {
+                runs: ws.marked.keys().cloned().collect(),
+                smoothing: ws.overlay.smoothing_weight(),
+                time: ws.overlay.x_axis == XAxis::Time,
+            }]
+        }
         KeyCode::Char(' ') => return toggle_mark(ws),
         KeyCode::Char('u') => {
             let names: Vec<String> = std::mem::take(&mut ws.marked).into_keys().collect();

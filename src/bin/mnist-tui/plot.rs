@@ -3,16 +3,11 @@
 use std::path::Path;
 
 use anyhow::Context;
-use mnist_tui::app::workspace::smooth;
-use mnist_tui::plot::{self, Figure, Series};
+use mnist_tui::plot::{self, Metric, View};
 use mnist_tui::train::checkpoint::write_atomically;
-use mnist_tui::train::runs::{self, CurvesReader};
-use mnist_tui::ui::workspace::short_label;
+use mnist_tui::train::runs::{self, CurvesReader, RunCurves};
 
 use crate::cli::{PlotArgs, PlotMetric, PlotX};
-
-/// Points per curve at most: more than the picture has pixels across is wasted.
-const MAX_POINTS: usize = 2000;
 
 pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
     let format = match args.output.extension().and_then(|e| e.to_str()) {
@@ -29,7 +24,7 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
         "--smoothing: {} is not a weight from 0 up to (not including) 1",
         args.smoothing
     );
-    let mut series = Vec::new();
+    let mut curves = Vec::new();
     for run in &args.runs {
         let folder = if run.is_dir() {
             run.clone()
@@ -52,37 +47,19 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
             .poll()
             .map_err(|e| anyhow::anyhow!("{}: {e}", metrics.display()))?
         {}
-        let c = reader.curves;
-        let x = |epoch: f64| match args.x {
-            PlotX::Epoch => epoch,
-            PlotX::Time => c.seconds_at(epoch),
-        };
-        let raw = match args.metric {
-            PlotMetric::Cost => smooth(&c.losses, args.smoothing),
-            PlotMetric::Accuracy => c.accuracy.clone(),
-        };
-        let step = raw.len().div_ceil(MAX_POINTS).max(1);
-        let points = raw.iter().step_by(step).map(|&(e, y)| (x(e), y)).collect();
-        series.push(Series {
-            label: short_label(&name),
-            points,
-        });
+        curves.push((name, reader.curves));
     }
-    let (title, y_label) = match args.metric {
-        PlotMetric::Cost => (format!("Cost (smoothing {})", args.smoothing), "cost"),
-        PlotMetric::Accuracy => ("Test accuracy".to_string(), "accuracy"),
-    };
-    let figure = Figure {
-        title,
-        x_label: match args.x {
-            PlotX::Epoch => "epoch".into(),
-            PlotX::Time => "training time (s)".into(),
+    let named: Vec<(&str, &RunCurves)> = curves.iter().map(|(n, c)| (n.as_str(), c)).collect();
+    let view = View {
+        metric: match args.metric {
+            PlotMetric::Cost => Metric::Cost,
+            PlotMetric::Accuracy => Metric::Accuracy,
         },
-        y_label: y_label.into(),
-        series,
-        width,
-        height,
+        time: args.x == PlotX::Time,
+        smoothing: args.smoothing,
+        size: (width, height),
     };
+    let figure = plot::figure(&named, view);
     let bytes = match format {
         "svg" => plot::svg(&figure).into_bytes(),
         _ => plot::png(&figure).map_err(|e| anyhow::anyhow!("cannot draw the picture: {e}"))?,

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::Event as TermEvent;
 use mnist_tui::app::workspace::{update, Column, Workspace, WorkspaceEffect, WorkspaceMsg};
 use mnist_tui::app::ColorMode;
+use mnist_tui::plot;
+use mnist_tui::train::checkpoint::write_atomically;
 use mnist_tui::train::runs::{self, CurvesReader, ListState, ListedRun};
 use mnist_tui::ui::workspace::{draw_workspace, table::summary_text};
 
@@ -278,6 +280,13 @@ fn perform(
             readers.remove(&name);
             Ok(Vec::new())
         }
+        WorkspaceEffect::SavePictures {
+            runs,
+            smoothing,
+            time,
+        } => Ok(vec![WorkspaceMsg::Notice(save_pictures(
+            readers, &runs, smoothing, time,
+        ))]),
         WorkspaceEffect::Delete(path) => {
             delete_run(dir, &path)?;
             Ok(vec![WorkspaceMsg::Listed(list_or_empty(dir)?)])
@@ -302,6 +311,41 @@ fn perform(
             hand_over(term, || open(Handoff::Resume { checkpoint, epochs }))
         }
     }
+}
+
+/// The overlay's cost and accuracy as PNG pictures in the current directory, named by
+/// the time; what happened, for the notice line.
+fn save_pictures(
+    readers: &HashMap<String, CurvesReader>,
+    runs: &[String],
+    smoothing: f64,
+    time: bool,
+) -> String {
+    let named: Vec<(&str, &runs::RunCurves)> = runs
+        .iter()
+        .filter_map(|n| Some((n.as_str(), &readers.get(n)?.curves)))
+        .collect();
+    let stamp = unix_now();
+    let mut written = Vec::new();
+    for (metric, what) in [
+        (plot::Metric::Cost, "cost"),
+        (plot::Metric::Accuracy, "accuracy"),
+    ] {
+        let view = plot::View {
+            metric,
+            time,
+            smoothing,
+            size: (900, 540),
+        };
+        let file = PathBuf::from(format!("runs-{what}-{stamp}.png"));
+        let result = plot::png(&plot::figure(&named, view))
+            .and_then(|bytes| write_atomically(&file, &bytes).map_err(|e| e.to_string()));
+        match result {
+            Ok(()) => written.push(file.display().to_string()),
+            Err(e) => return format!("{}: cannot save the picture: {e}", file.display()),
+        }
+    }
+    format!("saved {}", written.join(" and "))
 }
 
 /// Gives the terminal to a dashboard and takes it back after; its failure is a notice.

@@ -17,7 +17,7 @@ use crate::ui::theme::{self, fg};
 pub use overlay::short_label;
 
 /// The keys, most used first: a narrow terminal keeps the first ones.
-const KEYS: [(&str, &str); 12] = [
+const KEYS: [(&str, &str); 13] = [
     ("space", "mark"),
     ("↵", "open"),
     ("r", "resume"),
@@ -29,6 +29,7 @@ const KEYS: [(&str, &str); 12] = [
     ("L", "log"),
     ("u", "unmark all"),
     ("d", "delete"),
+    ("P", "save picture"),
     ("q", "quit"),
 ];
 
