@@ -33,19 +33,8 @@ pub struct Figure {
     pub height: u32,
 }
 
-/// The colours of the curves, in order: matplotlib's `tab10`, told apart by most eyes.
-pub const COLOURS: [(u8, u8, u8); 10] = [
-    (31, 119, 180),
-    (255, 127, 14),
-    (44, 160, 44),
-    (214, 39, 40),
-    (148, 103, 189),
-    (140, 86, 75),
-    (227, 119, 194),
-    (127, 127, 127),
-    (188, 189, 34),
-    (23, 190, 207),
-];
+/// The colours of the curves, in order: the theme's `tab10`, told apart by most eyes.
+pub const COLOURS: [(u8, u8, u8); 10] = crate::ui::theme::TAB10;
 
 /// The figure as a PNG file's bytes.
 pub fn png(figure: &Figure) -> Result<Vec<u8>, String> {

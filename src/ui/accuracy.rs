@@ -11,8 +11,8 @@ use ratatui::widgets::{Axis, Block, Chart, LegendPosition, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{
-    axis_labels, best_point, compared_curves, line, mark_series, points, push_marks, thin,
-    x_bounds, Curves,
+    axis_labels, best_point, compared_name, line, mark_series, points, push_marks, thin, x_bounds,
+    Curves,
 };
 use super::theme::{self, fg};
 
@@ -114,13 +114,13 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         .name("full test"),
     ];
     let best = ty(&best.into_iter().collect::<Vec<_>>());
-    let compared = compared_curves(curves, 0).map(|c| {
+    let compared = curves.compared.map(|run| {
         // Clipped to the live run's axes: the chart would draw the rest past its border.
-        let inside = ty(&c.accuracy)
+        let inside = ty(&run.curves.accuracy)
             .into_iter()
             .filter(|p| p.0 <= x1 && (y0..=y1).contains(&p.1))
             .collect::<Vec<_>>();
-        (c.name, inside)
+        (compared_name(run), inside)
     });
     if let Some((name, acc)) = &compared {
         // Its evaluations as points too: a one-epoch run has a single one, no line.

@@ -118,26 +118,18 @@ pub fn best_point(curve: &[(f64, f64)], lowest: bool) -> Option<(f64, f64)> {
     }
 }
 
-/// A compared run's curves as the dashboard's charts draw them.
-pub struct ComparedCurves {
-    /// Its legend name.
-    pub name: String,
-    /// The smoothed loss, at the live smoothed line's weight.
-    pub loss: Vec<(f64, f64)>,
-    /// The full test accuracies.
-    pub accuracy: Vec<(f64, f64)>,
+/// The compared run's legend name.
+pub fn compared_name(run: &crate::app::ComparedRun) -> String {
+    format!("vs {}", super::workspace::short_label(&run.name))
 }
 
-/// The compared run's curves, at most about `points` points of loss.
-pub fn compared_curves(curves: &Curves, points: usize) -> Option<ComparedCurves> {
-    let run = curves.compared?;
-    // The live smoothed line's weight: 1 − 0.05.
-    let loss = crate::app::workspace::smooth(&run.curves.losses, 0.95);
-    Some(ComparedCurves {
-        name: format!("vs {}", super::workspace::short_label(&run.name)),
-        loss: thin(&loss, points),
-        accuracy: run.curves.accuracy.clone(),
-    })
+/// The compared run's smoothed loss (at the live smoothed line's weight, 1 − 0.05), at
+/// most about `points` points.
+pub fn compared_loss(run: &crate::app::ComparedRun, points: usize) -> Vec<(f64, f64)> {
+    thin(
+        &crate::app::workspace::smooth(&run.curves.losses, 0.95),
+        points,
+    )
 }
 
 /// Three labels: low, middle, high.

@@ -10,8 +10,8 @@ use ratatui::widgets::{Axis, Block, Chart, Paragraph};
 use ratatui::Frame;
 
 use super::chart::{
-    axis_labels, best_point, bounds, compared_curves, line, mark_series, min_max_band, points,
-    push_marks, thin, x_bounds, Curves,
+    axis_labels, best_point, bounds, compared_loss, compared_name, line, mark_series, min_max_band,
+    points, push_marks, thin, x_bounds, Curves,
 };
 use super::chart_legend::emptiest_corner;
 use super::theme::{self, fg};
@@ -49,7 +49,9 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     let smooth = tf(&thin(&h.smoothed_loss, width * 2));
     let epochs = tf(&h.epoch_costs);
     let branch = tf(&branch_curve(curves, width * 2));
-    let compared = compared_curves(curves, width * 2).map(|c| (c.name, tf(&c.loss)));
+    let compared = curves
+        .compared
+        .map(|run| (compared_name(run), tf(&compared_loss(run, width * 2))));
     let (x0, x1) = x_bounds(curves.run, curves.view);
     let best = tf(&best.into_iter().collect::<Vec<_>>());
     let (y0, y1) = bounds(raw.iter().chain(&smooth).chain(&branch).map(|p| p.1));

@@ -148,21 +148,23 @@ pub fn saliency(mode: ColorMode, ink: f32, s: f32) -> Color {
 /// One colour per class for the cluster scatter (the ten of matplotlib's `tab10`, which
 /// are told apart by most eyes and on dark and light backgrounds).
 pub fn class_color(mode: ColorMode, class: usize) -> Color {
-    const TAB10: [(u8, u8, u8); 10] = [
-        (31, 119, 180),
-        (255, 127, 14),
-        (44, 160, 44),
-        (214, 39, 40),
-        (148, 103, 189),
-        (140, 86, 75),
-        (227, 119, 194),
-        (127, 127, 127),
-        (188, 189, 34),
-        (23, 190, 207),
-    ];
     let (r, g, b) = TAB10[class % 10];
     rgb(mode, r, g, b)
 }
+
+/// matplotlib's `tab10`: the clusters' classes here, and the curves of `plot`'s pictures.
+pub const TAB10: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
 
 /// The colour of a listed run's state in the workspace's table.
 pub fn list_state(state: crate::train::runs::ListState) -> Color {

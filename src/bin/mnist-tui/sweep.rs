@@ -13,7 +13,7 @@ use mnist_tui::data::Dataset;
 use mnist_tui::model::ModelKind;
 use mnist_tui::train::sweep::grid::{parse_list, parse_rates};
 use mnist_tui::train::sweep::{self, Grid, SweepEvent, SweepOptions, Trial, TrialOutcome};
-use mnist_tui::train::{Schedule, WorkerOptions};
+use mnist_tui::train::{runs, Schedule, WorkerOptions};
 
 use crate::cli::SweepArgs;
 
@@ -83,16 +83,7 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
         ..settings.clone()
     }
     .check_against_data(data.train.len())?;
-    let started = time::OffsetDateTime::from(std::time::SystemTime::now());
-    let name = format!(
-        "sweep-{:04}{:02}{:02}-{:02}{:02}{:02}",
-        started.year(),
-        u8::from(started.month()),
-        started.day(),
-        started.hour(),
-        started.minute(),
-        started.second()
-    );
+    let name = format!("sweep-{}", runs::timestamp(std::time::SystemTime::now()));
     let options = SweepOptions {
         name,
         runs_dir: settings.runs_dir.clone(),

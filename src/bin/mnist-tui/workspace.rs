@@ -108,18 +108,9 @@ pub fn print_list(dir: &Path, format: ListFormat, out: &mut impl Write) -> anyho
         writeln!(out, "{}", serde_json::to_string_pretty(&listed)?)?;
         return Ok(());
     }
-    let now = unix_now();
-    let columns = [
-        Column::Name,
-        Column::Model,
-        Column::Data,
-        Column::Rate,
-        Column::Epochs,
-        Column::Best,
-        Column::Last,
-        Column::Cost,
-        Column::Time,
-    ];
+    let now = runs::unix_now();
+    // The table's columns between the name and the state, which frame each line.
+    let columns = &Column::ALL[..Column::ALL.len() - 1];
     let name_width = listed
         .iter()
         .map(|r| r.name.len())
@@ -149,12 +140,6 @@ pub fn print_list(dir: &Path, format: ListFormat, out: &mut impl Write) -> anyho
         writeln!(out, "{}", row.trim_end())?;
     }
     Ok(())
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// What the workspace asks of `main`: show a run, or continue one, in the dashboard.
@@ -203,7 +188,7 @@ pub fn run(
         let mut msgs = Vec::new();
         if listed_at.elapsed() >= RELIST {
             listed_at = Instant::now();
-            msgs.push(WorkspaceMsg::Tick(unix_now()));
+            msgs.push(WorkspaceMsg::Tick(runs::unix_now()));
             match list_or_empty(&dir) {
                 Ok(listed) => msgs.push(WorkspaceMsg::Listed(listed)),
                 Err(e) => msgs.push(WorkspaceMsg::Failed(format!("{e:#}"))),
@@ -325,7 +310,7 @@ fn save_pictures(
         .iter()
         .filter_map(|n| Some((n.as_str(), &readers.get(n)?.curves)))
         .collect();
-    let stamp = unix_now();
+    let stamp = runs::unix_now();
     let mut written = Vec::new();
     for (metric, what) in [
         (plot::Metric::Cost, "cost"),

@@ -103,9 +103,14 @@ impl RunFolder {
 
 /// `20261207-095012-seed-lr1e-3`: sorts by start time, and says what the run is.
 pub fn folder_name(started: SystemTime, model: ModelKind, learning_rate: f64) -> String {
-    let t = time::OffsetDateTime::from(started);
+    format!("{}-{model}-lr{learning_rate:e}", timestamp(started))
+}
+
+/// `20261207-095012`, in UTC: the start of a run's or a sweep's name, so names sort by time.
+pub fn timestamp(at: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(at);
     format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}-{model}-lr{learning_rate:e}",
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),

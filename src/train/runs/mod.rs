@@ -12,8 +12,9 @@ mod summary;
 
 pub use curves::{CurvesReader, RunCurves};
 pub use folder::{
-    resolve_run_path, RunFolder, CHECKPOINT_FILE, DEFAULT_RUNS_DIR, METRICS_FILE, SUMMARY_FILE,
+    resolve_run_path, timestamp, RunFolder, CHECKPOINT_FILE, DEFAULT_RUNS_DIR, METRICS_FILE,
+    SUMMARY_FILE,
 };
 pub use list::{list, ListState, ListedRun};
-pub use recording::{RecordTo, Recording};
+pub use recording::{unix_now, RecordTo, Recording};
 pub use summary::{Best, Parent, RecordedState, RunSummary, SweepTag};

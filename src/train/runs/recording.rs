@@ -175,7 +175,7 @@ impl Drop for Recording {
 }
 
 /// Seconds since 1970, as the summary keeps times.
-pub(crate) fn unix_now() -> u64 {
+pub fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
