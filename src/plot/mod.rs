@@ -10,6 +10,7 @@ pub use svg::svg;
 
 /// The font every picture's text is set in: DejaVu Sans cut down to ASCII and a few
 /// signs (24 kB; its licence beside it).
+#[cfg(feature = "png")]
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
 /// The font's family name, as the SVG asks for it.
 pub(crate) const FONT_FAMILY: &str = "DejaVu Sans";
@@ -37,6 +38,7 @@ pub struct Figure {
 pub const COLOURS: [(u8, u8, u8); 10] = crate::ui::theme::TAB10;
 
 /// The figure as a PNG file's bytes.
+#[cfg(feature = "png")]
 pub fn png(figure: &Figure) -> Result<Vec<u8>, String> {
     let text = svg(figure);
     let mut options = resvg::usvg::Options::default();
@@ -51,4 +53,10 @@ pub fn png(figure: &Figure) -> Result<Vec<u8>, String> {
         &mut pixmap.as_mut(),
     );
     pixmap.encode_png().map_err(|e| e.to_string())
+}
+
+/// Without the `png` feature, only SVG.
+#[cfg(not(feature = "png"))]
+pub fn png(_figure: &Figure) -> Result<Vec<u8>, String> {
+    Err("this build writes SVG only (built without the `png` feature)".into())
 }

@@ -1,6 +1,9 @@
 //! `mnist-tui sweep` as a script runs it: trials recorded and ranked, halving's cuts
 //! recorded as pruned, and bad input refused in one line.
 
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+
 use crate::common::cli::{assert_success, expect_bad_input, mnist_tui};
 use mnist_tui::train::runs::{self, ListState};
 
@@ -146,6 +149,22 @@ fn bad_sweep_input_is_a_one_line_error() {
                 &["sweep", "--repeats", "0"],
                 "invalid value '0' for '--repeats",
             ),
+            (
+                &["sweep", "--random", "2", "--lr", "1e-2..1e-4"],
+                "--lr: '1e-2..1e-4': the range must go up",
+            ),
+            (
+                &["sweep", "--random", "3", "--lr", "1e-3,1e-2"],
+                "sweep: only 2 different configurations can be drawn, not 3",
+            ),
+            (
+                &["sweep", "--resume", "runs", "--lr", "1e-3"],
+                "the argument '--resume <SWEEP>' cannot be used with '--lr <RATES>'",
+            ),
+            (
+                &["sweep", "--resume", "sweep-19700101-000000"],
+                "sweep-19700101-000000: not a sweep",
+            ),
         ],
         dir.path(),
     );
@@ -190,4 +209,110 @@ fn repeats_run_each_configuration_with_consecutive_seeds_and_report_their_spread
         .map(|r| r.name)
         .collect();
     assert!(names.iter().any(|n| n.ends_with("-s778")), "{names:?}");
+}
+
+/// The trials of a `--json` sweep as `(trial, outcome, epochs, accuracy)`, sorted by trial.
+fn outcomes(json: &serde_json::Value) -> Vec<(String, String, u64, Option<f64>)> {
+    let mut rows: Vec<_> = json["trials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["trial"].as_str().unwrap().to_string(),
+                t["outcome"].as_str().unwrap().to_string(),
+                t["epochs"].as_u64().unwrap(),
+                t["accuracy"].as_f64(),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
+#[test]
+fn a_sweep_stopped_midway_and_resumed_ends_as_the_same_sweep_run_through() {
+    let grid = [
+        &["sweep", "--lr", "1e-4..1e-2:4", "--epochs", "2", "--halving"][..],
+        &SMALL,
+    ]
+    .concat();
+    let through = tempfile::tempdir().unwrap();
+    let out = mnist_tui(&[&grid[..], &["--json"]].concat(), through.path());
+    assert_success(&out);
+    let expected = outcomes(&serde_json::from_slice(&out.stdout).unwrap());
+
+    // Ctrl-C once the first trial reaches its first rung: the others are mid-epoch.
+    let stopped = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        .args(&grid)
+        .current_dir(stopped.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("rung of 1 epoch"), "{first}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    child.wait().unwrap();
+    assert!(
+        rest.iter().any(|l| l.ends_with("stopped") || l.contains(" stopped ")),
+        "the sweep was stopped midway: {rest:?}"
+    );
+
+    let out = mnist_tui(&["sweep", "--resume", "runs", "--json"], stopped.path());
+    assert_success(&out);
+    let resumed = outcomes(&serde_json::from_slice(&out.stdout).unwrap());
+    assert_eq!(resumed, expected);
+    // The cut trials are recorded as pruned, as in the run-through.
+    let pruned = |dir: &std::path::Path| {
+        runs::list(&dir.join("runs"))
+            .unwrap()
+            .iter()
+            .filter(|r| r.state == ListState::Pruned)
+            .count()
+    };
+    assert_eq!(pruned(stopped.path()), pruned(through.path()));
+}
+
+#[test]
+fn a_random_search_draws_its_trials_from_the_ranges_and_records_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        &[
+            "sweep", "--random", "3", "--lr", "1e-4..1e-2", "--epochs", "1", "--json",
+        ][..],
+        &SMALL,
+    ]
+    .concat();
+    let out = mnist_tui(&args, dir.path());
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rates: Vec<f64> = runs::list(&dir.path().join("runs"))
+        .unwrap()
+        .iter()
+        .map(|r| r.summary.as_ref().unwrap().learning_rate)
+        .collect();
+    assert_eq!(rates.len(), 3);
+    assert!(rates.iter().all(|r| (1e-4..=1e-2).contains(r)), "{rates:?}");
+    assert_eq!(json["trials"].as_array().unwrap().len(), 3);
+    // The same command draws the same rates.
+    let again = tempfile::tempdir().unwrap();
+    assert_success(&mnist_tui(&args, again.path()));
+    let mut first = rates.clone();
+    let mut second: Vec<f64> = runs::list(&again.path().join("runs"))
+        .unwrap()
+        .iter()
+        .map(|r| r.summary.as_ref().unwrap().learning_rate)
+        .collect();
+    first.sort_by(f64::total_cmp);
+    second.sort_by(f64::total_cmp);
+    assert_eq!(first, second);
 }

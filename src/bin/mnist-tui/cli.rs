@@ -70,7 +70,8 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct SweepArgs {
-    /// Learning rates: `1e-4,1e-3,1e-2`, or FROM..TO:N, N log-spaced rates.
+    /// Learning rates: `1e-4,1e-3,1e-2`, or FROM..TO:N, N log-spaced rates (FROM..TO
+    /// with --random).
     #[arg(long, value_name = "RATES")]
     pub lr: Option<String>,
     /// Networks: `seed,deep`.
@@ -88,6 +89,17 @@ pub struct SweepArgs {
     /// Each configuration N times, with seeds SEED, SEED+1, … (SEED: the settings' seed).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=100))]
     pub repeats: Option<u16>,
+    /// A random search: N configurations drawn (the rate log-uniform from `--lr FROM..TO`,
+    /// or from its list; the other options from theirs), each with every seed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub random: Option<u16>,
+    /// Finish a stopped sweep: its manifest, its name, or a runs directory (its newest
+    /// sweep). Trials done stay; the others continue from their checkpoints.
+    #[arg(long, value_name = "SWEEP", conflicts_with_all = [
+        "lr", "model", "schedule", "batch_size", "seed", "repeats", "random", "halving",
+        "epochs", "train_limit", "test_limit", "data",
+    ])]
+    pub resume: Option<PathBuf>,
     /// Successive halving: all trials train one epoch, the better half goes on with twice
     /// the epochs, and so on; the others stop, recorded as pruned.
     #[arg(long)]

@@ -154,7 +154,7 @@ impl Prepared {
         options.record = if args.no_record {
             None
         } else {
-            let parent = self.resume.as_ref().map(|(c, path)| parent_of(c, path));
+            let parent = self.resume.as_ref().map(|(c, path)| runs::Parent::continuing(c, path));
             Some(record_to(
                 &self.settings,
                 self.settings.learning_rate,
@@ -190,23 +190,6 @@ fn record_to(
         parent,
         sweep: None,
     })
-}
-
-/// What a resumed checkpoint continues: the run whose folder holds it, or the file.
-fn parent_of(checkpoint: &Checkpoint, path: &std::path::Path) -> runs::Parent {
-    let folder = path
-        .parent()
-        .filter(|dir| dir.join(runs::SUMMARY_FILE).is_file());
-    let name = match folder.and_then(|dir| dir.file_name()) {
-        Some(name) => name.to_string_lossy().into_owned(),
-        None => path.display().to_string(),
-    };
-    let at = checkpoint.progress.position;
-    runs::Parent {
-        name,
-        epoch: at.epoch,
-        batch: at.batch,
-    }
 }
 
 /// Resolves the settings (flags > checkpoint > config files > defaults), reads the

@@ -11,8 +11,10 @@ use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::Dataset;
 use mnist_tui::model::ModelKind;
-use mnist_tui::train::sweep::grid::{parse_list, parse_rates};
-use mnist_tui::train::sweep::{self, Grid, SweepEvent, SweepOptions, Trial, TrialOutcome};
+use mnist_tui::train::sweep::grid::{parse_list, parse_rate_space, parse_rates};
+use mnist_tui::train::sweep::{
+    self, Grid, Manifest, Recorded, SweepEvent, SweepOptions, Trial, TrialOutcome,
+};
 use mnist_tui::train::{runs, Schedule, WorkerOptions};
 
 use crate::cli::SweepArgs;
@@ -20,13 +22,19 @@ use crate::cli::SweepArgs;
 /// A sweep ready to run: its trials, its options and the worker options they share.
 pub struct Plan {
     pub trials: Vec<Trial>,
+    /// What each trial had done, for a resumed sweep.
+    pub records: Vec<Option<Recorded>>,
     pub options: SweepOptions,
     pub base: WorkerOptions,
     pub data: Arc<Dataset>,
 }
 
-/// Reads the flags and the config into a plan; every bad value is a one-line error.
+/// Reads the flags and the config into a plan, and writes the sweep's manifest; every
+/// bad value is a one-line error.
 pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
+    if let Some(what) = &args.resume {
+        return plan_resume(args, what);
+    }
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let flags = Layer {
         epochs: args.epochs,
@@ -39,9 +47,9 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
     };
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
     let bad = |flag: &str, e: String| anyhow::anyhow!("--{flag}: {e}");
-    let learning_rates = match &args.lr {
-        Some(text) => parse_rates(text).map_err(|e| bad("lr", e))?,
-        None => vec![settings.learning_rate],
+    let learning_rates = match (&args.lr, args.random) {
+        (Some(_), Some(_)) | (None, _) => vec![settings.learning_rate],
+        (Some(text), None) => parse_rates(text).map_err(|e| bad("lr", e))?,
     };
     let models: Vec<ModelKind> = match &args.model {
         Some(text) => parse_list(text, "model (seed or deep)").map_err(|e| bad("model", e))?,
@@ -71,7 +79,18 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
         batch_sizes,
         seeds,
     };
-    let trials = grid.trials().map_err(|e| anyhow::anyhow!("sweep: {e}"))?;
+    let trials = match args.random {
+        Some(n) => {
+            let space = match &args.lr {
+                Some(text) => parse_rate_space(text).map_err(|e| bad("lr", e))?,
+                None => sweep::grid::RateSpace::Values(vec![settings.learning_rate]),
+            };
+            // Drawn from the settings' seed: the same command draws the same trials.
+            grid.random(&space, usize::from(n), settings.seed)
+        }
+        None => grid.trials(),
+    }
+    .map_err(|e| anyhow::anyhow!("sweep: {e}"))?;
     let mut data = match &settings.data {
         Some(dir) => Dataset::from_dir(dir)?,
         None => Dataset::embedded()?,
@@ -97,8 +116,72 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
             .max(1),
         halving: args.halving,
     };
+    Manifest::new(
+        options.name.clone(),
+        options.epochs,
+        options.halving,
+        options.parallel,
+        settings.threads,
+        (settings.train_limit, settings.test_limit),
+        settings.data.clone(),
+        trials.clone(),
+    )
+    .write(&options.runs_dir)?;
     Ok(Plan {
+        records: vec![None; trials.len()],
         trials,
+        options,
+        base: WorkerOptions::headless(settings),
+        data: Arc::new(data),
+    })
+}
+
+/// A stopped sweep, from its manifest and its trials' folders: the same trials, options
+/// and data, `--threads` and `--parallel` free to change.
+fn plan_resume(args: &SweepArgs, what: &std::path::Path) -> anyhow::Result<Plan> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let flags = Layer {
+        threads: args.threads,
+        runs_dir: args.runs_dir.clone(),
+        ..Layer::default()
+    };
+    let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
+    let path = Manifest::find(what, &settings.runs_dir)?;
+    let manifest = Manifest::read(&path)?;
+    // The manifest sits in RUNS/.sweeps/: its trials are in RUNS.
+    let runs_dir = path
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map_or_else(|| settings.runs_dir.clone(), std::path::Path::to_path_buf);
+    let records = sweep::recorded(&runs_dir, &manifest.name, &manifest.trials)?;
+    let threads = args.threads.map_or(manifest.threads, |_| settings.threads);
+    let settings = Settings {
+        epochs: manifest.epochs,
+        train_limit: manifest.train_limit,
+        test_limit: manifest.test_limit,
+        data: manifest.data.clone(),
+        runs_dir: runs_dir.clone(),
+        threads,
+        ..settings
+    };
+    let mut data = match &settings.data {
+        Some(dir) => Dataset::from_dir(dir)?,
+        None => Dataset::embedded()?,
+    };
+    data.truncate(settings.train_limit, settings.test_limit);
+    let options = SweepOptions {
+        name: manifest.name.clone(),
+        runs_dir,
+        epochs: manifest.epochs,
+        parallel: args
+            .parallel
+            .map_or(manifest.parallel.min(threads), usize::from)
+            .max(1),
+        halving: manifest.halving,
+    };
+    Ok(Plan {
+        trials: manifest.trials,
+        records,
         options,
         base: WorkerOptions::headless(settings),
         data: Arc::new(data),
@@ -124,6 +207,7 @@ pub fn start(
                 plan.data,
                 &plan.base,
                 &plan.trials,
+                &plan.records,
                 &plan.options,
                 &events,
                 &stop_rx,

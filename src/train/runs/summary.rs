@@ -51,6 +51,25 @@ pub struct Parent {
     pub batch: usize,
 }
 
+impl Parent {
+    /// What a resumed checkpoint continues: the run whose folder holds it, or the file.
+    pub fn continuing(checkpoint: &crate::train::checkpoint::Checkpoint, path: &std::path::Path) -> Self {
+        let folder = path
+            .parent()
+            .filter(|dir| dir.join(super::folder::SUMMARY_FILE).is_file());
+        let name = match folder.and_then(|dir| dir.file_name()) {
+            Some(name) => name.to_string_lossy().into_owned(),
+            None => path.display().to_string(),
+        };
+        let at = checkpoint.progress.position;
+        Self {
+            name,
+            epoch: at.epoch,
+            batch: at.batch,
+        }
+    }
+}
+
 /// What the workspace shows of a run without reading its batches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {

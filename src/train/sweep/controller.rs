@@ -11,13 +11,15 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::data::Dataset;
+use crate::train::checkpoint::Checkpoint;
 use crate::train::events::{Command, Event};
 use crate::train::options::WorkerOptions;
-use crate::train::runs::{RecordTo, RunFolder, SweepTag};
+use crate::train::runs::{ListState, Parent, RecordTo, RunFolder, SweepTag};
 use crate::train::worker::{spawn, WorkerHandle};
 
 use super::grid::Trial;
 use super::halving::{rungs, survivors};
+use super::resume::{mark_pruned, Recorded};
 
 /// How long the controller sleeps when no worker has said anything.
 const IDLE: Duration = Duration::from_millis(20);
@@ -87,10 +89,14 @@ struct Live {
 }
 
 /// Runs every trial to its end (or to `stop`), sending what happens to `events`.
+/// `records` holds what each trial had done before (a resumed sweep; `None` for a trial
+/// never started): a trial is scored at a rung from its record when it reached it, and
+/// continues from its checkpoint when it did not.
 pub fn run(
     data: Arc<Dataset>,
     base: &WorkerOptions,
     trials: &[Trial],
+    records: &[Option<Recorded>],
     opts: &SweepOptions,
     events: &Sender<SweepEvent>,
     stop: &Receiver<()>,
@@ -103,12 +109,30 @@ pub fn run(
     };
     let threads = (base.settings.threads / opts.parallel.max(1)).max(1);
     let mut rung = 0;
-    let mut queue: VecDeque<usize> = (0..trials.len()).collect();
     let mut live: BTreeMap<usize, Live> = BTreeMap::new();
     let mut scores: Vec<(usize, f64)> = Vec::new();
     let send = |e: SweepEvent| {
         let _ = events.send(e);
     };
+    let record = |t: usize| records.get(t).and_then(Option::as_ref);
+    let mut queue = VecDeque::new();
+    for t in 0..trials.len() {
+        match record(t) {
+            // A diverged trial would diverge again: it stays as it ended.
+            Some(r) if r.state == ListState::Diverged => {
+                send(SweepEvent::Started {
+                    trial: t,
+                    folder: r.folder.clone(),
+                });
+                send(SweepEvent::Ended {
+                    trial: t,
+                    outcome: TrialOutcome::Diverged,
+                    seconds: 0.0,
+                });
+            }
+            _ => queue.push_back(t),
+        }
+    }
     loop {
         if !matches!(stop.try_recv(), Err(TryRecvError::Empty)) {
             stop_all(&mut live, &send);
@@ -118,12 +142,40 @@ pub fn run(
         while live.values().filter(|l| l.active).count() < opts.parallel.max(1) {
             let Some(t) = queue.pop_front() else { break };
             let last = rung + 1 == budgets.len();
+            let budget = budgets[rung];
+            if !live.contains_key(&t) {
+                if let Some((r, accuracy)) = record(t)
+                    .and_then(|r| r.accuracy_at.get(&budget).map(|&a| (r, a)))
+                {
+                    // Trained to this rung before the sweep was stopped: scored as it was.
+                    send(SweepEvent::Started {
+                        trial: t,
+                        folder: r.folder.clone(),
+                    });
+                    if last || !opts.halving {
+                        let outcome = TrialOutcome::Finished { accuracy };
+                        send(SweepEvent::Ended {
+                            trial: t,
+                            outcome,
+                            seconds: 0.0,
+                        });
+                    } else {
+                        send(SweepEvent::Rung {
+                            trial: t,
+                            epochs: budget,
+                            accuracy,
+                        });
+                        scores.push((t, accuracy));
+                    }
+                    continue;
+                }
+            }
             match live.get_mut(&t) {
                 Some(l) => {
-                    let _ = l.handle.commands.send(Command::SetEpochs(budgets[rung]));
+                    let _ = l.handle.commands.send(Command::SetEpochs(budget));
                     l.active = true;
                 }
-                None => match start(&data, base, &trials[t], opts, threads, budgets[rung], !last) {
+                None => match start(&data, base, &trials[t], record(t), opts, threads, budget, !last) {
                     Ok((handle, folder)) => {
                         send(SweepEvent::Started { trial: t, folder });
                         let started = Instant::now();
@@ -194,10 +246,25 @@ pub fn run(
                 if kept.contains(&t) {
                     continue;
                 }
+                let epochs = budgets[rung];
+                let outcome = TrialOutcome::Pruned { epochs, accuracy };
                 if let Some(l) = live.get_mut(&t) {
                     let _ = l.handle.commands.send(Command::Prune);
-                    let epochs = budgets[rung];
-                    end(l, t, TrialOutcome::Pruned { epochs, accuracy }, &send);
+                    end(l, t, outcome, &send);
+                } else {
+                    // Scored from its record: no worker is left to record the cut.
+                    let outcome = match record(t) {
+                        Some(r) if r.state != ListState::Pruned => match mark_pruned(&r.folder) {
+                            Ok(()) => outcome,
+                            Err(e) => TrialOutcome::Failed(e.to_string()),
+                        },
+                        _ => outcome,
+                    };
+                    send(SweepEvent::Ended {
+                        trial: t,
+                        outcome,
+                        seconds: 0.0,
+                    });
                 }
             }
             scores.clear();
@@ -244,12 +311,15 @@ fn stop_all(live: &mut BTreeMap<usize, Live>, send: &impl Fn(SweepEvent)) {
     }
 }
 
-/// Starts one trial's worker, recorded in a new folder tagged with the sweep; `wait`:
-/// it stays after its epochs for the next rung.
+/// Starts one trial's worker, recorded in a new folder tagged with the sweep (continuing
+/// `from`'s checkpoint when it has one short of `epochs`); `wait`: it stays after its
+/// epochs for the next rung.
+#[allow(clippy::too_many_arguments)]
 fn start(
     data: &Arc<Dataset>,
     base: &WorkerOptions,
     trial: &Trial,
+    from: Option<&Recorded>,
     opts: &SweepOptions,
     threads: usize,
     epochs: usize,
@@ -266,6 +336,15 @@ fn start(
         ));
     }
     o.stay_after_finish = wait;
+    let mut parent = None;
+    if let Some(path) = from
+        .filter(|r| r.epochs_done < epochs)
+        .and_then(|r| r.checkpoint.as_ref())
+    {
+        let checkpoint = Checkpoint::read(path).map_err(|e| e.to_string())?;
+        parent = Some(Parent::continuing(&checkpoint, path));
+        o.resume = Some((Arc::new(checkpoint), path.clone()));
+    }
     let folder = RunFolder::create_tagged(
         &opts.runs_dir,
         std::time::SystemTime::now(),
@@ -277,7 +356,7 @@ fn start(
     let path = folder.path.clone();
     o.record = Some(RecordTo {
         folder,
-        parent: None,
+        parent,
         sweep: Some(SweepTag {
             name: opts.name.clone(),
             trial: trial.label.clone(),

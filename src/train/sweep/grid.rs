@@ -1,5 +1,9 @@
 //! A sweep's grid: the values of each option (a list, or for the rate a log-spaced
-//! range), and the trials they make, one per combination.
+//! range), and the trials they make: one per combination, or a random search's draws.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
 
 use crate::model::ModelKind;
 use crate::train::schedule::Schedule;
@@ -18,7 +22,7 @@ pub struct Grid {
 }
 
 /// One combination of the grid.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
     pub learning_rate: f64,
     pub model: ModelKind,
@@ -31,6 +35,31 @@ pub struct Trial {
     pub tag: Option<String>,
 }
 
+/// Where a random search draws its rates from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RateSpace {
+    /// One of these, each as likely.
+    Values(Vec<f64>),
+    /// Log-uniform between the two: each decade as likely.
+    LogRange(f64, f64),
+}
+
+/// A random search's rates: `FROM..TO` (log-uniform), or what [`parse_rates`] reads.
+pub fn parse_rate_space(text: &str) -> Result<RateSpace, String> {
+    match text.split_once("..") {
+        Some((from, to)) if !to.contains(':') => {
+            let (from, to) = (number(from)?, number(to)?);
+            if !(from > 0.0 && to > from && to.is_finite()) {
+                return Err(format!(
+                    "'{text}': the range must go up from a rate above 0"
+                ));
+            }
+            Ok(RateSpace::LogRange(from, to))
+        }
+        _ => parse_rates(text).map(RateSpace::Values),
+    }
+}
+
 /// A rate list: `1e-4,1e-3,1e-2`, or `FROM..TO:N`, N rates spaced evenly on a log scale
 /// from FROM to TO.
 pub fn parse_rates(text: &str) -> Result<Vec<f64>, String> {
@@ -38,7 +67,11 @@ pub fn parse_rates(text: &str) -> Result<Vec<f64>, String> {
         Some((from, rest)) => {
             let (to, n) = rest
                 .split_once(':')
-                .ok_or_else(|| format!("'{text}': a range is FROM..TO:N (e.g. 1e-4..1e-2:6)"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "'{text}': a range is FROM..TO:N (e.g. 1e-4..1e-2:6), or FROM..TO with --random"
+                    )
+                })?;
             let (from, to) = (number(from)?, number(to)?);
             let n: usize = n
                 .trim()
@@ -63,6 +96,24 @@ pub fn parse_rates(text: &str) -> Result<Vec<f64>, String> {
         return Err(format!("{bad} is not a positive learning rate"));
     }
     Ok(rates)
+}
+
+/// Draws a random search makes per trial it wants before it says the space is too small.
+const DRAWS_PER_TRIAL: usize = 50;
+
+fn pick<T: Copy>(rng: &mut StdRng, values: &[T]) -> T {
+    values[rng.gen_range(0..values.len())]
+}
+
+/// The distinct values, in their first order.
+fn dedup<T: PartialEq>(values: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// Three significant digits: `1e-4..1e-2:5` gives 3.16e-4, not 3.1622776601683794e-4.
@@ -121,6 +172,75 @@ impl Grid {
             }
         }
         Ok(trials)
+    }
+
+    /// A random search: `n` different configurations drawn (rates from `rates`, each
+    /// other option from its list), each run with every seed; the same draws for the
+    /// same `draw_seed`.
+    pub fn random(
+        &self,
+        rates: &RateSpace,
+        n: usize,
+        draw_seed: u64,
+    ) -> Result<Vec<Trial>, String> {
+        if n == 0 || self.models.is_empty() || self.schedules.is_empty() {
+            return Err("the sweep has no trials".into());
+        }
+        if n * self.seeds.len().max(1) > MAX_TRIALS {
+            return Err(format!(
+                "{} trials is more than {MAX_TRIALS}",
+                n * self.seeds.len()
+            ));
+        }
+        let mut rng = StdRng::seed_from_u64(draw_seed);
+        let mut drawn: Vec<(f64, ModelKind, Schedule, usize)> = Vec::with_capacity(n);
+        // Lists alone hold few configurations: give up drawing after this many tries.
+        let mut tries = n * DRAWS_PER_TRIAL;
+        while drawn.len() < n && tries > 0 {
+            tries -= 1;
+            let rate = match rates {
+                RateSpace::Values(v) => pick(&mut rng, v),
+                RateSpace::LogRange(from, to) => {
+                    let t: f64 = rng.gen();
+                    round_rate(from * ((to / from).ln() * t).exp())
+                }
+            };
+            let config = (
+                rate,
+                pick(&mut rng, &self.models),
+                pick(&mut rng, &self.schedules),
+                pick(&mut rng, &self.batch_sizes),
+            );
+            if !drawn.contains(&config) {
+                drawn.push(config);
+            }
+        }
+        if drawn.len() < n {
+            return Err(format!(
+                "only {} different configurations can be drawn, not {n}",
+                drawn.len()
+            ));
+        }
+        // Labels name what varies among the draws.
+        let varies = Grid {
+            learning_rates: drawn.iter().map(|c| c.0).collect(),
+            models: dedup(drawn.iter().map(|c| c.1)),
+            schedules: dedup(drawn.iter().map(|c| c.2)),
+            batch_sizes: dedup(drawn.iter().map(|c| c.3)),
+            seeds: self.seeds.clone(),
+        };
+        Ok(self
+            .seeds
+            .iter()
+            .flat_map(|&seed| {
+                let varies = &varies;
+                drawn
+                    .iter()
+                    .map(move |&(rate, model, schedule, batch)| {
+                        varies.trial(rate, model, schedule, batch, seed)
+                    })
+            })
+            .collect())
     }
 
     fn trial(
@@ -183,6 +303,44 @@ mod tests {
             let err = parse_rates(text).unwrap_err();
             assert!(err.contains(expected), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn a_random_search_draws_different_rates_inside_its_range_the_same_each_time() {
+        let grid = Grid {
+            learning_rates: vec![],
+            models: vec![ModelKind::Seed],
+            schedules: vec![Schedule::Constant],
+            batch_sizes: vec![100],
+            seeds: vec![777, 778],
+        };
+        let space = parse_rate_space("1e-4..1e-2").unwrap();
+        let trials = grid.random(&space, 8, 777).unwrap();
+        assert_eq!(trials.len(), 16, "8 draws, each with 2 seeds");
+        assert!(trials.iter().all(|t| (1e-4..=1e-2).contains(&t.learning_rate)));
+        let mut rates: Vec<f64> = trials[..8].iter().map(|t| t.learning_rate).collect();
+        rates.sort_by(f64::total_cmp);
+        rates.dedup();
+        assert_eq!(rates.len(), 8);
+        // Log-uniform: some draws in each half of the range's decades.
+        assert!(rates.iter().any(|&r| r < 1e-3) && rates.iter().any(|&r| r > 1e-3));
+        assert_eq!(grid.random(&space, 8, 777).unwrap(), trials);
+        assert_ne!(grid.random(&space, 8, 778).unwrap(), trials);
+    }
+
+    #[test]
+    fn a_random_search_larger_than_its_lists_is_an_error() {
+        let grid = Grid {
+            learning_rates: vec![],
+            models: vec![ModelKind::Seed, ModelKind::Deep],
+            schedules: vec![Schedule::Constant],
+            batch_sizes: vec![100],
+            seeds: vec![777],
+        };
+        let space = parse_rate_space("1e-3,1e-2").unwrap();
+        assert_eq!(grid.random(&space, 4, 1).unwrap().len(), 4);
+        let err = grid.random(&space, 5, 1).unwrap_err();
+        assert!(err.contains("only 4 different configurations"), "{err}");
     }
 
     #[test]
