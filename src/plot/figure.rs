@@ -1,9 +1,9 @@
 //! Recorded runs' curves made into a [`Figure`]: what `mnist-tui plot` draws, and what
 //! the workspace's `P` saves of its overlay.
 
-use crate::app::workspace::smooth;
+use crate::app::workspace::{band, smooth};
 use crate::train::runs::RunCurves;
-use crate::ui::workspace::short_label;
+use crate::ui::workspace::{short_label, without_seed};
 
 use super::{Figure, Series};
 
@@ -30,26 +30,27 @@ pub struct View {
     pub size: (u32, u32),
 }
 
-/// The runs' curves (named by their folders) as a figure.
-pub fn figure(runs: &[(&str, &RunCurves)], view: View) -> Figure {
-    let series = runs
+/// The runs' curves (named by their folders) as a figure: each group of one run as its
+/// curve, each group of repeats as their mean in a min–max band.
+pub fn figure(groups: &[Vec<(&str, &RunCurves)>], view: View) -> Figure {
+    let series = groups
         .iter()
-        .map(|&(name, c)| {
-            let x = |epoch: f64| {
-                if view.time {
-                    c.seconds_at(epoch)
-                } else {
-                    epoch
-                }
-            };
-            let raw = match view.metric {
-                Metric::Cost => smooth(&c.losses, view.smoothing),
-                Metric::Accuracy => c.accuracy.clone(),
-            };
-            let step = raw.len().div_ceil(MAX_POINTS).max(1);
+        .filter(|g| !g.is_empty())
+        .map(|group| {
+            let curves: Vec<Vec<(f64, f64)>> = group.iter().map(|&(_, c)| curve(c, view)).collect();
+            let label = short_label(group[0].0);
+            if group.len() == 1 {
+                return Series {
+                    label,
+                    points: curves.into_iter().next().unwrap_or_default(),
+                    band: None,
+                };
+            }
+            let b = band(&curves);
             Series {
-                label: short_label(name),
-                points: raw.iter().step_by(step).map(|&(e, y)| (x(e), y)).collect(),
+                label: format!("{} ×{} (mean, min–max)", without_seed(&label), group.len()),
+                points: b.mean,
+                band: Some((b.low, b.high)),
             }
         })
         .collect();
@@ -70,4 +71,21 @@ pub fn figure(runs: &[(&str, &RunCurves)], view: View) -> Figure {
         width: view.size.0,
         height: view.size.1,
     }
+}
+
+/// One run's curve as the view draws it, at most [`MAX_POINTS`] points.
+fn curve(c: &RunCurves, view: View) -> Vec<(f64, f64)> {
+    let x = |epoch: f64| {
+        if view.time {
+            c.seconds_at(epoch)
+        } else {
+            epoch
+        }
+    };
+    let raw = match view.metric {
+        Metric::Cost => smooth(&c.losses, view.smoothing),
+        Metric::Accuracy => c.accuracy.clone(),
+    };
+    let step = raw.len().div_ceil(MAX_POINTS).max(1);
+    raw.iter().step_by(step).map(|&(e, y)| (x(e), y)).collect()
 }

@@ -15,11 +15,16 @@ const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-subset.ttf");
 /// The font's family name, as the SVG asks for it.
 pub(crate) const FONT_FAMILY: &str = "DejaVu Sans";
 
-/// One run's curve.
+/// `(x, y)` points, x increasing.
+pub type Curve = Vec<(f64, f64)>;
+
+/// One run's curve, or a group's mean curve with its band.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// A group's lowest and highest curves, the band drawn between them.
+    pub band: Option<(Curve, Curve)>,
 }
 
 /// What a picture shows.

@@ -24,7 +24,10 @@ pub fn svg(f: &Figure) -> String {
     let all = f
         .series
         .iter()
-        .flat_map(|s| s.points.iter())
+        .flat_map(|s| {
+            let band = s.band.iter().flat_map(|(lo, hi)| lo.iter().chain(hi));
+            s.points.iter().chain(band)
+        })
         .filter(|p| p.0.is_finite() && p.1.is_finite());
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -85,9 +88,24 @@ pub fn svg(f: &Figure) -> String {
         px1 - px0,
         py0 - py1
     );
-    // The curves.
+    // The curves, each group's band under its mean.
     for (i, s) in f.series.iter().enumerate() {
         let (r, g, b) = COLOURS[i % COLOURS.len()];
+        if let Some((low, high)) = &s.band {
+            let mut outline = String::new();
+            for &(x, y) in low
+                .iter()
+                .chain(high.iter().rev())
+                .filter(|p| p.0.is_finite() && p.1.is_finite())
+            {
+                let _ = write!(outline, "{:.1},{:.1} ", sx(x), sy(y));
+            }
+            let _ = writeln!(
+                out,
+                r#"<polygon points="{}" fill="rgb({r},{g},{b})" fill-opacity="0.2" stroke="none"/>"#,
+                outline.trim_end()
+            );
+        }
         let mut points = String::new();
         for &(x, y) in s
             .points

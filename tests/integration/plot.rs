@@ -28,6 +28,8 @@ fn run_names(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("runs"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        // `.sweeps` holds sweeps' manifests, not runs.
+        .filter(|n| !n.starts_with('.'))
         .collect();
     names.sort();
     names
@@ -101,4 +103,43 @@ fn bad_plot_input_is_a_one_line_error() {
         dir.path(),
     );
     assert!(!dir.path().join("p.png").exists() && !dir.path().join("p.svg").exists());
+}
+
+#[test]
+fn plot_group_draws_repeats_as_one_mean_curve_in_its_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = [
+        "--epochs",
+        "1",
+        "--train-limit",
+        "1000",
+        "--test-limit",
+        "200",
+    ];
+    let sweep = [&["sweep", "--repeats", "2"][..], &small].concat();
+    assert_success(&mnist_tui(&sweep, dir.path()));
+    let other = [&["train", "--lr", "1e-2", "--threads", "2"][..], &small].concat();
+    assert_success(&mnist_tui(&other, dir.path()));
+    let names = run_names(dir.path());
+    assert_eq!(names.len(), 3);
+    let mut args = vec!["plot", "--group", "-o", "g.svg"];
+    args.extend(names.iter().map(String::as_str));
+    assert_success(&mnist_tui(&args, dir.path()));
+    let svg = std::fs::read_to_string(dir.path().join("g.svg")).unwrap();
+    assert_eq!(
+        svg.matches("<polyline").count(),
+        2,
+        "the group's mean and the other run"
+    );
+    assert_eq!(svg.matches("<polygon").count(), 1, "one band, the group's");
+    assert!(
+        svg.contains("×2 (mean, min–max)"),
+        "the legend says what the band is"
+    );
+    // Without --group, three curves and no band.
+    args.remove(1);
+    assert_success(&mnist_tui(&args, dir.path()));
+    let svg = std::fs::read_to_string(dir.path().join("g.svg")).unwrap();
+    assert_eq!(svg.matches("<polyline").count(), 3);
+    assert_eq!(svg.matches("<polygon").count(), 0);
 }

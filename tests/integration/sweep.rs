@@ -233,7 +233,14 @@ fn outcomes(json: &serde_json::Value) -> Vec<(String, String, u64, Option<f64>)>
 #[test]
 fn a_sweep_stopped_midway_and_resumed_ends_as_the_same_sweep_run_through() {
     let grid = [
-        &["sweep", "--lr", "1e-4..1e-2:4", "--epochs", "2", "--halving"][..],
+        &[
+            "sweep",
+            "--lr",
+            "1e-4..1e-2:4",
+            "--epochs",
+            "2",
+            "--halving",
+        ][..],
         &SMALL,
     ]
     .concat();
@@ -263,7 +270,8 @@ fn a_sweep_stopped_midway_and_resumed_ends_as_the_same_sweep_run_through() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     child.wait().unwrap();
     assert!(
-        rest.iter().any(|l| l.ends_with("stopped") || l.contains(" stopped ")),
+        rest.iter()
+            .any(|l| l.ends_with("stopped") || l.contains(" stopped ")),
         "the sweep was stopped midway: {rest:?}"
     );
 
@@ -287,7 +295,14 @@ fn a_random_search_draws_its_trials_from_the_ranges_and_records_each() {
     let dir = tempfile::tempdir().unwrap();
     let args = [
         &[
-            "sweep", "--random", "3", "--lr", "1e-4..1e-2", "--epochs", "1", "--json",
+            "sweep",
+            "--random",
+            "3",
+            "--lr",
+            "1e-4..1e-2",
+            "--epochs",
+            "1",
+            "--json",
         ][..],
         &SMALL,
     ]

@@ -408,3 +408,113 @@ fn capital_p_saves_the_overlay_of_the_marked_runs_as_pictures() {
     assert_eq!(runs.len(), 4);
     assert_eq!((*smoothing, *time), (ws.overlay.smoothing_weight(), true));
 }
+
+/// Three repeats of the tutorial's settings (best 0.9874, 0.9876, 0.9875) beside one run
+/// at another rate.
+fn repeat_runs() -> Vec<ListedRun> {
+    let mut rows: Vec<ListedRun> = [0.9874, 0.9876, 0.9875]
+        .iter()
+        .enumerate()
+        .map(|(i, &best)| {
+            listed(
+                &format!("20261207-10{i}000-seed-lr1e-3-s{}", 777 + i),
+                ListState::Finished,
+                Some(summary(ModelKind::Seed, 0.001, 5, best)),
+            )
+        })
+        .collect();
+    rows.push(listed(
+        "20261207-110000-seed-lr3e-3",
+        ListState::Finished,
+        Some(summary(ModelKind::Seed, 0.003, 5, 0.9853)),
+    ));
+    rows
+}
+
+/// The repeats grouped (`R`), the group and the other run marked, their curves read.
+fn grouped() -> Workspace {
+    let mut ws = Workspace::new("runs".into(), (120, 40));
+    update(&mut ws, WorkspaceMsg::Listed(repeat_runs()));
+    update(&mut ws, WorkspaceMsg::Tick(1_796_637_100));
+    update(&mut ws, key(KeyCode::Char('R')));
+    update(&mut ws, key(KeyCode::Char(' ')));
+    update(&mut ws, key(KeyCode::Down));
+    update(&mut ws, key(KeyCode::Char(' ')));
+    let shapes = [
+        (5, 1.2, 0.9874),
+        (5, 1.5, 0.9876),
+        (5, 1.0, 0.9875),
+        (5, 2.0, 0.9853),
+    ];
+    let names: Vec<String> = repeat_runs().into_iter().map(|r| r.name).collect();
+    for (name, (epochs, speed, top)) in names.into_iter().zip(shapes) {
+        update(
+            &mut ws,
+            WorkspaceMsg::Curves {
+                name,
+                curves: curves(epochs, speed, top),
+            },
+        );
+    }
+    ws
+}
+
+#[test]
+fn capital_r_groups_repeats_into_one_row_that_marks_all_of_them() {
+    let mut ws = Workspace::new("runs".into(), (120, 40));
+    update(&mut ws, WorkspaceMsg::Listed(repeat_runs()));
+    assert_eq!(ws.visible().len(), 4);
+    update(&mut ws, key(KeyCode::Char('R')));
+    assert_eq!(ws.visible().len(), 2, "three repeats as one row");
+    assert!(ws.notice.as_deref().unwrap().contains("1 configuration"));
+    let group = ws.groups[0].clone();
+    let best = group.best.unwrap();
+    assert_eq!(best.n, 3);
+    assert!((best.mean - 0.9875).abs() < 1e-12 && (best.sd - 1e-4).abs() < 1e-12);
+    // The group's row is the run at the top (newest first: the other rate's).
+    update(&mut ws, key(KeyCode::Down));
+    let effects = update(&mut ws, key(KeyCode::Char(' ')));
+    assert_eq!(effects.len(), 3, "{effects:?}");
+    assert!(group.members.iter().all(|m| ws.marked.contains_key(m)));
+    assert_eq!(ws.overlay_groups(), std::slice::from_ref(&group.members));
+    // Deleting is for one run: the group refuses.
+    assert!(update(&mut ws, key(KeyCode::Char('d'))).is_empty());
+    assert!(ws.confirm_delete.is_none());
+    // Space again takes the whole group off; R again shows the runs one by one.
+    assert_eq!(update(&mut ws, key(KeyCode::Char(' '))).len(), 3);
+    assert!(ws.marked.is_empty());
+    update(&mut ws, key(KeyCode::Char('R')));
+    assert_eq!(ws.visible().len(), 4);
+}
+
+#[test]
+fn a_resumed_runs_stopped_parent_is_not_counted_among_its_repeats() {
+    let mut rows = repeat_runs();
+    let mut child = summary(ModelKind::Seed, 0.001, 5, 0.9877);
+    child.parent = Some(mnist_tui::train::runs::Parent {
+        name: rows[0].name.clone(),
+        epoch: 2,
+        batch: 0,
+    });
+    rows.push(listed(
+        "20261207-120000-seed-lr1e-3",
+        ListState::Finished,
+        Some(child),
+    ));
+    let groups = mnist_tui::app::workspace::group_repeats(&rows);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].members.len(), 3);
+    assert!(!groups[0].members.contains(&rows[0].name));
+}
+
+#[test]
+fn workspace_120x40_repeats_grouped_with_their_band() {
+    insta::assert_snapshot!(draw(&grouped(), (120, 40)).backend());
+}
+
+#[test]
+fn workspace_80x24_repeats_grouped_with_their_band() {
+    let mut ws = grouped();
+    update(&mut ws, WorkspaceMsg::Resize(80, 24));
+    insta::assert_snapshot!(draw(&ws, (80, 24)).backend());
+}

@@ -1,7 +1,9 @@
 //! The runs workspace (`mnist-tui runs`): its state, changed only by [`update`], which
 //! returns what the terminal loop must do ([`WorkspaceEffect`]) — read a run's curves,
-//! open, resume or delete a run. The table and the overlay each have a file.
+//! open, resume or delete a run. The table, the overlay and the repeats' groups each
+//! have a file.
 
+mod groups;
 mod overlay;
 mod table;
 
@@ -10,6 +12,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub use groups::{band, group_repeats, spread, Band, RunGroup, Spread};
 pub use overlay::{smooth, OverlayView, XAxis, SMOOTHING};
 pub use table::{compare, matches, Column};
 
@@ -58,9 +61,10 @@ pub enum WorkspaceEffect {
     Resume(PathBuf),
     /// Delete the run's folder.
     Delete(PathBuf),
-    /// Save the overlay as pictures (the cost and the accuracy, PNG) of these runs.
+    /// Save the overlay as pictures (the cost and the accuracy, PNG) of these runs, in
+    /// groups (repeats grouped together; one run alone otherwise).
     SavePictures {
-        runs: Vec<String>,
+        runs: Vec<Vec<String>>,
         smoothing: f64,
         time: bool,
     },
@@ -90,6 +94,10 @@ pub struct Workspace {
     pub quit: bool,
     /// Runs that appear and pass the filter are marked by themselves (a sweep's trials).
     pub auto_mark: bool,
+    /// Repeats (runs differing only in their seed) shown as one row and one curve.
+    pub grouped: bool,
+    /// The repeats among the runs, as last listed.
+    pub groups: Vec<RunGroup>,
 }
 
 impl Workspace {
@@ -114,6 +122,8 @@ impl Workspace {
             now_unix: 0,
             quit: false,
             auto_mark: false,
+            grouped: false,
+            groups: Vec::new(),
         }
     }
 
@@ -123,6 +133,11 @@ impl Workspace {
             .runs
             .iter()
             .filter(|r| matches(r, &self.filter))
+            // A group shows as its first run.
+            .filter(|r| {
+                self.group_of(&r.name)
+                    .is_none_or(|g| g.members[0] == r.name)
+            })
             .collect();
         rows.sort_by(|a, b| {
             let o = compare(a, b, self.sort);
@@ -149,6 +164,36 @@ impl Workspace {
             .collect()
     }
 
+    /// The group of repeats `name` belongs to, while they are grouped.
+    pub fn group_of(&self, name: &str) -> Option<&RunGroup> {
+        if !self.grouped {
+            return None;
+        }
+        self.groups
+            .iter()
+            .find(|g| g.members.iter().any(|m| m == name))
+    }
+
+    /// The marked runs as the overlay draws them: each group of repeats together.
+    pub fn overlay_groups(&self) -> Vec<Vec<String>> {
+        let mut groups: Vec<Vec<String>> = Vec::new();
+        for name in self.marked.keys() {
+            if groups.iter().flatten().any(|n| n == name) {
+                continue;
+            }
+            groups.push(match self.group_of(name) {
+                Some(g) => g
+                    .members
+                    .iter()
+                    .filter(|m| self.marked.contains_key(*m))
+                    .cloned()
+                    .collect(),
+                None => vec![name.clone()],
+            });
+        }
+        groups
+    }
+
     /// Where a marked run's colour comes in the palette.
     pub fn colour_index(&self, name: &str) -> Option<usize> {
         self.marked.keys().position(|n| n == name)
@@ -163,6 +208,7 @@ pub fn update(ws: &mut Workspace, msg: WorkspaceMsg) -> Vec<WorkspaceEffect> {
         WorkspaceMsg::Listed(runs) => {
             let selected = ws.selected_run().map(|r| r.name.clone());
             ws.runs = runs;
+            ws.groups = group_repeats(&ws.runs);
             // The highlight stays on its run as rows come and go.
             if let Some(name) = selected {
                 if let Some(i) = ws.visible().iter().position(|r| r.name == name) {
@@ -301,12 +347,25 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
         KeyCode::Char('w') => ws.overlay.smoothing = (ws.overlay.smoothing + 1) % SMOOTHING.len(),
         KeyCode::Char('L') => ws.overlay.log_y = !ws.overlay.log_y,
         KeyCode::Char('z') => ws.overlay.whole_run = !ws.overlay.whole_run,
+        KeyCode::Char('R') => {
+            ws.grouped = !ws.grouped;
+            ws.notice = Some(if ws.grouped {
+                let n = ws.groups.len();
+                format!(
+                    "repeats grouped: {n} configuration{} run more than once (R: one by one)",
+                    if n == 1 { "" } else { "s" }
+                )
+            } else {
+                "repeats shown one by one".into()
+            });
+            clamp_selection(ws);
+        }
         KeyCode::Char('P') if ws.marked.is_empty() => {
             ws.notice = Some("nothing to save: space marks runs for the overlay".into());
         }
         KeyCode::Char('P') => {
             return vec![WorkspaceEffect::SavePictures {
-                runs: ws.marked.keys().cloned().collect(),
+                runs: ws.overlay_groups(),
                 smoothing: ws.overlay.smoothing_weight(),
                 time: ws.overlay.x_axis == XAxis::Time,
             }]
@@ -323,6 +382,13 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
             }
             _ => return with_run(ws, "resume", |r| WorkspaceEffect::Resume(r.path.clone())),
         },
+        KeyCode::Char('d')
+            if ws
+                .selected_run()
+                .is_some_and(|r| ws.group_of(&r.name).is_some()) =>
+        {
+            ws.notice = Some("a group of repeats: R shows them one by one, to delete one".into());
+        }
         KeyCode::Char('d') => {
             if let Some(run) = ws.selected_run() {
                 let (name, state) = (run.name.clone(), run.state);
@@ -349,6 +415,9 @@ fn toggle_mark(ws: &mut Workspace) -> Vec<WorkspaceEffect> {
         return Vec::new();
     };
     let (name, path, state) = (run.name.clone(), run.path.clone(), run.state);
+    if let Some(group) = ws.group_of(&name) {
+        return toggle_group(ws, group.members.clone());
+    }
     if ws.marked.remove(&name).is_some() {
         return vec![WorkspaceEffect::Unfollow(name)];
     }
@@ -365,6 +434,32 @@ fn toggle_mark(ws: &mut Workspace) -> Vec<WorkspaceEffect> {
     ws.marked.insert(name.clone(), None);
     let path = path.join(crate::train::runs::METRICS_FILE);
     vec![WorkspaceEffect::Follow { name, path }]
+}
+
+/// `space` on a group: all its runs join the overlay (as one mean curve), or all leave.
+fn toggle_group(ws: &mut Workspace, members: Vec<String>) -> Vec<WorkspaceEffect> {
+    if members.iter().any(|m| ws.marked.contains_key(m)) {
+        return members
+            .into_iter()
+            .filter(|m| ws.marked.remove(m).is_some())
+            .map(WorkspaceEffect::Unfollow)
+            .collect();
+    }
+    if ws.marked.len() + members.len() > MAX_MARKED {
+        ws.notice = Some(format!(
+            "at most {MAX_MARKED} runs overlaid: unmark some first"
+        ));
+        return Vec::new();
+    }
+    members
+        .into_iter()
+        .filter_map(|m| {
+            let run = ws.runs.iter().find(|r| r.name == m)?;
+            let path = run.path.join(crate::train::runs::METRICS_FILE);
+            ws.marked.insert(m.clone(), None);
+            Some(WorkspaceEffect::Follow { name: m, path })
+        })
+        .collect()
 }
 
 /// The effect `make` builds for the highlighted run, if it is a run.

@@ -139,6 +139,10 @@ pub struct PlotArgs {
     /// Runs: their folders, or their names in the runs directory.
     #[arg(required = true, value_name = "RUN")]
     pub runs: Vec<PathBuf>,
+    /// Repeats (runs with the same settings but the seed) as one mean curve in a
+    /// min–max band.
+    #[arg(long)]
+    pub group: bool,
     /// The picture to write: FILE.png or FILE.svg.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,

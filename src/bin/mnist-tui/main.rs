@@ -154,7 +154,10 @@ impl Prepared {
         options.record = if args.no_record {
             None
         } else {
-            let parent = self.resume.as_ref().map(|(c, path)| runs::Parent::continuing(c, path));
+            let parent = self
+                .resume
+                .as_ref()
+                .map(|(c, path)| runs::Parent::continuing(c, path));
             Some(record_to(
                 &self.settings,
                 self.settings.learning_rate,

@@ -25,6 +25,7 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
         args.smoothing
     );
     let mut curves = Vec::new();
+    let mut folders = Vec::new();
     for run in &args.runs {
         let folder = if run.is_dir() {
             run.clone()
@@ -48,8 +49,14 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{}: {e}", metrics.display()))?
         {}
         curves.push((name, reader.curves));
+        folders.push(folder);
     }
     let named: Vec<(&str, &RunCurves)> = curves.iter().map(|(n, c)| (n.as_str(), c)).collect();
+    let groups = if args.group {
+        group_named(&named, &folders)
+    } else {
+        named.iter().map(|&n| vec![n]).collect()
+    };
     let view = View {
         metric: match args.metric {
             PlotMetric::Cost => Metric::Cost,
@@ -59,7 +66,7 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
         smoothing: args.smoothing,
         size: (width, height),
     };
-    let figure = plot::figure(&named, view);
+    let figure = plot::figure(&groups, view);
     let bytes = match format {
         "svg" => plot::svg(&figure).into_bytes(),
         _ => plot::png(&figure).map_err(|e| anyhow::anyhow!("cannot draw the picture: {e}"))?,
@@ -67,6 +74,32 @@ pub fn run(args: &PlotArgs, runs_dir: &Path) -> anyhow::Result<()> {
     write_atomically(&args.output, &bytes)
         .with_context(|| format!("{}: cannot write", args.output.display()))?;
     Ok(())
+}
+
+/// The runs in groups: repeats (the same settings but the seed) together, in the order
+/// of their first run; the others alone.
+fn group_named<'a>(
+    named: &[(&'a str, &'a RunCurves)],
+    folders: &[std::path::PathBuf],
+) -> Vec<Vec<(&'a str, &'a RunCurves)>> {
+    let listed: Vec<runs::ListedRun> = folders.iter().map(|f| runs::read_entry(f)).collect();
+    let found = mnist_tui::app::workspace::group_repeats(&listed);
+    let mut groups: Vec<Vec<(&str, &RunCurves)>> = Vec::new();
+    let mut placed: Vec<usize> = Vec::new();
+    for (i, run) in listed.iter().enumerate() {
+        if placed.contains(&i) {
+            continue;
+        }
+        let members: Vec<usize> = match found.iter().find(|g| g.members.contains(&run.name)) {
+            Some(g) => (0..listed.len())
+                .filter(|&j| g.members.contains(&listed[j].name))
+                .collect(),
+            None => vec![i],
+        };
+        placed.extend(&members);
+        groups.push(members.into_iter().map(|j| named[j]).collect());
+    }
+    groups
 }
 
 /// `900x540` → (900, 540), each from 100 to 8000.

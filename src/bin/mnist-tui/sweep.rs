@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use mnist_tui::app::workspace::spread;
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::Dataset;
 use mnist_tui::model::ModelKind;
@@ -363,14 +364,9 @@ impl Tally {
         groups
             .into_iter()
             .filter(|g| g.1.len() > 1)
-            .map(|(config, v)| {
-                let n = v.len() as f64;
-                let mean = v.iter().sum::<f64>() / n;
-                // The sample standard deviation: the repeats are a sample of the seeds.
-                let sd = (v.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
-                let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                (config, v.len(), mean, sd, min, max)
+            .filter_map(|(config, v)| {
+                let s = spread(&v)?;
+                Some((config, s.n, s.mean, s.sd, s.min, s.max))
             })
             .collect()
     }

@@ -302,13 +302,18 @@ fn perform(
 /// the time; what happened, for the notice line.
 fn save_pictures(
     readers: &HashMap<String, CurvesReader>,
-    runs: &[String],
+    runs: &[Vec<String>],
     smoothing: f64,
     time: bool,
 ) -> String {
-    let named: Vec<(&str, &runs::RunCurves)> = runs
+    let named: Vec<Vec<(&str, &runs::RunCurves)>> = runs
         .iter()
-        .filter_map(|n| Some((n.as_str(), &readers.get(n)?.curves)))
+        .map(|group| {
+            group
+                .iter()
+                .filter_map(|n| Some((n.as_str(), &readers.get(n)?.curves)))
+                .collect()
+        })
         .collect();
     let stamp = runs::unix_now();
     let mut written = Vec::new();

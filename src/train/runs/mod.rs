@@ -15,6 +15,6 @@ pub use folder::{
     resolve_run_path, timestamp, RunFolder, CHECKPOINT_FILE, DEFAULT_RUNS_DIR, METRICS_FILE,
     SUMMARY_FILE,
 };
-pub use list::{list, ListState, ListedRun};
+pub use list::{list, read_entry, ListState, ListedRun};
 pub use recording::{unix_now, RecordTo, Recording};
 pub use summary::{Best, Parent, RecordedState, RunSummary, SweepTag};

@@ -53,7 +53,10 @@ pub struct Parent {
 
 impl Parent {
     /// What a resumed checkpoint continues: the run whose folder holds it, or the file.
-    pub fn continuing(checkpoint: &crate::train::checkpoint::Checkpoint, path: &std::path::Path) -> Self {
+    pub fn continuing(
+        checkpoint: &crate::train::checkpoint::Checkpoint,
+        path: &std::path::Path,
+    ) -> Self {
         let folder = path
             .parent()
             .filter(|dir| dir.join(super::folder::SUMMARY_FILE).is_file());

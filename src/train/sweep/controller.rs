@@ -144,8 +144,8 @@ pub fn run(
             let last = rung + 1 == budgets.len();
             let budget = budgets[rung];
             if !live.contains_key(&t) {
-                if let Some((r, accuracy)) = record(t)
-                    .and_then(|r| r.accuracy_at.get(&budget).map(|&a| (r, a)))
+                if let Some((r, accuracy)) =
+                    record(t).and_then(|r| r.accuracy_at.get(&budget).map(|&a| (r, a)))
                 {
                     // Trained to this rung before the sweep was stopped: scored as it was.
                     send(SweepEvent::Started {
@@ -175,7 +175,16 @@ pub fn run(
                     let _ = l.handle.commands.send(Command::SetEpochs(budget));
                     l.active = true;
                 }
-                None => match start(&data, base, &trials[t], record(t), opts, threads, budget, !last) {
+                None => match start(
+                    &data,
+                    base,
+                    &trials[t],
+                    record(t),
+                    opts,
+                    threads,
+                    budget,
+                    !last,
+                ) {
                     Ok((handle, folder)) => {
                         send(SweepEvent::Started { trial: t, folder });
                         let started = Instant::now();

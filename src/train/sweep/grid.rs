@@ -234,11 +234,9 @@ impl Grid {
             .iter()
             .flat_map(|&seed| {
                 let varies = &varies;
-                drawn
-                    .iter()
-                    .map(move |&(rate, model, schedule, batch)| {
-                        varies.trial(rate, model, schedule, batch, seed)
-                    })
+                drawn.iter().map(move |&(rate, model, schedule, batch)| {
+                    varies.trial(rate, model, schedule, batch, seed)
+                })
             })
             .collect())
     }
@@ -317,7 +315,9 @@ mod tests {
         let space = parse_rate_space("1e-4..1e-2").unwrap();
         let trials = grid.random(&space, 8, 777).unwrap();
         assert_eq!(trials.len(), 16, "8 draws, each with 2 seeds");
-        assert!(trials.iter().all(|t| (1e-4..=1e-2).contains(&t.learning_rate)));
+        assert!(trials
+            .iter()
+            .all(|t| (1e-4..=1e-2).contains(&t.learning_rate)));
         let mut rates: Vec<f64> = trials[..8].iter().map(|t| t.learning_rate).collect();
         rates.sort_by(f64::total_cmp);
         rates.dedup();

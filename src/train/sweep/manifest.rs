@@ -101,9 +101,8 @@ impl Manifest {
             return Ok(what.to_path_buf());
         }
         if what.is_dir() {
-            return newest(&what.join(SWEEPS_DIR)).ok_or_else(|| {
-                FileError::at(what, "no sweep was started in this runs directory")
-            });
+            return newest(&what.join(SWEEPS_DIR))
+                .ok_or_else(|| FileError::at(what, "no sweep was started in this runs directory"));
         }
         let named = Self::path(runs_dir, &what.to_string_lossy());
         if named.is_file() {

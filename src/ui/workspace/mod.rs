@@ -14,10 +14,10 @@ use crate::app::workspace::Workspace;
 use crate::app::{ColorMode, MIN_SIZE};
 use crate::ui::theme::{self, fg};
 
-pub use overlay::short_label;
+pub use overlay::{short_label, without_seed};
 
 /// The keys, most used first: a narrow terminal keeps the first ones.
-const KEYS: [(&str, &str); 13] = [
+const KEYS: [(&str, &str); 14] = [
     ("space", "mark"),
     ("↵", "open"),
     ("r", "resume"),
@@ -27,6 +27,7 @@ const KEYS: [(&str, &str); 13] = [
     ("x", "x axis"),
     ("z", "whole run"),
     ("L", "log"),
+    ("R", "repeats"),
     ("u", "unmark all"),
     ("d", "delete"),
     ("P", "save picture"),

@@ -1,6 +1,7 @@
 //! The marked runs' curves over each other: the cost (smoothed as the title says) and
 //! the full test accuracy, one colour per run, each run's best value marked, the legend
-//! in the emptiest corner.
+//! in the emptiest corner. Grouped repeats draw as their mean, between the dim edges of
+//! their min–max band.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -9,15 +10,16 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Block, Chart, Dataset, Paragraph};
 use ratatui::Frame;
 
-use crate::app::workspace::{smooth, OverlayView, Workspace, XAxis};
+use crate::app::workspace::{band, smooth, OverlayView, Workspace, XAxis};
 use crate::app::ColorMode;
 use crate::train::runs::RunCurves;
 use crate::ui::chart::{axis_labels, bounds, line, points, thin};
 use crate::ui::chart_legend::emptiest_corner;
 use crate::ui::theme::{self, fg};
 
-/// Which of a run's curves a chart draws: the curve and its best point.
-type Pick = fn(&Series) -> (&Vec<(f64, f64)>, &Vec<(f64, f64)>);
+/// Which of a run's curves a chart draws: the curve, its best point, and its band's
+/// edges (none for a single run).
+type Pick = fn(&Series) -> (&Vec<(f64, f64)>, &Vec<(f64, f64)>, &[Vec<(f64, f64)>]);
 
 /// One run's curves, on the overlay's axes.
 struct Series {
@@ -27,6 +29,9 @@ struct Series {
     accuracy: Vec<(f64, f64)>,
     best_cost: Vec<(f64, f64)>,
     best_accuracy: Vec<(f64, f64)>,
+    /// A group's min and max curves of the cost, and of the accuracy.
+    cost_band: Vec<Vec<(f64, f64)>>,
+    accuracy_band: Vec<Vec<(f64, f64)>>,
     /// The best accuracy itself (the axis may hold the error rate's log).
     best_value: Option<f64>,
     /// How far the run has trained, and plans to, on the x axis.
@@ -42,20 +47,30 @@ pub fn draw_overlay(
     mode: ColorMode,
 ) {
     let view = ws.overlay;
-    let series: Vec<Series> = ws
-        .marked_runs()
-        .into_iter()
-        .filter_map(|(run, curves)| {
-            let i = ws.colour_index(&run.name)?;
-            Some(series_of(
-                &run.name,
-                curves?,
-                theme::RUNS[i % theme::RUNS.len()],
-                view,
-                cost.width as usize * 2,
-            ))
-        })
-        .collect();
+    let width = cost.width as usize * 2;
+    let mut series: Vec<Series> = Vec::new();
+    let mut drawn_groups: Vec<&str> = Vec::new();
+    for (run, curves) in ws.marked_runs() {
+        let (Some(i), Some(curves)) = (ws.colour_index(&run.name), curves) else {
+            continue;
+        };
+        let colour = theme::RUNS[i % theme::RUNS.len()];
+        let Some(group) = ws.group_of(&run.name) else {
+            series.push(series_of(&run.name, curves, colour, view, width));
+            continue;
+        };
+        if drawn_groups.contains(&group.members[0].as_str()) {
+            continue;
+        }
+        drawn_groups.push(&group.members[0]);
+        let members: Vec<Series> = ws
+            .marked_runs()
+            .into_iter()
+            .filter(|(r, _)| group.members.contains(&r.name))
+            .filter_map(|(r, c)| Some(series_of(&r.name, c?, colour, view, width)))
+            .collect();
+        series.push(group_series(members, group.members.len()));
+    }
     let x_title = match view.x_axis {
         XAxis::Epochs => "epoch",
         XAxis::Time => "training time",
@@ -107,11 +122,14 @@ pub fn draw_overlay(
     }
     let mut make =
         |pick: Pick, title: String, area: Rect, y_fmt: &dyn Fn(f64) -> String, floor_zero: bool| {
-            let (y0, y1) = bounds(
-                series
+            let (y0, y1) = bounds(series.iter().flat_map(|s| {
+                let (curve, _, edges) = pick(s);
+                curve
                     .iter()
-                    .flat_map(|s| pick(s).0.iter().filter(|p| p.0 <= x1).map(|p| p.1)),
-            );
+                    .chain(edges.iter().flatten())
+                    .filter(|p| p.0 <= x1)
+                    .map(|p| p.1)
+            }));
             let y0 = if floor_zero && !view.log_y {
                 y0.max(0.0)
             } else {
@@ -119,7 +137,10 @@ pub fn draw_overlay(
             };
             let mut datasets: Vec<Dataset> = Vec::new();
             for s in &series {
-                let (curve, best) = pick(s);
+                let (curve, best, edges) = pick(s);
+                for edge in edges {
+                    datasets.push(line(edge, fg(mode, s.colour).add_modifier(Modifier::DIM)));
+                }
                 datasets.push(line(curve, fg(mode, s.colour)).name(s.label.as_str()));
                 datasets.push(points(
                     best,
@@ -165,14 +186,14 @@ pub fn draw_overlay(
     };
     let acc_fmt = |v: f64| accuracy_text(v, view.log_y);
     make(
-        |s| (&s.cost, &s.best_cost),
+        |s| (&s.cost, &s.best_cost, &s.cost_band),
         cost_title,
         cost,
         &cost_fmt,
         true,
     );
     make(
-        |s| (&s.accuracy, &s.best_accuracy),
+        |s| (&s.accuracy, &s.best_accuracy, &s.accuracy_band),
         acc_title,
         accuracy,
         &acc_fmt,
@@ -245,8 +266,51 @@ fn series_of(
         accuracy,
         best_cost,
         best_accuracy,
+        cost_band: Vec::new(),
+        accuracy_band: Vec::new(),
         trained: x(c.trained_epochs()),
         planned: x(c.epochs as f64),
+    }
+}
+
+/// Repeats' curves as one: the mean, between its min and max; `runs` of the group's
+/// members are marked, `members` in all.
+fn group_series(runs: Vec<Series>, members: usize) -> Series {
+    let cost = band(&runs.iter().map(|s| s.cost.clone()).collect::<Vec<_>>());
+    let accuracy = band(&runs.iter().map(|s| s.accuracy.clone()).collect::<Vec<_>>());
+    let best = |curve: &[(f64, f64)], better: fn(f64, f64) -> bool| {
+        let mut it = curve.iter().copied();
+        let first = it.next();
+        first
+            .map(|f| it.fold(f, |b, p| if better(p.1, b.1) { p } else { b }))
+            .into_iter()
+            .collect::<Vec<_>>()
+    };
+    let first = &runs[0];
+    Series {
+        label: format!("×{members} {}", without_seed(&first.label)),
+        colour: first.colour,
+        best_cost: best(&cost.mean, |a, b| a < b),
+        best_accuracy: best(&accuracy.mean, |a, b| a > b),
+        best_value: runs
+            .iter()
+            .filter_map(|s| s.best_value)
+            .max_by(f64::total_cmp),
+        trained: runs.iter().map(|s| s.trained).fold(0.0, f64::max),
+        planned: runs.iter().map(|s| s.planned).fold(0.0, f64::max),
+        cost: cost.mean,
+        accuracy: accuracy.mean,
+        cost_band: vec![cost.low, cost.high],
+        accuracy_band: vec![accuracy.low, accuracy.high],
+    }
+}
+
+/// `10:00 seed-lr1e-3-s777` → `10:00 seed-lr1e-3`: a group's label names its settings,
+/// not one member's seed.
+pub fn without_seed(label: &str) -> &str {
+    match label.rsplit_once("-s") {
+        Some((head, seed)) if !seed.is_empty() && seed.bytes().all(|b| b.is_ascii_digit()) => head,
+        _ => label,
     }
 }
 

@@ -37,19 +37,43 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
         Line::from(Span::styled(format!("{}{arrow}", c.title()), style))
     }));
     // The leader: the best accuracy among the rows shown (a sweep's best trial).
+    // A group of repeats stands for its mean.
+    let best_of = |r: &ListedRun| match ws.group_of(&r.name) {
+        Some(g) => g.best.map(|b| b.mean),
+        None => Some(r.summary.as_ref()?.best?.accuracy),
+    };
     let leader = visible
         .iter()
-        .filter_map(|r| Some((r.name.as_str(), r.summary.as_ref()?.best?.accuracy)))
+        .filter_map(|r| Some((r.name.as_str(), best_of(r)?)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(name, _)| name.to_string());
     let rows = visible.iter().map(|run| {
-        let colour = ws
-            .colour_index(&run.name)
+        let group = ws.group_of(&run.name);
+        // A group takes the colour of its first marked run.
+        let colour = group
+            .map_or(std::slice::from_ref(&run.name), |g| &g.members[..])
+            .iter()
+            .find_map(|m| ws.colour_index(m))
             .map(|i| theme::RUNS[i % theme::RUNS.len()]);
         let narrow = area.width < WIDE;
         let lead = leader.as_deref() == Some(run.name.as_str());
         Row::new(columns.iter().map(|&c| {
-            let mut line = cell(run, c, colour, ws.now_unix, mode, narrow);
+            let mut line = match (group, c) {
+                (Some(g), Column::Best) => Line::from(
+                    g.best
+                        .map_or_else(|| "–".into(), |b| format!("{:.4}±{:.4}", b.mean, b.sd)),
+                ),
+                _ => cell(run, c, colour, ws.now_unix, mode, narrow),
+            };
+            if let (Some(g), Column::Name) = (group, c) {
+                // `●` and a space come first; then the count, and the name without the
+                // first member's seed.
+                let name = super::without_seed(&line.spans[1].content).to_string();
+                line.spans[1] = Span::raw(name);
+                let count = format!("×{} ", g.members.len());
+                line.spans
+                    .insert(1, Span::styled(count, fg(mode, theme::NOTICE)));
+            }
             if lead && c == Column::Best {
                 line.push_span(Span::styled(" ★", fg(mode, theme::NOTICE)));
             }
@@ -95,7 +119,8 @@ fn width(c: Column) -> Constraint {
         Column::Data => Constraint::Length(11),
         Column::Rate => Constraint::Length(11),
         Column::Epochs => Constraint::Length(7),
-        Column::Best => Constraint::Length(12),
+        // `0.9875±0.0001` for a group of repeats.
+        Column::Best => Constraint::Length(13),
         Column::Last => Constraint::Length(8),
         Column::Cost => Constraint::Length(6),
         Column::Time => Constraint::Length(6),
