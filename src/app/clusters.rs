@@ -1,5 +1,5 @@
-//! The Clusters view's state: the latest projection of the test subset and the point
-//! the cursor is on. The arrow keys move the cursor to the nearest point in their
+//! The Clusters view's state: the latest projection of the test subset (PCA, or the last
+//! t-SNE layout asked for with `t`) and the point the cursor is on. The arrow keys move the cursor to the nearest point in their
 //! direction, on the screen's scale (each axis measured in its own range, as drawn).
 
 use crate::train::events::FeatureProjection;
@@ -9,11 +9,45 @@ use crate::train::events::FeatureProjection;
 pub struct ClustersView {
     /// The latest projection of the test subset.
     pub projection: Option<Box<FeatureProjection>>,
+    /// The last t-SNE layout of it.
+    pub tsne: Option<Box<FeatureProjection>>,
+    /// The view shows the t-SNE layout (or waits for it) instead of the PCA.
+    pub show_tsne: bool,
+    /// A t-SNE layout was asked for and has not come yet.
+    pub tsne_pending: bool,
     /// The point the cursor is on.
     pub point: usize,
 }
 
 impl ClustersView {
+    /// What the view draws now: the PCA or the t-SNE layout.
+    pub fn shown(&self) -> Option<&FeatureProjection> {
+        if self.show_tsne {
+            self.tsne.as_deref()
+        } else {
+            self.projection.as_deref()
+        }
+    }
+
+    /// `t`: PCA → t-SNE → PCA; whether a new layout must be asked for (each switch to
+    /// t-SNE asks for one of the model as it is now).
+    pub fn toggle_tsne(&mut self) -> bool {
+        self.show_tsne = !self.show_tsne;
+        if self.show_tsne {
+            self.tsne_pending = true;
+        }
+        self.show_tsne
+    }
+
+    /// A t-SNE layout arrived.
+    pub fn on_embedding(&mut self, layout: Box<FeatureProjection>) {
+        self.tsne_pending = false;
+        if self.show_tsne {
+            self.point = self.point.min(layout.points.len().saturating_sub(1));
+        }
+        self.tsne = Some(layout);
+    }
+
     /// A new projection arrived: the cursor stays where it was, within its points.
     pub fn on_projection(&mut self, projection: Box<FeatureProjection>) {
         self.point = self.point.min(projection.points.len().saturating_sub(1));
@@ -22,7 +56,7 @@ impl ClustersView {
 
     /// Moves the cursor to the nearest point in the direction `(dx, dy)`.
     pub fn pick(&mut self, direction: (isize, isize)) {
-        if let Some(p) = &self.projection {
+        if let Some(p) = self.shown() {
             self.point = step_cursor(p, self.point, direction);
         }
     }

@@ -27,6 +27,8 @@ pub struct DrawPad {
     pub prediction: Option<[f32; 10]>,
     /// Why the model said it, for each class (with the prediction).
     pub saliency: crate::train::events::Saliency,
+    /// The same by occlusion.
+    pub occlusion: crate::train::events::Saliency,
     /// A prediction was requested and not answered yet.
     pub waiting: bool,
     /// The canvas changed since the last request.
@@ -45,6 +47,7 @@ impl Default for DrawPad {
             last_point: None,
             prediction: None,
             saliency: Default::default(),
+            occlusion: Default::default(),
             waiting: false,
             dirty: false,
             asked_at: None,
@@ -97,6 +100,7 @@ impl DrawPad {
         self.last_point = None;
         self.prediction = None;
         self.saliency = Default::default();
+        self.occlusion = Default::default();
         self.dirty = true;
     }
 

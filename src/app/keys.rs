@@ -8,7 +8,7 @@ use crossterm::event::{
 use super::draw_pad::DrawPad;
 use super::finder::{FinderView, SweepOf};
 use super::keymap::{action_for, finder_action_for, key_name, why_action_for, Action};
-use super::{App, Effect, Prompt, RunMark, RunState, Tab, Why, LR_STEP};
+use super::{App, Effect, Explanation, Prompt, RunMark, RunState, Tab, Why, LR_STEP};
 use crate::train::Command;
 
 /// Mouse on the draw pad: left-drag paints, right-drag erases.
@@ -140,21 +140,33 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             none()
         }
         ToggleWhy => {
+            // Off → gradient × input → occlusion → off.
             app.why = match app.why {
-                Some(_) => None,
                 None => Some(Why::default()),
+                Some(why) if why.by == Explanation::Gradient => Some(Why {
+                    by: Explanation::Occlusion,
+                    ..why
+                }),
+                Some(_) => None,
             };
             none()
         }
         ExplainClass(c) => {
-            let class = app.why.and_then(|w| w.class);
+            let why = app.why.unwrap_or_default();
             app.why = Some(Why {
-                class: (class != Some(c)).then_some(c),
+                class: (why.class != Some(c)).then_some(c),
+                ..why
             });
             none()
         }
         PickPoint(dx, dy) => {
             app.clusters.pick((dx, dy));
+            none()
+        }
+        ToggleTsne => {
+            if app.clusters.toggle_tsne() && app.viewing.is_none() {
+                return vec![Effect::ToMain(Command::Embed)];
+            }
             none()
         }
         // The finder's own keys, while it is open.

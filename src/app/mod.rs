@@ -197,11 +197,31 @@ impl Tab {
     }
 }
 
-/// What the saliency overlay explains.
+/// What the saliency overlay explains, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Why {
     /// The class asked about with a digit key ("why not 3?"); `None`: the prediction.
     pub class: Option<u8>,
+    pub by: Explanation,
+}
+
+/// The two explanations `w` cycles through, to check one against the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Explanation {
+    /// Gradient × input: how the score would move for a small change of each pixel.
+    #[default]
+    Gradient,
+    /// How much the probability drops when a patch hides the pixel.
+    Occlusion,
+}
+
+impl Explanation {
+    pub fn name(self) -> &'static str {
+        match self {
+            Explanation::Gradient => "gradient × input",
+            Explanation::Occlusion => "occlusion",
+        }
+    }
 }
 
 impl Why {
@@ -438,11 +458,13 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Sample(s) => app.sample = Some(s),
         Event::Health(report) => app.layers.health.push(*report),
         Event::Projected(p) => app.clusters.on_projection(p),
+        Event::Embedded(p) => app.clusters.on_embedding(p),
         Event::TestReport(report) => app.report.on_report(report),
         Event::Predicted(p) => {
             app.pad.waiting = false;
             app.pad.prediction = (!app.pad.is_empty()).then_some(p.probabilities);
             app.pad.saliency = p.saliency;
+            app.pad.occlusion = p.occlusion;
         }
         Event::Saved { path, epoch, batch } => {
             app.notice = Some(format!(

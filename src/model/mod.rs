@@ -6,7 +6,7 @@
 //!   their parameters;
 //! - [`fused`]: each network's training pass as few ops as its dropouts allow;
 //! - [`infer`]: inference, conv layers and dense layers, without the tape;
-//! - [`inspect`], [`saliency`]: what the views inside the network show.
+//! - [`inspect`], [`saliency`], [`occlusion`]: what the views inside the network show.
 
 pub mod copies;
 pub mod dense;
@@ -16,6 +16,7 @@ pub mod infer;
 pub mod inspect;
 pub mod layers;
 pub mod nets;
+pub mod occlusion;
 pub mod ops;
 pub mod params;
 pub mod saliency;
@@ -23,6 +24,7 @@ pub mod saliency;
 pub use conv3x3::{matrix_product, LaneSet};
 pub use inspect::{Inspection, LayerActivity};
 pub use nets::{DeepNet, Images, Logits, Network, SeedNet, Taped};
+pub use occlusion::occlusion;
 pub use ops::{Dev, Grads};
 pub use saliency::{saliency, Saliency};
 

@@ -94,18 +94,7 @@ pub fn test_report<N: Network>(net: &N, split: &Split, at_epoch: f64) -> (f64, T
     (correct as f64 / split.len().max(1) as f64, report)
 }
 
-/// Softmax of one row of logits.
-pub fn softmax(logits: &[f32]) -> [f32; 10] {
-    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let mut p = [0.0f32; 10];
-    let mut sum = 0.0;
-    for (o, &l) in p.iter_mut().zip(logits) {
-        *o = (l - max).exp();
-        sum += *o;
-    }
-    p.iter_mut().for_each(|v| *v /= sum);
-    p
-}
+pub use crate::model::occlusion::softmax;
 
 /// Class probabilities of 28×28 pixels in [0, 1].
 pub fn probabilities<N: Network>(net: &N, dev: &Dev, pixels: &[f32]) -> [f32; 10] {

@@ -29,6 +29,8 @@ pub struct SamplePrediction {
     /// Why the model says what it says, for each class (empty where nobody looks: the
     /// metrics file's samples).
     pub saliency: Saliency,
+    /// The same question answered by occlusion (empty where nobody looks).
+    pub occlusion: Saliency,
 }
 
 /// The model's verdict on a drawing ([`Command::Predict`]).
@@ -36,6 +38,7 @@ pub struct SamplePrediction {
 pub struct Verdict {
     pub probabilities: [f32; 10],
     pub saliency: Saliency,
+    pub occlusion: Saliency,
 }
 
 /// How the network sorts the quick-evaluation subset: its penultimate features projected
@@ -224,6 +227,8 @@ pub enum Event {
     /// The quick-evaluation subset as the network sorts it (UI-only; replaced when not
     /// yet taken).
     Projected(Box<FeatureProjection>),
+    /// The same subset laid out by t-SNE, answering [`Command::Embed`] (UI-only).
+    Embedded(Box<FeatureProjection>),
     /// A checkpoint was written.
     Saved {
         path: std::path::PathBuf,
@@ -283,6 +288,9 @@ pub enum Command {
     Stop,
     /// Stop, recording that the run's sweep pruned it (successive halving).
     Prune,
+    /// Lay the quick-evaluation subset's features out by t-SNE; the run goes on while
+    /// it computes, and [`Event::Embedded`] brings it.
+    Embed,
 }
 
 /// A checkpoint's place in words: after a whole epoch, or partway through one.

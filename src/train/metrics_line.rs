@@ -91,6 +91,7 @@ impl MetricsLine {
                     conv1_maps: Vec::new(),
                     conv2_maps: Vec::new(),
                     saliency: Default::default(),
+                    occlusion: Default::default(),
                 })),
             ],
             MetricsLine::Health(h) => vec![Event::Health(Box::new(h))],

@@ -3,6 +3,7 @@
 pub mod adam;
 pub mod blowup;
 pub mod checkpoint;
+pub mod embedding;
 pub mod eval;
 pub mod events;
 pub mod follow;

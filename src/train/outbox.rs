@@ -46,7 +46,8 @@ impl Outbox {
             | Event::Sample(_)
             | Event::TestReport(_)
             | Event::Predicted(_)
-            | Event::Projected(_) => {
+            | Event::Projected(_)
+            | Event::Embedded(_) => {
                 let same = std::mem::discriminant(&event);
                 self.waiting.retain(|e| std::mem::discriminant(e) != same);
                 self.waiting.push_back(event);

@@ -53,20 +53,12 @@ pub fn principal_components(
 ) -> Components {
     assert_eq!(features.len(), n * width);
     let x = Centred::new(features, n, width);
-    let k = SKETCH.min(n).min(width);
-    let mut rng = StdRng::seed_from_u64(SKETCH_SEED);
-    let omega = DMatrix::<f32>::from_fn(width, k, |_, _| StandardNormal.sample(&mut rng));
-    let mut q = x.times(&omega).qr().q();
-    for _ in 0..POWER_ITERATIONS {
-        let z = x.tr_times(&q).qr().q();
-        q = x.times(&z).qr().q();
-    }
-    // X ≈ Q B with B = Qᵀ X small; B Bᵀ's eigenvectors are the left singular vectors.
-    let bt = x.tr_times(&q);
-    let b = bt.transpose();
-    let eigen = SymmetricEigen::new(&b * &bt);
-    let mut order: Vec<usize> = (0..k).collect();
-    order.sort_by(|&i, &j| eigen.eigenvalues[j].total_cmp(&eigen.eigenvalues[i]));
+    let Sketched {
+        q,
+        bt,
+        eigen,
+        order,
+    } = sketch(&x, SKETCH);
     let mut axes = DMatrix::<f32>::zeros(width, 2);
     let mut scores = DMatrix::<f32>::zeros(n, 2);
     let mut explained = [0.0f32; 2];
@@ -92,6 +84,59 @@ pub fn principal_components(
         points: (0..n).map(|r| [scores[(r, 0)], scores[(r, 1)]]).collect(),
         explained,
         axes: Axes(axes),
+    }
+}
+
+/// The scores of `n` rows of `width` features on their first `k` principal components,
+/// row after row (`n × k`): what t-SNE starts from.
+pub fn leading_components(features: &[f32], n: usize, width: usize, k: usize) -> Vec<f32> {
+    assert_eq!(features.len(), n * width);
+    let x = Centred::new(features, n, width);
+    // The components wanted and the six more that make them accurate.
+    let Sketched {
+        q, eigen, order, ..
+    } = sketch(&x, k + SKETCH - 2);
+    let mut out = vec![0.0f32; n * k];
+    for (c, &i) in order.iter().take(k).enumerate() {
+        let sigma = eigen.eigenvalues[i].max(0.0).sqrt();
+        let u: DVector<f32> = eigen.eigenvectors.column(i).into();
+        let score = &q * &u * sigma;
+        for r in 0..n {
+            out[r * k + c] = score[r];
+        }
+    }
+    out
+}
+
+/// The randomized range finder's result: `X ≈ Q B`, and `B Bᵀ`'s eigenvectors (the left
+/// singular vectors in `Q`'s basis), largest eigenvalue first in `order`.
+struct Sketched {
+    q: DMatrix<f32>,
+    bt: DMatrix<f32>,
+    eigen: SymmetricEigen<f32, nalgebra::Dyn>,
+    order: Vec<usize>,
+}
+
+fn sketch(x: &Centred, directions: usize) -> Sketched {
+    let k = directions.min(x.n).min(x.width);
+    let mut rng = StdRng::seed_from_u64(SKETCH_SEED);
+    let omega = DMatrix::<f32>::from_fn(x.width, k, |_, _| StandardNormal.sample(&mut rng));
+    let mut q = x.times(&omega).qr().q();
+    for _ in 0..POWER_ITERATIONS {
+        let z = x.tr_times(&q).qr().q();
+        q = x.times(&z).qr().q();
+    }
+    // X ≈ Q B with B = Qᵀ X small; B Bᵀ's eigenvectors are the left singular vectors.
+    let bt = x.tr_times(&q);
+    let b = bt.transpose();
+    let eigen = SymmetricEigen::new(&b * &bt);
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&i, &j| eigen.eigenvalues[j].total_cmp(&eigen.eigenvalues[i]));
+    Sketched {
+        q,
+        bt,
+        eigen,
+        order,
     }
 }
 

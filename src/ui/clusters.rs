@@ -1,5 +1,5 @@
 //! The Clusters view: the fixed test subset's penultimate features projected onto their
-//! first two principal components, a braille dot per image coloured by its true label,
+//! first two principal components (or laid out by t-SNE), a braille dot per image coloured by its true label,
 //! misclassified images marked `×`; the arrow keys' cursor `◆` and, beside the scatter,
 //! the digit it is on with its label and the model's prediction.
 
@@ -29,10 +29,12 @@ pub fn draw_clusters(
     view: &ClustersView,
     viewing: bool,
 ) {
-    let Some(p) = &view.projection else {
+    let Some(p) = view.shown() else {
         let block = Block::bordered().title(" Clusters ");
         let text = if viewing {
             "metrics files do not keep the features: train to see the clusters"
+        } else if view.show_tsne {
+            "t-SNE: laying out the points by their neighbours… (t: back to PCA)"
         } else {
             "no projection yet: it comes with the first quick evaluation"
         };
@@ -41,7 +43,29 @@ pub fn draw_clusters(
     };
     let [scatter, picked] =
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(PICKED)]).areas(area);
-    draw_scatter(frame, scatter, look, (p, view.point));
+    let title = if view.show_tsne {
+        let pending = if view.tsne_pending {
+            " · computing a newer one…"
+        } else {
+            ""
+        };
+        format!(
+            " t-SNE at epoch {:.2} (t: PCA) · {} features of {} test images{pending} ",
+            p.at_epoch,
+            p.features,
+            p.points.len(),
+        )
+    } else {
+        format!(
+            " PCA at epoch {:.2}: PC1 {:.0}% PC2 {:.0}% of the variance · {} features of {} test images ",
+            p.at_epoch,
+            p.explained[0] * 100.0,
+            p.explained[1] * 100.0,
+            p.features,
+            p.points.len(),
+        )
+    };
+    draw_scatter(frame, scatter, look, (p, view.point), title);
     draw_picked(frame, picked, look, (p, view.point));
 }
 
@@ -60,16 +84,9 @@ fn draw_scatter(
     area: Rect,
     look: &Look,
     (p, point): (&FeatureProjection, usize),
+    title: String,
 ) {
     let mode = look.colors;
-    let title = format!(
-        " PCA at epoch {:.2}: PC1 {:.0}% PC2 {:.0}% of the variance · {} features of {} test images ",
-        p.at_epoch,
-        p.explained[0] * 100.0,
-        p.explained[1] * 100.0,
-        p.features,
-        p.points.len(),
-    );
     let mut legend: Vec<Span> = (0..10)
         .map(|c| {
             Span::styled(

@@ -71,15 +71,17 @@ pub fn draw_pad(
     }
     let seen_area = Rect::new(seen_x, pad_area.y, BOXED, height);
     // With `w`, what the model sees is explained for the class asked about.
+    let by = why.map(|w| w.by).unwrap_or_default();
+    let maps = saliency::maps(by, &pad.saliency, &pad.occlusion);
     let why_class = match (why, &pad.prediction) {
-        (Some(why), Some(p)) if !pad.saliency.is_empty() => Some(why.class_for(argmax(p))),
+        (Some(why), Some(p)) if !maps.is_empty() => Some(why.class_for(argmax(p))),
         _ => None,
     };
     let title = match (why_class, &pad.prediction) {
         (Some(c), Some(p)) => {
             format!(
                 " {} ",
-                saliency::question(&look.class_label(c), c == argmax(p))
+                saliency::titled_question(&look.class_label(c), c == argmax(p), by)
             )
         }
         _ => " Model sees ".into(),
@@ -87,7 +89,7 @@ pub fn draw_pad(
     let block = Block::bordered().title(title);
     let inner = block.inner(seen_area);
     frame.render_widget(block, seen_area);
-    let map = why_class.map(|c| pad.saliency.of_class(c));
+    let map = why_class.map(|c| maps.of_class(c));
     let (at, buf) = ((inner.x, inner.y), frame.buffer_mut());
     let seen = pad.model_input();
     draw_explained(buf, inner, at, &seen, map, mode, look.graphics);
@@ -124,7 +126,7 @@ pub fn draw_pad(
             lines.extend(probability_lines(p, best, style, mode, room.min(BAR)));
             if let Some(c) = why_class {
                 let question = saliency::question(&look.class_label(c), c == best);
-                let text = format!("{question} {}", saliency::legend(&look.class_label(c)));
+                let text = format!("{question} {}", saliency::legend(&look.class_label(c), by));
                 lines.push(Line::styled(
                     text,
                     Style::default().add_modifier(Modifier::BOLD),

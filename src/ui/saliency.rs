@@ -9,8 +9,9 @@ use ratatui_image::picker::Picker;
 
 use super::pixels::{draw_digit, draw_image};
 use super::theme::saliency;
-use crate::app::ColorMode;
+use crate::app::{ColorMode, Explanation};
 use crate::data::SIDE;
+use crate::train::events::Saliency;
 
 /// Draws the 28×28 `digit` at `(x, y)`, overlaid with `map` (its gradient × input for
 /// one class) when there is one; the map is scaled by its largest magnitude.
@@ -57,6 +58,26 @@ pub fn question(class: &str, predicted: bool) -> String {
 }
 
 /// What the colours mean, in a few columns.
-pub fn legend(class: &str) -> String {
-    format!("red +{class}, blue −{class}")
+pub fn legend(class: &str, by: Explanation) -> String {
+    match by {
+        Explanation::Gradient => format!("red +{class}, blue −{class}"),
+        Explanation::Occlusion => format!("hiding red: −{class}"),
+    }
+}
+
+/// The maps of the explanation `by` asks for.
+pub fn maps<'a>(by: Explanation, saliency: &'a Saliency, occlusion: &'a Saliency) -> &'a Saliency {
+    match by {
+        Explanation::Gradient => saliency,
+        Explanation::Occlusion => occlusion,
+    }
+}
+
+/// The question, for a title, with the explanation's name when it is not the first one:
+/// `why 7?`, `why 7? · occlusion`.
+pub fn titled_question(class: &str, predicted: bool, by: Explanation) -> String {
+    match by {
+        Explanation::Gradient => question(class, predicted),
+        other => format!("{} · {}", question(class, predicted), other.name()),
+    }
 }

@@ -62,8 +62,10 @@ pub fn draw_sample(
     let verdict =
         fg(mode, if right { theme::RIGHT } else { theme::WRONG }).add_modifier(Modifier::BOLD);
     // The class the overlay explains, when it is on and the worker sent the saliency.
+    let by = why.map(|w| w.by).unwrap_or_default();
+    let maps = saliency::maps(by, &s.saliency, &s.occlusion);
     let why_class = why
-        .filter(|_| !s.saliency.is_empty())
+        .filter(|_| !maps.is_empty())
         .map(|w| w.class_for(predicted.into()));
     // The verdict is in the title too, so it shows even where the panel is narrow.
     let title = Line::from(vec![
@@ -74,7 +76,8 @@ pub fn draw_sample(
         Span::styled(verdict_text(look, predicted, right), verdict),
         Span::raw(match why_class {
             Some(c) => {
-                let question = saliency::question(&look.class_label(c), c == predicted as usize);
+                let question =
+                    saliency::titled_question(&look.class_label(c), c == predicted as usize, by);
                 format!(" · {question} ")
             }
             None => format!(" ({}: new) ", key_name(Action::NewSample)),
@@ -83,12 +86,12 @@ pub fn draw_sample(
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let map = why_class.map(|c| s.saliency.of_class(c));
+    let map = why_class.map(|c| maps.of_class(c));
     let at = (inner.x, inner.y);
     let buf = frame.buffer_mut();
     draw_explained(buf, inner, at, &s.pixels, map, mode, look.graphics);
     let caption = why_class.map(|c| {
-        let text = saliency::legend(&look.class_label(c));
+        let text = saliency::legend(&look.class_label(c), by);
         Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
     });
     let mut lines = vec![

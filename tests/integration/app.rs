@@ -315,6 +315,7 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
     let verdict = Verdict {
         probabilities: p,
         saliency: Saliency(vec![0.5; 7840]),
+        occlusion: Saliency(vec![0.25; 7840]),
     };
     let again = update(&mut app, Msg::Worker(Event::Predicted(Box::new(verdict))));
     assert!(matches!(

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{busy_app, info};
 use crossterm::event::KeyCode;
-use mnist_tui::app::{update, App, Effect, Msg, Tab, Why, LR_STEP};
+use mnist_tui::app::{update, App, Effect, Explanation, Msg, Tab, Why, LR_STEP};
 use mnist_tui::train::{Command, Event};
 
 pub fn checkpoint_stub() -> Box<mnist_tui::train::Checkpoint> {
@@ -284,19 +284,38 @@ fn what_changed_the_run_is_marked_where_it_happened() {
 }
 
 #[test]
-fn w_turns_the_overlay_on_and_digits_then_ask_about_a_class_instead_of_switching_views() {
+fn w_cycles_gradient_occlusion_and_off_and_digits_then_ask_about_a_class_instead_of_switching_views(
+) {
     let mut app = busy_app((120, 40));
     key(&mut app, KeyCode::Char('w'));
-    assert_eq!(app.why, Some(Why { class: None }));
+    assert_eq!(
+        app.why,
+        Some(Why {
+            class: None,
+            by: Explanation::Gradient
+        })
+    );
     assert_eq!(key(&mut app, KeyCode::Char('3')), vec![]);
     assert_eq!(app.tab, Tab::Overview, "3 asked about a class");
-    assert_eq!(app.why, Some(Why { class: Some(3) }));
+    assert_eq!(
+        app.why,
+        Some(Why {
+            class: Some(3),
+            by: Explanation::Gradient
+        })
+    );
     assert_eq!(app.why.unwrap().class_for(1), 3);
     // The same digit again: back to explaining the prediction.
     key(&mut app, KeyCode::Char('3'));
     assert_eq!(app.why.unwrap().class_for(1), 1);
     key(&mut app, KeyCode::Char('0'));
-    assert_eq!(app.why, Some(Why { class: Some(0) }));
+    assert_eq!(
+        app.why,
+        Some(Why {
+            class: Some(0),
+            by: Explanation::Gradient
+        })
+    );
     // On the draw pad too; in a view without a digit, the digits switch views.
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
@@ -305,6 +324,15 @@ fn w_turns_the_overlay_on_and_digits_then_ask_about_a_class_instead_of_switching
     assert_eq!(app.tab, Tab::Draw);
     key(&mut app, KeyCode::Char('5'));
     assert_eq!((app.tab, app.why.unwrap().class), (Tab::Draw, Some(5)));
+    // w again: the same question answered by occlusion; once more: off.
+    key(&mut app, KeyCode::Char('w'));
+    assert_eq!(
+        app.why,
+        Some(Why {
+            class: Some(5),
+            by: Explanation::Occlusion
+        })
+    );
     key(&mut app, KeyCode::Char('w'));
     assert_eq!(app.why, None);
     key(&mut app, KeyCode::Char('5'));

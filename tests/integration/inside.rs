@@ -7,6 +7,7 @@ use common::cli::{assert_success, mnist_tui};
 use common::random;
 use dfdx::nn::modules::Linear;
 use dfdx::prelude::*;
+use mnist_tui::model::occlusion::{occlusion, PATCH};
 use mnist_tui::model::ops::to_vec;
 use mnist_tui::model::params::{export, import};
 use mnist_tui::model::{saliency, DeepNet, Dev, Images, Network, SeedNet};
@@ -192,4 +193,112 @@ fn a_headless_metrics_file_records_every_layers_health() {
         assert!(l.update_ratio > 1e-5 && l.update_ratio < 0.1, "{l:?}");
         assert_eq!(l.dead_fraction.is_some(), l.name != "dense");
     }
+}
+
+#[test]
+fn occlusion_is_exactly_zero_where_every_patch_hides_only_blank_pixels() {
+    let dev = Dev::seed_from_u64(3);
+    let net = DeepNet::build_seeded(&dev, 5);
+    // Ink in rows 10–17, columns 10–17; a patch reaching it starts within PATCH of it.
+    let mut pixels = vec![0.0f32; 784];
+    for y in 10..18 {
+        for x in 10..18 {
+            pixels[y * 28 + x] = 0.9;
+        }
+    }
+    let o = occlusion(&net, &pixels);
+    assert_eq!(o.0.len(), 10 * 784);
+    let reach = |i: usize| (10 - PATCH + 1..18 + PATCH - 1).contains(&i);
+    for c in 0..10 {
+        let map = o.of_class(c);
+        for (i, &v) in map.iter().enumerate() {
+            if !(reach(i / 28) && reach(i % 28)) {
+                assert_eq!(v, 0.0, "class {c}, pixel ({}, {})", i / 28, i % 28);
+            }
+        }
+    }
+    // Every drop of one image's probabilities sums to zero over the classes.
+    for i in 0..784 {
+        let sum: f32 = (0..10).map(|c| o.of_class(c)[i]).sum();
+        assert!(sum.abs() < 1e-5, "pixel {i}: {sum}");
+    }
+    assert!(
+        o.0.iter().any(|&v| v != 0.0),
+        "hiding the ink changes something"
+    );
+}
+
+#[test]
+fn hiding_the_ink_of_a_digit_read_right_lowers_the_shipped_models_belief_in_it() {
+    let checkpoint = mnist_tui::pretrained::checkpoint().unwrap();
+    let dev = Dev::seed_from_u64(0);
+    let (net, _): (SeedNet, _) = checkpoint.restore(&dev, "pretrained".as_ref()).unwrap();
+    let data = mnist_tui::data::Dataset::embedded().unwrap();
+    for i in 0..20 {
+        let pixels: Vec<f32> = data
+            .test
+            .image(i)
+            .iter()
+            .map(|&p| p as f32 / 255.0)
+            .collect();
+        let label = usize::from(data.test.labels[i]);
+        let logits = net.infer_rows(&pixels, 1);
+        let predicted = (0..10)
+            .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+            .unwrap();
+        if predicted != label {
+            // Hiding a misread digit's ink may well make its label likelier.
+            continue;
+        }
+        let map = occlusion(&net, &pixels);
+        let on_ink: f32 = map
+            .of_class(label)
+            .iter()
+            .zip(&pixels)
+            .filter(|(_, &p)| p > 0.5)
+            .map(|(v, _)| v)
+            .sum();
+        assert!(on_ink > 0.0, "test image {i} (a {label}): {on_ink}");
+    }
+}
+
+#[test]
+fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_keeps_training() {
+    use mnist_tui::config::Settings;
+    use mnist_tui::train::{self, Command, Event, WorkerOptions};
+    let mut data = mnist_tui::data::Dataset::embedded().unwrap();
+    data.train.truncate(3_000);
+    data.test.truncate(300);
+    let mut options = WorkerOptions::dashboard(Settings {
+        epochs: 2,
+        threads: 2,
+        ..Settings::default()
+    });
+    options.stay_after_finish = false;
+    let worker = train::spawn(std::sync::Arc::new(data), options).unwrap();
+    worker.commands.send(Command::Embed).unwrap();
+    let (mut layout, mut batches_after) = (None, 0);
+    for event in worker.events.iter() {
+        match event {
+            Event::Embedded(p) => layout = Some(p),
+            Event::Batches(b) if layout.is_some() => batches_after += b.len(),
+            _ => {}
+        }
+    }
+    worker.thread.join().unwrap();
+    let layout = layout.expect("the layout came");
+    assert_eq!(
+        layout.points.len(),
+        300,
+        "one point per image of the subset"
+    );
+    assert_eq!(layout.labels.len(), 300);
+    assert!(layout
+        .points
+        .iter()
+        .all(|p| p[0].is_finite() && p[1].is_finite()));
+    let spread = layout.points.iter().map(|p| p[0]).fold(f32::MIN, f32::max)
+        - layout.points.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
+    assert!(spread > 1.0, "the points are spread out: {spread}");
+    assert!(batches_after > 0, "the run trained on while t-SNE computed");
 }

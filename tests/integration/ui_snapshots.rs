@@ -442,7 +442,10 @@ fn clusters_view_80x24_and_before_any_projection() {
 #[test]
 fn the_saliency_overlay_paints_pixels_for_red_and_against_blue() {
     let mut app = busy_app((50, 16));
-    app.why = Some(mnist_tui::app::Why { class: Some(7) });
+    app.why = Some(mnist_tui::app::Why {
+        class: Some(7),
+        ..Default::default()
+    });
     let t = render(&app, (50, 16), sample_panel);
     let buf = t.backend().buffer();
     // The fixture's map: column 13 pushes toward every class, column 15 away, 14 is 0.
@@ -477,4 +480,96 @@ fn the_draw_pad_explains_what_the_model_sees_120x40() {
     let screen = format!("{}", t.backend());
     assert!(screen.contains("Why 1?") || screen.contains("why 1?"));
     insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_occlusion_overlay_paints_what_hiding_lowers_and_says_so_in_the_title() {
+    let mut app = busy_app((50, 16));
+    app.why = Some(mnist_tui::app::Why {
+        class: None,
+        by: mnist_tui::app::Explanation::Occlusion,
+    });
+    let t = render(&app, (50, 16), sample_panel);
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("· occlusion"), "{screen}");
+    let buf = t.backend().buffer();
+    // The fixture's occlusion map: only the bar's middle column, 14, is red.
+    let red = |x: u16| match buf[(1 + x, 1 + 8)].fg {
+        ratatui::style::Color::Rgb(r, g, b) => r > 200 && g < 80 && b < 80,
+        _ => false,
+    };
+    assert!(red(14) && !red(13) && !red(15));
+    insta::assert_snapshot!(t.backend());
+}
+
+/// The fixture's projection laid out otherwise: ten tight islands on a grid, as t-SNE
+/// draws well-learned classes.
+fn tsne_layout() -> mnist_tui::train::events::FeatureProjection {
+    let mut p = common::projection();
+    p.points = (0..p.points.len())
+        .map(|i| {
+            let c = (i % 10) as f32;
+            let jitter = (i / 10) as f32 * 0.05;
+            [(c % 5.0) * 10.0 + jitter, (c / 5.0).floor() * 10.0 - jitter]
+        })
+        .collect();
+    p.explained = [0.0, 0.0];
+    p
+}
+
+#[test]
+fn t_asks_for_a_tsne_layout_shows_it_when_it_comes_and_t_again_goes_back_to_pca() {
+    let mut app = inside_app((120, 40));
+    app.tab = Tab::Clusters;
+    let effects = update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('t'),
+        )),
+    );
+    assert_eq!(
+        effects,
+        [mnist_tui::app::Effect::ToMain(
+            mnist_tui::train::Command::Embed
+        )]
+    );
+    let waiting = format!("{}", full(&app, (120, 40)).backend());
+    assert!(
+        waiting.contains("t-SNE: laying out the points"),
+        "{waiting}"
+    );
+    update(
+        &mut app,
+        Msg::Worker(Event::Embedded(Box::new(tsne_layout()))),
+    );
+    assert_eq!(app.clusters.shown().unwrap().points, tsne_layout().points);
+    // The cursor moves on the layout shown.
+    app.clusters.point = 0;
+    update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Right,
+        )),
+    );
+    let shown = &app.clusters.shown().unwrap().points;
+    assert!(
+        shown[app.clusters.point][0] > shown[0][0],
+        "a point to the right"
+    );
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("t-SNE at epoch 1.50 (t: PCA)"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+    let effects = update(
+        &mut app,
+        Msg::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('t'),
+        )),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(
+        app.clusters.shown().unwrap().explained,
+        [0.23, 0.11],
+        "PCA again"
+    );
 }

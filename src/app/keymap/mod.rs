@@ -61,6 +61,7 @@ pub enum Action {
     ToggleWhy,
     ExplainClass(u8),
     PickPoint(isize, isize),
+    ToggleTsne,
 }
 
 impl Action {
@@ -247,6 +248,14 @@ pub const BINDINGS: &[Binding] = &[
         views: Views::Only(Tab::Clusters),
         help: "go to the nearest point that way, show its digit",
         short: "pick a point",
+        key_line: CLUSTERS,
+    },
+    Binding {
+        keys: "t",
+        codes: &[(Char('t'), ToggleTsne)],
+        views: Views::Only(Tab::Clusters),
+        help: "t-SNE / PCA: lay the points out by their neighbours (computed anew each time)",
+        short: "t-SNE / PCA",
         key_line: CLUSTERS,
     },
     Binding {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use crossbeam_channel::{RecvTimeoutError, TryRecvError};
 use rand::Rng;
 
-use crate::model::{saliency, Network};
+use crate::model::{occlusion, saliency, Network};
 
 use super::{Flow, Trainer};
 use crate::train::eval::probabilities;
@@ -72,6 +72,7 @@ impl<N: Network> Trainer<N> {
             if self.outbox.disconnected() {
                 return Flow::Stop;
             }
+            self.poll_embedding();
             let waiting = self.paused && !self.step_pending;
             match self.next_command(waiting) {
                 Some(cmd) => {
@@ -92,6 +93,7 @@ impl<N: Network> Trainer<N> {
             if self.outbox.disconnected() || self.commands_closed {
                 return Flow::Stop;
             }
+            self.poll_embedding();
             match self.next_command(true) {
                 Some(cmd) => {
                     if self.apply(cmd, epochs_done) == Flow::Stop {
@@ -137,6 +139,7 @@ impl<N: Network> Trainer<N> {
                 let verdict = Verdict {
                     probabilities: probabilities(&self.net, &self.dev, &scaled),
                     saliency: saliency(&self.net, &self.dev, &scaled),
+                    occlusion: occlusion(&self.net, &scaled),
                 };
                 self.outbox.push(Event::Predicted(Box::new(verdict)));
             }
@@ -159,6 +162,7 @@ impl<N: Network> Trainer<N> {
                 self.write_metrics(&crate::train::metrics_line::MetricsLine::Pruned);
                 return Flow::Stop;
             }
+            Command::Embed => self.start_embedding(),
         }
         Flow::Continue
     }

@@ -1,12 +1,14 @@
 //! The look inside the network at the quick-evaluation cadence: one pass over the fixed
 //! test subset gives the quick accuracy, each ReLU layer's dead units and the penultimate
 //! features; with the step measured just before it, the layers' health; and, for the
-//! dashboard, the features projected onto their first two principal components.
+//! dashboard, the features projected onto their first two principal components — or, on
+//! request, laid out by t-SNE on a thread of its own while the run goes on.
 
 use crate::data::PIXELS;
 use crate::model::Network;
 
 use super::{Trainer, EARLY_QUICK_EVALS, METRICS_SAMPLE_EVERY, QUICK_EVAL_IMAGES};
+use crate::train::embedding::tsne;
 use crate::train::eval::images_tensor;
 use crate::train::events::{argmax, Event, FeatureProjection};
 use crate::train::health::{layer_health, HealthReport};
@@ -80,5 +82,64 @@ impl<N: Network> Trainer<N> {
         };
         self.projection_axes = Some(components.axes);
         self.outbox.push(Event::Projected(Box::new(projection)));
+    }
+}
+
+impl<N: Network> Trainer<N> {
+    /// Starts a t-SNE layout of the subset's features as the model has them now (unless
+    /// one is computing already); [`Self::poll_embedding`] sends it when it is done.
+    pub(super) fn start_embedding(&mut self) {
+        let n = QUICK_EVAL_IMAGES.min(self.data.test.len());
+        if n < 4 || self.embedding.is_some() {
+            return;
+        }
+        let inside = self.net.inspect(&images_tensor(
+            &self.dev,
+            &self.data.test,
+            &(0..n).collect::<Vec<_>>(),
+        ));
+        let predicted: Vec<u8> = inside.logits.chunks(10).map(|r| argmax(r) as u8).collect();
+        let test = &self.data.test;
+        let pixels = self
+            .subset_pixels
+            .get_or_insert_with(|| (0..n).flat_map(|i| test.image(i).to_vec()).collect())
+            .clone();
+        let width = inside.feature_width;
+        let mut projection = FeatureProjection {
+            at_epoch: self.at.epoch as f64 + self.at.batch as f64 / self.batches_per_epoch() as f64,
+            points: Vec::new(),
+            explained: [0.0; 2],
+            labels: test.labels[..n].to_vec(),
+            predicted,
+            pixels,
+            features: format!("{}, {width} wide", N::LAYERS[N::LAYERS.len() - 2]),
+        };
+        let features = inside.features;
+        let (done, answer) = crossbeam_channel::bounded(1);
+        let started = std::thread::Builder::new()
+            .name("t-SNE".into())
+            .spawn(move || {
+                projection.points = tsne(&features, n, width);
+                let _ = done.send(projection);
+            });
+        // Without a thread there is no layout; the view keeps waiting for none.
+        if started.is_ok() {
+            self.embedding = Some(answer);
+        }
+    }
+
+    /// Sends the t-SNE layout once its thread is done.
+    pub(super) fn poll_embedding(&mut self) {
+        let Some(answer) = &self.embedding else {
+            return;
+        };
+        match answer.try_recv() {
+            Ok(layout) => {
+                self.embedding = None;
+                self.outbox.push(Event::Embedded(Box::new(layout)));
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) => self.embedding = None,
+            Err(crossbeam_channel::TryRecvError::Empty) => {}
+        }
     }
 }

@@ -119,6 +119,8 @@ pub(crate) struct Trainer<N: Network> {
     projection_axes: Option<Axes>,
     /// The quick-evaluation subset's pixels, shared with every projection sent.
     subset_pixels: Option<Arc<[u8]>>,
+    /// A t-SNE layout computing on a thread of its own ([`Command::Embed`]).
+    embedding: Option<crossbeam_channel::Receiver<crate::train::events::FeatureProjection>>,
 }
 
 impl<N: Network> Trainer<N> {
@@ -201,6 +203,7 @@ impl<N: Network> Trainer<N> {
             tensor_names,
             projection_axes: None,
             subset_pixels: None,
+            embedding: None,
             options,
         };
         trainer.apply_schedule();

@@ -2,7 +2,7 @@
 //! live model's prediction, feature maps and saliency.
 
 use crate::data::PIXELS;
-use crate::model::{saliency, Network};
+use crate::model::{occlusion, saliency, Network};
 
 use super::Trainer;
 use crate::train::eval::{images_tensor, probabilities};
@@ -36,11 +36,15 @@ impl<N: Network> Trainer<N> {
         let pixels = self.data.test.image(i).to_vec();
         let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
         let probabilities = probabilities(&self.net, &self.dev, &scaled);
-        let (conv1_maps, conv2_maps, saliency) = if with_maps {
+        let (conv1_maps, conv2_maps, (saliency, occlusion)) = if with_maps {
             let (c1, c2) = self
                 .net
                 .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]));
-            (c1, c2, saliency(&self.net, &self.dev, &scaled))
+            let why = (
+                saliency(&self.net, &self.dev, &scaled),
+                occlusion(&self.net, &scaled),
+            );
+            (c1, c2, why)
         } else {
             Default::default()
         };
@@ -53,6 +57,7 @@ impl<N: Network> Trainer<N> {
             conv1_maps,
             conv2_maps,
             saliency,
+            occlusion,
         }
     }
 }

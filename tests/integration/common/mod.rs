@@ -68,6 +68,18 @@ pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
                 })
                 .collect(),
         ),
+        // Hiding the bar's middle column lowers each class's probability.
+        occlusion: Saliency(
+            (0..10 * 784)
+                .map(|i| {
+                    if (i % 784) / 28 >= 4 && i % 28 == 14 {
+                        0.3
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        ),
     }
 }
 
