@@ -29,6 +29,11 @@ pub struct DrawPad {
     pub saliency: crate::train::events::Saliency,
     /// The same by occlusion.
     pub occlusion: crate::train::events::Saliency,
+    /// The changed picture that fooled the model (`a`), shown instead of the drawing
+    /// until `u` or the next stroke; the drawing itself is never changed.
+    pub fooled: Option<Box<crate::train::events::Fooled>>,
+    /// `a` was pressed and the worker has not answered yet.
+    pub fooling: bool,
     /// A prediction was requested and not answered yet.
     pub waiting: bool,
     /// The canvas changed since the last request.
@@ -48,6 +53,8 @@ impl Default for DrawPad {
             prediction: None,
             saliency: Default::default(),
             occlusion: Default::default(),
+            fooled: None,
+            fooling: false,
             waiting: false,
             dirty: false,
             asked_at: None,
@@ -88,6 +95,8 @@ impl DrawPad {
         }
         self.last_point = Some((x, y));
         self.dirty = true;
+        // The fooled picture was of the drawing before this stroke.
+        self.fooled = None;
     }
 
     /// Ends the current stroke (mouse released, pen lifted).
@@ -101,6 +110,7 @@ impl DrawPad {
         self.prediction = None;
         self.saliency = Default::default();
         self.occlusion = Default::default();
+        self.fooled = None;
         self.dirty = true;
     }
 

@@ -134,6 +134,27 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.pad.clear();
             none()
         }
+        FoolIt => {
+            let no_model = app.info.is_none() || app.viewing.is_some() || !app.run.is_alive();
+            if app.pad.is_empty() || no_model {
+                app.notice = Some(if no_model {
+                    "no live model to fool".into()
+                } else {
+                    "draw a digit first, then a fools the model".into()
+                });
+                return none();
+            }
+            app.pad.fooling = true;
+            let target = app.why.and_then(|w| w.class);
+            vec![Effect::ToMain(Command::Fool {
+                pixels: Box::new(app.pad.model_input()),
+                target,
+            })]
+        }
+        PutBack => {
+            app.pad.fooled = None;
+            none()
+        }
         LeavePad => {
             app.pad.pen_down = false;
             app.tab = Tab::Overview;

@@ -459,6 +459,18 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
         Event::Health(report) => app.layers.health.push(*report),
         Event::Projected(p) => app.clusters.on_projection(p),
         Event::Embedded(p) => app.clusters.on_embedding(p),
+        Event::Fooled(answer) => {
+            app.pad.fooling = false;
+            match answer {
+                Some(f) => app.pad.fooled = Some(f),
+                None => {
+                    let largest = crate::model::fool::ladder().last().copied().unwrap_or(0.5);
+                    app.notice = Some(format!(
+                        "not fooled: no step up to ε = {largest:.2} changes the verdict"
+                    ));
+                }
+            }
+        }
         Event::TestReport(report) => app.report.on_report(report),
         Event::Predicted(p) => {
             app.pad.waiting = false;

@@ -6,11 +6,13 @@
 //!   their parameters;
 //! - [`fused`]: each network's training pass as few ops as its dropouts allow;
 //! - [`infer`]: inference, conv layers and dense layers, without the tape;
-//! - [`inspect`], [`saliency`], [`occlusion`]: what the views inside the network show.
+//! - [`inspect`], [`saliency`], [`occlusion`], [`fool`]: what the views inside the network
+//!   show.
 
 pub mod copies;
 pub mod dense;
 pub mod dropout;
+pub mod fool;
 pub mod fused;
 pub mod infer;
 pub mod inspect;

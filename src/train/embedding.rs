@@ -11,8 +11,8 @@ pub const PERPLEXITY: f32 = 30.0;
 /// Barnes-Hut's accuracy: cells seen under a smaller angle than this are one point
 /// (0.5, the usual trade, is within a few per cent of the exact gradient).
 const THETA: f32 = 0.5;
-/// Gradient steps: the default 1 000 (the first 250 with exaggerated attraction).
-const EPOCHS: usize = 1000;
+/// Gradient steps: 250 with exaggerated attraction, then 500 (openTSNE's 750 in all).
+const EPOCHS: usize = 750;
 /// Dimensions kept before t-SNE (as scikit-learn's and openTSNE's guides advise).
 pub const REDUCED: usize = 50;
 

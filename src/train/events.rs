@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+pub use crate::model::fool::Fooled;
 use crate::model::ModelKind;
 pub use crate::model::Saliency;
 
@@ -229,6 +230,9 @@ pub enum Event {
     Projected(Box<FeatureProjection>),
     /// The same subset laid out by t-SNE, answering [`Command::Embed`] (UI-only).
     Embedded(Box<FeatureProjection>),
+    /// The changed picture that fools the model, or `None` when no step up to the
+    /// largest does, answering [`Command::Fool`] (UI-only).
+    Fooled(Option<Box<Fooled>>),
     /// A checkpoint was written.
     Saved {
         path: std::path::PathBuf,
@@ -291,6 +295,12 @@ pub enum Command {
     /// Lay the quick-evaluation subset's features out by t-SNE; the run goes on while
     /// it computes, and [`Event::Embedded`] brings it.
     Embed,
+    /// Search the smallest fast-gradient-sign step that makes the model read these
+    /// pixels as another digit (or as `target`); [`Event::Fooled`] answers.
+    Fool {
+        pixels: Box<[u8; 784]>,
+        target: Option<u8>,
+    },
 }
 
 /// A checkpoint's place in words: after a whole epoch, or partway through one.

@@ -47,7 +47,8 @@ impl Outbox {
             | Event::TestReport(_)
             | Event::Predicted(_)
             | Event::Projected(_)
-            | Event::Embedded(_) => {
+            | Event::Embedded(_)
+            | Event::Fooled(_) => {
                 let same = std::mem::discriminant(&event);
                 self.waiting.retain(|e| std::mem::discriminant(e) != same);
                 self.waiting.push_back(event);

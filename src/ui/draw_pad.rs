@@ -78,6 +78,10 @@ pub fn draw_pad(
         _ => None,
     };
     let title = match (why_class, &pad.prediction) {
+        _ if pad.fooled.is_some() => {
+            let f = pad.fooled.as_deref().expect("checked");
+            format!(" Fooled: ε {:.3} ", f.epsilon)
+        }
         (Some(c), Some(p)) => {
             format!(
                 " {} ",
@@ -91,8 +95,21 @@ pub fn draw_pad(
     frame.render_widget(block, seen_area);
     let map = why_class.map(|c| maps.of_class(c));
     let (at, buf) = ((inner.x, inner.y), frame.buffer_mut());
-    let seen = pad.model_input();
-    draw_explained(buf, inner, at, &seen, map, mode, look.graphics);
+    match &pad.fooled {
+        // The changed picture, as the model sees it: no explanation of the drawing on it.
+        Some(f) => {
+            let changed: Vec<u8> = f
+                .pixels
+                .iter()
+                .map(|&v| (v * 255.0).round() as u8)
+                .collect();
+            draw_explained(buf, inner, at, &changed, None, mode, look.graphics);
+        }
+        None => {
+            let seen = pad.model_input();
+            draw_explained(buf, inner, at, &seen, map, mode, look.graphics);
+        }
+    }
 
     let verdict_x = seen_area.right() + 1;
     if verdict_x >= area.right() {
@@ -114,6 +131,34 @@ pub fn draw_pad(
             )),
             Line::from(format!("{} clears", key_name(Action::ClearPad))),
         ],
+        _ if pad.fooled.is_some() => {
+            let f = pad.fooled.as_deref().expect("checked");
+            let style = fg(mode, theme::WRONG).add_modifier(Modifier::BOLD);
+            let mut lines = vec![Line::styled(
+                format!(
+                    "{}  ({:.1}%), was {}",
+                    look.class_label(f.now),
+                    f.probabilities[f.now] * 100.0,
+                    look.class_label(f.was)
+                ),
+                style,
+            )];
+            let room = usize::from(verdict_area.width.saturating_sub(2)).saturating_sub(BESIDE_BAR);
+            lines.extend(probability_lines(
+                &f.probabilities,
+                f.now,
+                style,
+                mode,
+                room.min(BAR),
+            ));
+            lines.push(Line::from(format!("each pixel ±{:.3}", f.epsilon)));
+            lines.push(Line::from(format!(
+                "{}: put the drawing back",
+                key_name(Action::PutBack)
+            )));
+            lines
+        }
+        _ if pad.fooling => vec![Line::from("searching the smallest step that fools it…")],
         (None, false) => vec![Line::from("asking the model…")],
         (Some(p), false) => {
             let best = argmax(p);

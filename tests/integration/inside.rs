@@ -302,3 +302,69 @@ fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_keeps_training() 
     assert!(spread > 1.0, "the points are spread out: {spread}");
     assert!(batches_after > 0, "the run trained on while t-SNE computed");
 }
+
+/// A 7 drawn on the pad as a person would, with the keyboard pen: the top bar, then the
+/// stroke down to the left.
+fn drawn_seven() -> [u8; 784] {
+    let mut pad = mnist_tui::app::DrawPad::default();
+    pad.cursor = (8, 7);
+    pad.toggle_pen();
+    for _ in 0..12 {
+        pad.move_cursor(1, 0);
+    }
+    for _ in 0..14 {
+        pad.move_cursor(-1, 1);
+    }
+    pad.model_input()
+}
+
+#[test]
+fn the_smallest_fooling_step_flips_the_shipped_models_verdict_on_a_drawn_seven() {
+    let checkpoint = mnist_tui::pretrained::checkpoint().unwrap();
+    let dev = Dev::seed_from_u64(0);
+    let (net, _): (SeedNet, _) = checkpoint.restore(&dev, "pretrained".as_ref()).unwrap();
+    let drawing = drawn_seven();
+    let pixels: Vec<f32> = drawing.iter().map(|&p| p as f32 / 255.0).collect();
+    let before = pixels.clone();
+    let fooled = mnist_tui::model::fool::fool(&net, &dev, &pixels, None).expect("a flip");
+    assert_eq!(fooled.was, 7, "the shipped model reads the drawing as a 7");
+    assert_ne!(fooled.now, fooled.was);
+    let ladder = mnist_tui::model::fool::ladder();
+    assert!(ladder.contains(&fooled.epsilon));
+    // Every pixel moved by at most the step, and the model reads the change as `now`.
+    let moved = fooled
+        .pixels
+        .iter()
+        .zip(&pixels)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved <= fooled.epsilon + 1e-6 && moved > 0.0);
+    let logits = net.infer_rows(&fooled.pixels, 1);
+    let read = (0..10)
+        .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+        .unwrap();
+    assert_eq!(read, fooled.now);
+    // The step below it did not flip the verdict: it is the smallest on the ladder.
+    let i = ladder.iter().position(|&e| e == fooled.epsilon).unwrap();
+    if i > 0 {
+        let smaller = fooled
+            .pixels
+            .iter()
+            .zip(&pixels)
+            .map(|(f, p)| {
+                let d = (f - p).signum() * f32::from(f != p);
+                (p + ladder[i - 1] * d).clamp(0.0, 1.0)
+            })
+            .collect::<Vec<_>>();
+        let logits = net.infer_rows(&smaller, 1);
+        let read = (0..10)
+            .max_by(|&a, &b| logits[a].total_cmp(&logits[b]))
+            .unwrap();
+        assert_eq!(read, 7);
+    }
+    assert_eq!(pixels, before, "the drawing itself is untouched");
+    // Toward a chosen class: the step that makes it a 3.
+    let to_three = mnist_tui::model::fool::fool(&net, &dev, &pixels, Some(3)).expect("a 3");
+    assert_eq!(to_three.now, 3);
+    assert!(to_three.epsilon >= fooled.epsilon);
+}

@@ -573,3 +573,58 @@ fn t_asks_for_a_tsne_layout_shows_it_when_it_comes_and_t_again_goes_back_to_pca(
         "PCA again"
     );
 }
+
+#[test]
+fn a_fools_the_model_shows_the_changed_picture_and_u_puts_the_drawing_back() {
+    use crossterm::event::{KeyCode, KeyEvent};
+    let mut app = drawn_one((120, 40));
+    let canvas = app.pad.canvas;
+    let effects = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('a'))));
+    // (The drawing's verdict, still to ask for, may follow.)
+    let Some(mnist_tui::app::Effect::ToMain(mnist_tui::train::Command::Fool { pixels, target })) =
+        effects.first()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!((**pixels, *target), (app.pad.model_input(), None));
+    assert!(app.pad.fooling);
+    // The answer: every inked pixel dimmed by 0.061, read as a 7.
+    let mut probabilities = [0.01f32; 10];
+    probabilities[7] = 0.91;
+    let changed: Vec<f32> = app
+        .pad
+        .model_input()
+        .iter()
+        .map(|&p| (p as f32 / 255.0 - 0.061).max(0.0))
+        .collect();
+    let fooled = mnist_tui::train::events::Fooled {
+        epsilon: 0.061,
+        pixels: changed,
+        probabilities,
+        was: 1,
+        now: 7,
+    };
+    update(&mut app, Msg::Worker(Event::Fooled(Some(Box::new(fooled)))));
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("Fooled: ε 0.061") && screen.contains("7  (91.0%), was 1"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(t.backend());
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('u'))));
+    assert!(app.pad.fooled.is_none());
+    assert_eq!(app.pad.canvas, canvas, "the drawing is as it was");
+    // No step fools it: a notice says so.
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('a'))));
+    update(&mut app, Msg::Worker(Event::Fooled(None)));
+    assert!(app.notice.as_deref().unwrap().starts_with("not fooled"));
+    // On an empty pad there is nothing to fool.
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('c'))));
+    assert!(update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('a')))).is_empty());
+    assert!(app
+        .notice
+        .as_deref()
+        .unwrap()
+        .starts_with("draw a digit first"));
+}

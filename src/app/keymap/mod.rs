@@ -62,6 +62,8 @@ pub enum Action {
     ExplainClass(u8),
     PickPoint(isize, isize),
     ToggleTsne,
+    FoolIt,
+    PutBack,
 }
 
 impl Action {
@@ -366,6 +368,22 @@ pub const BINDINGS: &[Binding] = &[
         help: "explain this class (why not 3?); again: prediction",
         short: "why class",
         key_line: &[],
+    },
+    Binding {
+        keys: "a",
+        codes: &[(Char('a'), FoolIt)],
+        views: Views::Only(Tab::Draw),
+        help: "fool it: the smallest fast-gradient-sign step that changes the verdict (to the class w asks about, if any)",
+        short: "fool it",
+        key_line: DRAW,
+    },
+    Binding {
+        keys: "u",
+        codes: &[(Char('u'), PutBack)],
+        views: Views::Only(Tab::Draw),
+        help: "put the drawing back after fooling it",
+        short: "put back",
+        key_line: DRAW,
     },
     Binding {
         keys: "?",

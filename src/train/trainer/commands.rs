@@ -163,6 +163,12 @@ impl<N: Network> Trainer<N> {
                 return Flow::Stop;
             }
             Command::Embed => self.start_embedding(),
+            Command::Fool { pixels, target } => {
+                let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
+                let target = target.map(usize::from);
+                let fooled = crate::model::fool::fool(&self.net, &self.dev, &scaled, target);
+                self.outbox.push(Event::Fooled(fooled.map(Box::new)));
+            }
         }
         Flow::Continue
     }
