@@ -54,16 +54,34 @@ SCENES = {
                                     ("sleep", 2)]),
     "clusters-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["7"]),
                                          ("wait", "PC1")]),
+    "tsne-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["7"]), ("wait", "PC1"),
+                                     ("keys", ["t"]), ("wait", "t-SNE at epoch")]),
+    "occlusion-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["w", "w"]),
+                                          ("sleep", 2)]),
+    "fool-it-120x40": (120, 40, QUICK + " --pretrained", [
+        ("wait", "● finished"), ("keys", ["4"]), ("wait", "draw a digit"),
+        ("keys", ["Up"] * 8 + ["Left"] * 7 + ["Space"] + ["Right"] * 14 + ["Down", "Left"] * 7
+                 + ["Down"] * 5 + ["Space"]),
+        ("wait", "%)"), ("keys", ["a"]), ("wait", "Fooled"),
+    ]),
 }
 
-# The runs workspace's scenes open on four recorded runs, trained headless first in one
-# directory they share: the basic network at three learning rates, and the deep one.
-RUNS_SETUP = [f"train {QUICK} --lr {lr}" for lr in ("0.001", "0.003", "0.0003")] + [
+# The runs workspace's scenes open on recorded runs, trained headless first in one
+# directory they share: the basic network at three learning rates, the deep one, and two
+# more seeds of the first.
+RUNS_SETUP = [
+    # Two more seeds of the first run's settings, recorded first so that they sit below
+    # the four runs in the table: repeats for `R` to group.
+    f"sweep {QUICK} --seed 778,779"] + [
+    f"train {QUICK} --lr {lr}" for lr in ("0.001", "0.003", "0.0003")] + [
     f"train {QUICK} --model deep"]
 MARK_ALL = [("wait", "Runs in"), ("keys", ["Space", "Down"] * 4), ("sleep", 2)]
 RUNS_SCENES = {
     "runs-120x40": (120, 40, "runs", MARK_ALL),
     "runs-80x24": (80, 24, "runs", MARK_ALL),
+    # R groups the three seeds of lr 1e-3; the group and the other runs marked.
+    "runs-repeats-120x40": (120, 40, "runs", [("wait", "Runs in"), ("keys", ["R"]),
+                                              ("keys", ["Space", "Down"] * 4), ("sleep", 2)]),
 }
 
 CW, CH, SIZE = 9, 18, 15

@@ -357,7 +357,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: "w",
         codes: &[(Char('w'), ToggleWhy)],
         views: Views::All,
-        help: "why: red pixels push toward the class, blue away (saliency)",
+        help: "why: red pixels push toward the class, blue away (saliency); again: by occlusion; again: off",
         short: "why",
         key_line: EXPLAINED,
     },
