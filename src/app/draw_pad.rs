@@ -34,6 +34,8 @@ pub struct DrawPad {
     pub fooled: Option<Box<crate::train::events::Fooled>>,
     /// `a` was pressed and the worker has not answered yet.
     pub fooling: bool,
+    /// The drawing through every layer, for the Walk view.
+    pub walk: crate::train::events::Walk,
     /// A prediction was requested and not answered yet.
     pub waiting: bool,
     /// The canvas changed since the last request.
@@ -55,6 +57,7 @@ impl Default for DrawPad {
             occlusion: Default::default(),
             fooled: None,
             fooling: false,
+            walk: Default::default(),
             waiting: false,
             dirty: false,
             asked_at: None,

@@ -184,6 +184,29 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.clusters.pick((dx, dy));
             none()
         }
+        WalkLayer(delta) => {
+            let mut view = app.walk;
+            view.step_layer(app.walked(), delta);
+            app.walk = view;
+            none()
+        }
+        WalkMap(delta) => {
+            let mut view = app.walk;
+            view.step_map(app.walked(), delta);
+            app.walk = view;
+            none()
+        }
+        WalkLarge => {
+            app.walk.large = !app.walk.large;
+            none()
+        }
+        WalkSource => {
+            app.walk.drawing = !app.walk.drawing;
+            let mut view = app.walk;
+            view.step_layer(app.walked(), 0);
+            app.walk = view;
+            none()
+        }
         ToggleTsne => {
             if app.clusters.toggle_tsne() && app.viewing.is_none() {
                 return vec![Effect::ToMain(Command::Embed)];

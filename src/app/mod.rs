@@ -19,6 +19,7 @@ mod overlays;
 mod report;
 mod run;
 mod screen;
+mod walk;
 pub mod workspace;
 
 use std::time::{Duration, Instant};
@@ -28,6 +29,12 @@ use crossterm::event::{KeyEvent, MouseEvent};
 pub use branch::Branch;
 pub use clock::Clock;
 pub use clusters::ClustersView;
+pub use walk::WalkView;
+
+/// Rows of the Walk view's layer list after the layers: the logits and the softmax.
+pub fn walk_head_rows() -> usize {
+    walk::HEAD_ROWS
+}
 pub use compare::{CompareView, ComparedRun, RunChoice};
 pub use curves::CurvesView;
 pub use draw_pad::DrawPad;
@@ -156,10 +163,12 @@ pub enum Tab {
     Layers,
     /// The test subset's penultimate features in two dimensions, coloured by label.
     Clusters,
+    /// One digit through every layer.
+    Walk,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Overview,
         Tab::Confusion,
         Tab::Mistakes,
@@ -167,6 +176,7 @@ impl Tab {
         Tab::Filters,
         Tab::Layers,
         Tab::Clusters,
+        Tab::Walk,
     ];
 
     pub fn label(self) -> &'static str {
@@ -178,6 +188,7 @@ impl Tab {
             Tab::Filters => "Filters",
             Tab::Layers => "Layers",
             Tab::Clusters => "Clusters",
+            Tab::Walk => "Walk",
         }
     }
 
@@ -185,6 +196,9 @@ impl Tab {
     pub fn short_label(self) -> &'static str {
         match self {
             Tab::Overview => "Curves",
+            // Eight tabs share 80 columns.
+            Tab::Confusion => "Matrix",
+            Tab::Mistakes => "Wrong",
             Tab::Clusters => "PCA",
             other => other.label(),
         }
@@ -253,6 +267,7 @@ pub struct App {
     pub pad: DrawPad,
     pub layers: LayersView,
     pub clusters: ClustersView,
+    pub walk: WalkView,
     /// The saliency overlay on the sample and the drawing, and the class it explains
     /// (`None`: the overlay is off).
     pub why: Option<Why>,
@@ -267,6 +282,16 @@ pub struct App {
 }
 
 impl App {
+    /// The digit the Walk view walks: the drawing's (`v`), or the sample's.
+    pub fn walked(&self) -> Option<&crate::train::events::Walk> {
+        let walk = if self.walk.drawing {
+            Some(&self.pad.walk).filter(|_| !self.pad.is_empty())
+        } else {
+            self.sample.as_deref().map(|s| &s.walk)
+        };
+        walk.filter(|w| !w.is_empty())
+    }
+
     pub fn new(now: Instant, size: (u16, u16)) -> Self {
         Self {
             info: None,
@@ -282,6 +307,7 @@ impl App {
             pad: DrawPad::default(),
             layers: LayersView::default(),
             clusters: ClustersView::default(),
+            walk: WalkView::default(),
             why: None,
             overlays: Overlays::default(),
             notice: None,
@@ -477,6 +503,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             app.pad.prediction = (!app.pad.is_empty()).then_some(p.probabilities);
             app.pad.saliency = p.saliency;
             app.pad.occlusion = p.occlusion;
+            app.pad.walk = p.walk;
         }
         Event::Saved { path, epoch, batch } => {
             app.notice = Some(format!(

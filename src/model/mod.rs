@@ -6,8 +6,8 @@
 //!   their parameters;
 //! - [`fused`]: each network's training pass as few ops as its dropouts allow;
 //! - [`infer`]: inference, conv layers and dense layers, without the tape;
-//! - [`inspect`], [`saliency`], [`occlusion`], [`fool`]: what the views inside the network
-//!   show.
+//! - [`inspect`], [`saliency`], [`occlusion`], [`fool`], [`walk`]: what the views inside
+//!   the network show.
 
 pub mod copies;
 pub mod dense;
@@ -22,6 +22,7 @@ pub mod occlusion;
 pub mod ops;
 pub mod params;
 pub mod saliency;
+pub mod walk;
 
 pub use conv3x3::{matrix_product, LaneSet};
 pub use inspect::{Inspection, LayerActivity};

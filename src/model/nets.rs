@@ -12,6 +12,7 @@ use super::infer::{conv_stack, planar_as, stack_output};
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
+use super::walk::{Walk, WalkLayer};
 use conv3x3::{InferenceConv, LaneSet, MapLayout};
 
 /// A batch of 28×28 greyscale images.
@@ -116,6 +117,9 @@ pub trait Network:
         to_vec(self.conv1_weight())
     }
 
+    /// One image (28×28 values in [0, 1]) through every layer, in order.
+    fn walk(&self, dev: &Dev, pixels: &[f32]) -> Walk;
+
     /// Feature maps of one image after conv1+ReLU `(32×28×28)` and conv2+ReLU `(64×14×14)`.
     fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
         let c1 = conv3x3_same(x, self.conv1_weight());
@@ -126,6 +130,12 @@ pub trait Network:
         relu_in_tasks(&mut maps2);
         (maps1, maps2)
     }
+}
+
+/// ReLU of a few maps, on this thread.
+fn relu(mut v: Vec<f32>) -> Vec<f32> {
+    v.iter_mut().for_each(|x| *x = x.max(0.0));
+    v
 }
 
 /// ReLU in place on every thread of the pool (the one ReLU on plain vectors here): the
@@ -212,6 +222,23 @@ impl Network for SeedNet {
             features,
             feature_width: 64 * 7 * 7,
         }
+    }
+
+    fn walk(&self, dev: &Dev, pixels: &[f32]) -> Walk {
+        let x: Images = dev.tensor_from_vec(pixels.to_vec(), (1, Const, Const, Const));
+        let c1 = conv3x3_same(x.clone(), &self.0.weight);
+        let p1 = maxpool2x2_relu_same(c1.clone());
+        let c2 = conv3x3_same(p1.clone(), &self.1.weight);
+        let p2 = maxpool2x2_relu_same(c2.clone());
+        let inside = self.inspect(&x);
+        let layers = vec![
+            WalkLayer::new("input", 1, 28, pixels.to_vec()),
+            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))),
+            WalkLayer::new("pool1", 32, 14, to_vec(&p1)),
+            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))),
+            WalkLayer::new("pool2", 64, 7, to_vec(&p2)),
+        ];
+        Walk::new(layers, &inside.logits)
     }
 
     fn set_kernels(&mut self, lanes: LaneSet) {
@@ -314,6 +341,28 @@ impl Network for DeepNet {
             features,
             feature_width: 625,
         }
+    }
+
+    fn walk(&self, dev: &Dev, pixels: &[f32]) -> Walk {
+        let x: Images = dev.tensor_from_vec(pixels.to_vec(), (1, Const, Const, Const));
+        let c1 = conv3x3_same(x.clone(), &self.0 .0.weight);
+        let p1 = maxpool2x2_relu_same(c1.clone());
+        let c2 = conv3x3_same(p1.clone(), &self.1 .0.weight);
+        let p2 = maxpool2x2_relu_same(c2.clone());
+        let c3 = conv3x3_same(p2.clone(), &self.2 .0.weight);
+        let p3 = maxpool2x2_relu_same(c3.clone());
+        let inside = self.inspect(&x);
+        let layers = vec![
+            WalkLayer::new("input", 1, 28, pixels.to_vec()),
+            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))),
+            WalkLayer::new("pool1", 32, 14, to_vec(&p1)),
+            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))),
+            WalkLayer::new("pool2", 64, 7, to_vec(&p2)),
+            WalkLayer::new("conv3 + ReLU", 128, 7, relu(to_vec(&c3))),
+            WalkLayer::new("pool3", 128, 4, to_vec(&p3)),
+            WalkLayer::new("dense1 + ReLU", 625, 1, inside.features),
+        ];
+        Walk::new(layers, &inside.logits)
     }
 
     fn set_kernels(&mut self, lanes: LaneSet) {

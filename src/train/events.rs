@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 pub use crate::model::fool::Fooled;
+pub use crate::model::walk::{Walk, WalkLayer};
 use crate::model::ModelKind;
 pub use crate::model::Saliency;
 
@@ -32,6 +33,8 @@ pub struct SamplePrediction {
     pub saliency: Saliency,
     /// The same question answered by occlusion (empty where nobody looks).
     pub occlusion: Saliency,
+    /// The digit through every layer, for the Walk view (empty where nobody looks).
+    pub walk: Walk,
 }
 
 /// The model's verdict on a drawing ([`Command::Predict`]).
@@ -40,6 +43,7 @@ pub struct Verdict {
     pub probabilities: [f32; 10],
     pub saliency: Saliency,
     pub occlusion: Saliency,
+    pub walk: Walk,
 }
 
 /// How the network sorts the quick-evaluation subset: its penultimate features projected

@@ -92,6 +92,7 @@ impl MetricsLine {
                     conv2_maps: Vec::new(),
                     saliency: Default::default(),
                     occlusion: Default::default(),
+                    walk: Default::default(),
                 })),
             ],
             MetricsLine::Health(h) => vec![Event::Health(Box::new(h))],

@@ -27,6 +27,7 @@ mod sparkline;
 mod status;
 mod tabs;
 pub mod theme;
+mod walk;
 pub mod workspace;
 
 pub use accuracy::draw_accuracy;
@@ -81,6 +82,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Filters => draw_filters(frame, main, &look, &app.filters, sample),
         Tab::Layers => draw_health(frame, main, look.colors, &app.layers),
         Tab::Clusters => draw_clusters(frame, main, &look, &app.clusters, app.viewing.is_some()),
+        Tab::Walk => {
+            let filters = app.filters.weights.as_deref();
+            walk::draw_walk(frame, main, &look, (app.walked(), app.walk), filters)
+        }
     }
     if let Some(finder) = &app.overlays.finder {
         draw_finder(frame, main, look.colors, finder);

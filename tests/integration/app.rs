@@ -316,6 +316,7 @@ fn drawing_with_the_mouse_asks_the_worker_once_per_answer() {
         probabilities: p,
         saliency: Saliency(vec![0.5; 7840]),
         occlusion: Saliency(vec![0.25; 7840]),
+        walk: Default::default(),
     };
     let again = update(&mut app, Msg::Worker(Event::Predicted(Box::new(verdict))));
     assert!(matches!(

@@ -344,12 +344,14 @@ fn w_cycles_gradient_occlusion_and_off_and_digits_then_ask_about_a_class_instead
 }
 
 #[test]
-fn six_and_seven_show_the_layers_and_the_clusters() {
+fn six_seven_and_eight_show_the_layers_the_clusters_and_the_walk() {
     let mut app = busy_app((120, 40));
     key(&mut app, KeyCode::Char('6'));
     assert_eq!(app.tab, Tab::Layers);
     key(&mut app, KeyCode::Char('7'));
     assert_eq!(app.tab, Tab::Clusters);
+    key(&mut app, KeyCode::Char('8'));
+    assert_eq!(app.tab, Tab::Walk);
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Overview, "Tab wraps after the last view");
 }

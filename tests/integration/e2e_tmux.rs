@@ -164,7 +164,7 @@ fn key_and_resize_storms_never_crash_or_stop_training() {
     let keys: Vec<&str> = [
         "+", "-", "[", "]", "Space", ".", "n", "L", "?", "Tab", "BTab", "1", "2", "3", "4", "d",
         "x", "c", "s", "Left", "Right", "Up", "Down", "PageUp", "PageDown", "Home", "End", "Enter",
-        "BSpace", "a", "z", "7", "0", "e", "F5", "Insert", "DC",
+        "BSpace", "a", "z", "7", "0", "e", "F5", "Insert", "DC", "8", "v", "t", "u", "w",
     ]
     .to_vec();
     let mut rng = 0x2545_f491_u64;

@@ -263,7 +263,7 @@ fn hiding_the_ink_of_a_digit_read_right_lowers_the_shipped_models_belief_in_it()
 }
 
 #[test]
-fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_keeps_training() {
+fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_trains_all_its_batches() {
     use mnist_tui::config::Settings;
     use mnist_tui::train::{self, Command, Event, WorkerOptions};
     let mut data = mnist_tui::data::Dataset::embedded().unwrap();
@@ -274,15 +274,21 @@ fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_keeps_training() 
         threads: 2,
         ..Settings::default()
     });
-    options.stay_after_finish = false;
+    // The worker waits after its epochs, so a layout still computing then is not lost.
+    options.stay_after_finish = true;
     let worker = train::spawn(std::sync::Arc::new(data), options).unwrap();
     worker.commands.send(Command::Embed).unwrap();
-    let (mut layout, mut batches_after) = (None, 0);
+    let (mut layout, mut batches_after, mut finished) = (None, 0, false);
     for event in worker.events.iter() {
         match event {
             Event::Embedded(p) => layout = Some(p),
-            Event::Batches(b) if layout.is_some() => batches_after += b.len(),
+            Event::Batches(b) => batches_after += b.len(),
+            Event::Finished { .. } => finished = true,
             _ => {}
+        }
+        // Both the layout and the run's end, in either order: then the worker may go.
+        if finished && layout.is_some() {
+            worker.commands.send(Command::Stop).unwrap();
         }
     }
     worker.thread.join().unwrap();
@@ -300,7 +306,10 @@ fn a_running_worker_lays_out_its_subset_by_tsne_on_request_and_keeps_training() 
     let spread = layout.points.iter().map(|p| p[0]).fold(f32::MIN, f32::max)
         - layout.points.iter().map(|p| p[0]).fold(f32::MAX, f32::min);
     assert!(spread > 1.0, "the points are spread out: {spread}");
-    assert!(batches_after > 0, "the run trained on while t-SNE computed");
+    assert_eq!(
+        batches_after, 60,
+        "the run trained all its batches, two epochs of 30"
+    );
 }
 
 /// A 7 drawn on the pad as a person would, with the keyboard pen: the top bar, then the
@@ -367,4 +376,72 @@ fn the_smallest_fooling_step_flips_the_shipped_models_verdict_on_a_drawn_seven()
     let to_three = mnist_tui::model::fool::fool(&net, &dev, &pixels, Some(3)).expect("a 3");
     assert_eq!(to_three.now, 3);
     assert!(to_three.epsilon >= fooled.epsilon);
+}
+
+/// The walk's logits are the inference pass's, bit for bit, and its layers have the
+/// network's shapes.
+fn assert_walk_is_inference<N: Network>(names: &[(&str, usize, usize)]) {
+    let dev = Dev::seed_from_u64(3);
+    let net = N::build_seeded(&dev, 5);
+    let pixels: Vec<f32> = random(784, 11).iter().map(|v| v.abs().min(1.0)).collect();
+    let walk = net.walk(&dev, &pixels);
+    let logits = net.infer_rows(&pixels, 1);
+    for (a, b) in walk.logits.iter().zip(&logits) {
+        assert_eq!(a.to_bits(), b.to_bits(), "{}: {a} vs {b}", N::NAME);
+    }
+    let shapes: Vec<(&str, usize, usize)> = walk
+        .layers
+        .iter()
+        .map(|l| (l.name.as_str(), l.channels, l.side))
+        .collect();
+    assert_eq!(shapes, names, "{}", N::NAME);
+    assert_eq!(walk.layers[0].values, pixels, "the input is the digit");
+    // After a ReLU nothing is negative.
+    assert!(walk
+        .layers
+        .iter()
+        .all(|l| l.values.iter().all(|&v| v >= 0.0)));
+    let sum: f32 = walk.probabilities.iter().sum();
+    assert!((sum - 1.0).abs() < 1e-5);
+}
+
+#[test]
+fn the_walks_logits_are_the_inference_passs_to_the_bit_for_both_networks() {
+    assert_walk_is_inference::<SeedNet>(&[
+        ("input", 1, 28),
+        ("conv1 + ReLU", 32, 28),
+        ("pool1", 32, 14),
+        ("conv2 + ReLU", 64, 14),
+        ("pool2", 64, 7),
+    ]);
+    assert_walk_is_inference::<DeepNet>(&[
+        ("input", 1, 28),
+        ("conv1 + ReLU", 32, 28),
+        ("pool1", 32, 14),
+        ("conv2 + ReLU", 64, 14),
+        ("pool2", 64, 7),
+        ("conv3 + ReLU", 128, 7),
+        ("pool3", 128, 4),
+        ("dense1 + ReLU", 625, 1),
+    ]);
+}
+
+#[test]
+fn each_pooled_map_is_the_2x2_maximum_of_its_conv_map() {
+    let dev = Dev::seed_from_u64(3);
+    let net = SeedNet::build_seeded(&dev, 5);
+    let pixels: Vec<f32> = random(784, 12).iter().map(|v| v.abs().min(1.0)).collect();
+    let walk = net.walk(&dev, &pixels);
+    let (conv, pool) = (&walk.layers[3], &walk.layers[4]);
+    for c in [0, 17, 63] {
+        let (m, p) = (conv.map(c), pool.map(c));
+        for y in 0..7 {
+            for x in 0..7 {
+                let block = [(0, 0), (0, 1), (1, 0), (1, 1)]
+                    .map(|(dy, dx)| m[(2 * y + dy) * 14 + 2 * x + dx]);
+                let max = block.iter().copied().fold(f32::MIN, f32::max);
+                assert_eq!(p[y * 7 + x], max, "channel {c} at ({y}, {x})");
+            }
+        }
+    }
 }

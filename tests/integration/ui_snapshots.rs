@@ -628,3 +628,111 @@ fn a_fools_the_model_shows_the_changed_picture_and_u_puts_the_drawing_back() {
         .unwrap()
         .starts_with("draw a digit first"));
 }
+
+/// The busy app on the Walk view, its sample walking through `seed` (or `deep`).
+fn walking(size: (u16, u16), deep: bool) -> App {
+    let mut app = busy_app(size);
+    if let Some(s) = app.sample.as_mut() {
+        s.walk = common::walk(deep);
+    }
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Char('8'))));
+    assert_eq!(app.tab, Tab::Walk);
+    app
+}
+
+#[test]
+fn walk_keys_choose_the_layer_and_the_map_and_enter_shows_it_large() {
+    let mut app = walking((120, 40), false);
+    let key = |app: &mut App, code| update(app, Msg::Key(KeyEvent::from(code)));
+    key(&mut app, KeyCode::Down);
+    assert_eq!((app.walk.layer, app.walk.map), (1, 0));
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Right);
+    }
+    assert_eq!(app.walk.map, 31, "conv1 has 32 maps");
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    assert_eq!((app.walk.layer, app.walk.map), (3, 31));
+    for _ in 0..10 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.walk.layer, 6, "five layers, the logits, the softmax");
+    assert_eq!(app.walk.map, 9, "ten classes");
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.walk.large);
+    key(&mut app, KeyCode::Enter);
+    assert!(!app.walk.large);
+    // v walks the drawing, which there is none of yet.
+    key(&mut app, KeyCode::Char('v'));
+    assert!(app.walk.drawing && app.walked().is_none());
+    let screen = format!("{}", full(&app, (120, 40)).backend());
+    assert!(screen.contains("no drawing yet"), "{screen}");
+}
+
+#[test]
+fn walk_view_seed_120x40_every_conv1_map_labelled_the_most_active_starred() {
+    let mut app = walking((120, 40), false);
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("conv1 + ReLU · 32×28×28 · ★ #5 most active"),
+        "{screen}"
+    );
+    assert!(screen.contains("★5") && screen.contains("31"), "{screen}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn walk_view_seed_80x24_one_layer_at_a_time() {
+    let mut app = walking((80, 24), false);
+    for _ in 0..3 {
+        update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
+    }
+    let t = full(&app, (80, 24));
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("conv2 + ReLU") && screen.contains("layer 4/7"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn walk_view_deep_120x40_dense_units_and_80x24_logits() {
+    let mut app = walking((120, 40), true);
+    for _ in 0..7 {
+        update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
+    }
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(screen.contains("dense1 + ReLU · 625 units"), "{screen}");
+    insta::assert_snapshot!("walk_view_deep_120x40_dense_units", t.backend());
+    let mut app = walking((80, 24), true);
+    for _ in 0..8 {
+        update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
+    }
+    let t = full(&app, (80, 24));
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("logits") && screen.contains("6.000"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("walk_view_deep_80x24_logits", t.backend());
+}
+
+#[test]
+fn walk_view_enter_shows_a_conv1_map_large_with_its_filter() {
+    let mut app = walking((120, 40), false);
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Right)));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("conv1 filter #1 (blue −, red +)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(t.backend());
+}

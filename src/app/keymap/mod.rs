@@ -64,6 +64,10 @@ pub enum Action {
     ToggleTsne,
     FoolIt,
     PutBack,
+    WalkLayer(isize),
+    WalkMap(isize),
+    WalkLarge,
+    WalkSource,
 }
 
 impl Action {
@@ -160,6 +164,7 @@ const MOST: &[Tab] = &[
 const EVERY: &[Tab] = &Tab::ALL;
 const EXPLAINED: &[Tab] = &[Tab::Overview, Tab::Draw];
 const CLUSTERS: &[Tab] = &[Tab::Clusters];
+const WALK: &[Tab] = &[Tab::Walk];
 const FILTERS: &[Tab] = &[Tab::Filters];
 const DRAW: &[Tab] = &[Tab::Draw];
 const MISTAKES: &[Tab] = &[Tab::Mistakes];
@@ -253,6 +258,38 @@ pub const BINDINGS: &[Binding] = &[
         key_line: CLUSTERS,
     },
     Binding {
+        keys: "↑ / ↓",
+        codes: &[(KeyCode::Up, WalkLayer(-1)), (KeyCode::Down, WalkLayer(1))],
+        views: Views::Only(Tab::Walk),
+        help: "the previous / next layer",
+        short: "layer",
+        key_line: WALK,
+    },
+    Binding {
+        keys: "← / →",
+        codes: &[(KeyCode::Left, WalkMap(-1)), (KeyCode::Right, WalkMap(1))],
+        views: Views::Only(Tab::Walk),
+        help: "the previous / next map of the layer",
+        short: "map",
+        key_line: WALK,
+    },
+    Binding {
+        keys: "Enter",
+        codes: &[(KeyCode::Enter, WalkLarge)],
+        views: Views::Only(Tab::Walk),
+        help: "the map large, with the filter that made it (Enter again: every map)",
+        short: "large",
+        key_line: WALK,
+    },
+    Binding {
+        keys: "v",
+        codes: &[(Char('v'), WalkSource)],
+        views: Views::Only(Tab::Walk),
+        help: "walk the draw pad's drawing / the sample digit",
+        short: "drawing / sample",
+        key_line: WALK,
+    },
+    Binding {
         keys: "t",
         codes: &[(Char('t'), ToggleTsne)],
         views: Views::Only(Tab::Clusters),
@@ -328,7 +365,7 @@ pub const BINDINGS: &[Binding] = &[
         key_line: OVERVIEW,
     },
     Binding {
-        keys: "Tab, 1-7",
+        keys: "Tab, 1-8",
         codes: &[
             (KeyCode::Tab, NextView),
             (KeyCode::BackTab, PreviousView),
@@ -339,6 +376,7 @@ pub const BINDINGS: &[Binding] = &[
             (Char('5'), ShowView(Tab::Filters)),
             (Char('6'), ShowView(Tab::Layers)),
             (Char('7'), ShowView(Tab::Clusters)),
+            (Char('8'), ShowView(Tab::Walk)),
         ],
         views: Views::All,
         help: "switch the view (the tabs of the top line)",
@@ -357,7 +395,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: "w",
         codes: &[(Char('w'), ToggleWhy)],
         views: Views::All,
-        help: "why: red pixels push toward the class, blue away (saliency); again: by occlusion; again: off",
+        help: "why: red for the class, blue against; again: occlusion; off",
         short: "why",
         key_line: EXPLAINED,
     },

@@ -140,6 +140,7 @@ impl<N: Network> Trainer<N> {
                     probabilities: probabilities(&self.net, &self.dev, &scaled),
                     saliency: saliency(&self.net, &self.dev, &scaled),
                     occlusion: occlusion(&self.net, &scaled),
+                    walk: self.net.walk(&self.dev, &scaled),
                 };
                 self.outbox.push(Event::Predicted(Box::new(verdict)));
             }

@@ -36,6 +36,11 @@ impl<N: Network> Trainer<N> {
         let pixels = self.data.test.image(i).to_vec();
         let scaled: Vec<f32> = pixels.iter().map(|&p| p as f32 / 255.0).collect();
         let probabilities = probabilities(&self.net, &self.dev, &scaled);
+        let walk = if with_maps {
+            self.net.walk(&self.dev, &scaled)
+        } else {
+            Default::default()
+        };
         let (conv1_maps, conv2_maps, (saliency, occlusion)) = if with_maps {
             let (c1, c2) = self
                 .net
@@ -58,6 +63,7 @@ impl<N: Network> Trainer<N> {
             conv2_maps,
             saliency,
             occlusion,
+            walk,
         }
     }
 }

@@ -42,13 +42,19 @@ pub fn empty_app(size: (u16, u16)) -> App {
 }
 
 /// A digit-like image: a vertical bar (a "1").
-pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
+/// A vertical bar, three pixels wide: the fixtures' digit.
+fn sample_pixels() -> Vec<u8> {
     let mut pixels = vec![0u8; 784];
     for y in 4..24 {
         for x in 13..16 {
             pixels[y * 28 + x] = 255;
         }
     }
+    pixels
+}
+
+pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
+    let pixels = sample_pixels();
     let mut probabilities = [0.01f32; 10];
     probabilities[predicted as usize] = 0.91;
     SamplePrediction {
@@ -80,7 +86,47 @@ pub fn sample(label: u8, predicted: u8) -> SamplePrediction {
                 })
                 .collect(),
         ),
+        walk: walk(false),
     }
+}
+
+/// The bar of [`sample`] through the `seed` network (or the `deep` one): each map a
+/// pattern of its own, so the Walk view's pictures tell the channels apart; channel 5 of
+/// each layer the most active; the logits those of a confident 1.
+pub fn walk(deep: bool) -> mnist_tui::train::events::Walk {
+    use mnist_tui::train::events::{Walk, WalkLayer};
+    let maps = |name: &str, channels: usize, side: usize| {
+        let values = (0..channels * side * side)
+            .map(|i| {
+                let (c, p) = (i / (side * side), i % (side * side));
+                let (y, x) = (p / side, p % side);
+                let wave = ((x * (c % 4 + 1) + y * (c % 3 + 1)) % 7) as f32 / 7.0;
+                if c == 5 {
+                    wave + 1.0
+                } else {
+                    wave
+                }
+            })
+            .collect();
+        WalkLayer::new(name, channels, side, values)
+    };
+    let input: Vec<f32> = sample_pixels().iter().map(|&p| p as f32 / 255.0).collect();
+    let mut layers = vec![
+        WalkLayer::new("input", 1, 28, input),
+        maps("conv1 + ReLU", 32, 28),
+        maps("pool1", 32, 14),
+        maps("conv2 + ReLU", 64, 14),
+        maps("pool2", 64, 7),
+    ];
+    if deep {
+        layers.push(maps("conv3 + ReLU", 128, 7));
+        layers.push(maps("pool3", 128, 4));
+        layers.push(maps("dense1 + ReLU", 625, 1));
+    }
+    let mut logits = [-2.0f32; 10];
+    logits[1] = 6.0;
+    logits[7] = 1.5;
+    Walk::new(layers, &logits)
 }
 
 /// Layer-health reports of a `seed` run, one every quarter epoch: weights growing,
