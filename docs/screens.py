@@ -56,6 +56,11 @@ SCENES = {
                                          ("wait", "PC1")]),
     "tsne-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["7"]), ("wait", "PC1"),
                                      ("keys", ["t"]), ("wait", "t-SNE at epoch")]),
+    "walk-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["8", "Down", "Down", "Down"]),
+                                     ("wait", "conv2 + ReLU ·")]),
+    "walk-large-120x40": (120, 40, QUICK, [("wait", "● finished"),
+                                           ("keys", ["8", "Down", "Right", "Right", "Enter"]),
+                                           ("wait", "conv1 filter #2")]),
     "occlusion-120x40": (120, 40, QUICK, [("wait", "● finished"), ("keys", ["w", "w"]),
                                           ("sleep", 2)]),
     "fool-it-120x40": (120, 40, QUICK + " --pretrained", [
