@@ -7,8 +7,8 @@
 use dfdx::prelude::*;
 
 use super::nets::{Images, Network};
-use super::occlusion::softmax;
 use super::ops::{to_vec, Dev};
+use super::probability::softmax;
 use crate::data::PIXELS;
 
 /// The steps tried, in pixel units of [0, 1]: 0.005 to 0.5, each 10 % above the last

@@ -6,8 +6,8 @@
 //!   their parameters;
 //! - [`fused`]: each network's training pass as few ops as its dropouts allow;
 //! - [`infer`]: inference, conv layers and dense layers, without the tape;
-//! - [`inspect`], [`saliency`], [`occlusion`], [`fool`], [`walk`]: what the views inside
-//!   the network show.
+//! - [`inspect`], [`saliency`], [`occlusion`], [`fool`], [`walk`] (and the softmax they
+//!   share, [`probability`]): what the views inside the network show.
 
 pub mod copies;
 pub mod dense;
@@ -21,6 +21,7 @@ pub mod nets;
 pub mod occlusion;
 pub mod ops;
 pub mod params;
+pub mod probability;
 pub mod saliency;
 pub mod walk;
 

@@ -6,6 +6,7 @@
 //! All the occluded copies go through one batched inference pass (at most 145 images).
 
 use super::nets::Network;
+use super::probability::softmax;
 use super::saliency::Saliency;
 use crate::data::{PIXELS, SIDE};
 
@@ -15,19 +16,6 @@ pub const PATCH: usize = 6;
 /// Pixels between patches: each pixel is hidden by up to nine of them, so the map is
 /// smooth at a fraction of the passes a stride of 1 would take (144 copies, not 529).
 pub const STRIDE: usize = 2;
-
-/// Softmax of one row of logits.
-pub fn softmax(logits: &[f32]) -> [f32; 10] {
-    let max = logits.iter().cloned().fold(f32::NEG_INFINITY, f32::max);
-    let mut p = [0.0f32; 10];
-    let mut sum = 0.0;
-    for (o, &l) in p.iter_mut().zip(logits) {
-        *o = (l - max).exp();
-        sum += *o;
-    }
-    p.iter_mut().for_each(|v| *v /= sum);
-    p
-}
 
 /// The patches' top-left corners, row by row.
 fn corners() -> impl Iterator<Item = (usize, usize)> {

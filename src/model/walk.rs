@@ -4,7 +4,7 @@
 //! training path's ops on the one image; the logits from the inspection pass, which gives
 //! the inference pass's bits, so the verdict shown is the verdict the model gives.
 
-use super::occlusion::softmax;
+use super::probability::softmax;
 
 /// One layer's output: `channels` maps of `side × side` values, channel after channel (a
 /// dense layer: `channels` units of side 1).

@@ -94,7 +94,7 @@ pub fn test_report<N: Network>(net: &N, split: &Split, at_epoch: f64) -> (f64, T
     (correct as f64 / split.len().max(1) as f64, report)
 }
 
-pub use crate::model::occlusion::softmax;
+pub use crate::model::probability::softmax;
 
 /// Class probabilities of 28×28 pixels in [0, 1].
 pub fn probabilities<N: Network>(net: &N, dev: &Dev, pixels: &[f32]) -> [f32; 10] {
