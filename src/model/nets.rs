@@ -12,7 +12,7 @@ use super::infer::{conv_stack, planar_as, stack_output};
 use super::inspect::{conv_activity, Inspection, LayerActivity};
 use super::layers::{ConvPoolReLU, Dense, Dropout, Flatten, InputConvPoolReLU};
 use super::ops::{conv3x3_pool_relu, conv3x3_same, maxpool2x2_relu_same, to_vec, Dev};
-use super::walk::{Walk, WalkLayer};
+use super::walk::{Walk, WalkLayer, SOURCES};
 use conv3x3::{InferenceConv, LaneSet, MapLayout};
 
 /// A batch of 28×28 greyscale images.
@@ -233,9 +233,17 @@ impl Network for SeedNet {
         let inside = self.inspect(&x);
         let layers = vec![
             WalkLayer::new("input", 1, 28, pixels.to_vec()),
-            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))),
+            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))).with_filters(
+                &to_vec(&self.0.weight),
+                1,
+                SOURCES,
+            ),
             WalkLayer::new("pool1", 32, 14, to_vec(&p1)),
-            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))),
+            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))).with_filters(
+                &to_vec(&self.1.weight),
+                32,
+                SOURCES,
+            ),
             WalkLayer::new("pool2", 64, 7, to_vec(&p2)),
         ];
         Walk::new(layers, &inside.logits)
@@ -354,11 +362,23 @@ impl Network for DeepNet {
         let inside = self.inspect(&x);
         let layers = vec![
             WalkLayer::new("input", 1, 28, pixels.to_vec()),
-            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))),
+            WalkLayer::new("conv1 + ReLU", 32, 28, relu(to_vec(&c1))).with_filters(
+                &to_vec(&self.0 .0.weight),
+                1,
+                SOURCES,
+            ),
             WalkLayer::new("pool1", 32, 14, to_vec(&p1)),
-            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))),
+            WalkLayer::new("conv2 + ReLU", 64, 14, relu(to_vec(&c2))).with_filters(
+                &to_vec(&self.1 .0.weight),
+                32,
+                SOURCES,
+            ),
             WalkLayer::new("pool2", 64, 7, to_vec(&p2)),
-            WalkLayer::new("conv3 + ReLU", 128, 7, relu(to_vec(&c3))),
+            WalkLayer::new("conv3 + ReLU", 128, 7, relu(to_vec(&c3))).with_filters(
+                &to_vec(&self.2 .0.weight),
+                64,
+                SOURCES,
+            ),
             WalkLayer::new("pool3", 128, 4, to_vec(&p3)),
             WalkLayer::new("dense1 + ReLU", 625, 1, inside.features),
         ];

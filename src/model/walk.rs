@@ -15,6 +15,9 @@ pub struct WalkLayer {
     pub channels: usize,
     pub side: usize,
     pub values: Vec<f32>,
+    /// A conv layer's: for each output channel, the input channels whose 3×3 weights
+    /// weigh most in its filter (largest sum of magnitudes first), with those weights.
+    pub sources: Vec<Vec<(usize, [f32; 9])>>,
 }
 
 impl WalkLayer {
@@ -25,7 +28,28 @@ impl WalkLayer {
             channels,
             side,
             values,
+            sources: Vec::new(),
         }
+    }
+
+    /// The same layer, with its filters' strongest slices (`weights`: `channels × inputs
+    /// × 3 × 3`, as the layer holds them), `keep` per output channel.
+    pub fn with_filters(mut self, weights: &[f32], inputs: usize, keep: usize) -> Self {
+        self.sources = weights
+            .chunks_exact(inputs * 9)
+            .map(|filter| {
+                let mut slices: Vec<(usize, [f32; 9])> = filter
+                    .chunks_exact(9)
+                    .enumerate()
+                    .map(|(i, s)| (i, s.try_into().expect("3×3")))
+                    .collect();
+                let weight = |s: &[f32; 9]| s.iter().map(|v| v.abs()).sum::<f32>();
+                slices.sort_by(|a, b| weight(&b.1).total_cmp(&weight(&a.1)));
+                slices.truncate(keep);
+                slices
+            })
+            .collect();
+        self
     }
 
     /// Channel `c`'s map.
@@ -44,6 +68,9 @@ impl WalkLayer {
             .unwrap_or(0)
     }
 }
+
+/// Input channels shown for each conv map's filter in the large view.
+pub const SOURCES: usize = 3;
 
 /// A digit's walk through the network.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -66,5 +93,23 @@ impl Walk {
 
     pub fn is_empty(&self) -> bool {
         self.layers.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filters_strongest_input_slices_come_first_with_their_weights() {
+        // Two output channels of three inputs; output 1's input 2 is the strongest.
+        let mut weights = vec![0.1f32; 2 * 3 * 9];
+        weights[(3 + 2) * 9..(3 + 3) * 9].fill(-2.0);
+        weights[(3 + 0) * 9] = 1.5;
+        let layer = WalkLayer::new("conv", 2, 1, vec![0.0, 0.0]).with_filters(&weights, 3, 2);
+        let inputs: Vec<usize> = layer.sources[1].iter().map(|s| s.0).collect();
+        assert_eq!(inputs, [2, 0]);
+        assert_eq!(layer.sources[1][0].1, [-2.0; 9]);
+        assert_eq!(layer.sources[0].len(), 2);
     }
 }

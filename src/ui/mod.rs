@@ -82,10 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Tab::Filters => draw_filters(frame, main, &look, &app.filters, sample),
         Tab::Layers => draw_health(frame, main, look.colors, &app.layers),
         Tab::Clusters => draw_clusters(frame, main, &look, &app.clusters, app.viewing.is_some()),
-        Tab::Walk => {
-            let filters = app.filters.weights.as_deref();
-            walk::draw_walk(frame, main, &look, (app.walked(), app.walk), filters)
-        }
+        Tab::Walk => walk::draw_walk(frame, main, &look, (app.walked(), app.walk)),
     }
     if let Some(finder) = &app.overlays.finder {
         draw_finder(frame, main, look.colors, finder);

@@ -2,8 +2,8 @@
 //! input, each conv layer's maps after ReLU and each pooling (every map, small, labelled
 //! by its channel, the most active starred), the deep network's dense units, the logits
 //! and the softmax. `↑`/`↓` choose the layer, `←`/`→` the map, `Enter` shows the map
-//! large with the filter that made it. At 80 columns the layer list gives way to the
-//! layer itself.
+//! large with the filter that made it (its strongest input channels' 3×3 slices). At 80
+//! columns the layer list gives way to the layer itself.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,14 +26,12 @@ const LIST: u16 = 26;
 /// Thumbnail sizes tried, in pixels, largest first: the largest that shows every map.
 const THUMBS: [usize; 5] = [28, 14, 10, 7, 4];
 
-/// Draws the Walk view of `walk` (none yet: a hint); `filters`: conv1's 3×3 weights, for
-/// the large view of a conv1 map.
+/// Draws the Walk view of `walk` (none yet: a hint).
 pub fn draw_walk(
     frame: &mut Frame,
     area: Rect,
     look: &Look,
     (walk, view): (Option<&Walk>, WalkView),
-    filters: Option<&[f32]>,
 ) {
     let source = if view.drawing {
         "the drawing"
@@ -62,7 +60,7 @@ pub fn draw_walk(
     };
     let position = format!("layer {}/{rows}", layer + 1);
     match walk.layers.get(layer) {
-        Some(l) => draw_layer(frame, main, look, (l, view), &position, filters),
+        Some(l) => draw_layer(frame, main, look, (l, view), &position),
         None if layer == walk.layers.len() => {
             draw_head(frame, main, look, (&walk.logits, true), &position)
         }
@@ -101,7 +99,6 @@ fn draw_layer(
     look: &Look,
     (layer, view): (&WalkLayer, WalkView),
     position: &str,
-    filters: Option<&[f32]>,
 ) {
     let mode = look.colors;
     let selected = view.map.min(layer.channels.saturating_sub(1));
@@ -124,7 +121,7 @@ fn draw_layer(
     if layer.side == 1 {
         draw_units(buf, inner, (layer, selected, most), top, mode);
     } else if view.large {
-        draw_large(buf, inner, look, (layer, selected), top, filters);
+        draw_large(buf, inner, look, (layer, selected), top);
     } else {
         draw_maps(buf, inner, (layer, selected, most), top, mode);
     }
@@ -190,7 +187,6 @@ fn draw_large(
     look: &Look,
     (layer, selected): (&WalkLayer, usize),
     top: f32,
-    filters: Option<&[f32]>,
 ) {
     let mode = look.colors;
     let scale = (28 / layer.side).max(1);
@@ -209,28 +205,40 @@ fn draw_large(
         look.graphics,
     );
     let x = inner.x + side as u16 + 2;
-    let text = match (
-        layer.name.starts_with("conv1") || layer.name == "pool1",
-        filters,
-    ) {
-        (true, Some(w)) if w.len() >= (selected + 1) * 9 => {
-            let f = &w[selected * 9..(selected + 1) * 9];
-            let largest = f.iter().fold(1e-12f32, |m, v| m.max(v.abs()));
-            for (i, &v) in f.iter().enumerate() {
-                let (fx, fy) = (x + 2 * (i % 3) as u16, inner.y + 1 + (i / 3) as u16);
-                if fx + 1 < inner.right() && fy < inner.bottom() {
-                    let style = Style::default().fg(theme::diverging(mode, v / largest));
-                    buf.set_string(fx, fy, "██", style);
-                }
+    let sources = layer.sources.get(selected).map_or(&[][..], Vec::as_slice);
+    let text = if !sources.is_empty() {
+        // Each slice: its input channel, then its 3×3 weights in two-cell squares, on
+        // one scale for the filter.
+        let largest = sources
+            .iter()
+            .flat_map(|(_, w)| w.iter())
+            .fold(1e-12f32, |m, v| m.max(v.abs()));
+        for (k, (input, w)) in sources.iter().enumerate() {
+            let y = inner.y + 2 + 5 * k as u16;
+            if y + 4 > inner.bottom() || x + 8 > inner.right() {
+                break;
             }
+            buf.set_string(x, y, format!("from #{input}"), Style::default());
+            for (i, &v) in w.iter().enumerate() {
+                let (fx, fy) = (x + 2 * (i % 3) as u16, y + 1 + (i / 3) as u16);
+                let style = Style::default().fg(theme::diverging(mode, v / largest));
+                buf.set_string(fx, fy, "██", style);
+            }
+        }
+        if layer.name.starts_with("conv1") {
             format!("conv1 filter #{selected} (blue −, red +), ±{largest:.3}")
+        } else {
+            format!(
+                "filter #{selected}: its {} strongest inputs (blue −, red +), ±{largest:.3}",
+                sources.len()
+            )
         }
-        _ if layer.name == "input" => "the digit as the network takes it".to_string(),
-        _ if layer.name.starts_with("pool") => {
-            format!("the 2×2 maxima of the conv map #{selected} above it")
-        }
-        _ => "made by a 3×3 filter over every channel of the layer before (drawn for conv1)"
-            .to_string(),
+    } else if layer.name == "input" {
+        "the digit as the network takes it".to_string()
+    } else if layer.name.starts_with("pool") {
+        format!("the 2×2 maxima of the conv map #{selected} above it")
+    } else {
+        String::new()
     };
     if x < inner.right() {
         let room = (inner.right() - x) as usize;

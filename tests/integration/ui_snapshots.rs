@@ -736,3 +736,23 @@ fn walk_view_enter_shows_a_conv1_map_large_with_its_filter() {
     );
     insta::assert_snapshot!(t.backend());
 }
+
+#[test]
+fn walk_view_enter_on_a_conv2_map_shows_its_strongest_input_slices() {
+    let mut app = walking((120, 40), false);
+    for code in [KeyCode::Down, KeyCode::Down, KeyCode::Down, KeyCode::Enter] {
+        update(&mut app, Msg::Key(KeyEvent::from(code)));
+    }
+    let t = full(&app, (120, 40));
+    let screen = format!("{}", t.backend());
+    // The fixture's weights grow with the input channel: the last three are strongest.
+    assert!(
+        screen.contains("filter #0: its 3 strongest inputs"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("from #31") && screen.contains("from #30"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(t.backend());
+}

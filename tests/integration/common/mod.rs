@@ -111,15 +111,22 @@ pub fn walk(deep: bool) -> mnist_tui::train::events::Walk {
         WalkLayer::new(name, channels, side, values)
     };
     let input: Vec<f32> = sample_pixels().iter().map(|&p| p as f32 / 255.0).collect();
+    // Filters whose weights run from −1 to 1 across each 3×3, the input channel's number
+    // tilting them.
+    let filters = |outputs: usize, inputs: usize| -> Vec<f32> {
+        (0..outputs * inputs * 9)
+            .map(|i| ((i % 9) as f32 - 4.0) / 4.0 * (1.0 + (i / 9 % inputs) as f32 / 8.0))
+            .collect()
+    };
     let mut layers = vec![
         WalkLayer::new("input", 1, 28, input),
-        maps("conv1 + ReLU", 32, 28),
+        maps("conv1 + ReLU", 32, 28).with_filters(&filters(32, 1), 1, 3),
         maps("pool1", 32, 14),
-        maps("conv2 + ReLU", 64, 14),
+        maps("conv2 + ReLU", 64, 14).with_filters(&filters(64, 32), 32, 3),
         maps("pool2", 64, 7),
     ];
     if deep {
-        layers.push(maps("conv3 + ReLU", 128, 7));
+        layers.push(maps("conv3 + ReLU", 128, 7).with_filters(&filters(128, 64), 64, 3));
         layers.push(maps("pool3", 128, 4));
         layers.push(maps("dense1 + ReLU", 625, 1));
     }
