@@ -105,7 +105,8 @@ mod tests {
         // Two output channels of three inputs; output 1's input 2 is the strongest.
         let mut weights = vec![0.1f32; 2 * 3 * 9];
         weights[(3 + 2) * 9..(3 + 3) * 9].fill(-2.0);
-        weights[(3 + 0) * 9] = 1.5;
+        // Output 1, input 0: one strong weight, second.
+        weights[3 * 9] = 1.5;
         let layer = WalkLayer::new("conv", 2, 1, vec![0.0, 0.0]).with_filters(&weights, 3, 2);
         let inputs: Vec<usize> = layer.sources[1].iter().map(|s| s.0).collect();
         assert_eq!(inputs, [2, 0]);
