@@ -29,12 +29,6 @@ use crossterm::event::{KeyEvent, MouseEvent};
 pub use branch::Branch;
 pub use clock::Clock;
 pub use clusters::ClustersView;
-pub use walk::WalkView;
-
-/// Rows of the Walk view's layer list after the layers: the logits and the softmax.
-pub fn walk_head_rows() -> usize {
-    walk::HEAD_ROWS
-}
 pub use compare::{CompareView, ComparedRun, RunChoice};
 pub use curves::CurvesView;
 pub use draw_pad::DrawPad;
@@ -46,6 +40,7 @@ pub use overlays::{Overlays, Prompt};
 pub use report::ReportView;
 pub use run::RunProgress;
 pub use screen::{ColorMode, Screen, MIN_SIZE};
+pub use walk::{WalkView, HEAD_ROWS as WALK_HEAD_ROWS};
 
 use crate::train::events::position_label;
 use crate::train::{Checkpoint, Command, Event, FileState, RunInfo, SamplePrediction};

@@ -8,7 +8,7 @@ use dfdx::prelude::*;
 
 use super::nets::{Images, Network};
 use super::ops::{to_vec, Dev};
-use super::probability::softmax;
+use super::probability::{argmax, softmax};
 use crate::data::PIXELS;
 
 /// The steps tried, in pixel units of [0, 1]: 0.005 to 0.5, each 10 % above the last
@@ -91,10 +91,4 @@ pub fn fool<N: Network>(
                 now,
             })
         })
-}
-
-fn argmax(row: &[f32]) -> usize {
-    (0..row.len())
-        .max_by(|&a, &b| row[a].total_cmp(&row[b]))
-        .unwrap_or(0)
 }

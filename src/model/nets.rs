@@ -119,17 +119,6 @@ pub trait Network:
 
     /// One image (28×28 values in [0, 1]) through every layer, in order.
     fn walk(&self, dev: &Dev, pixels: &[f32]) -> Walk;
-
-    /// Feature maps of one image after conv1+ReLU `(32×28×28)` and conv2+ReLU `(64×14×14)`.
-    fn feature_maps(&self, x: Images) -> (Vec<f32>, Vec<f32>) {
-        let c1 = conv3x3_same(x, self.conv1_weight());
-        let mut maps1 = to_vec(&c1);
-        relu_in_tasks(&mut maps1);
-        let c2 = conv3x3_same(maxpool2x2_relu_same(c1), self.conv2_weight());
-        let mut maps2 = to_vec(&c2);
-        relu_in_tasks(&mut maps2);
-        (maps1, maps2)
-    }
 }
 
 /// ReLU of a few maps, on this thread.

@@ -13,3 +13,18 @@ pub fn softmax(logits: &[f32]) -> [f32; 10] {
     p.iter_mut().for_each(|v| *v /= sum);
     p
 }
+
+/// Index of the largest value (the first one on ties).
+pub fn argmax(values: &[f32]) -> usize {
+    values
+        .iter()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
+            if v > best.1 {
+                (i, v)
+            } else {
+                best
+            }
+        })
+        .0
+}

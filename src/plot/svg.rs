@@ -92,32 +92,16 @@ pub fn svg(f: &Figure) -> String {
     for (i, s) in f.series.iter().enumerate() {
         let (r, g, b) = COLOURS[i % COLOURS.len()];
         if let Some((low, high)) = &s.band {
-            let mut outline = String::new();
-            for &(x, y) in low
-                .iter()
-                .chain(high.iter().rev())
-                .filter(|p| p.0.is_finite() && p.1.is_finite())
-            {
-                let _ = write!(outline, "{:.1},{:.1} ", sx(x), sy(y));
-            }
+            let outline = points_attribute(low.iter().chain(high.iter().rev()), &sx, &sy);
             let _ = writeln!(
                 out,
-                r#"<polygon points="{}" fill="rgb({r},{g},{b})" fill-opacity="0.2" stroke="none"/>"#,
-                outline.trim_end()
+                r#"<polygon points="{outline}" fill="rgb({r},{g},{b})" fill-opacity="0.2" stroke="none"/>"#,
             );
         }
-        let mut points = String::new();
-        for &(x, y) in s
-            .points
-            .iter()
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
-        {
-            let _ = write!(points, "{:.1},{:.1} ", sx(x), sy(y));
-        }
+        let points = points_attribute(s.points.iter(), &sx, &sy);
         let _ = writeln!(
             out,
-            r#"<polyline points="{}" fill="none" stroke="rgb({r},{g},{b})" stroke-width="1.6"/>"#,
-            points.trim_end()
+            r#"<polyline points="{points}" fill="none" stroke="rgb({r},{g},{b})" stroke-width="1.6"/>"#,
         );
     }
     // Title and the axes' names.
@@ -144,6 +128,20 @@ pub fn svg(f: &Figure) -> String {
     legend(&mut out, f, (px0, px1, py0, py1), (x0, x1, y0, y1));
     out.push_str("</svg>\n");
     out
+}
+
+/// `x,y x,y …` in pixels, for a polyline's or a polygon's `points` (points that are not
+/// finite left out).
+fn points_attribute<'a>(
+    points: impl Iterator<Item = &'a (f64, f64)>,
+    sx: &impl Fn(f64) -> f64,
+    sy: &impl Fn(f64) -> f64,
+) -> String {
+    let mut text = String::new();
+    for &(x, y) in points.filter(|p| p.0.is_finite() && p.1.is_finite()) {
+        let _ = write!(text, "{:.1},{:.1} ", sx(x), sy(y));
+    }
+    text.trim_end().to_string()
 }
 
 /// The legend, in the plot's corner with the fewest points.

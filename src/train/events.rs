@@ -70,20 +70,7 @@ impl SamplePrediction {
     }
 }
 
-/// Index of the largest value (the first one on ties).
-pub fn argmax(values: &[f32]) -> usize {
-    values
-        .iter()
-        .enumerate()
-        .fold((0, f32::NEG_INFINITY), |best, (i, &v)| {
-            if v > best.1 {
-                (i, v)
-            } else {
-                best
-            }
-        })
-        .0
-}
+pub use crate::model::probability::argmax;
 
 /// One misclassified test image.
 #[derive(Debug, Clone, PartialEq)]

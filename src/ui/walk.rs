@@ -48,7 +48,7 @@ pub fn draw_walk(
         frame.render_widget(Paragraph::new(hint).block(block), area);
         return;
     };
-    let rows = walk.layers.len() + crate::app::walk_head_rows();
+    let rows = walk.layers.len() + crate::app::WALK_HEAD_ROWS;
     let layer = view.layer.min(rows - 1);
     let main = if area.width >= WIDE {
         let [list, main] =

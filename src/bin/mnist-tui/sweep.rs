@@ -92,11 +92,7 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
         None => grid.trials(),
     }
     .map_err(|e| anyhow::anyhow!("sweep: {e}"))?;
-    let mut data = match &settings.data {
-        Some(dir) => Dataset::from_dir(dir)?,
-        None => Dataset::embedded()?,
-    };
-    data.truncate(settings.train_limit, settings.test_limit);
+    let data = load_data(&settings)?;
     let largest = trials.iter().map(|t| t.batch_size).max().unwrap_or(1);
     Settings {
         batch_size: largest,
@@ -137,6 +133,16 @@ pub fn plan(args: &SweepArgs) -> anyhow::Result<Plan> {
     })
 }
 
+/// The data set the settings name, cut to their limits.
+fn load_data(settings: &Settings) -> anyhow::Result<Dataset> {
+    let mut data = match &settings.data {
+        Some(dir) => Dataset::from_dir(dir)?,
+        None => Dataset::embedded()?,
+    };
+    data.truncate(settings.train_limit, settings.test_limit);
+    Ok(data)
+}
+
 /// A stopped sweep, from its manifest and its trials' folders: the same trials, options
 /// and data, `--threads` and `--parallel` free to change.
 fn plan_resume(args: &SweepArgs, what: &std::path::Path) -> anyhow::Result<Plan> {
@@ -165,11 +171,7 @@ fn plan_resume(args: &SweepArgs, what: &std::path::Path) -> anyhow::Result<Plan>
         threads,
         ..settings
     };
-    let mut data = match &settings.data {
-        Some(dir) => Dataset::from_dir(dir)?,
-        None => Dataset::embedded()?,
-    };
-    data.truncate(settings.train_limit, settings.test_limit);
+    let data = load_data(&settings)?;
     let options = SweepOptions {
         name: manifest.name.clone(),
         runs_dir,

@@ -65,11 +65,7 @@ impl<N: Network> Trainer<N> {
         let width = inside.feature_width;
         let components =
             principal_components(&inside.features, n, width, self.projection_axes.as_ref());
-        let test = &data.test;
-        let pixels = self
-            .subset_pixels
-            .get_or_insert_with(|| (0..n).flat_map(|i| test.image(i).to_vec()).collect())
-            .clone();
+        let pixels = self.subset_pixels(n);
         debug_assert_eq!(pixels.len(), n * PIXELS);
         let projection = FeatureProjection {
             at_epoch,
@@ -99,11 +95,8 @@ impl<N: Network> Trainer<N> {
             &(0..n).collect::<Vec<_>>(),
         ));
         let predicted: Vec<u8> = inside.logits.chunks(10).map(|r| argmax(r) as u8).collect();
+        let pixels = self.subset_pixels(n);
         let test = &self.data.test;
-        let pixels = self
-            .subset_pixels
-            .get_or_insert_with(|| (0..n).flat_map(|i| test.image(i).to_vec()).collect())
-            .clone();
         let width = inside.feature_width;
         let mut projection = FeatureProjection {
             at_epoch: self.at.epoch as f64 + self.at.batch as f64 / self.batches_per_epoch() as f64,
@@ -126,6 +119,14 @@ impl<N: Network> Trainer<N> {
         if started.is_ok() {
             self.embedding = Some(answer);
         }
+    }
+
+    /// The first `n` test images' pixels, made once and shared by every projection.
+    fn subset_pixels(&mut self, n: usize) -> std::sync::Arc<[u8]> {
+        let test = &self.data.test;
+        self.subset_pixels
+            .get_or_insert_with(|| (0..n).flat_map(|i| test.image(i).to_vec()).collect())
+            .clone()
     }
 
     /// Sends the t-SNE layout once its thread is done.

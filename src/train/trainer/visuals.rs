@@ -5,7 +5,7 @@ use crate::data::PIXELS;
 use crate::model::{occlusion, saliency, Network};
 
 use super::Trainer;
-use crate::train::eval::{images_tensor, probabilities};
+use crate::train::eval::probabilities;
 use crate::train::events::{Event, SamplePrediction};
 use crate::train::metrics_line::{MetricsLine, SampleLine};
 
@@ -41,15 +41,14 @@ impl<N: Network> Trainer<N> {
         } else {
             Default::default()
         };
-        let (conv1_maps, conv2_maps, (saliency, occlusion)) = if with_maps {
-            let (c1, c2) = self
-                .net
-                .feature_maps(images_tensor(&self.dev, &self.data.test, &[i]));
-            let why = (
+        // The Filters view's maps are the walk's conv1 and conv2 layers: computed once.
+        let maps = |layer: usize| walk.layers.get(layer).map(|l| l.values.clone());
+        let (conv1_maps, conv2_maps) = (maps(1).unwrap_or_default(), maps(3).unwrap_or_default());
+        let (saliency, occlusion) = if with_maps {
+            (
                 saliency(&self.net, &self.dev, &scaled),
                 occlusion(&self.net, &scaled),
-            );
-            (c1, c2, why)
+            )
         } else {
             Default::default()
         };
