@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::FileError;
+use crate::i18n::Language;
 use crate::model::LaneSet;
 pub use crate::train::{default_threads, Settings};
 
@@ -29,6 +30,8 @@ pub struct Layer {
     pub schedule: Option<String>,
     /// Where runs are recorded, a folder each (default `runs`).
     pub runs_dir: Option<PathBuf>,
+    /// The language of what the program shows: `en` or `ko` (default: the locale's).
+    pub lang: Option<String>,
 }
 
 impl Layer {
@@ -48,6 +51,7 @@ impl Layer {
             kernels: self.kernels.or(lower.kernels),
             schedule: self.schedule.or(lower.schedule),
             runs_dir: self.runs_dir.or(lower.runs_dir),
+            lang: self.lang.or(lower.lang),
         }
     }
 
@@ -72,6 +76,18 @@ impl Layer {
             .map_err(|e| FileError::new(&file, format!("cannot read: {e}")))?;
         Layer::from_toml(&file, &text)
     }
+}
+
+/// The language the config files ask for (`lang`): `--config FILE`'s, then
+/// `./config.toml`'s. Read before the command line's help is drawn; a file that cannot be
+/// read or a bad value says nothing here (the settings' resolution reports it).
+pub fn configured_language(config_file: Option<&Path>, cwd: &Path) -> Option<Language> {
+    let local = cwd.join("config.toml");
+    config_file
+        .into_iter()
+        .chain(local.is_file().then_some(local.as_path()))
+        .filter_map(|path| Layer::from_file(path).ok()?.lang)
+        .find_map(|code| Language::from_code(&code))
 }
 
 impl Settings {
@@ -153,6 +169,11 @@ impl Settings {
                 set
             }
         };
+        if let Some(lang) = &l.lang {
+            if Language::from_code(lang).is_none() {
+                return Err(bad("lang", format!("`{lang}` is not one of en, ko")));
+            }
+        }
         let schedule = match l.schedule.as_deref() {
             None => d.schedule,
             Some(name) => name.parse().map_err(|e| bad("schedule", e))?,

@@ -17,6 +17,7 @@ pub mod error;
 /// Off unless built with the `fault-injection` feature, which only the tests turn on.
 #[doc(hidden)]
 pub mod fault;
+pub mod i18n;
 pub mod model;
 /// Pictures of runs' curves (SVG, PNG) for reports: beside [`ui`], drawing what [`train`] recorded.
 pub mod plot;

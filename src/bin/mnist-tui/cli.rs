@@ -23,6 +23,10 @@ pub struct Cli {
     /// graphics protocol (auto), or half blocks everywhere.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub graphics: crate::tui::Graphics,
+    /// Language of what the program shows: en or ko (default: the config's `lang`, then
+    /// the locale: LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, value_name = "en|ko", value_parser = ["en", "ko"], global = true)]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -365,6 +369,7 @@ impl RunArgs {
             kernels: self.kernels.clone(),
             schedule: self.schedule.clone(),
             runs_dir: self.runs_dir.clone(),
+            lang: None,
         }
     }
 }

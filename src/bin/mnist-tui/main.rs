@@ -6,6 +6,7 @@
 
 mod cli;
 mod headless;
+mod language;
 mod plot;
 mod sweep;
 mod tui;
@@ -16,7 +17,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Parser;
 use mnist_tui::bench::Compared;
 use mnist_tui::config::{Layer, Settings};
 use mnist_tui::data::{ClassNames, Dataset};
@@ -38,7 +38,13 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let argv: Vec<_> = std::env::args_os().collect();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    mnist_tui::i18n::set_language(language::choose(&argv, &cwd));
+    let cli = match language::command()
+        .try_get_matches_from(&argv)
+        .and_then(|matches| <Cli as clap::FromArgMatches>::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(e) => return usage_error(e),
     };
@@ -85,7 +91,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}: {e:#}", mnist_tui::tr!("cli-error"));
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
@@ -103,9 +109,7 @@ fn usage_error(e: clap::Error) -> ExitCode {
     ) {
         e.exit();
     }
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or("error: bad command line");
-    eprintln!("{first} (see --help)");
+    eprintln!("{}", language::usage_error_line(&e));
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
@@ -231,6 +235,7 @@ fn prepare(args: &RunArgs) -> anyhow::Result<Prepared> {
             labels: None,
             kernels: None,
             runs_dir: None,
+            lang: None,
         });
     }
     let settings = Settings::resolve(flags, args.config.as_deref(), &cwd)?;
@@ -462,15 +467,26 @@ fn bench(args: &RunArgs, compare: Option<(Compared, u16)>) -> anyhow::Result<Exi
 
 /// The completion script of `shell`, generated from the same clap definitions.
 fn completions(shell: clap_complete::Shell) -> anyhow::Result<ExitCode> {
-    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut command = language::command();
     clap_complete::generate(shell, &mut command, "mnist-tui", &mut std::io::stdout());
     Ok(ExitCode::SUCCESS)
 }
 
 /// The manual page, generated from the same clap definitions.
 fn manual_page() -> anyhow::Result<ExitCode> {
-    let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-    page.render(&mut std::io::stdout().lock())?;
+    let page = clap_mangen::Man::new(language::command());
+    let mut roff = Vec::new();
+    page.render(&mut roff)?;
+    let roff = String::from_utf8(roff)?;
+    // clap_mangen writes its section headings in English only.
+    let roff: String = roff
+        .lines()
+        .map(|line| match line.strip_prefix(".SH ") {
+            Some(heading) => format!(".SH {}\n", language::man_heading(heading)),
+            None => format!("{line}\n"),
+        })
+        .collect();
+    std::io::Write::write_all(&mut std::io::stdout().lock(), roff.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

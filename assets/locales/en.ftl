@@ -1,0 +1,3 @@
+## English: the default.
+
+cli-error = error
