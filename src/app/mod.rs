@@ -66,16 +66,16 @@ pub enum RunState {
 }
 
 impl RunState {
-    pub fn label(self) -> &'static str {
-        match self {
-            RunState::Starting => "starting",
-            RunState::Running => "running",
-            RunState::Paused => "paused",
-            RunState::Finished => "finished",
-            RunState::Diverged => "diverged",
-            RunState::Stopped => "stopped",
-            RunState::Crashed => "crashed",
-        }
+    pub fn label(self) -> String {
+        crate::tr!(match self {
+            RunState::Starting => "state-starting",
+            RunState::Running => "state-running",
+            RunState::Paused => "state-paused",
+            RunState::Finished => "state-finished",
+            RunState::Diverged => "state-diverged",
+            RunState::Stopped => "state-stopped",
+            RunState::Crashed => "state-crashed",
+        })
     }
 }
 
@@ -174,28 +174,25 @@ impl Tab {
         Tab::Walk,
     ];
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::Overview => "Curves & filters",
-            Tab::Confusion => "Confusion",
-            Tab::Mistakes => "Mistakes",
-            Tab::Draw => "Draw",
-            Tab::Filters => "Filters",
-            Tab::Layers => "Layers",
-            Tab::Clusters => "Clusters",
-            Tab::Walk => "Walk",
-        }
+    pub fn label(self) -> String {
+        crate::tr!(self.text())
     }
 
-    /// The label where the tab line is narrow (80 columns).
-    pub fn short_label(self) -> &'static str {
+    /// The label where the tab line is narrow (80 columns: eight tabs share it).
+    pub fn short_label(self) -> String {
+        crate::tr!(&format!("{}.short", self.text()))
+    }
+
+    fn text(self) -> &'static str {
         match self {
-            Tab::Overview => "Curves",
-            // Eight tabs share 80 columns.
-            Tab::Confusion => "Matrix",
-            Tab::Mistakes => "Wrong",
-            Tab::Clusters => "PCA",
-            other => other.label(),
+            Tab::Overview => "tab-overview",
+            Tab::Confusion => "tab-confusion",
+            Tab::Mistakes => "tab-mistakes",
+            Tab::Draw => "tab-draw",
+            Tab::Filters => "tab-filters",
+            Tab::Layers => "tab-layers",
+            Tab::Clusters => "tab-clusters",
+            Tab::Walk => "tab-walk",
         }
     }
 
@@ -225,11 +222,11 @@ pub enum Explanation {
 }
 
 impl Explanation {
-    pub fn name(self) -> &'static str {
-        match self {
-            Explanation::Gradient => "gradient × input",
-            Explanation::Occlusion => "occlusion",
-        }
+    pub fn name(self) -> String {
+        crate::tr!(match self {
+            Explanation::Gradient => "explanation-gradient",
+            Explanation::Occlusion => "explanation-occlusion",
+        })
     }
 }
 

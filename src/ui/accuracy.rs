@@ -15,9 +15,13 @@ use super::chart::{
     Curves,
 };
 use super::theme::{self, fg};
+use crate::tr;
 
-/// mnist_cnn.py's reported accuracy, and its deep variant's.
-pub const REFERENCES: [(f64, &str); 2] = [(0.9885, "tutorial 0.9885"), (0.9938, "deep 0.9938")];
+/// mnist_cnn.py's reported accuracy, and its deep variant's (their labels' catalogue ids).
+pub const REFERENCES: [(f64, &str); 2] = [
+    (0.9885, "accuracy-reference-tutorial"),
+    (0.9938, "accuracy-reference-deep"),
+];
 /// The error-rate axis: 10 % wrong at the bottom, 0.5 % at the top.
 const ERROR_AXIS: (f64, f64) = (0.10, 0.005);
 
@@ -31,22 +35,27 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
     let h = &curves.run.history;
     let best = best_point(&h.test_accuracy, false);
     let latest = h.test_accuracy.last().map(|p| match best {
-        Some((x, b)) if b > p.1 => format!(" — test {:.4}, best {b:.4} (epoch {x:.0})", p.1),
-        _ => format!(" — test {:.4}", p.1),
+        Some((x, b)) if b > p.1 => format!(
+            " — {}, {}",
+            tr!("status-test", accuracy = format!("{:.4}", p.1)),
+            tr!("chart-best", value = format!("{b:.4}"), epoch = format!("{x:.0}"))
+        ),
+        _ => format!(" — {}", tr!("status-test", accuracy = format!("{:.4}", p.1))),
     });
     let log = key_name(Action::ToggleLogScale);
     let scale = if curves.view.log_y {
-        format!("error, log scale, {log}")
+        tr!("accuracy-log-scale-on", key = log)
     } else {
-        format!("{log}: error log scale")
+        tr!("accuracy-log-scale-off", key = log)
     };
     let block = Block::bordered().title(format!(
-        " Accuracy{} ({scale}) ",
+        " {}{} ({scale}) ",
+        tr!("accuracy-title"),
         latest.unwrap_or_default()
     ));
     if h.quick_accuracy.is_empty() && h.train_accuracy.is_empty() {
         frame.render_widget(
-            Paragraph::new("waiting for the first evaluation…").block(block),
+            Paragraph::new(tr!("accuracy-waiting")).block(block),
             area,
         );
         return;
@@ -104,14 +113,14 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
     let train = ty(&thin(&h.train_accuracy, area.width as usize * 2));
     let mode = curves.colors;
     let mut datasets = vec![
-        line(&train, fg(mode, theme::RAW)).name("train batches"),
-        line(&quick, fg(mode, theme::TEST_SUBSET)).name("test subset"),
+        line(&train, fg(mode, theme::RAW)).name(tr!("accuracy-train-batches")),
+        line(&quick, fg(mode, theme::TEST_SUBSET)).name(tr!("accuracy-test-subset")),
         points(
             &test,
             Marker::Dot,
             fg(mode, theme::RIGHT).add_modifier(Modifier::BOLD),
         )
-        .name("full test"),
+        .name(tr!("accuracy-full-test")),
     ];
     let best = ty(&best.into_iter().collect::<Vec<_>>());
     let compared = curves.compared.map(|run| {
@@ -134,7 +143,7 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         datasets.push(points(&best, Marker::Block, style));
     }
     if !branch_quick.is_empty() {
-        datasets.push(line(&branch_quick, fg(mode, theme::BRANCH)).name("branch"));
+        datasets.push(line(&branch_quick, fg(mode, theme::BRANCH)).name(tr!("chart-branch")));
         datasets.push(points(
             &branch_test,
             Marker::Dot,
@@ -145,7 +154,7 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
     // The cost chart's legend names the marks; this one keeps its room for the curves.
     push_marks(&mut datasets, &run_marks, mode, false);
     for (d, (_, name)) in dashes.iter().zip(REFERENCES) {
-        datasets.push(points(d, Marker::Braille, fg(mode, theme::REFERENCE)).name(name));
+        datasets.push(points(d, Marker::Braille, fg(mode, theme::REFERENCE)).name(tr!(name)));
     }
     let y_label = |v: f64| {
         if curves.view.log_y {

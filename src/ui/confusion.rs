@@ -1,6 +1,7 @@
 //! The confusion panel: test images by true label (rows) and prediction (columns) from the
 //! last full evaluation, as a heatmap with counts, and the pairs most often confused.
 
+use crate::tr;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -17,9 +18,9 @@ const CELL: usize = 5;
 
 pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option<&TestReport>) {
     let Some(report) = report else {
-        let block = Block::bordered().title(" Confusion ");
+        let block = Block::bordered().title(format!(" {} ", tr!("confusion-title")));
         frame.render_widget(
-            Paragraph::new("no full test evaluation yet (one runs at each epoch's end)")
+            Paragraph::new(tr!("report-waiting"))
                 .block(block),
             area,
         );
@@ -32,8 +33,8 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option
     ])
     .areas(area);
     let block = Block::bordered().title(format!(
-        " Confusion after epoch {:.0}: rows true, columns predicted ",
-        report.at_epoch
+        " {} ",
+        tr!("confusion-title-at", epoch = format!("{:.0}", report.at_epoch))
     ));
     let off_diagonal_max = (0..10)
         .flat_map(|t| (0..10).filter(move |&p| p != t).map(move |p| (t, p)))
@@ -81,20 +82,21 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option
     pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let total: u32 = report.confusion.iter().flatten().sum();
     let wrong: u32 = pairs.iter().map(|p| p.0).sum();
-    let mut lines = vec![Line::from(format!("{wrong} of {total} wrong"))];
+    let mut lines = vec![Line::from(tr!("confusion-wrong", wrong = wrong, total = total))];
     lines.extend(
         pairs
             .iter()
             .take(usize::from(area.height.saturating_sub(3)))
             .map(|&(n, t, p)| {
-                Line::from(format!(
-                    "{} taken for {}: {n}",
-                    look.class_label(t),
-                    look.class_label(p)
+                Line::from(tr!(
+                    "confusion-pair",
+                    truth = look.class_label(t),
+                    predicted = look.class_label(p),
+                    count = n
                 ))
             }),
     );
-    let block = Block::bordered().title(" Most confused ");
+    let block = Block::bordered().title(format!(" {} ", tr!("confusion-most-confused")));
     frame.render_widget(Paragraph::new(lines).block(block), pairs_area);
 }
 

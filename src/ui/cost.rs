@@ -15,6 +15,7 @@ use super::chart::{
 };
 use super::chart_legend::emptiest_corner;
 use super::theme::{self, fg};
+use crate::tr;
 use crate::train::Schedule;
 
 pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
@@ -23,16 +24,20 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     // The best epoch average, in the title and marked on the chart.
     let best = best_point(&h.epoch_costs, true);
     let best_text = best
-        .map(|(x, y)| format!(" · best {y:.4} (epoch {x:.0})"))
+        .map(|(x, y)| {
+            let best = tr!("chart-best", value = format!("{y:.4}"), epoch = format!("{x:.0}"));
+            format!(" · {best}")
+        })
         .unwrap_or_default();
-    let title = if curves.view.log_y {
-        format!(" Cost{best_text} (log scale, {log}) ")
+    let scale = if curves.view.log_y {
+        tr!("cost-log-scale-on", key = log)
     } else {
-        format!(" Cost{best_text} ({log}: log scale) ")
+        tr!("cost-log-scale-off", key = log)
     };
+    let title = format!(" {}{best_text} ({scale}) ", tr!("cost-title"));
     let block = Block::bordered().title(title);
     if h.batch_loss.is_empty() {
-        let waiting = Paragraph::new("waiting for the first batch…").block(block);
+        let waiting = Paragraph::new(tr!("cost-waiting")).block(block);
         frame.render_widget(waiting, area);
         return;
     }
@@ -75,14 +80,14 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
         area.height as usize * 4,
     );
     let mut datasets = vec![
-        points(&band, Marker::Braille, fg(mode, theme::RAW)).name("batch range"),
-        line(&smooth, fg(mode, theme::SMOOTHED)).name("smoothed"),
+        points(&band, Marker::Braille, fg(mode, theme::RAW)).name(tr!("cost-batch-range")),
+        line(&smooth, fg(mode, theme::SMOOTHED)).name(tr!("chart-smoothed")),
         points(
             &epochs,
             Marker::Dot,
             fg(mode, theme::EPOCH).add_modifier(Modifier::BOLD),
         )
-        .name("epoch avg"),
+        .name(tr!("cost-epoch-average")),
     ];
     if let Some((name, loss)) = &compared {
         datasets.push(line(loss, fg(mode, theme::COMPARED)).name(name.as_str()));
@@ -94,7 +99,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     }
     let branch_name = curves
         .branch
-        .map(|b| format!("branch {:.1e}", b.run.learning_rate))
+        .map(|b| tr!("chart-branch-rate", lr = format!("{:.1e}", b.run.learning_rate)))
         .unwrap_or_default();
     if !branch.is_empty() {
         datasets.push(line(&branch, fg(mode, theme::BRANCH)).name(branch_name.as_str()));
@@ -119,7 +124,7 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)))
         .x_axis(
             Axis::default()
-                .title(Span::styled("epoch", Style::default()))
+                .title(Span::styled(tr!("chart-epoch"), Style::default()))
                 .bounds([x0, x1])
                 .labels(axis_labels(x0, x1, |v| format!("{v:.1}"))),
         )
@@ -163,6 +168,10 @@ fn schedule_line(
         .iter()
         .map(|&(x, r)| (x, y0 + 0.25 * (y1 - y0) * r / peak.max(1e-300)))
         .collect();
-    let name = format!("{} lr (max {peak:.1e})", curves.run.schedule.name());
+    let name = tr!(
+        "cost-schedule",
+        schedule = curves.run.schedule.name(),
+        peak = format!("{peak:.1e}")
+    );
     (line, name)
 }

@@ -2,6 +2,7 @@
 //! the model is shown after MNIST-style preprocessing (with `w`, explained by saliency),
 //! and the live model's verdict.
 
+use crate::tr;
 use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -46,8 +47,8 @@ pub fn draw_pad(
         (pad_rows + 2).min(area.height),
     )
     .intersection(area);
-    let tool = if pad.erasing { "eraser" } else { "pen" };
-    let block = Block::bordered().title(format!(" Draw ({tool}) "));
+    let tool = tr!(if pad.erasing { "pad-eraser" } else { "pad-pen" });
+    let block = Block::bordered().title(format!(" {} ", tr!("pad-title", tool = tool)));
     let inner = block.inner(pad_area);
     frame.render_widget(block, pad_area);
     if zoomed {
@@ -80,7 +81,7 @@ pub fn draw_pad(
     let title = match (why_class, &pad.prediction) {
         _ if pad.fooled.is_some() => {
             let f = pad.fooled.as_deref().expect("checked");
-            format!(" Fooled: ε {:.3} ", f.epsilon)
+            format!(" {} ", tr!("pad-fooled-title", epsilon = format!("{:.3}", f.epsilon)))
         }
         (Some(c), Some(p)) => {
             format!(
@@ -88,7 +89,7 @@ pub fn draw_pad(
                 saliency::titled_question(&look.class_label(c), c == argmax(p), by)
             )
         }
-        _ => " Model sees ".into(),
+        _ => format!(" {} ", tr!("pad-model-sees")),
     };
     let block = Block::bordered().title(title);
     let inner = block.inner(seen_area);
@@ -116,30 +117,30 @@ pub fn draw_pad(
         return;
     }
     let verdict_area = Rect::new(verdict_x, pad_area.y, area.right() - verdict_x, area.height);
-    let block = Block::bordered().title(" Prediction ");
+    let block = Block::bordered().title(format!(" {} ", tr!("pad-prediction")));
     let lines = match (&pad.prediction, pad.is_empty()) {
         (_, true) => vec![
-            Line::from("draw a digit"),
+            Line::from(tr!("pad-hint-draw")),
             Line::from(""),
-            Line::from("mouse: drag draws,"),
-            Line::from("right-drag erases;"),
-            Line::from("keys: arrows move,"),
-            Line::from(format!(
-                "{} pen, {} eraser,",
-                key_name(Action::TogglePen),
-                key_name(Action::ToggleEraser)
+            Line::from(tr!("pad-hint-mouse")),
+            Line::from(tr!("pad-hint-right")),
+            Line::from(tr!("pad-hint-arrows")),
+            Line::from(tr!(
+                "pad-hint-pen",
+                pen = key_name(Action::TogglePen),
+                eraser = key_name(Action::ToggleEraser)
             )),
-            Line::from(format!("{} clears", key_name(Action::ClearPad))),
+            Line::from(tr!("pad-hint-clear", key = key_name(Action::ClearPad))),
         ],
         _ if pad.fooled.is_some() => {
             let f = pad.fooled.as_deref().expect("checked");
             let style = fg(mode, theme::WRONG).add_modifier(Modifier::BOLD);
             let mut lines = vec![Line::styled(
-                format!(
-                    "{}  ({:.1}%), was {}",
-                    look.class_label(f.now),
-                    f.probabilities[f.now] * 100.0,
-                    look.class_label(f.was)
+                tr!(
+                    "pad-fooled-verdict",
+                    now = look.class_label(f.now),
+                    percent = format!("{:.1}", f.probabilities[f.now] * 100.0),
+                    was = look.class_label(f.was)
                 ),
                 style,
             )];
@@ -151,15 +152,15 @@ pub fn draw_pad(
                 mode,
                 room.min(BAR),
             ));
-            lines.push(Line::from(format!("each pixel ±{:.3}", f.epsilon)));
-            lines.push(Line::from(format!(
-                "{}: put the drawing back",
-                key_name(Action::PutBack)
+            lines.push(Line::from(tr!(
+                "pad-each-pixel",
+                epsilon = format!("{:.3}", f.epsilon)
             )));
+            lines.push(Line::from(tr!("pad-put-back", key = key_name(Action::PutBack))));
             lines
         }
-        _ if pad.fooling => vec![Line::from("searching the smallest step that fools it…")],
-        (None, false) => vec![Line::from("asking the model…")],
+        _ if pad.fooling => vec![Line::from(tr!("pad-fooling"))],
+        (None, false) => vec![Line::from(tr!("pad-asking"))],
         (Some(p), false) => {
             let best = argmax(p);
             let style = fg(mode, theme::EPOCH).add_modifier(Modifier::BOLD);

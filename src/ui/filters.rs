@@ -4,6 +4,7 @@
 //! conv1 and conv2 with their channel numbers, so the user sees what each filter
 //! responds to.
 
+use crate::tr;
 use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -26,11 +27,11 @@ pub fn draw_filters(
     view: &FiltersView,
     sample: Option<&SamplePrediction>,
 ) {
-    let block = Block::bordered().title(" Filters: conv1 (blue − / red +) and feature maps ");
+    let block = Block::bordered().title(format!(" {} ", tr!("filters-title")));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(filters) = &view.weights else {
-        frame.render_widget(Paragraph::new("no filters yet"), inner);
+        frame.render_widget(Paragraph::new(tr!("filters-none")), inner);
         return;
     };
     let mode = look.colors;
@@ -40,9 +41,14 @@ pub fn draw_filters(
     let p = key_name(Action::ToggleFilterScale);
     let caption = if view.per_filter_scale {
         let smallest = own.iter().fold(f32::INFINITY, |a, &b| a.min(b));
-        format!("own scales ±{smallest:.3}–{shared:.3} ({p}: shared)")
+        tr!(
+            "filters-own-scales",
+            smallest = format!("{smallest:.3}"),
+            largest = format!("{shared:.3}"),
+            key = p
+        )
     } else {
-        format!("32 filters, one scale ±{shared:.3} ({p}: own)")
+        tr!("filters-shared-scale", largest = format!("{shared:.3}"), key = p)
     };
     frame.render_widget(
         Paragraph::new(Line::from(caption)),
@@ -141,9 +147,11 @@ fn draw_maps(
     let per_row = ((area.width + 1) / (MAP as u16 + 1)).max(1) as usize;
     let shown = (per_row * rows as usize).min(maps.len());
     frame.render_widget(
-        Paragraph::new(format!(
-            "{name}: {shown} most active of {} maps",
-            maps.len()
+        Paragraph::new(tr!(
+            "filters-most-active",
+            layer = name,
+            shown = shown,
+            maps = maps.len()
         )),
         Rect::new(area.x, area.y, area.width, 1),
     );

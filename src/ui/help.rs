@@ -6,12 +6,11 @@ use ratatui::Frame;
 
 use crate::app::keymap::{Views, BINDINGS};
 use crate::app::Tab;
+use crate::i18n::width::cells;
+use crate::tr;
 
-/// Lines under the key list.
-const NOTES: [&str; 2] = [
-    "The screen shows the values the trainer acknowledged.",
-    "Curves: x in epochs; magenta marks are learning-rate changes.",
-];
+/// Lines under the key list (catalogue ids).
+const NOTES: [&str; 2] = ["help-acknowledged", "help-curves"];
 
 /// The keys of the view shown, then the keys of every view, then the notes.
 pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
@@ -21,16 +20,14 @@ pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
         .map(|b| {
             let view = match b.views {
                 Views::All => String::new(),
-                Views::Only(tab) => format!("{}: ", tab.label()),
-                Views::Finder => "finder: ".into(),
-                Views::Why => "why on: ".into(),
+                other => format!("{}: ", other.label()),
             };
-            format!(" {:<15} {view}{}", b.keys, b.help)
+            format!(" {:<15} {view}{}", b.keys, b.help())
         })
-        .chain(NOTES.iter().map(|n| format!(" {:<15} {n}", "")))
+        .chain(NOTES.iter().map(|n| format!(" {:<15} {}", "", tr!(n))))
         .collect();
-    let width =
-        (text.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u16 + 3).min(area.width);
+    let widest = text.iter().map(|l| cells(l)).max().unwrap_or(0);
+    let width = (widest as u16 + 3).min(area.width);
     let height = (text.len() as u16 + 2).min(area.height);
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
@@ -40,7 +37,7 @@ pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
         .areas(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(text.join("\n")).block(Block::bordered().title(" Keys ")),
+        Paragraph::new(text.join("\n")).block(Block::bordered().title(format!(" {} ", tr!("help-title")))),
         popup,
     );
 }

@@ -2,6 +2,7 @@
 //! the explained class in red and those that push it away in blue (`w`; the digit keys
 //! choose the class). Shared by the sample panel and the draw pad.
 
+use crate::tr;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
@@ -51,17 +52,17 @@ pub fn draw_explained(
 /// the predicted one.
 pub fn question(class: &str, predicted: bool) -> String {
     if predicted {
-        format!("why {class}?")
+        tr!("why-class", class = class)
     } else {
-        format!("why not {class}?")
+        tr!("why-not-class", class = class)
     }
 }
 
 /// What the colours mean, in a few columns.
 pub fn legend(class: &str, by: Explanation) -> String {
     match by {
-        Explanation::Gradient => format!("red +{class}, blue −{class}"),
-        Explanation::Occlusion => format!("hiding red: −{class}"),
+        Explanation::Gradient => tr!("why-legend-gradient", class = class),
+        Explanation::Occlusion => tr!("why-legend-occlusion", class = class),
     }
 }
 

@@ -2,6 +2,8 @@
 //! prediction (green when right, red when wrong) and the ten class probabilities; with
 //! `w`, the saliency overlay of the class asked about.
 
+use crate::i18n::width::{cells, pad};
+use crate::tr;
 use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -53,8 +55,12 @@ pub fn draw_sample(
     let mode = look.colors;
     let Some(s) = sample else {
         let block =
-            Block::bordered().title(format!(" Sample ({}: new) ", key_name(Action::NewSample)));
-        frame.render_widget(Paragraph::new("no digit yet").block(block), area);
+            Block::bordered().title(format!(
+                " {} ({}) ",
+                tr!("sample-title"),
+                tr!("sample-new", key = key_name(Action::NewSample))
+            ));
+        frame.render_widget(Paragraph::new(tr!("sample-none")).block(block), area);
         return;
     };
     let predicted = s.predicted();
@@ -70,8 +76,8 @@ pub fn draw_sample(
     // The verdict is in the title too, so it shows even where the panel is narrow.
     let title = Line::from(vec![
         Span::raw(format!(
-            " Sample: label {} → ",
-            look.class_label(s.label.into())
+            " {} → ",
+            tr!("sample-title-label", label = look.class_label(s.label.into()))
         )),
         Span::styled(verdict_text(look, predicted, right), verdict),
         Span::raw(match why_class {
@@ -80,7 +86,7 @@ pub fn draw_sample(
                     saliency::titled_question(&look.class_label(c), c == predicted as usize, by);
                 format!(" · {question} ")
             }
-            None => format!(" ({}: new) ", key_name(Action::NewSample)),
+            None => format!(" ({}) ", tr!("sample-new", key = key_name(Action::NewSample))),
         }),
     ]);
     let block = Block::bordered().title(title);
@@ -94,17 +100,20 @@ pub fn draw_sample(
         let text = saliency::legend(&look.class_label(c), by);
         Line::styled(text, Style::default().add_modifier(Modifier::BOLD))
     });
+    // The two row names padded to one width (in cells: Hangul takes two each).
+    let (label, prediction) = (tr!("sample-label"), tr!("sample-prediction"));
+    let names = cells(&label).max(cells(&prediction)) + 1;
     let mut lines = vec![
-        Line::from(format!("test #{}", s.index)),
+        Line::from(tr!("sample-test-number", index = s.index)),
         Line::from(vec![
-            Span::raw("label      "),
+            Span::raw(pad(&label, names)),
             Span::styled(
                 look.class_label(s.label.into()),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
         ]),
         Line::from(vec![
-            Span::raw("prediction "),
+            Span::raw(pad(&prediction, names)),
             Span::styled(look.class_label(predicted.into()), verdict),
             Span::styled(if right { " ✓" } else { " ✗" }, verdict),
         ]),

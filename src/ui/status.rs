@@ -10,7 +10,19 @@ use ratatui::Frame;
 use super::theme::{self, fg};
 use crate::app::keymap::{self, key_name, Action, Binding};
 use crate::app::{App, RunState};
+use crate::i18n::width::cells;
+use crate::tr;
 use crate::train::{DivergenceReason, FileState, Schedule};
+
+const STATES: [RunState; 7] = [
+    RunState::Starting,
+    RunState::Running,
+    RunState::Paused,
+    RunState::Finished,
+    RunState::Diverged,
+    RunState::Stopped,
+    RunState::Crashed,
+];
 
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -28,16 +40,26 @@ fn state_style(app: &App) -> Style {
 pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     // Where the run is recorded, in the frame: the lines below keep their room.
     let title = match app.info.as_ref().and_then(|i| i.recorded_in.as_ref()) {
-        Some(folder) => format!(" Status · recorded in {} ", folder.display()),
-        None => " Status ".to_string(),
+        Some(folder) => format!(
+            " {} ",
+            tr!("status-title-recorded", folder = folder.display().to_string())
+        ),
+        None => format!(" {} ", tr!("status-title")),
     };
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [top, bottom] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    // As wide as the longest state's label, so that none is cut.
+    let state_width = STATES
+        .iter()
+        .map(|s| cells(&s.label()) + 2)
+        .max()
+        .unwrap_or(0)
+        .max(11);
     let [state, gauge, rest] = Layout::horizontal([
-        Constraint::Length(11),
+        Constraint::Length(state_width as u16),
         Constraint::Length(26),
         Constraint::Fill(1),
     ])
@@ -65,9 +87,12 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(
         LineGauge::default()
             .label(format!(
-                "epoch {}/{} ",
-                shown_epoch.min(app.run.epochs.max(1)),
-                app.run.epochs
+                "{} ",
+                tr!(
+                    "status-epoch",
+                    done = shown_epoch.min(app.run.epochs.max(1)),
+                    planned = app.run.epochs
+                )
             ))
             .filled_style(fg(app.screen.colors, theme::RIGHT))
             .ratio(ratio),
@@ -96,23 +121,31 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     // Fields a narrow terminal drops first have the lower rank; none is ever cut.
     let progress = match &app.viewing {
         Some(v) => vec![
-            (3, format!("  batch {batch}/{per_epoch}")),
-            (2, format!(" · viewing {} (read-only)", v.file.display())),
+            (3, format!("  {}", tr!("status-batch", batch = batch, per_epoch = per_epoch))),
+            (
+                2,
+                format!(
+                    " · {}",
+                    tr!("status-viewing", file = v.file.display().to_string())
+                ),
+            ),
             (
                 1,
-                match v.state {
-                    FileState::Growing => " · being written",
-                    FileState::Quiet => " · not written for 30 s",
-                    FileState::Complete => " · run ended",
-                }
-                .to_string(),
+                format!(
+                    " · {}",
+                    tr!(match v.state {
+                        FileState::Growing => "status-file-growing",
+                        FileState::Quiet => "status-file-quiet",
+                        FileState::Complete => "status-file-complete",
+                    })
+                ),
             ),
         ],
         None => vec![
-            (3, format!("  batch {batch}/{per_epoch}")),
-            (1, format!(" · {speed} img/s")),
-            (0, format!(" · elapsed {elapsed}")),
-            (2, format!(" · ETA {eta}")),
+            (3, format!("  {}", tr!("status-batch", batch = batch, per_epoch = per_epoch))),
+            (1, format!(" · {}", tr!("status-speed", speed = speed))),
+            (0, format!(" · {}", tr!("status-elapsed", elapsed = elapsed))),
+            (2, format!(" · {}", tr!("status-eta", eta = eta))),
         ],
     };
     let progress = fit(
@@ -131,19 +164,21 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
 fn status_line(app: &App, width: u16) -> Line<'static> {
     if let Some(d) = app.run.diverged_at {
         let restored = d.restored_epoch * app.batches_per_epoch() + d.restored_batch;
-        let what = match d.reason {
-            DivergenceReason::NotFinite => "diverged",
-            DivergenceReason::LossExploded { .. } => "loss blew up",
-        };
+        let what = tr!(match d.reason {
+            DivergenceReason::NotFinite => "status-diverged",
+            DivergenceReason::LossExploded { .. } => "status-loss-blew-up",
+        });
         Line::from(Span::styled(
             whole_words(
-                &format!(
-                    "{what} at lr {:.3e} (epoch {}, batch {}) — restored weights from batch {restored}; lower the learning rate ({}) and resume ({})",
-                    d.learning_rate,
-                    d.epoch + 1,
-                    d.batch + 1,
-                    key_name(Action::LowerLearningRate),
-                    key_name(Action::PauseOrResume)
+                &tr!(
+                    "status-divergence",
+                    what = what,
+                    lr = format!("{:.3e}", d.learning_rate),
+                    epoch = d.epoch + 1,
+                    batch = d.batch + 1,
+                    restored = restored,
+                    lower = key_name(Action::LowerLearningRate),
+                    resume = key_name(Action::PauseOrResume)
                 ),
                 width,
             ),
@@ -155,14 +190,14 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
             fg(app.screen.colors, theme::NOTICE),
         ))
     } else if app.info.is_none() {
-        Line::from("loading the data and the model…")
+        Line::from(tr!("status-loading"))
     } else {
         let info = app.info.as_ref();
         let mut items = vec![
             (
                 9,
                 vec![
-                    Span::raw("lr "),
+                    Span::raw(format!("{} ", tr!("status-lr"))),
                     Span::styled(
                         format!("{:.3e}", app.run.learning_rate),
                         Style::default().add_modifier(Modifier::BOLD),
@@ -179,29 +214,38 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
             (
                 6,
                 vec![Span::raw(format!(
-                    "  model {}",
-                    info.map_or("–".into(), |i| i.model.to_string())
+                    "  {}",
+                    tr!(
+                        "status-model",
+                        model = info.map_or("–".into(), |i| i.model.to_string())
+                    )
                 ))],
             ),
             (
                 4,
                 vec![Span::raw(format!(
-                    "  data {}",
-                    info.map_or("–".into(), |i| i.data_name.clone())
+                    "  {}",
+                    tr!(
+                        "status-data",
+                        data = info.map_or("–".into(), |i| i.data_name.clone())
+                    )
                 ))],
             ),
             (
                 2,
                 vec![Span::raw(format!(
-                    "  threads {}",
-                    info.map_or(0, |i| i.threads)
+                    "  {}",
+                    tr!("status-threads", threads = info.map_or(0, |i| i.threads))
                 ))],
             ),
             (
                 3,
                 vec![Span::raw(format!(
-                    "  kernels {}",
-                    info.map_or("–", |i| i.kernels.label())
+                    "  {}",
+                    tr!(
+                        "status-kernels",
+                        kernels = info.map_or("–", |i| i.kernels.label())
+                    )
                 ))],
             ),
         ];
@@ -212,18 +256,24 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
                 .test_accuracy
                 .last()
                 .or(b.run.history.quick_accuracy.last())
-                .map_or(String::new(), |p| format!(" test {:.4}", p.1));
+                .map_or(String::new(), |p| {
+                    format!(" {}", tr!("status-test", accuracy = format!("{:.4}", p.1)))
+                });
             items.push((
                 7,
                 vec![Span::styled(
                     format!(
-                        "  branch lr {:.3e} {}{test} ({} keeps it, {} drops it, {} {} lr)",
-                        b.run.learning_rate,
-                        b.run.state.label(),
-                        key_name(Action::KeepBranch),
-                        key_name(Action::KeepMain),
-                        key_name(Action::LowerBranchRate),
-                        key_name(Action::RaiseBranchRate)
+                        "  {}",
+                        tr!(
+                            "status-branch",
+                            lr = format!("{:.3e}", b.run.learning_rate),
+                            state = b.run.state.label(),
+                            test = test,
+                            keep = key_name(Action::KeepBranch),
+                            drop = key_name(Action::KeepMain),
+                            lower = key_name(Action::LowerBranchRate),
+                            raise = key_name(Action::RaiseBranchRate)
+                        )
                     ),
                     fg(app.screen.colors, theme::BRANCH),
                 )],
@@ -233,7 +283,10 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
             items.push((
                 8,
                 vec![Span::styled(
-                    format!("  final accuracy {acc:.4}"),
+                    format!(
+                        "  {}",
+                        tr!("status-final-accuracy", accuracy = format!("{acc:.4}"))
+                    ),
                     fg(app.screen.colors, theme::EPOCH),
                 )],
             ));
@@ -246,15 +299,15 @@ fn status_line(app: &App, width: u16) -> Line<'static> {
 /// and so a number, is never cut).
 fn whole_words(text: &str, width: u16) -> String {
     let width = usize::from(width);
-    if text.chars().count() <= width {
+    if cells(text) <= width {
         return text.to_string();
     }
     let mut out = String::new();
     for word in text.split(' ') {
         let with = if out.is_empty() {
-            word.chars().count()
+            cells(word)
         } else {
-            out.chars().count() + 1 + word.chars().count()
+            cells(&out) + 1 + cells(word)
         };
         if with + 1 > width {
             break;
@@ -297,11 +350,11 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
     let line = match &app.overlays.prompt {
         Some(p) => Line::from(vec![
             Span::styled(
-                " learning rate: ",
+                format!(" {}: ", tr!("prompt-learning-rate")),
                 Style::default().add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!("{}▏", p.text)),
-            Span::raw("  (Enter applies, Esc cancels)"),
+            Span::raw(format!("  ({})", tr!("prompt-keys"))),
         ]),
         None => {
             let key = |k: &str, what: &str| {
@@ -326,11 +379,11 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
                 .map(|(i, b)| {
                     let is_help = b.codes.iter().any(|c| c.1 == Action::Help);
                     let rank = if is_help { u8::MAX } else { count - i as u8 };
-                    (rank, key(&b.keys_short(), short_label(app, b)))
+                    (rank, key(&b.keys_short(), &short_label(app, b)))
                 })
                 .collect();
             if viewing {
-                keys.push((u8::MAX, vec![Span::raw(" (read-only)")]));
+                keys.push((u8::MAX, vec![Span::raw(format!(" ({})", tr!("read-only")))]));
             }
             fit(keys, area.width)
         }
@@ -339,10 +392,10 @@ pub fn draw_keys(frame: &mut Frame, area: Rect, app: &App) {
 }
 
 /// A binding's word on the key line; the pad's toggles say what the next press does.
-fn short_label(app: &App, b: &Binding) -> &'static str {
+fn short_label(app: &App, b: &Binding) -> String {
     match b.codes.first().map(|c| c.1) {
-        Some(Action::TogglePen) if app.pad.pen_down => "lift pen",
-        Some(Action::ToggleEraser) if app.pad.erasing => "draw",
-        _ => b.short,
+        Some(Action::TogglePen) if app.pad.pen_down => tr!("key-lift-pen"),
+        Some(Action::ToggleEraser) if app.pad.erasing => tr!("key-pad-draw"),
+        _ => b.short(),
     }
 }

@@ -6,11 +6,12 @@ use ratatui::widgets::Tabs;
 use ratatui::Frame;
 
 use crate::app::Tab;
+use crate::i18n::width::cells;
 
 /// Columns the tab line takes with full labels: each title, a space either side, and a
 /// divider between two.
 fn full_width() -> u16 {
-    let titles: usize = Tab::ALL.iter().map(|t| t.label().chars().count() + 2).sum();
+    let titles: usize = Tab::ALL.iter().map(|t| cells(&t.label()) + 2).sum();
     (titles + Tab::ALL.len() * 3 - 1) as u16
 }
 

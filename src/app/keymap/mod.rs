@@ -119,31 +119,41 @@ impl Views {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> String {
         match self {
-            Views::All => "all",
+            Views::All => crate::tr!("views-all"),
             Views::Only(t) => t.label(),
-            Views::Finder => "finder",
-            Views::Why => "why on",
+            Views::Finder => crate::tr!("views-finder"),
+            Views::Why => crate::tr!("views-why"),
         }
     }
 }
 
 /// One row of the table: keys written as the user reads them, the key codes and what each
-/// does, where it works, the help text, and the short word of the key line (if it is
-/// shown there) in each view whose line lists it.
+/// does, where it works, its text in the catalogue (the help line, and as `.short` the
+/// word of the key line), and the views whose key line lists it.
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static str,
     pub codes: &'static [(KeyCode, Action)],
     pub views: Views,
-    pub help: &'static str,
-    pub short: &'static str,
+    /// The catalogue id of its help text; its `.short` attribute is the key line's word.
+    pub text: &'static str,
     /// The views whose bottom line shows this binding, most used first in table order.
     pub key_line: &'static [Tab],
 }
 
 impl Binding {
+    /// What the binding does, as the help overlay says it.
+    pub fn help(&self) -> String {
+        crate::tr!(self.text)
+    }
+
+    /// The binding's word on the key line.
+    pub fn short(&self) -> String {
+        crate::tr!(&format!("{}.short", self.text))
+    }
+
     /// The keys as the bottom line writes them: the first of a list, pairs without
     /// spaces (`q`, `+/-`).
     pub fn keys_short(&self) -> String {
@@ -195,16 +205,14 @@ pub const BINDINGS: &[Binding] = &[
         keys: "Esc",
         codes: &[(KeyCode::Esc, LeavePad)],
         views: Views::Only(Tab::Draw),
-        help: "leave the draw pad",
-        short: "back",
+        text: "key-back",
         key_line: DRAW,
     },
     Binding {
         keys: "mouse",
         codes: &[],
         views: Views::Only(Tab::Draw),
-        help: "drag to draw, right-drag to erase",
-        short: "drag draws, right erases",
+        text: "key-drag-draws-right-erases",
         key_line: DRAW,
     },
     Binding {
@@ -216,32 +224,28 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Down, MoveCursor(0, 1)),
         ],
         views: Views::Only(Tab::Draw),
-        help: "move the pen",
-        short: "move",
+        text: "key-move",
         key_line: DRAW,
     },
     Binding {
         keys: "space",
         codes: &[(Char(' '), TogglePen)],
         views: Views::Only(Tab::Draw),
-        help: "pen down / up",
-        short: "pen down",
+        text: "key-pen-down",
         key_line: DRAW,
     },
     Binding {
         keys: "x",
         codes: &[(Char('x'), ToggleEraser)],
         views: Views::Only(Tab::Draw),
-        help: "eraser on / off",
-        short: "eraser",
+        text: "key-eraser",
         key_line: DRAW,
     },
     Binding {
         keys: "c",
         codes: &[(Char('c'), ClearPad)],
         views: Views::Only(Tab::Draw),
-        help: "clear the pad",
-        short: "clear",
+        text: "key-clear",
         key_line: DRAW,
     },
     Binding {
@@ -253,56 +257,49 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Down, PickPoint(0, -1)),
         ],
         views: Views::Only(Tab::Clusters),
-        help: "go to the nearest point that way, show its digit",
-        short: "pick a point",
+        text: "key-pick-a-point",
         key_line: CLUSTERS,
     },
     Binding {
         keys: "↑ / ↓",
         codes: &[(KeyCode::Up, WalkLayer(-1)), (KeyCode::Down, WalkLayer(1))],
         views: Views::Only(Tab::Walk),
-        help: "the previous / next layer",
-        short: "layer",
+        text: "key-layer",
         key_line: WALK,
     },
     Binding {
         keys: "← / →",
         codes: &[(KeyCode::Left, WalkMap(-1)), (KeyCode::Right, WalkMap(1))],
         views: Views::Only(Tab::Walk),
-        help: "the previous / next map of the layer",
-        short: "map",
+        text: "key-map",
         key_line: WALK,
     },
     Binding {
         keys: "Enter",
         codes: &[(KeyCode::Enter, WalkLarge)],
         views: Views::Only(Tab::Walk),
-        help: "the map large, with the filter that made it (Enter again: every map)",
-        short: "large",
+        text: "key-large",
         key_line: WALK,
     },
     Binding {
         keys: "v",
         codes: &[(Char('v'), WalkSource)],
         views: Views::Only(Tab::Walk),
-        help: "walk the draw pad's drawing / the sample digit",
-        short: "drawing / sample",
+        text: "key-drawing-sample",
         key_line: WALK,
     },
     Binding {
         keys: "t",
         codes: &[(Char('t'), ToggleTsne)],
         views: Views::Only(Tab::Clusters),
-        help: "t-SNE / PCA: lay the points out by their neighbours (computed anew each time)",
-        short: "t-SNE / PCA",
+        text: "key-tsne",
         key_line: CLUSTERS,
     },
     Binding {
         keys: "q, Esc, Ctrl-C",
         codes: &[(Char('q'), Quit), (KeyCode::Esc, Quit)],
         views: Views::All,
-        help: "quit (the worker stops at a batch boundary)",
-        short: "quit",
+        text: "key-quit",
         key_line: MOST,
     },
     Binding {
@@ -312,8 +309,7 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Right, NextMistake),
         ],
         views: Views::Only(Tab::Mistakes),
-        help: "previous / next mistake",
-        short: "browse",
+        text: "key-browse",
         key_line: MISTAKES,
     },
     Binding {
@@ -323,24 +319,21 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::PageDown, MistakesForward10),
         ],
         views: Views::Only(Tab::Mistakes),
-        help: "ten mistakes back / on",
-        short: "±10",
+        text: "key-ten",
         key_line: MISTAKES,
     },
     Binding {
         keys: "Home / End",
         codes: &[(KeyCode::Home, FirstMistake), (KeyCode::End, LastMistake)],
         views: Views::Only(Tab::Mistakes),
-        help: "first / last mistake",
-        short: "ends",
+        text: "key-ends",
         key_line: &[],
     },
     Binding {
         keys: "space",
         codes: &[(Char(' '), PauseOrResume)],
         views: Views::All,
-        help: "pause / resume (both runs while a branch runs)",
-        short: "pause",
+        text: "key-pause",
         key_line: MOST,
     },
     Binding {
@@ -352,16 +345,14 @@ pub const BINDINGS: &[Binding] = &[
             (Char('_'), LowerLearningRate),
         ],
         views: Views::All,
-        help: "learning rate × / ÷ 10^(1/4) (four presses a decade)",
-        short: "lr",
+        text: "key-lr",
         key_line: MOST,
     },
     Binding {
         keys: "] / [",
         codes: &[(Char(']'), MoreEpochs), (Char('['), FewerEpochs)],
         views: Views::All,
-        help: "one epoch more / less (continues after finishing)",
-        short: "epochs",
+        text: "key-epochs",
         key_line: OVERVIEW,
     },
     Binding {
@@ -379,96 +370,84 @@ pub const BINDINGS: &[Binding] = &[
             (Char('8'), ShowView(Tab::Walk)),
         ],
         views: Views::All,
-        help: "switch the view (the tabs of the top line)",
-        short: "view",
+        text: "key-view",
         key_line: MOST,
     },
     Binding {
         keys: "d",
         codes: &[(Char('d'), ShowView(Tab::Draw))],
         views: Views::All,
-        help: "draw a digit for the model to classify",
-        short: "draw",
+        text: "key-draw",
         key_line: OVERVIEW,
     },
     Binding {
         keys: "w",
         codes: &[(Char('w'), ToggleWhy)],
         views: Views::All,
-        help: "why: red for the class, blue against; again: occlusion; off",
-        short: "why",
+        text: "key-why",
         key_line: EXPLAINED,
     },
     Binding {
         keys: "0-9",
         codes: CLASS_KEYS,
         views: Views::Why,
-        help: "explain this class (why not 3?); again: prediction",
-        short: "why class",
+        text: "key-why-class",
         key_line: &[],
     },
     Binding {
         keys: "a",
         codes: &[(Char('a'), FoolIt)],
         views: Views::Only(Tab::Draw),
-        help: "fool it: the smallest fast-gradient-sign step that changes the verdict (to the class w asks about, if any)",
-        short: "fool it",
+        text: "key-fool-it",
         key_line: DRAW,
     },
     Binding {
         keys: "u",
         codes: &[(Char('u'), PutBack)],
         views: Views::Only(Tab::Draw),
-        help: "put the drawing back after fooling it",
-        short: "put back",
+        text: "key-put-back",
         key_line: DRAW,
     },
     Binding {
         keys: "?",
         codes: &[(Char('?'), Help)],
         views: Views::All,
-        help: "this help (Esc or ? closes it)",
-        short: "help",
+        text: "key-help",
         key_line: EVERY,
     },
     Binding {
         keys: ".",
         codes: &[(Char('.'), Step)],
         views: Views::All,
-        help: "step exactly one batch while paused",
-        short: "step",
+        text: "key-step",
         key_line: OVERVIEW,
     },
     Binding {
         keys: "l",
         codes: &[(Char('l'), TypeLearningRate)],
         views: Views::All,
-        help: "type an exact learning rate",
-        short: "set lr",
+        text: "key-set-lr",
         key_line: OVERVIEW,
     },
     Binding {
         keys: "n",
         codes: &[(Char('n'), NewSample)],
         views: Views::All,
-        help: "a new random test digit",
-        short: "digit",
+        text: "key-digit",
         key_line: OVERVIEW,
     },
     Binding {
         keys: "s",
         codes: &[(Char('s'), Save)],
         views: Views::All,
-        help: "save a checkpoint now (where --save says, see --help)",
-        short: "save",
+        text: "key-save",
         key_line: OVERVIEW,
     },
     Binding {
         keys: "S",
         codes: &[(Char('S'), CycleSchedule)],
         views: Views::All,
-        help: "next lr schedule: constant, step, cosine, one-cycle",
-        short: "schedule",
+        text: "key-schedule",
         key_line: &[],
     },
     Binding {
@@ -478,8 +457,7 @@ pub const BINDINGS: &[Binding] = &[
             (Char('F'), FindBranchLearningRate),
         ],
         views: Views::All,
-        help: "find a learning rate (range test) for the run / the branch",
-        short: "find lr",
+        text: "key-find-lr",
         key_line: &[],
     },
     Binding {
@@ -489,64 +467,56 @@ pub const BINDINGS: &[Binding] = &[
             (KeyCode::Right, NextSuggestion),
         ],
         views: Views::Finder,
-        help: "choose a suggestion",
-        short: "choose",
+        text: "key-choose",
         key_line: &[],
     },
     Binding {
         keys: "Enter",
         codes: &[(KeyCode::Enter, ApplySuggestion)],
         views: Views::Finder,
-        help: "apply the chosen rate to the run",
-        short: "apply",
+        text: "key-apply",
         key_line: &[],
     },
     Binding {
         keys: "Esc",
         codes: &[(KeyCode::Esc, CloseFinder)],
         views: Views::Finder,
-        help: "close the finder, changing nothing",
-        short: "discard",
+        text: "key-discard",
         key_line: &[],
     },
     Binding {
         keys: "L",
         codes: &[(Char('L'), ToggleLogScale)],
         views: Views::All,
-        help: "log scales (cost, and accuracy as error rate) / linear",
-        short: "log",
+        text: "key-log",
         key_line: &[],
     },
     Binding {
         keys: "z",
         codes: &[(Char('z'), ToggleWholeRun)],
         views: Views::All,
-        help: "charts' x axis: the whole planned run / the run so far (to the next epoch)",
-        short: "whole run",
+        text: "key-whole-run",
         key_line: &[],
     },
     Binding {
         keys: "o",
         codes: &[(Char('o'), CompareRun)],
         views: Views::All,
-        help: "draw a recorded run over this one (pick it from a list) / stop comparing",
-        short: "compare",
+        text: "key-compare",
         key_line: &[],
     },
     Binding {
         keys: "p",
         codes: &[(Char('p'), ToggleFilterScale)],
         views: Views::All,
-        help: "filters on one shared colour scale / each on its own",
-        short: "filter scale",
+        text: "key-filter-scale",
         key_line: FILTERS,
     },
     Binding {
         keys: "b",
         codes: &[(Char('b'), Branch)],
         views: Views::All,
-        help: "branch: a second run from here at the lr ÷ 10^(1/2)",
-        short: "branch",
+        text: "key-branch",
         key_line: &[],
     },
     Binding {
@@ -558,8 +528,7 @@ pub const BINDINGS: &[Binding] = &[
             (Char(')'), RaiseBranchRate),
         ],
         views: Views::All,
-        help: "keep the branch / the main run; branch lr ÷ / ×",
-        short: "keep",
+        text: "key-keep",
         key_line: &[],
     },
 ];

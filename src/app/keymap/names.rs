@@ -37,9 +37,14 @@ fn code_name(code: KeyCode) -> String {
     }
 }
 
-/// The key table as Markdown, as the README shows it.
+/// The key table as Markdown, as the README shows it (README.ko.md: in Korean).
 pub fn markdown_table() -> String {
-    let mut out = String::from("| key | where | what it does |\n|---|---|---|\n");
+    let mut out = format!(
+        "| {} | {} | {} |\n|---|---|---|\n",
+        crate::tr!("keys-table-key"),
+        crate::tr!("keys-table-where"),
+        crate::tr!("keys-table-what")
+    );
     for b in BINDINGS {
         let keys: Vec<String> = b
             .keys
@@ -54,7 +59,7 @@ pub fn markdown_table() -> String {
             "| {} | {} | {} |\n",
             keys.join(", "),
             b.views.label(),
-            b.help
+            b.help()
         );
     }
     out
