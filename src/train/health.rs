@@ -71,24 +71,26 @@ impl LayerHealth {
     pub fn problem(&self, step: usize) -> Option<String> {
         let values = [self.weight_norm, self.gradient_norm, self.update_ratio];
         if values.iter().any(|v| !v.is_finite()) {
-            return Some("not finite: the run has diverged".into());
+            return Some(crate::tr!("health-not-finite"));
         }
         if self.update_ratio > UPDATE_TOO_HIGH && step >= UPDATE_WARM_UP {
-            return Some(format!(
-                "updates {:.1e} of the weights (> {UPDATE_TOO_HIGH:.0e}): lower the rate",
-                self.update_ratio
+            return Some(crate::tr!(
+                "health-too-high",
+                ratio = format!("{:.1e}", self.update_ratio),
+                limit = format!("{UPDATE_TOO_HIGH:.0e}")
             ));
         }
         if let Some(dead) = self.dead_fraction.filter(|&d| d > DEAD_TOO_MANY) {
-            return Some(format!(
-                "{:.0}% of units never fire (dead ReLUs)",
-                dead * 100.0
+            return Some(crate::tr!(
+                "health-dead",
+                percent = format!("{:.0}", dead * 100.0)
             ));
         }
         if self.update_ratio < UPDATE_TOO_LOW {
-            return Some(format!(
-                "updates {:.1e} of the weights (< {UPDATE_TOO_LOW:.0e}): not learning",
-                self.update_ratio
+            return Some(crate::tr!(
+                "health-too-low",
+                ratio = format!("{:.1e}", self.update_ratio),
+                limit = format!("{UPDATE_TOO_LOW:.0e}")
             ));
         }
         None

@@ -3,6 +3,7 @@
 //! misclassified images marked `×`; the arrow keys' cursor `◆` and, beside the scatter,
 //! the digit it is on with its label and the model's prediction.
 
+use crate::tr;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
@@ -30,14 +31,14 @@ pub fn draw_clusters(
     viewing: bool,
 ) {
     let Some(p) = view.shown() else {
-        let block = Block::bordered().title(" Clusters ");
-        let text = if viewing {
-            "metrics files do not keep the features: train to see the clusters"
+        let block = Block::bordered().title(format!(" {} ", tr!("clusters-title")));
+        let text = tr!(if viewing {
+            "clusters-viewing"
         } else if view.show_tsne {
-            "t-SNE: laying out the points by their neighbours… (t: back to PCA)"
+            "clusters-tsne-pending"
         } else {
-            "no projection yet: it comes with the first quick evaluation"
-        };
+            "clusters-waiting"
+        });
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
@@ -45,24 +46,30 @@ pub fn draw_clusters(
         Layout::horizontal([Constraint::Fill(1), Constraint::Length(PICKED)]).areas(area);
     let title = if view.show_tsne {
         let pending = if view.tsne_pending {
-            " · computing a newer one…"
+            format!(" · {}", tr!("clusters-newer"))
         } else {
-            ""
+            String::new()
         };
         format!(
-            " t-SNE at epoch {:.2} (t: PCA) · {} features of {} test images{pending} ",
-            p.at_epoch,
-            p.features,
-            p.points.len(),
+            " {}{pending} ",
+            tr!(
+                "clusters-tsne-title",
+                epoch = format!("{:.2}", p.at_epoch),
+                features = p.features.clone(),
+                images = p.points.len()
+            )
         )
     } else {
         format!(
-            " PCA at epoch {:.2}: PC1 {:.0}% PC2 {:.0}% of the variance · {} features of {} test images ",
-            p.at_epoch,
-            p.explained[0] * 100.0,
-            p.explained[1] * 100.0,
-            p.features,
-            p.points.len(),
+            " {} ",
+            tr!(
+                "clusters-pca-title",
+                epoch = format!("{:.2}", p.at_epoch),
+                pc1 = format!("{:.0}", p.explained[0] * 100.0),
+                pc2 = format!("{:.0}", p.explained[1] * 100.0),
+                features = p.features.clone(),
+                images = p.points.len()
+            )
         )
     };
     draw_scatter(frame, scatter, look, (p, view.point), title);
@@ -95,7 +102,7 @@ fn draw_scatter(
             )
         })
         .collect();
-    legend.push(Span::raw("× wrong ◆ cursor "));
+    legend.push(Span::raw(format!("{} ", tr!("clusters-legend"))));
     let block = Block::bordered()
         .title(title)
         .title_bottom(Line::from(legend));
@@ -155,7 +162,7 @@ fn draw_picked(
 ) {
     let mode = look.colors;
     let i = point.min(p.points.len().saturating_sub(1));
-    let block = Block::bordered().title(format!(" test #{i} (arrows) "));
+    let block = Block::bordered().title(format!(" {} ", tr!("clusters-picked", index = i)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(pixels) = p.pixels.get(i * PIXELS..(i + 1) * PIXELS) else {
@@ -175,10 +182,16 @@ fn draw_picked(
         fg(mode, if right { theme::RIGHT } else { theme::WRONG }).add_modifier(Modifier::BOLD);
     let lines = vec![
         Line::from(vec![
-            Span::raw(format!("label {} → ", look.class_label(label.into()))),
+            Span::raw(format!(
+                "{} → ",
+                tr!("clusters-label", label = look.class_label(label.into()))
+            )),
             Span::styled(verdict_text(look, predicted, right), verdict),
         ]),
-        Line::from(format!("at ({:.1}, {:.1})", p.points[i][0], p.points[i][1])),
+        Line::from(tr!(
+            "clusters-at",
+            point = format!("({:.1}, {:.1})", p.points[i][0], p.points[i][1])
+        )),
     ];
     let top = (SIDE as u16 / 2).min(inner.height);
     let text = Rect::new(inner.x, inner.y + top, inner.width, inner.height - top);

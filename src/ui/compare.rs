@@ -1,5 +1,6 @@
 //! The compare picker (`o`): the newest recorded runs, one digit each, over the view.
 
+use crate::tr;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
@@ -18,10 +19,11 @@ pub fn draw_compare_picker(frame: &mut Frame, area: Rect, compare: &CompareView)
         .map(|(i, c)| {
             let best = c.best.map_or_else(|| "–".into(), |b| format!("{b:.4}"));
             let text = format!(
-                " {} {:<30} {:>5.1} ep  best {best} ",
+                " {} {:<30} {}  {} ",
                 i + 1,
                 c.name,
-                c.epochs
+                tr!("compare-epochs", epochs = format!("{:>5.1}", c.epochs)),
+                tr!("compare-best", best = best)
             );
             let style = if i == compare.selected {
                 Style::default().add_modifier(Modifier::REVERSED)
@@ -31,7 +33,7 @@ pub fn draw_compare_picker(frame: &mut Frame, area: Rect, compare: &CompareView)
             Line::styled(text, style)
         })
         .collect();
-    lines.push(Line::from(" 1-9 or ↵ draw it over this run · Esc close"));
+    lines.push(Line::from(format!(" {}", tr!("compare-keys"))));
     let height = lines.len() as u16 + 2;
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
@@ -40,6 +42,6 @@ pub fn draw_compare_picker(frame: &mut Frame, area: Rect, compare: &CompareView)
         .flex(Flex::Center)
         .areas(row);
     frame.render_widget(Clear, rect);
-    let block = Block::bordered().title(" Compare with a recorded run ");
+    let block = Block::bordered().title(format!(" {} ", tr!("compare-title")));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

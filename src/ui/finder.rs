@@ -2,6 +2,7 @@
 //! filling in as it runs, the three suggestions as vertical marks (the chosen one bold),
 //! and a readout line with the keys.
 
+use crate::tr;
 use crate::app::keymap::{key_name, Action};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -19,18 +20,23 @@ use crate::train::lr_finder::{END, START, STEPS};
 const MARKS: [Color; 3] = theme::SUGGESTIONS;
 
 pub fn draw_finder(frame: &mut Frame, area: Rect, mode: ColorMode, finder: &FinderView) {
-    let of = match finder.of {
-        SweepOf::Main => "the run",
-        SweepOf::Branch => "the branch",
-    };
+    let of = tr!(match finder.of {
+        SweepOf::Main => "finder-of-run",
+        SweepOf::Branch => "finder-of-branch",
+    });
     let title = match &finder.done {
         Some(s) => format!(
-            " Learning-rate finder for {of}: {} batches ",
-            s.points.len()
+            " {} ",
+            tr!("finder-title-done", of = of, batches = s.points.len())
         ),
         None => format!(
-            " Learning-rate finder for {of}: sweeping, {}/{STEPS} batches ",
-            finder.points.len()
+            " {} ",
+            tr!(
+                "finder-title-sweeping",
+                of = of,
+                batches = finder.points.len(),
+                steps = STEPS
+            )
         ),
     };
     frame.render_widget(Clear, area);
@@ -61,8 +67,8 @@ pub fn draw_finder(frame: &mut Frame, area: Rect, mode: ColorMode, finder: &Find
         .map(|(name, lr)| format!("{name} {lr:.1e}"))
         .collect();
     let mut datasets = vec![
-        points(&raw, Marker::Dot, fg(mode, theme::RAW)).name("batch"),
-        line(&smooth, fg(mode, theme::SMOOTHED)).name("smoothed"),
+        points(&raw, Marker::Dot, fg(mode, theme::RAW)).name(tr!("finder-batch")),
+        line(&smooth, fg(mode, theme::SMOOTHED)).name(tr!("chart-smoothed")),
     ];
     for (i, (m, name)) in marks.iter().zip(&names).enumerate() {
         let mut style = fg(mode, MARKS[i % MARKS.len()]);
@@ -78,7 +84,7 @@ pub fn draw_finder(frame: &mut Frame, area: Rect, mode: ColorMode, finder: &Find
     let chart = Chart::new(datasets)
         .x_axis(
             Axis::default()
-                .title("rate")
+                .title(tr!("finder-rate"))
                 .bounds([START.log10(), END.log10()])
                 .labels(decades),
         )
@@ -104,14 +110,14 @@ fn readout_line(finder: &FinderView, mode: ColorMode) -> Line<'static> {
     let suggestions = finder.suggestions();
     if finder.done.is_none() {
         return Line::from(format!(
-            " the run waits while the sweep trains a copy of it · {} closes",
-            key_name(Action::CloseFinder)
+            " {}",
+            tr!("finder-waiting", key = key_name(Action::CloseFinder))
         ));
     }
     if suggestions.is_empty() {
         return Line::from(format!(
-            " the sweep stopped too early to suggest a rate · {} closes",
-            key_name(Action::CloseFinder)
+            " {}",
+            tr!("finder-too-early", key = key_name(Action::CloseFinder))
         ));
     }
     let mut spans = Vec::new();
@@ -128,11 +134,14 @@ fn readout_line(finder: &FinderView, mode: ColorMode) -> Line<'static> {
     }
     spans.push(Span::styled(
         format!(
-            "   {}/{} choose · {} apply · {} discard",
-            key_name(Action::PreviousSuggestion),
-            key_name(Action::NextSuggestion),
-            key_name(Action::ApplySuggestion),
-            key_name(Action::CloseFinder)
+            "   {}",
+            tr!(
+                "finder-keys",
+                previous = key_name(Action::PreviousSuggestion),
+                next = key_name(Action::NextSuggestion),
+                apply = key_name(Action::ApplySuggestion),
+                discard = key_name(Action::CloseFinder)
+            )
         ),
         Style::default().add_modifier(Modifier::DIM),
     ));

@@ -2,6 +2,8 @@
 //! the dead fraction of its ReLU units, each with its course over the run as a
 //! sparkline; a layer out of its healthy band turns red with the reason under it.
 
+use crate::i18n::width::{cells, pad};
+use crate::tr;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -19,12 +21,11 @@ const NAME: usize = 8;
 
 /// What the columns mean, under the rows where there is room (a learner's first
 /// question).
-const LEGEND: [&str; 4] = [
-    "‖W‖       the size of the layer's weights (and bias)",
-    "‖∇W‖      the size of the last batch's gradient for them",
-    "‖ΔW‖/‖W‖  one step against the weights: ~1e-3 healthy; far above: rate too high; \
-     far below: not learning",
-    "dead      ReLU units (channels) silent on every one of the quick evaluation's images",
+const LEGEND: [(&str, &str); 4] = [
+    ("‖W‖", "health-legend-weights"),
+    ("‖∇W‖", "health-legend-gradient"),
+    ("‖ΔW‖/‖W‖", "health-legend-update"),
+    ("health-dead-header", "health-legend-dead"),
 ];
 
 /// The four measurements: a header, how a value is written, and the scale of its sparkline.
@@ -55,7 +56,7 @@ const COLUMNS: [Column; 4] = [
         scale: Scale::Log,
     },
     Column {
-        header: "dead",
+        header: "health-dead-header",
         value: |l| l.dead_fraction,
         text: |v| format!("{:.1}%", v * 100.0),
         scale: Scale::Fixed(0.0, 1.0),
@@ -65,20 +66,25 @@ const COLUMNS: [Column; 4] = [
 pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &LayersView) {
     let title = match view.health.last() {
         Some(h) => format!(
-            " Layer health at epoch {:.2} (red: out of its band) ",
-            h.at_epoch
+            " {} ",
+            tr!("health-title-at", epoch = format!("{:.2}", h.at_epoch))
         ),
-        None => " Layer health ".into(),
+        None => format!(" {} ", tr!("health-title")),
     };
     let block = Block::bordered().title(title).title_bottom(format!(
-        " ‖ΔW‖/‖W‖ healthy ~1e-3, red above {UPDATE_TOO_HIGH:.0e} (from step {UPDATE_WARM_UP}) \
-         or below {UPDATE_TOO_LOW:.0e}; dead: red above {:.0}% ",
-        DEAD_TOO_MANY * 100.0
+        " {} ",
+        tr!(
+            "health-bands",
+            high = format!("{UPDATE_TOO_HIGH:.0e}"),
+            warm_up = UPDATE_WARM_UP,
+            low = format!("{UPDATE_TOO_LOW:.0e}"),
+            dead = format!("{:.0}", DEAD_TOO_MANY * 100.0)
+        )
     ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(last) = view.health.last() else {
-        let text = "no measurements yet: the first comes with the first quick evaluation";
+        let text = tr!("health-waiting");
         frame.render_widget(Paragraph::new(text), inner);
         return;
     };
@@ -98,8 +104,8 @@ pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &Layers
                 sparks.push(Span::raw(" ".repeat(column)));
                 continue;
             };
-            let text = format!("{} {}", c.header, (c.text)(v));
-            values.push(Span::styled(format!("{text:<column$}"), style));
+            let text = format!("{} {}", header(c.header), (c.text)(v));
+            values.push(Span::styled(pad(&text, column), style));
             let course: Vec<f64> = view
                 .health
                 .iter()
@@ -121,7 +127,21 @@ pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &Layers
     if room >= LEGEND.len() {
         lines.push(Line::raw(""));
         let dim = Style::default().add_modifier(Modifier::DIM);
-        lines.extend(LEGEND.iter().map(|l| Line::styled(*l, dim)));
+        let names = LEGEND.iter().map(|(h, _)| cells(&header(h))).max().unwrap_or(0) + 2;
+        lines.extend(
+            LEGEND
+                .iter()
+                .map(|(h, what)| Line::styled(format!("{}{}", pad(&header(h), names), tr!(what)), dim)),
+        );
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A column's header: a symbol (`‖W‖`) as it is, a word from the catalogue.
+fn header(header: &str) -> String {
+    if header.starts_with("health-") {
+        tr!(header)
+    } else {
+        header.to_owned()
+    }
 }

@@ -121,9 +121,10 @@ fn draw_overview(frame: &mut Frame, main: Rect, app: &App, look: &Look) {
 }
 
 fn draw_too_small(frame: &mut Frame, area: Rect) {
-    let text = format!(
-        "terminal too small (need {}×{}, have {}×{})",
-        MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+    let text = crate::tr!(
+        "terminal-too-small",
+        need = format!("{}×{}", MIN_SIZE.0, MIN_SIZE.1),
+        have = format!("{}×{}", area.width, area.height)
     );
     let [row] = Layout::vertical([Constraint::Length(1)])
         .flex(Flex::Center)

@@ -5,6 +5,7 @@
 //! large with the filter that made it (its strongest input channels' 3×3 slices). At 80
 //! columns the layer list gives way to the layer itself.
 
+use crate::tr;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -33,18 +34,18 @@ pub fn draw_walk(
     look: &Look,
     (walk, view): (Option<&Walk>, WalkView),
 ) {
-    let source = if view.drawing {
-        "the drawing"
+    let source = tr!(if view.drawing {
+        "walk-drawing"
     } else {
-        "the sample"
-    };
+        "walk-sample"
+    });
     let Some(walk) = walk else {
-        let hint = if view.drawing {
-            "no drawing yet: draw a digit on the draw pad (4), then come back (v: the sample)"
+        let hint = tr!(if view.drawing {
+            "walk-no-drawing"
         } else {
-            "no sample yet: it comes with the first look at the model (v: the drawing)"
-        };
-        let block = Block::bordered().title(format!(" Walk: {source} "));
+            "walk-no-sample"
+        });
+        let block = Block::bordered().title(format!(" {} ", tr!("walk-title", source = source.clone())));
         frame.render_widget(Paragraph::new(hint).block(block), area);
         return;
     };
@@ -53,12 +54,12 @@ pub fn draw_walk(
     let main = if area.width >= WIDE {
         let [list, main] =
             Layout::horizontal([Constraint::Length(LIST), Constraint::Fill(1)]).areas(area);
-        draw_list(frame, list, walk, layer, source);
+        draw_list(frame, list, walk, layer, &source);
         main
     } else {
         area
     };
-    let position = format!("layer {}/{rows}", layer + 1);
+    let position = tr!("walk-position", layer = layer + 1, rows = rows);
     match walk.layers.get(layer) {
         Some(l) => draw_layer(frame, main, look, (l, view), &position),
         None if layer == walk.layers.len() => {
@@ -88,7 +89,8 @@ fn draw_list(frame: &mut Frame, area: Rect, walk: &Walk, selected: usize, source
             .clone()
             .style(Style::default().add_modifier(Modifier::REVERSED));
     }
-    let block = Block::bordered().title(format!(" Walk: {source} (v) "));
+    let title = tr!("walk-title", source = source);
+    let block = Block::bordered().title(format!(" {title} (v) "));
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -104,13 +106,14 @@ fn draw_layer(
     let selected = view.map.min(layer.channels.saturating_sub(1));
     let most = layer.most_active();
     let shape = if layer.side == 1 {
-        format!("{} units", layer.channels)
+        tr!("walk-units", units = layer.channels)
     } else {
         format!("{}×{}×{}", layer.channels, layer.side, layer.side)
     };
     let title = format!(
-        " {} · {shape} · ★ #{most} most active · #{selected} · {position} ",
-        layer.name
+        " {} · {shape} · {} · #{selected} · {position} ",
+        layer.name,
+        tr!("walk-most-active", most = most)
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);
@@ -218,7 +221,7 @@ fn draw_large(
             if y + 4 > inner.bottom() || x + 8 > inner.right() {
                 break;
             }
-            buf.set_string(x, y, format!("from #{input}"), Style::default());
+            buf.set_string(x, y, tr!("walk-from", input = *input), Style::default());
             for (i, &v) in w.iter().enumerate() {
                 let (fx, fy) = (x + 2 * (i % 3) as u16, y + 1 + (i / 3) as u16);
                 let style = Style::default().fg(theme::diverging(mode, v / largest));
@@ -226,17 +229,23 @@ fn draw_large(
             }
         }
         if layer.name.starts_with("conv1") {
-            format!("conv1 filter #{selected} (blue −, red +), ±{largest:.3}")
+            tr!(
+                "walk-conv1-filter",
+                selected = selected,
+                largest = format!("{largest:.3}")
+            )
         } else {
-            format!(
-                "filter #{selected}: its {} strongest inputs (blue −, red +), ±{largest:.3}",
-                sources.len()
+            tr!(
+                "walk-filter-sources",
+                selected = selected,
+                sources = sources.len(),
+                largest = format!("{largest:.3}")
             )
         }
     } else if layer.name == "input" {
-        "the digit as the network takes it".to_string()
+        tr!("walk-input")
     } else if layer.name.starts_with("pool") {
-        format!("the 2×2 maxima of the conv map #{selected} above it")
+        tr!("walk-pool", selected = selected)
     } else {
         String::new()
     };
@@ -274,12 +283,14 @@ fn draw_units(
     let rows = layer.channels.div_ceil(width) as u16;
     let y = inner.y + rows + 1;
     if y < inner.bottom() {
-        let text = format!(
-            "unit #{selected}: {:.3} · ★ #{most}: {:.3} · {} of {} units fire",
-            layer.values.get(selected).copied().unwrap_or(0.0),
-            layer.values.get(most).copied().unwrap_or(0.0),
-            layer.values.iter().filter(|&&v| v > 0.0).count(),
-            layer.channels
+        let text = tr!(
+            "walk-unit",
+            selected = selected,
+            value = format!("{:.3}", layer.values.get(selected).copied().unwrap_or(0.0)),
+            most = most,
+            most_value = format!("{:.3}", layer.values.get(most).copied().unwrap_or(0.0)),
+            firing = layer.values.iter().filter(|&&v| v > 0.0).count(),
+            units = layer.channels
         );
         buf.set_stringn(inner.x, y, text, inner.width as usize, Style::default());
     }
@@ -325,9 +336,9 @@ fn draw_head(
         probability_lines(values, best, style, mode, room.min(3 * BAR))
     };
     let title = if raw {
-        format!(" logits: the dense layer's ten scores · {position} ")
+        format!(" {} · {position} ", tr!("walk-logits"))
     } else {
-        format!(" softmax: the scores as probabilities · {position} ")
+        format!(" {} · {position} ", tr!("walk-softmax"))
     };
     frame.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(title)),
