@@ -34,16 +34,16 @@ impl RunMark {
     ];
 
     /// Its name in the charts' legends.
-    pub fn label(self) -> &'static str {
-        match self {
-            RunMark::EpochEnd => "epoch end",
-            RunMark::RateChange => "lr change",
-            RunMark::ScheduleChange => "schedule",
-            RunMark::Branch => "branch",
-            RunMark::Restore => "restore",
-            RunMark::FinderApplied => "finder lr",
-            RunMark::Saved => "saved",
-        }
+    pub fn label(self) -> String {
+        crate::tr!(match self {
+            RunMark::EpochEnd => "mark-epoch-end",
+            RunMark::RateChange => "mark-rate-change",
+            RunMark::ScheduleChange => "mark-schedule",
+            RunMark::Branch => "mark-branch",
+            RunMark::Restore => "mark-restore",
+            RunMark::FinderApplied => "mark-finder",
+            RunMark::Saved => "mark-saved",
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! What each key does: the key is looked up in [`super::keymap`], and its action changes
 //! the state and says what the workers must be told.
 
+use crate::tr;
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
@@ -37,8 +38,7 @@ pub fn on_mouse(app: &mut App, mouse: MouseEvent) {
 }
 
 /// What a key that would change a viewed run says.
-pub(crate) const READ_ONLY: &str =
-    "read-only: this dashboard is drawn from a metrics file; train to steer a run";
+pub(crate) const READ_ONLY: &str = "notice-read-only";
 
 pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if key.kind == KeyEventKind::Release {
@@ -70,7 +70,7 @@ pub fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     match action_for(app.tab, key.code) {
         Some(action) if app.viewing.is_some() && action.steers_the_run() => {
-            app.notice = Some(READ_ONLY.into());
+            app.notice = Some(tr!(READ_ONLY));
             Vec::new()
         }
         Some(action) => on_action(app, action),
@@ -138,9 +138,9 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
             let no_model = app.info.is_none() || app.viewing.is_some() || !app.run.is_alive();
             if app.pad.is_empty() || no_model {
                 app.notice = Some(if no_model {
-                    "no live model to fool".into()
+                    tr!("notice-no-model-to-fool")
                 } else {
-                    "draw a digit first, then a fools the model".into()
+                    tr!("notice-draw-first")
                 });
                 return none();
             }
@@ -236,10 +236,10 @@ fn on_action(app: &mut App, action: Action) -> Vec<Effect> {
         Step => match app.run.state {
             RunState::Paused | RunState::Diverged => to_main(Command::Step),
             _ => {
-                app.notice = Some(format!(
-                    "'{}' steps one batch while paused ({} pauses)",
-                    key_name(Step),
-                    key_name(PauseOrResume)
+                app.notice = Some(tr!(
+                    "notice-step-while-paused",
+                    step = key_name(Step),
+                    pause = key_name(PauseOrResume)
                 ));
                 none()
             }
@@ -276,9 +276,9 @@ fn open_finder(app: &mut App, of: SweepOf) -> Vec<Effect> {
         .as_ref()
         .is_some_and(|f| f.done.is_none())
     {
-        app.notice = Some(format!(
-            "a learning-rate sweep is running; {} closes the finder",
-            key_name(Action::CloseFinder)
+        app.notice = Some(tr!(
+            "notice-sweep-running",
+            key = key_name(Action::CloseFinder)
         ));
         return Vec::new();
     }
@@ -286,7 +286,7 @@ fn open_finder(app: &mut App, of: SweepOf) -> Vec<Effect> {
         SweepOf::Main => Effect::ToMain(Command::FindLearningRate),
         SweepOf::Branch if app.branch.is_some() => Effect::ToBranch(Command::FindLearningRate),
         SweepOf::Branch => {
-            app.notice = Some(format!("no branch: {} forks one", key_name(Action::Branch)));
+            app.notice = Some(tr!("notice-no-branch", key = key_name(Action::Branch)));
             return Vec::new();
         }
     };
@@ -305,9 +305,9 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
         Action::CloseFinder => app.overlays.finder = None,
         Action::ApplySuggestion => {
             let Some((name, lr)) = finder.chosen() else {
-                app.notice = Some(format!(
-                    "the sweep has not ended yet ({} closes it)",
-                    key_name(Action::CloseFinder)
+                app.notice = Some(tr!(
+                    "notice-sweep-not-ended",
+                    key = key_name(Action::CloseFinder)
                 ));
                 return Vec::new();
             };
@@ -321,7 +321,11 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
                 let at = run.progress_epochs();
                 run.history.marks.push((at, RunMark::FinderApplied));
             }
-            app.notice = Some(format!("learning rate {lr:.3e} ({name} of the range test)"));
+            app.notice = Some(tr!(
+                "notice-rate-applied",
+                lr = format!("{lr:.3e}"),
+                name = name
+            ));
             let cmd = Command::SetLearningRate(lr);
             return vec![match of {
                 SweepOf::Main => Effect::ToMain(cmd),
@@ -337,7 +341,7 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
 /// comparing.
 fn compare_run(app: &mut App) -> Vec<Effect> {
     if let Some(run) = app.compare.run.take() {
-        app.notice = Some(format!("stopped comparing with {}", run.name));
+        app.notice = Some(tr!("notice-stopped-comparing", run = run.name.clone()));
         return vec![Effect::ForgetRun];
     }
     let recorded = app.info.as_ref().and_then(|i| i.recorded_in.as_ref());
@@ -377,7 +381,7 @@ fn on_picker_key(app: &mut App, code: KeyCode) -> Vec<Effect> {
                 path: choice.path.join(crate::train::runs::METRICS_FILE),
             };
             app.compare.choices = None;
-            app.notice = Some(format!("reading {}…", choice.name));
+            app.notice = Some(tr!("notice-reading", run = choice.name.clone()));
             vec![effect]
         }
         None => Vec::new(),
@@ -410,10 +414,10 @@ fn pause_or_resume(app: &mut App) -> Vec<Effect> {
 /// `b`: fork the run into a branch, unless one runs.
 fn fork(app: &mut App) -> Vec<Effect> {
     if app.branch.is_some() {
-        app.notice = Some(format!(
-            "a branch is running: {} keeps it, {} keeps the main run",
-            key_name(Action::KeepBranch),
-            key_name(Action::KeepMain)
+        app.notice = Some(tr!(
+            "notice-branch-running",
+            keep = key_name(Action::KeepBranch),
+            main = key_name(Action::KeepMain)
         ));
         return Vec::new();
     }
@@ -435,14 +439,14 @@ fn keep_main(app: &mut App) -> Vec<Effect> {
     if app.branch.take().is_none() {
         return Vec::new();
     }
-    app.notice = Some("kept the main run; the branch stopped".into());
+    app.notice = Some(tr!("notice-kept-main"));
     vec![Effect::ToBranch(Command::Stop)]
 }
 
 /// `(` / `)`: the branch's learning rate one step down or up.
 fn change_branch_rate(app: &mut App, raise: bool) -> Vec<Effect> {
     let Some(branch) = &app.branch else {
-        app.notice = Some(format!("no branch: {} forks one", key_name(Action::Branch)));
+        app.notice = Some(tr!("notice-no-branch", key = key_name(Action::Branch)));
         return Vec::new();
     };
     let lr = branch.run.learning_rate;
@@ -474,9 +478,7 @@ fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     return vec![Effect::ToMain(Command::SetLearningRate(lr))]
                 }
                 _ => {
-                    app.notice = Some(format!(
-                        "'{text}' is not a learning rate (a number > 0); unchanged"
-                    ))
+                    app.notice = Some(tr!("notice-not-a-rate", text = text.clone()))
                 }
             }
         }

@@ -22,6 +22,7 @@ mod screen;
 mod walk;
 pub mod workspace;
 
+use crate::tr;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -334,9 +335,9 @@ impl App {
         self.run = b.run;
         self.report.report = None;
         self.clock.restart_speed();
-        self.notice = Some(format!(
-            "kept the branch (lr {:.3e}); the other run stopped",
-            self.run.learning_rate
+        self.notice = Some(tr!(
+            "notice-kept-branch",
+            lr = format!("{:.3e}", self.run.learning_rate)
         ));
     }
 
@@ -369,11 +370,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::BranchFailed(error) => {
             app.branch = None;
-            app.notice = Some(format!("cannot start the branch: {error}"));
+            app.notice = Some(tr!("notice-branch-failed", error = error.to_string()));
             Vec::new()
         }
         Msg::CommandRefused => {
-            app.notice = Some("the trainer is busy; try again".into());
+            app.notice = Some(tr!("notice-busy"));
             Vec::new()
         }
         Msg::Mouse(mouse) => {
@@ -384,7 +385,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.run.state != RunState::Stopped {
                 app.run.worker_gone();
                 app.notice
-                    .get_or_insert_with(|| "the training worker stopped unexpectedly".into());
+                    .get_or_insert_with(|| tr!("notice-worker-gone"));
             }
             Vec::new()
         }
@@ -406,7 +407,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.compare.offer(listed, own.as_deref());
             if app.compare.choices.as_ref().is_some_and(Vec::is_empty) {
                 app.compare.choices = None;
-                app.notice = Some("no other recorded run to compare with yet".into());
+                app.notice = Some(tr!("notice-nothing-to-compare"));
             }
             Vec::new()
         }
@@ -414,7 +415,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             // The first reading is announced; later ones are the run growing.
             if app.compare.run.is_none() {
                 let again = key_name(Action::CompareRun);
-                app.notice = Some(format!("comparing with {} ({again} again: off)", run.name));
+                app.notice = Some(tr!("notice-comparing", run = run.name.clone(), key = again));
             }
             app.compare.run = Some(*run);
             Vec::new()
@@ -483,9 +484,7 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
                 Some(f) => app.pad.fooled = Some(f),
                 None => {
                     let largest = crate::model::fool::ladder().last().copied().unwrap_or(0.5);
-                    app.notice = Some(format!(
-                        "not fooled: no step up to ε = {largest:.2} changes the verdict"
-                    ));
+                    app.notice = Some(tr!("notice-not-fooled", largest = format!("{largest:.2}")));
                 }
             }
         }
@@ -498,16 +497,17 @@ fn on_event(app: &mut App, event: Event) -> Vec<Effect> {
             app.pad.walk = p.walk;
         }
         Event::Saved { path, epoch, batch } => {
-            app.notice = Some(format!(
-                "saved {} {}",
-                path.display(),
-                position_label(epoch, batch)
+            app.notice = Some(tr!(
+                "notice-saved",
+                path = path.display().to_string(),
+                position = position_label(epoch, batch)
             ));
         }
         Event::SaveFailed { path, error } => {
-            app.notice = Some(format!(
-                "cannot save {}: {error}; training continues",
-                path.display()
+            app.notice = Some(tr!(
+                "notice-save-failed",
+                path = path.display().to_string(),
+                error = error.to_string()
             ));
         }
         Event::Warning(w) => app.notice = Some(w),
@@ -541,9 +541,9 @@ fn fork_branch(app: &mut App, from: Box<Checkpoint>) -> Vec<Effect> {
     // A branch of a finished run would have nothing left to train: it trains one epoch
     // more (and `]` gives it more, with the main run).
     let epochs = if from.progress.position.epoch >= planned {
-        app.notice = Some(format!(
-            "the run had finished: the branch trains one more epoch ({} for more)",
-            key_name(Action::MoreEpochs)
+        app.notice = Some(tr!(
+            "notice-branch-after-end",
+            key = key_name(Action::MoreEpochs)
         ));
         from.progress.position.epoch + 1
     } else {

@@ -42,19 +42,19 @@ impl Column {
         Column::State,
     ];
 
-    pub fn title(self) -> &'static str {
-        match self {
-            Column::Name => "run",
-            Column::Model => "model",
-            Column::Data => "data",
-            Column::Rate => "rate",
-            Column::Epochs => "epochs",
-            Column::Best => "best acc",
-            Column::Last => "last acc",
-            Column::Cost => "cost",
-            Column::Time => "time",
-            Column::State => "state",
-        }
+    pub fn title(self) -> String {
+        crate::tr!(match self {
+            Column::Name => "column-run",
+            Column::Model => "column-model",
+            Column::Data => "column-data",
+            Column::Rate => "column-rate",
+            Column::Epochs => "column-epochs",
+            Column::Best => "column-best",
+            Column::Last => "column-last",
+            Column::Cost => "column-cost",
+            Column::Time => "column-time",
+            Column::State => "column-state",
+        })
     }
 
     /// The next column to sort by (`s`).

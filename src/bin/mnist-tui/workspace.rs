@@ -1,6 +1,7 @@
 //! `mnist-tui runs [DIR]`: the workspace's terminal loop (the table re-listed every second,
 //! the marked runs' files followed), and `--list [--json]`, the same table as text.
 
+use mnist_tui::i18n::width::pad;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -117,11 +118,12 @@ pub fn print_list(dir: &Path, format: ListFormat, out: &mut impl Write) -> anyho
         .max()
         .unwrap_or(3)
         .max(3);
-    let mut header = format!("{:<name_width$}", "run");
+    // Padded by display width: a Korean title's syllables take two columns each.
+    let mut header = pad(&Column::Name.title(), name_width);
     for c in &columns[1..] {
-        header.push_str(&format!("  {:<10}", c.title()));
+        header.push_str(&format!("  {}", pad(&c.title(), 10)));
     }
-    writeln!(out, "{header}  state")?;
+    writeln!(out, "{header}  {}", Column::State.title())?;
     for run in &listed {
         let mut row = format!("{:<name_width$}", run.name);
         match &run.summary {

@@ -4,6 +4,8 @@
 mod overlay;
 pub mod table;
 
+use crate::i18n::width::cells;
+use crate::tr;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -18,29 +20,30 @@ pub use overlay::{short_label, without_seed};
 
 /// The keys, most used first: a narrow terminal keeps the first ones.
 const KEYS: [(&str, &str); 14] = [
-    ("space", "mark"),
-    ("↵", "open"),
-    ("r", "resume"),
-    ("/", "filter"),
-    ("s S", "sort"),
-    ("w", "smooth"),
-    ("x", "x axis"),
-    ("z", "whole run"),
-    ("L", "log"),
-    ("R", "repeats"),
-    ("u", "unmark all"),
-    ("d", "delete"),
-    ("P", "save picture"),
-    ("q", "quit"),
+    ("space", "runs-key-mark"),
+    ("↵", "runs-key-open"),
+    ("r", "runs-key-resume"),
+    ("/", "runs-key-filter"),
+    ("s S", "runs-key-sort"),
+    ("w", "runs-key-smooth"),
+    ("x", "runs-key-x-axis"),
+    ("z", "runs-key-whole-run"),
+    ("L", "runs-key-log"),
+    ("R", "runs-key-repeats"),
+    ("u", "runs-key-unmark"),
+    ("d", "runs-key-delete"),
+    ("P", "runs-key-picture"),
+    ("q", "runs-key-quit"),
 ];
 
 /// Draws the whole workspace.
 pub fn draw_workspace(frame: &mut Frame, ws: &Workspace, mode: ColorMode) {
     let area = frame.area();
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        let text = format!(
-            "terminal too small (need {}×{}, have {}×{})",
-            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        let text = tr!(
+            "terminal-too-small",
+            need = format!("{}×{}", MIN_SIZE.0, MIN_SIZE.1),
+            have = format!("{}×{}", area.width, area.height)
         );
         frame.render_widget(Paragraph::new(text), area);
         return;
@@ -66,14 +69,17 @@ pub fn draw_workspace(frame: &mut Frame, ws: &Workspace, mode: ColorMode) {
 fn draw_notice(frame: &mut Frame, area: Rect, ws: &Workspace, mode: ColorMode) {
     let line = if ws.typing_filter {
         Line::from(vec![
-            Span::styled(" filter: ", Style::default().add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!(" {}: ", tr!("runs-filter")),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
             Span::raw(format!("{}▏", ws.filter)),
-            Span::raw("  (Enter keeps it, Esc clears it)"),
+            Span::raw(format!("  ({})", tr!("runs-filter-typing"))),
         ])
     } else if let Some(n) = &ws.notice {
         Line::from(Span::styled(format!(" {n}"), fg(mode, theme::NOTICE)))
     } else if !ws.filter.is_empty() {
-        Line::from(format!(" filter: {} (/ edits, Esc clears)", ws.filter))
+        Line::from(format!(" {}", tr!("runs-filter-set", filter = ws.filter.clone())))
     } else {
         Line::from("")
     };
@@ -84,7 +90,8 @@ fn draw_keys(frame: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     for (k, what) in KEYS {
-        let width = k.chars().count() + what.chars().count() + 3;
+        let what = tr!(what);
+        let width = cells(k) + cells(&what) + 3;
         if used + width > area.width as usize {
             break;
         }

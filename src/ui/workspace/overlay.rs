@@ -3,6 +3,7 @@
 //! in the emptiest corner. Grouped repeats draw as their mean, between the dim edges of
 //! their min–max band.
 
+use crate::tr;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
@@ -71,10 +72,10 @@ pub fn draw_overlay(
             .collect();
         series.push(group_series(members, group.members.len()));
     }
-    let x_title = match view.x_axis {
-        XAxis::Epochs => "epoch",
-        XAxis::Time => "training time",
-    };
+    let x_title = tr!(match view.x_axis {
+        XAxis::Epochs => "chart-epoch",
+        XAxis::Time => "runs-training-time",
+    });
     let x1 = series
         .iter()
         .map(|s| {
@@ -87,11 +88,20 @@ pub fn draw_overlay(
         .fold(0.0, f64::max)
         .max(1e-9);
     let smoothing = view.smoothing_weight();
-    let log = if view.log_y { " · log" } else { "" };
-    let cost_title = if cost.width >= 60 {
-        format!(" Cost · smoothing {smoothing} (w) · x: {x_title} (x){log} ")
+    let log = if view.log_y {
+        format!(" · {}", tr!("runs-log"))
     } else {
-        format!(" Cost · w {smoothing}{log} ")
+        String::new()
+    };
+    let cost_title = if cost.width >= 60 {
+        let title = tr!(
+            "runs-cost-title",
+            smoothing = smoothing.to_string(),
+            x = x_title.clone()
+        );
+        format!(" {title}{log} ")
+    } else {
+        format!(" {} · w {smoothing}{log} ", tr!("cost-title"))
     };
     let best_acc = series
         .iter()
@@ -99,17 +109,21 @@ pub fn draw_overlay(
         .max_by(|a, b| a.0.total_cmp(&b.0));
     let acc_title = match best_acc {
         Some((v, label)) if accuracy.width >= 60 => {
-            format!(" Test accuracy · best {v:.4} {label} ")
+            let best = tr!("runs-best", value = format!("{v:.4}"));
+            format!(" {} · {best} {label} ", tr!("runs-test-accuracy"))
         }
-        Some((v, _)) => format!(" Accuracy · best {v:.4} "),
-        None => " Test accuracy ".to_string(),
+        Some((v, _)) => {
+            let best = tr!("runs-best", value = format!("{v:.4}"));
+            format!(" {} · {best} ", tr!("accuracy-title"))
+        }
+        None => format!(" {} ", tr!("runs-test-accuracy")),
     };
     if series.is_empty() {
-        let hint = if ws.marked.is_empty() {
-            "space marks a run to draw it here"
+        let hint = tr!(if ws.marked.is_empty() {
+            "runs-mark-hint"
         } else {
-            "reading the marked runs…"
-        };
+            "runs-reading-marked"
+        });
         frame.render_widget(
             Paragraph::new(hint).block(Block::bordered().title(cost_title)),
             cost,
@@ -120,6 +134,7 @@ pub fn draw_overlay(
         );
         return;
     }
+    let x_title: &str = &x_title;
     let mut make =
         |pick: Pick, title: String, area: Rect, y_fmt: &dyn Fn(f64) -> String, floor_zero: bool| {
             let (y0, y1) = bounds(series.iter().flat_map(|s| {

@@ -1,6 +1,7 @@
 //! The workspace's table: one row per entry of the runs directory, the marked runs in
 //! their overlay colour, the sorted column underlined.
 
+use crate::tr;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -82,11 +83,14 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
     });
     let widths = columns.iter().map(|&c| width(c));
     let title = format!(
-        " Runs in {} · {} shown of {} · {} marked ",
-        ws.dir.display(),
-        visible.len(),
-        ws.runs.len(),
-        ws.marked.len()
+        " {} ",
+        tr!(
+            "runs-title",
+            dir = ws.dir.display().to_string(),
+            shown = visible.len(),
+            total = ws.runs.len(),
+            marked = ws.marked.len()
+        )
     );
     let table = Table::new(rows, widths)
         .header(header)
@@ -97,11 +101,11 @@ pub fn draw_runs_table(frame: &mut Frame, area: Rect, ws: &Workspace, mode: Colo
         TableState::default().with_selected((!visible.is_empty()).then_some(ws.selected));
     frame.render_stateful_widget(table, area, &mut state);
     if visible.is_empty() {
-        let empty = if ws.runs.is_empty() {
-            "no runs yet: `mnist-tui` or `mnist-tui train` records one here"
+        let empty = tr!(if ws.runs.is_empty() {
+            "runs-none"
         } else {
-            "no run matches the filter (Esc clears it)"
-        };
+            "runs-none-match"
+        });
         let inner = Rect {
             x: area.x + 2,
             y: area.y + 2,
