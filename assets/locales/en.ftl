@@ -353,3 +353,6 @@ runs-reading-marked = reading the marked runs…
 runs-title = Runs in { $dir } · { $shown } shown of { $total } · { $marked } marked
 runs-none = no runs yet: `mnist-tui` or `mnist-tui train` records one here
 runs-none-match = no run matches the filter (Esc clears it)
+## `train` on stderr (its stdout is the tutorial's lines, the same in every language).
+headless-recording = recording in { $folder } (mnist-tui runs compares runs)
+warning = warning

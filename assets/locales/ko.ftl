@@ -457,3 +457,6 @@ runs-reading-marked = 표시한 실행을 읽는 중…
 runs-title = { $dir }의 실행 · { $total }개 중 { $shown }개 표시 · { $marked }개 선택
 runs-none = 아직 실행 없음: `mnist-tui`나 `mnist-tui train`이 여기에 기록합니다
 runs-none-match = 필터에 맞는 실행 없음(Esc로 지우기)
+## `train`의 표준 오류(표준 출력은 튜토리얼의 줄 그대로, 어느 언어에서나 같음).
+headless-recording = { $folder }에 기록 중(mnist-tui runs로 실행을 비교)
+warning = 경고

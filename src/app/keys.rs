@@ -477,9 +477,7 @@ fn on_prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 Ok(lr) if lr.is_finite() && lr > 0.0 => {
                     return vec![Effect::ToMain(Command::SetLearningRate(lr))]
                 }
-                _ => {
-                    app.notice = Some(tr!("notice-not-a-rate", text = text.clone()))
-                }
+                _ => app.notice = Some(tr!("notice-not-a-rate", text = text.clone())),
             }
         }
         KeyCode::Char(c)

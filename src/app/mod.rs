@@ -384,8 +384,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::WorkerGone => {
             if app.run.state != RunState::Stopped {
                 app.run.worker_gone();
-                app.notice
-                    .get_or_insert_with(|| tr!("notice-worker-gone"));
+                app.notice.get_or_insert_with(|| tr!("notice-worker-gone"));
             }
             Vec::new()
         }

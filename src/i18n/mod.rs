@@ -1,7 +1,7 @@
 //! Every string a person reads, in their language: English (the default) or Korean.
 //!
 //! The texts live in Fluent catalogues, `assets/locales/en.ftl` and `ko.ftl`, compiled
-//! into the binary. Code names a message by its id (`tr!("status-paused")`, with named
+//! into the binary. Code names a message by its id (`tr!("status-title")`, with named
 //! arguments `tr!("status-epoch", done = 3, planned = 15)`); a message missing from the
 //! Korean catalogue falls back to the English one, and a test fails when one catalogue
 //! has an id the other lacks.
@@ -109,7 +109,9 @@ pub fn message(id: &str, args: Option<&FluentArgs>) -> String {
         };
         if let Some(pattern) = pattern {
             let mut errors = Vec::new();
-            return bundle.format_pattern(pattern, args, &mut errors).into_owned();
+            return bundle
+                .format_pattern(pattern, args, &mut errors)
+                .into_owned();
         }
     }
     id.to_owned()

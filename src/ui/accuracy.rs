@@ -38,9 +38,16 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         Some((x, b)) if b > p.1 => format!(
             " — {}, {}",
             tr!("status-test", accuracy = format!("{:.4}", p.1)),
-            tr!("chart-best", value = format!("{b:.4}"), epoch = format!("{x:.0}"))
+            tr!(
+                "chart-best",
+                value = format!("{b:.4}"),
+                epoch = format!("{x:.0}")
+            )
         ),
-        _ => format!(" — {}", tr!("status-test", accuracy = format!("{:.4}", p.1))),
+        _ => format!(
+            " — {}",
+            tr!("status-test", accuracy = format!("{:.4}", p.1))
+        ),
     });
     let log = key_name(Action::ToggleLogScale);
     let scale = if curves.view.log_y {
@@ -54,10 +61,7 @@ pub fn draw_accuracy(frame: &mut Frame, area: Rect, curves: &Curves) {
         latest.unwrap_or_default()
     ));
     if h.quick_accuracy.is_empty() && h.train_accuracy.is_empty() {
-        frame.render_widget(
-            Paragraph::new(tr!("accuracy-waiting")).block(block),
-            area,
-        );
+        frame.render_widget(Paragraph::new(tr!("accuracy-waiting")).block(block), area);
         return;
     }
     let (x0, x1) = x_bounds(curves.run, curves.view);

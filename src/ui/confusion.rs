@@ -19,11 +19,7 @@ const CELL: usize = 5;
 pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option<&TestReport>) {
     let Some(report) = report else {
         let block = Block::bordered().title(format!(" {} ", tr!("confusion-title")));
-        frame.render_widget(
-            Paragraph::new(tr!("report-waiting"))
-                .block(block),
-            area,
-        );
+        frame.render_widget(Paragraph::new(tr!("report-waiting")).block(block), area);
         return;
     };
     let mode = look.colors;
@@ -34,7 +30,10 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option
     .areas(area);
     let block = Block::bordered().title(format!(
         " {} ",
-        tr!("confusion-title-at", epoch = format!("{:.0}", report.at_epoch))
+        tr!(
+            "confusion-title-at",
+            epoch = format!("{:.0}", report.at_epoch)
+        )
     ));
     let off_diagonal_max = (0..10)
         .flat_map(|t| (0..10).filter(move |&p| p != t).map(move |p| (t, p)))
@@ -82,7 +81,11 @@ pub fn draw_confusion(frame: &mut Frame, area: Rect, look: &Look, report: Option
     pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let total: u32 = report.confusion.iter().flatten().sum();
     let wrong: u32 = pairs.iter().map(|p| p.0).sum();
-    let mut lines = vec![Line::from(tr!("confusion-wrong", wrong = wrong, total = total))];
+    let mut lines = vec![Line::from(tr!(
+        "confusion-wrong",
+        wrong = wrong,
+        total = total
+    ))];
     lines.extend(
         pairs
             .iter()

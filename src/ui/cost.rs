@@ -25,7 +25,11 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     let best = best_point(&h.epoch_costs, true);
     let best_text = best
         .map(|(x, y)| {
-            let best = tr!("chart-best", value = format!("{y:.4}"), epoch = format!("{x:.0}"));
+            let best = tr!(
+                "chart-best",
+                value = format!("{y:.4}"),
+                epoch = format!("{x:.0}")
+            );
             format!(" · {best}")
         })
         .unwrap_or_default();
@@ -99,7 +103,12 @@ pub fn draw_cost(frame: &mut Frame, area: Rect, curves: &Curves) {
     }
     let branch_name = curves
         .branch
-        .map(|b| tr!("chart-branch-rate", lr = format!("{:.1e}", b.run.learning_rate)))
+        .map(|b| {
+            tr!(
+                "chart-branch-rate",
+                lr = format!("{:.1e}", b.run.learning_rate)
+            )
+        })
         .unwrap_or_default();
     if !branch.is_empty() {
         datasets.push(line(&branch, fg(mode, theme::BRANCH)).name(branch_name.as_str()));

@@ -2,8 +2,8 @@
 //! the model is shown after MNIST-style preprocessing (with `w`, explained by saliency),
 //! and the live model's verdict.
 
-use crate::tr;
 use crate::app::keymap::{key_name, Action};
+use crate::tr;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
@@ -81,7 +81,10 @@ pub fn draw_pad(
     let title = match (why_class, &pad.prediction) {
         _ if pad.fooled.is_some() => {
             let f = pad.fooled.as_deref().expect("checked");
-            format!(" {} ", tr!("pad-fooled-title", epsilon = format!("{:.3}", f.epsilon)))
+            format!(
+                " {} ",
+                tr!("pad-fooled-title", epsilon = format!("{:.3}", f.epsilon))
+            )
         }
         (Some(c), Some(p)) => {
             format!(
@@ -156,7 +159,10 @@ pub fn draw_pad(
                 "pad-each-pixel",
                 epsilon = format!("{:.3}", f.epsilon)
             )));
-            lines.push(Line::from(tr!("pad-put-back", key = key_name(Action::PutBack))));
+            lines.push(Line::from(tr!(
+                "pad-put-back",
+                key = key_name(Action::PutBack)
+            )));
             lines
         }
         _ if pad.fooling => vec![Line::from(tr!("pad-fooling"))],

@@ -4,8 +4,8 @@
 //! conv1 and conv2 with their channel numbers, so the user sees what each filter
 //! responds to.
 
-use crate::tr;
 use crate::app::keymap::{key_name, Action};
+use crate::tr;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph};
@@ -48,7 +48,11 @@ pub fn draw_filters(
             key = p
         )
     } else {
-        tr!("filters-shared-scale", largest = format!("{shared:.3}"), key = p)
+        tr!(
+            "filters-shared-scale",
+            largest = format!("{shared:.3}"),
+            key = p
+        )
     };
     frame.render_widget(
         Paragraph::new(Line::from(caption)),

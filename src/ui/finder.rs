@@ -2,8 +2,8 @@
 //! filling in as it runs, the three suggestions as vertical marks (the chosen one bold),
 //! and a readout line with the keys.
 
-use crate::tr;
 use crate::app::keymap::{key_name, Action};
+use crate::tr;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;

@@ -127,12 +127,15 @@ pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &Layers
     if room >= LEGEND.len() {
         lines.push(Line::raw(""));
         let dim = Style::default().add_modifier(Modifier::DIM);
-        let names = LEGEND.iter().map(|(h, _)| cells(&header(h))).max().unwrap_or(0) + 2;
-        lines.extend(
-            LEGEND
-                .iter()
-                .map(|(h, what)| Line::styled(format!("{}{}", pad(&header(h), names), tr!(what)), dim)),
-        );
+        let names = LEGEND
+            .iter()
+            .map(|(h, _)| cells(&header(h)))
+            .max()
+            .unwrap_or(0)
+            + 2;
+        lines.extend(LEGEND.iter().map(|(h, what)| {
+            Line::styled(format!("{}{}", pad(&header(h), names), tr!(what)), dim)
+        }));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

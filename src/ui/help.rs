@@ -37,7 +37,8 @@ pub fn draw_help(frame: &mut Frame, area: Rect, tab: Tab) {
         .areas(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(text.join("\n")).block(Block::bordered().title(format!(" {} ", tr!("help-title")))),
+        Paragraph::new(text.join("\n"))
+            .block(Block::bordered().title(format!(" {} ", tr!("help-title")))),
         popup,
     );
 }

@@ -21,19 +21,12 @@ pub fn draw_mistakes(frame: &mut Frame, area: Rect, look: &Look, view: &ReportVi
         Some(r) if !r.mistakes.is_empty() => r,
         Some(_) => {
             let block = Block::bordered().title(format!(" {} ", tr!("mistakes-title")));
-            frame.render_widget(
-                Paragraph::new(tr!("mistakes-none")).block(block),
-                area,
-            );
+            frame.render_widget(Paragraph::new(tr!("mistakes-none")).block(block), area);
             return;
         }
         None => {
             let block = Block::bordered().title(format!(" {} ", tr!("mistakes-title")));
-            frame.render_widget(
-                Paragraph::new(tr!("report-waiting"))
-                    .block(block),
-                area,
-            );
+            frame.render_widget(Paragraph::new(tr!("report-waiting")).block(block), area);
             return;
         }
     };

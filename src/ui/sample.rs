@@ -2,9 +2,9 @@
 //! prediction (green when right, red when wrong) and the ten class probabilities; with
 //! `w`, the saliency overlay of the class asked about.
 
+use crate::app::keymap::{key_name, Action};
 use crate::i18n::width::{cells, pad};
 use crate::tr;
-use crate::app::keymap::{key_name, Action};
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -54,12 +54,11 @@ pub fn draw_sample(
 ) {
     let mode = look.colors;
     let Some(s) = sample else {
-        let block =
-            Block::bordered().title(format!(
-                " {} ({}) ",
-                tr!("sample-title"),
-                tr!("sample-new", key = key_name(Action::NewSample))
-            ));
+        let block = Block::bordered().title(format!(
+            " {} ({}) ",
+            tr!("sample-title"),
+            tr!("sample-new", key = key_name(Action::NewSample))
+        ));
         frame.render_widget(Paragraph::new(tr!("sample-none")).block(block), area);
         return;
     };
@@ -77,7 +76,10 @@ pub fn draw_sample(
     let title = Line::from(vec![
         Span::raw(format!(
             " {} → ",
-            tr!("sample-title-label", label = look.class_label(s.label.into()))
+            tr!(
+                "sample-title-label",
+                label = look.class_label(s.label.into())
+            )
         )),
         Span::styled(verdict_text(look, predicted, right), verdict),
         Span::raw(match why_class {
@@ -86,7 +88,10 @@ pub fn draw_sample(
                     saliency::titled_question(&look.class_label(c), c == predicted as usize, by);
                 format!(" · {question} ")
             }
-            None => format!(" ({}) ", tr!("sample-new", key = key_name(Action::NewSample))),
+            None => format!(
+                " ({}) ",
+                tr!("sample-new", key = key_name(Action::NewSample))
+            ),
         }),
     ]);
     let block = Block::bordered().title(title);

@@ -42,7 +42,10 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let title = match app.info.as_ref().and_then(|i| i.recorded_in.as_ref()) {
         Some(folder) => format!(
             " {} ",
-            tr!("status-title-recorded", folder = folder.display().to_string())
+            tr!(
+                "status-title-recorded",
+                folder = folder.display().to_string()
+            )
         ),
         None => format!(" {} ", tr!("status-title")),
     };
@@ -121,7 +124,13 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     // Fields a narrow terminal drops first have the lower rank; none is ever cut.
     let progress = match &app.viewing {
         Some(v) => vec![
-            (3, format!("  {}", tr!("status-batch", batch = batch, per_epoch = per_epoch))),
+            (
+                3,
+                format!(
+                    "  {}",
+                    tr!("status-batch", batch = batch, per_epoch = per_epoch)
+                ),
+            ),
             (
                 2,
                 format!(
@@ -142,9 +151,18 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
             ),
         ],
         None => vec![
-            (3, format!("  {}", tr!("status-batch", batch = batch, per_epoch = per_epoch))),
+            (
+                3,
+                format!(
+                    "  {}",
+                    tr!("status-batch", batch = batch, per_epoch = per_epoch)
+                ),
+            ),
             (1, format!(" · {}", tr!("status-speed", speed = speed))),
-            (0, format!(" · {}", tr!("status-elapsed", elapsed = elapsed))),
+            (
+                0,
+                format!(" · {}", tr!("status-elapsed", elapsed = elapsed)),
+            ),
             (2, format!(" · {}", tr!("status-eta", eta = eta))),
         ],
     };

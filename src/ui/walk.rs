@@ -45,7 +45,8 @@ pub fn draw_walk(
         } else {
             "walk-no-sample"
         });
-        let block = Block::bordered().title(format!(" {} ", tr!("walk-title", source = source.clone())));
+        let block =
+            Block::bordered().title(format!(" {} ", tr!("walk-title", source = source.clone())));
         frame.render_widget(Paragraph::new(hint).block(block), area);
         return;
     };

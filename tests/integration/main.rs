@@ -20,6 +20,7 @@ mod faults;
 mod gradients;
 mod inference;
 mod inside;
+mod korean;
 mod other_data;
 mod plot;
 mod predict_cli;

@@ -33,7 +33,7 @@ fn filters_panel(f: &mut ratatui::Frame, area: Rect, app: &App) {
     ui::draw_filters(f, area, &ui::Look::of(app), &app.filters, sample);
 }
 
-fn full(app: &App, size: (u16, u16)) -> Terminal<TestBackend> {
+pub(crate) fn full(app: &App, size: (u16, u16)) -> Terminal<TestBackend> {
     render(app, size, |f, _, a| ui::draw(f, a))
 }
 
@@ -161,7 +161,7 @@ fn sample_panel_is_coloured_greyscale_and_verdict_green() {
 }
 
 /// A test report with a few typical confusions and three mistakes.
-fn report_app(size: (u16, u16)) -> App {
+pub(crate) fn report_app(size: (u16, u16)) -> App {
     let mut app = busy_app(size);
     let mut confusion = [[0u32; 10]; 10];
     for (d, row) in confusion.iter_mut().enumerate() {
@@ -220,7 +220,7 @@ fn confusion_and_mistakes_before_any_evaluation() {
 
 /// `busy_app` on the draw pad with a stroke drawn down with the keys and the model's
 /// verdict on it: a 1 at 91 %.
-fn drawn_one(size: (u16, u16)) -> App {
+pub(crate) fn drawn_one(size: (u16, u16)) -> App {
     let mut app = busy_app(size);
     app.tab = Tab::Draw;
     app.pad.toggle_pen();
@@ -374,7 +374,7 @@ fn accuracy_panel_as_error_rate_on_a_log_axis() {
 }
 
 /// `busy_app` with the layer-health reports and a projection.
-fn inside_app(size: (u16, u16)) -> App {
+pub(crate) fn inside_app(size: (u16, u16)) -> App {
     let mut app = busy_app(size);
     for report in common::health_reports() {
         update(&mut app, Msg::Worker(Event::Health(Box::new(report))));

@@ -1,6 +1,7 @@
 //! The headless consumer: prints the tutorial's lines on stdout, a progress bar on stderr
 //! (only when stderr is a terminal).
 
+use mnist_tui::tr;
 use std::io::{IsTerminal, Write};
 
 use crossbeam_channel::Sender;
@@ -76,8 +77,8 @@ impl Printer {
                 // Said only to a person: stderr stays empty for scripts, as the tutorial's.
                 if let Some(folder) = info.recorded_in.filter(|_| std::io::stderr().is_terminal()) {
                     eprintln!(
-                        "recording in {} (mnist-tui runs compares runs)",
-                        folder.display()
+                        "{}",
+                        tr!("headless-recording", folder = folder.display().to_string())
                     );
                 }
             }
@@ -88,7 +89,11 @@ impl Printer {
                 if last.batch as u64 + 1 < bar.position() {
                     bar.reset();
                 }
-                bar.set_message(format!("epoch {}/{}", last.epoch + 1, self.epochs));
+                bar.set_message(tr!(
+                    "status-epoch",
+                    done = last.epoch + 1,
+                    planned = self.epochs
+                ));
                 bar.set_position(last.batch as u64 + 1);
             }
             Event::EpochFinished(summary) => self.on_epoch(summary, out)?,
@@ -96,16 +101,28 @@ impl Printer {
             Event::Sample(s) => self.sample = Some(s),
             Event::Diverged(d) => self.on_diverged(d),
             Event::Saved { path, epoch, batch } => {
-                let line = format!("saved {} {}", path.display(), position_label(epoch, batch));
+                let line = tr!(
+                    "notice-saved",
+                    path = path.display().to_string(),
+                    position = position_label(epoch, batch)
+                );
                 match &self.bar {
                     Some(bar) => bar.suspend(|| eprintln!("{line}")),
                     None => eprintln!("{line}"),
                 }
             }
             Event::SaveFailed { path, error } => {
-                eprintln!("warning: {}: {error}; training continues", path.display());
+                eprintln!(
+                    "{}: {}",
+                    tr!("warning"),
+                    tr!(
+                        "notice-save-failed",
+                        path = path.display().to_string(),
+                        error = error.to_string()
+                    )
+                );
             }
-            Event::Warning(w) => eprintln!("warning: {w}"),
+            Event::Warning(w) => eprintln!("{}: {w}", tr!("warning")),
             Event::Finished { accuracy } => self.on_finished(accuracy, out)?,
             _ => {}
         }

@@ -78,15 +78,13 @@ fn in_korean(mut command: Command, path: Option<&str>) -> Command {
                 .help(tr!("cli-arg-help")),
         );
     if path.is_none() {
-        command = command
-            .disable_version_flag(true)
-            .arg(
-                Arg::new("version")
-                    .short('V')
-                    .long("version")
-                    .action(ArgAction::Version)
-                    .help(tr!("cli-arg-version")),
-            );
+        command = command.disable_version_flag(true).arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help(tr!("cli-arg-version")),
+        );
     }
     let ids: Vec<String> = command
         .get_arguments()
@@ -96,7 +94,11 @@ fn in_korean(mut command: Command, path: Option<&str>) -> Command {
         let text = argument_text(path, &id);
         let (options, arguments) = (options.clone(), arguments.clone());
         command = command.mut_arg(&id, move |arg| {
-            let heading = if arg.is_positional() { arguments } else { options };
+            let heading = if arg.is_positional() {
+                arguments
+            } else {
+                options
+            };
             let arg = arg.help_heading(heading);
             match text {
                 Some(text) if arg.get_long_help().is_some() => {
@@ -144,7 +146,11 @@ pub fn man_heading(heading: &str) -> String {
 pub fn usage_error_line(error: &clap::Error) -> String {
     let english = || {
         let text = error.to_string();
-        let first = text.lines().next().unwrap_or("error: bad command line").to_owned();
+        let first = text
+            .lines()
+            .next()
+            .unwrap_or("error: bad command line")
+            .to_owned();
         format!("{first} (see --help)")
     };
     if i18n::language() == Language::English {
@@ -198,9 +204,15 @@ mod tests {
             for flag in flags {
                 let (path, id) = flag.split_once('/').unwrap();
                 let path = (path != "-").then_some(path);
-                assert!(argument_text(path, id).is_some(), "no Korean text for {flag}");
+                assert!(
+                    argument_text(path, id).is_some(),
+                    "no Korean text for {flag}"
+                );
                 if let Some(name) = path {
-                    assert!(i18n::has_message(&format!("cli-{name}")), "no Korean about for {name}");
+                    assert!(
+                        i18n::has_message(&format!("cli-{name}")),
+                        "no Korean about for {name}"
+                    );
                 }
             }
         });
@@ -219,15 +231,23 @@ mod tests {
             let known = if let Some(flag) = id.strip_prefix("cli-arg-") {
                 flags.iter().any(|f| f.ends_with(&format!("/{flag}")))
                     || ["help", "version"].contains(&flag)
-            } else if let Some((name, flag)) = id.strip_prefix("cli-").unwrap().split_once("-arg-") {
+            } else if let Some((name, flag)) = id.strip_prefix("cli-").unwrap().split_once("-arg-")
+            {
                 flags.contains(&format!("{name}/{flag}"))
             } else {
                 let rest = id.strip_prefix("cli-").unwrap();
                 rest == "about"
                     || rest == "help"
                     || names.iter().any(|n| n == rest)
-                    || ["usage", "options", "arguments", "commands", "error", "see-help"]
-                        .contains(&rest)
+                    || [
+                        "usage",
+                        "options",
+                        "arguments",
+                        "commands",
+                        "error",
+                        "see-help",
+                    ]
+                    .contains(&rest)
                     || rest.starts_with("error-")
                     || rest.starts_with("man-")
             };
@@ -241,7 +261,8 @@ mod tests {
         assert!(help.contains("사용법:"), "{help}");
         assert!(help.contains("Adam 학습률"), "{help}");
         assert!(!help.contains("Adam learning rate"), "{help}");
-        let english = i18n::with_language(Language::English, || command().render_help().to_string());
+        let english =
+            i18n::with_language(Language::English, || command().render_help().to_string());
         assert_eq!(english, Cli::command().render_help().to_string());
     }
 
@@ -249,15 +270,26 @@ mod tests {
     fn the_flag_beats_the_locale_and_a_bad_flag_value_is_left_to_clap() {
         let argv = |args: &[&str]| args.iter().map(OsString::from).collect::<Vec<_>>();
         let cwd = std::env::temp_dir().join("mnist-tui-no-config-here");
-        assert_eq!(choose(&argv(&["mnist-tui", "--lang", "ko"]), &cwd), Language::Korean);
-        assert_eq!(choose(&argv(&["mnist-tui", "train", "--lang=ko"]), &cwd), Language::Korean);
-        assert_eq!(choose(&argv(&["mnist-tui", "--lang", "en"]), &cwd), Language::English);
+        assert_eq!(
+            choose(&argv(&["mnist-tui", "--lang", "ko"]), &cwd),
+            Language::Korean
+        );
+        assert_eq!(
+            choose(&argv(&["mnist-tui", "train", "--lang=ko"]), &cwd),
+            Language::Korean
+        );
+        assert_eq!(
+            choose(&argv(&["mnist-tui", "--lang", "en"]), &cwd),
+            Language::English
+        );
     }
 
     #[test]
     fn a_refused_flag_gets_one_korean_line() {
         i18n::with_language(Language::Korean, || {
-            let error = command().try_get_matches_from(["mnist-tui", "--bogus"]).unwrap_err();
+            let error = command()
+                .try_get_matches_from(["mnist-tui", "--bogus"])
+                .unwrap_err();
             let line = usage_error_line(&error);
             assert_eq!(line, "오류: 알 수 없는 인자 '--bogus' (--help 참조)");
         });

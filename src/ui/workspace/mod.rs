@@ -79,7 +79,10 @@ fn draw_notice(frame: &mut Frame, area: Rect, ws: &Workspace, mode: ColorMode) {
     } else if let Some(n) = &ws.notice {
         Line::from(Span::styled(format!(" {n}"), fg(mode, theme::NOTICE)))
     } else if !ws.filter.is_empty() {
-        Line::from(format!(" {}", tr!("runs-filter-set", filter = ws.filter.clone())))
+        Line::from(format!(
+            " {}",
+            tr!("runs-filter-set", filter = ws.filter.clone())
+        ))
     } else {
         Line::from("")
     };
