@@ -69,6 +69,11 @@ SCENES = {
                  + ["Down"] * 5 + ["Space"]),
         ("wait", "%)"), ("keys", ["a"]), ("wait", "Fooled"),
     ]),
+    # The Korean dashboard (README.ko.md): the same runs with `--lang ko`.
+    "ko-overview-120x40": (120, 40, QUICK + " --lang ko", [("wait", "● 끝남")]),
+    "ko-overview-80x24": (80, 24, QUICK + " --lang ko", [("wait", "● 끝남")]),
+    "ko-help-120x40": (120, 40, QUICK + " --lang ko", [("wait", "● 끝남"), ("keys", ["?"]),
+                                                     ("wait", "도움말")]),
 }
 
 # The runs workspace's scenes open on recorded runs, trained headless first in one
@@ -92,6 +97,11 @@ RUNS_SCENES = {
 CW, CH, SIZE = 9, 18, 15
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf"
+# Hangul (the Korean scenes) takes two cells, drawn with the first of these that exists
+# (Debian: apt-get install fonts-nanum, or fonts-noto-cjk).
+WIDE_FONTS = ["/usr/share/fonts/truetype/nanum/NanumGothicCoding.ttf",
+              "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"]
 BASE16 = [(0, 0, 0), (205, 49, 49), (13, 188, 121), (229, 229, 16), (36, 114, 200), (188, 63, 188),
           (17, 168, 205), (229, 229, 229), (102, 102, 102), (241, 76, 76), (35, 209, 139),
           (245, 245, 67), (59, 142, 234), (214, 112, 214), (41, 184, 219), (255, 255, 255)]
@@ -100,7 +110,9 @@ WIDE = object()  # the second cell of a wide character
 
 
 def tmux(*args):
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+    # -u: UTF-8 whatever the locale, for the Korean scenes' Hangul.
+    return subprocess.run(["tmux", "-u", *args], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def screen(session, colours=False):
@@ -213,6 +225,8 @@ def render(rows, out):
     img = Image.new("RGB", (width * CW, len(rows) * CH), DEFAULT_BG)
     d = ImageDraw.Draw(img)
     font, bold = ImageFont.truetype(FONT, SIZE), ImageFont.truetype(BOLD, SIZE)
+    wide_path = next((p for p in WIDE_FONTS if os.path.exists(p)), None)
+    wide = ImageFont.truetype(wide_path, SIZE) if wide_path else None
     for y, row in enumerate(rows):
         for x, (ch, f, b, bd) in enumerate(row):
             if ch is WIDE:
@@ -237,6 +251,9 @@ def render(rows, out):
                     if bits & bit:
                         px, py = x0 + 2 + cx * 4, y0 + 2 + cy * 4
                         d.rectangle([px, py, px + 1, py + 1], fill=f)
+            elif ch != " " and wide and unicodedata.east_asian_width(ch) in ("W", "F"):
+                d.rectangle([x0, y0, x0 + 2 * CW - 1, y0 + CH - 1], fill=b)
+                d.text((x0, y0), ch, font=wide, fill=f)
             elif ch != " ":
                 d.text((x0, y0), ch, font=bold if bd else font, fill=f)
     img.save(out)

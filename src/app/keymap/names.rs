@@ -107,11 +107,18 @@ mod tests {
 
     #[test]
     fn the_readme_key_table_is_the_table_the_program_uses() {
+        use crate::i18n::{with_language, Language};
         let readme = include_str!("../../../README.md");
-        let table = markdown_table();
+        let table = with_language(Language::English, markdown_table);
         assert!(
             readme.contains(&table),
             "README.md's key table differs from src/app/keymap.rs; it should read:\n{table}"
+        );
+        let readme = include_str!("../../../README.ko.md");
+        let table = with_language(Language::Korean, markdown_table);
+        assert!(
+            readme.contains(&table),
+            "README.ko.md's key table differs from src/app/keymap.rs; it should read:\n{table}"
         );
     }
 }
