@@ -356,3 +356,4 @@ runs-none-match = no run matches the filter (Esc clears it)
 ## `train` on stderr (its stdout is the tutorial's lines, the same in every language).
 headless-recording = recording in { $folder } (mnist-tui runs compares runs)
 warning = warning
+headless-save-failed = { $path }: { $error }; training continues

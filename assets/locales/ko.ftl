@@ -460,3 +460,4 @@ runs-none-match = 필터에 맞는 실행 없음(Esc로 지우기)
 ## `train`의 표준 오류(표준 출력은 튜토리얼의 줄 그대로, 어느 언어에서나 같음).
 headless-recording = { $folder }에 기록 중(mnist-tui runs로 실행을 비교)
 warning = 경고
+headless-save-failed = { $path }: { $error }; 학습은 계속됩니다

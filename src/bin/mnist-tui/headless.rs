@@ -116,7 +116,7 @@ impl Printer {
                     "{}: {}",
                     tr!("warning"),
                     tr!(
-                        "notice-save-failed",
+                        "headless-save-failed",
                         path = path.display().to_string(),
                         error = error.to_string()
                     )

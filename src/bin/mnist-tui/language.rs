@@ -227,7 +227,9 @@ mod tests {
             .map(|s| s.get_name().to_owned())
             .collect();
         let ids = i18n::catalogue_ids(i18n::KOREAN_CATALOGUE);
-        for id in ids.iter().filter(|id| id.starts_with("cli-")) {
+        // `cli-about.long`: an attribute belongs to its message.
+        let messages = ids.iter().map(|id| id.split('.').next().unwrap_or(id));
+        for id in messages.filter(|id| id.starts_with("cli-")) {
             let known = if let Some(flag) = id.strip_prefix("cli-arg-") {
                 flags.iter().any(|f| f.ends_with(&format!("/{flag}")))
                     || ["help", "version"].contains(&flag)
