@@ -357,3 +357,49 @@ runs-none-match = no run matches the filter (Esc clears it)
 headless-recording = recording in { $folder } (mnist-tui runs compares runs)
 warning = warning
 headless-save-failed = { $path }: { $error }; training continues
+runs-kept = kept { $run }
+runs-deleted = deleted { $run }
+runs-repeats-grouped = repeats grouped: { $count } { $count ->
+        [one] configuration
+       *[other] configurations
+    } run more than once (R: one by one)
+runs-repeats-one-by-one = repeats shown one by one
+runs-nothing-to-save = nothing to save: space marks runs for the overlay
+runs-cannot-open = cannot open { $run }: { $state }
+runs-cannot-resume = cannot resume { $run }: { $state }
+runs-still-training = { $run } is still training
+runs-group-delete = a group of repeats: R shows them one by one, to delete one
+runs-delete-live = { $run } is still training: stop it first
+runs-delete-not-a-run = { $run } is not a run: not deleted
+runs-delete-ask = delete { $run } and its files? y: delete, any other key: keep
+runs-no-curves = { $run } has no curves to draw ({ $state })
+runs-too-many-marked = at most { $most } runs overlaid: unmark one first
+runs-too-many-marked-some = at most { $most } runs overlaid: unmark some first
+headless-diverged-halving = training diverged at epoch { $epoch }, batch { $batch } (learning rate { $lr }): { $reason }; restored the weights from batch { $restored } and continuing at learning rate { $halved }
+headless-diverged = training diverged at epoch { $epoch }, batch { $batch } (learning rate { $lr }): { $reason }; restored the weights from batch { $restored }; lower the learning rate
+headless-bar = {"{"}msg{"}"} [{"{"}bar:30{"}"}] {"{"}pos{"}"}/{"{"}len{"}"} batches  {"{"}per_sec{"}"}  ETA {"{"}eta{"}"}
+lr-find-header = learning-rate range test ({ $model }): { $batches } batches, rates { $from } to { $to }
+lr-find-loss = loss
+lr-find-no-suggestions = suggestions: none (the sweep stopped too early)
+lr-find-suggestions = suggestions: { $list }
+
+## `sweep`'s lines and table.
+sweep-rung = trial { $trial }/{ $trials }  { $label }  rung of { $epochs } { $epochs ->
+        [one] epoch
+       *[other] epochs
+    }: accuracy { $accuracy }
+sweep-finished = finished: accuracy { $accuracy }
+sweep-pruned = pruned after { $epochs } { $epochs ->
+        [one] epoch
+       *[other] epochs
+    } (accuracy { $accuracy })
+sweep-failed = failed: { $error }
+sweep-ended = trial { $trial }/{ $trials }  { $label }  { $what }  ({ $seconds } s)
+sweep-summary = { $name }: { $trials } trials in { $seconds } s
+sweep-rank = rank
+sweep-trial = trial
+sweep-outcome = outcome
+sweep-epochs = epochs
+sweep-accuracy = accuracy
+sweep-seconds = seconds
+sweep-repeats = { $config }: accuracy { $mean } ± { $sd } over { $seeds } seeds (min { $min }, max { $max })

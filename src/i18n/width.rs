@@ -22,10 +22,10 @@ pub fn fit(text: &str, width: usize) -> &str {
     text
 }
 
-/// `text` padded with spaces on the right to `width` cells (or cut to them).
+/// `text` padded with spaces on the right to `width` cells; longer text is left whole, as
+/// `format!("{text:<width$}")` leaves it (which counts characters, not cells).
 pub fn pad(text: &str, width: usize) -> String {
-    let fitted = fit(text, width);
-    format!("{fitted}{}", " ".repeat(width - cells(fitted)))
+    format!("{text}{}", " ".repeat(width.saturating_sub(cells(text))))
 }
 
 #[cfg(test)]
@@ -44,5 +44,6 @@ mod tests {
         assert_eq!(fit("학습률", 6), "학습률");
         assert_eq!(fit("ab학", 3), "ab");
         assert_eq!(pad("학", 3), "학 ");
+        assert_eq!(pad("학습률", 3), "학습률");
     }
 }

@@ -7,6 +7,7 @@ mod groups;
 mod overlay;
 mod table;
 
+use crate::tr;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -302,13 +303,13 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
     }
     if let Some(name) = ws.confirm_delete.take() {
         if key.code != KeyCode::Char('y') {
-            ws.notice = Some(format!("kept {name}"));
+            ws.notice = Some(tr!("runs-kept", run = name));
             return Vec::new();
         }
         let Some(run) = ws.runs.iter().find(|r| r.name == name) else {
             return Vec::new();
         };
-        ws.notice = Some(format!("deleted {name}"));
+        ws.notice = Some(tr!("runs-deleted", run = name.clone()));
         let mut effects = vec![WorkspaceEffect::Delete(run.path.clone())];
         if ws.marked.remove(&name).is_some() {
             effects.push(WorkspaceEffect::Unfollow(name));
@@ -351,17 +352,14 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
             ws.grouped = !ws.grouped;
             ws.notice = Some(if ws.grouped {
                 let n = ws.groups.len();
-                format!(
-                    "repeats grouped: {n} configuration{} run more than once (R: one by one)",
-                    if n == 1 { "" } else { "s" }
-                )
+                tr!("runs-repeats-grouped", count = n)
             } else {
-                "repeats shown one by one".into()
+                tr!("runs-repeats-one-by-one")
             });
             clamp_selection(ws);
         }
         KeyCode::Char('P') if ws.marked.is_empty() => {
-            ws.notice = Some("nothing to save: space marks runs for the overlay".into());
+            ws.notice = Some(tr!("runs-nothing-to-save"));
         }
         KeyCode::Char('P') => {
             return vec![WorkspaceEffect::SavePictures {
@@ -375,29 +373,34 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
             let names: Vec<String> = std::mem::take(&mut ws.marked).into_keys().collect();
             return names.into_iter().map(WorkspaceEffect::Unfollow).collect();
         }
-        KeyCode::Enter => return with_run(ws, "open", |r| WorkspaceEffect::Open(r.path.clone())),
+        KeyCode::Enter => {
+            return with_run(ws, "runs-cannot-open", |r| WorkspaceEffect::Open(r.path.clone()))
+        }
         KeyCode::Char('r') => match ws.selected_run() {
             Some(run) if run.state == ListState::Live => {
-                ws.notice = Some(format!("{} is still training", run.name));
+                ws.notice = Some(tr!("runs-still-training", run = run.name.clone()));
             }
-            _ => return with_run(ws, "resume", |r| WorkspaceEffect::Resume(r.path.clone())),
+            _ => {
+                return with_run(ws, "runs-cannot-resume", |r| {
+                    WorkspaceEffect::Resume(r.path.clone())
+                })
+            }
         },
         KeyCode::Char('d')
             if ws
                 .selected_run()
                 .is_some_and(|r| ws.group_of(&r.name).is_some()) =>
         {
-            ws.notice = Some("a group of repeats: R shows them one by one, to delete one".into());
+            ws.notice = Some(tr!("runs-group-delete"));
         }
         KeyCode::Char('d') => {
             if let Some(run) = ws.selected_run() {
                 let (name, state) = (run.name.clone(), run.state);
                 ws.notice = Some(match state {
-                    ListState::Live => format!("{name} is still training: stop it first"),
-                    ListState::NotARun => format!("{name} is not a run: not deleted"),
+                    ListState::Live => tr!("runs-delete-live", run = name),
+                    ListState::NotARun => tr!("runs-delete-not-a-run", run = name),
                     _ => {
-                        let ask =
-                            format!("delete {name} and its files? y: delete, any other key: keep");
+                        let ask = tr!("runs-delete-ask", run = name.clone());
                         ws.confirm_delete = Some(name);
                         ask
                     }
@@ -422,13 +425,11 @@ fn toggle_mark(ws: &mut Workspace) -> Vec<WorkspaceEffect> {
         return vec![WorkspaceEffect::Unfollow(name)];
     }
     if !state.is_run() {
-        ws.notice = Some(format!("{name} has no curves to draw ({})", state.name()));
+        ws.notice = Some(tr!("runs-no-curves", run = name, state = state.name()));
         return Vec::new();
     }
     if ws.marked.len() >= MAX_MARKED {
-        ws.notice = Some(format!(
-            "at most {MAX_MARKED} runs overlaid: unmark one first"
-        ));
+        ws.notice = Some(tr!("runs-too-many-marked", most = MAX_MARKED));
         return Vec::new();
     }
     ws.marked.insert(name.clone(), None);
@@ -446,9 +447,7 @@ fn toggle_group(ws: &mut Workspace, members: Vec<String>) -> Vec<WorkspaceEffect
             .collect();
     }
     if ws.marked.len() + members.len() > MAX_MARKED {
-        ws.notice = Some(format!(
-            "at most {MAX_MARKED} runs overlaid: unmark some first"
-        ));
+        ws.notice = Some(tr!("runs-too-many-marked-some", most = MAX_MARKED));
         return Vec::new();
     }
     members
@@ -462,16 +461,17 @@ fn toggle_group(ws: &mut Workspace, members: Vec<String>) -> Vec<WorkspaceEffect
         .collect()
 }
 
-/// The effect `make` builds for the highlighted run, if it is a run.
+/// The effect `make` builds for the highlighted run, if it is a run; else the notice
+/// `refusal` (a catalogue id taking the run's name and state).
 fn with_run(
     ws: &mut Workspace,
-    what: &str,
+    refusal: &str,
     make: impl Fn(&ListedRun) -> WorkspaceEffect,
 ) -> Vec<WorkspaceEffect> {
     match ws.selected_run() {
         Some(run) if run.state.is_run() => vec![make(run)],
         Some(run) => {
-            ws.notice = Some(format!("cannot {what} {}: {}", run.name, run.state.name()));
+            ws.notice = Some(tr!(refusal, run = run.name.clone(), state = run.state.name()));
             Vec::new()
         }
         None => Vec::new(),

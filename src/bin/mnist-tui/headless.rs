@@ -1,6 +1,7 @@
 //! The headless consumer: prints the tutorial's lines on stdout, a progress bar on stderr
 //! (only when stderr is a terminal).
 
+use mnist_tui::i18n::width::cells;
 use mnist_tui::tr;
 use std::io::{IsTerminal, Write};
 
@@ -148,13 +149,31 @@ impl Printer {
         let reason = d.reason.describe();
         if self.on_divergence == OnDivergence::Halve {
             eprintln!(
-                "warning: training diverged at epoch {epoch}, batch {batch} (learning rate {learning_rate:e}): {reason}; restored the weights from batch {restored} and continuing at learning rate {:e}",
-                learning_rate / 2.0
+                "{}: {}",
+                tr!("warning"),
+                tr!(
+                    "headless-diverged-halving",
+                    epoch = epoch,
+                    batch = batch,
+                    lr = format!("{learning_rate:e}"),
+                    reason = reason,
+                    restored = restored,
+                    halved = format!("{:e}", learning_rate / 2.0)
+                )
             );
             return;
         }
         eprintln!(
-            "error: training diverged at epoch {epoch}, batch {batch} (learning rate {learning_rate:e}): {reason}; restored the weights from batch {restored}; lower the learning rate"
+            "{}: {}",
+            tr!("cli-error"),
+            tr!(
+                "headless-diverged",
+                epoch = epoch,
+                batch = batch,
+                lr = format!("{learning_rate:e}"),
+                reason = reason,
+                restored = restored
+            )
         );
         self.outcome = Outcome::Diverged;
         if let Some(c) = &self.commands {
@@ -184,7 +203,7 @@ fn new_bar(len: u64) -> ProgressBar {
     // indicatif draws nothing when stderr is not a terminal.
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} batches  {per_sec}  ETA {eta}")
+        ProgressStyle::with_template(&tr!("headless-bar"))
             .expect("the template is valid")
             .progress_chars("=> "),
     );
@@ -204,12 +223,21 @@ pub fn print_sweep(
     }
     writeln!(
         out,
-        "learning-rate range test ({model}): {} batches, rates {:.0e} to {:.0e}",
-        sweep.points.len(),
-        lr_finder::START,
-        lr_finder::END
+        "{}",
+        tr!(
+            "lr-find-header",
+            model = model.to_string(),
+            batches = sweep.points.len(),
+            from = format!("{:.0e}", lr_finder::START),
+            to = format!("{:.0e}", lr_finder::END)
+        )
     )?;
-    writeln!(out, "{:>12} {:>12} {:>12}", "rate", "loss", "smoothed")?;
+    let right = |id: &str| {
+        let text = tr!(id);
+        format!("{}{text}", " ".repeat(12usize.saturating_sub(cells(&text))))
+    };
+    let (rate, loss, smoothed) = (right("finder-rate"), right("lr-find-loss"), right("chart-smoothed"));
+    writeln!(out, "{rate} {loss} {smoothed}")?;
     for p in &sweep.points {
         writeln!(
             out,
@@ -219,8 +247,8 @@ pub fn print_sweep(
     }
     let named = sweep.suggestions.named();
     if named.is_empty() {
-        return writeln!(out, "suggestions: none (the sweep stopped too early)");
+        return writeln!(out, "{}", tr!("lr-find-no-suggestions"));
     }
     let list: Vec<String> = named.iter().map(|(n, r)| format!("{n} {r:.2e}")).collect();
-    writeln!(out, "suggestions: {}", list.join(", "))
+    writeln!(out, "{}", tr!("lr-find-suggestions", list = list.join(", ")))
 }

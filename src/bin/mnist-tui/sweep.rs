@@ -2,6 +2,8 @@
 //! on a thread of their own, and what a person or a script sees of them — the workspace
 //! following the sweep in a terminal, otherwise a line per trial and a ranked table.
 
+use mnist_tui::i18n::width::cells;
+use mnist_tui::tr;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -265,11 +267,13 @@ impl Tally {
                 trial,
                 epochs,
                 accuracy,
-            } => Some(format!(
-                "trial {}/{n}  {}  rung of {epochs} epoch{}: accuracy {accuracy:.4}",
-                trial + 1,
-                self.trials[*trial].label,
-                if *epochs == 1 { "" } else { "s" }
+            } => Some(tr!(
+                "sweep-rung",
+                trial = trial + 1,
+                trials = n,
+                label = self.trials[*trial].label.clone(),
+                epochs = *epochs,
+                accuracy = format!("{accuracy:.4}")
             )),
             SweepEvent::Ended {
                 trial,
@@ -279,22 +283,24 @@ impl Tally {
                 self.ended[*trial] = Some((outcome.clone(), *seconds));
                 let what = match outcome {
                     TrialOutcome::Finished { accuracy } => {
-                        format!("finished: accuracy {accuracy:.4}")
+                        tr!("sweep-finished", accuracy = format!("{accuracy:.4}"))
                     }
-                    TrialOutcome::Pruned { epochs, accuracy } => {
-                        format!(
-                            "pruned after {epochs} epoch{} (accuracy {accuracy:.4})",
-                            if *epochs == 1 { "" } else { "s" }
-                        )
-                    }
-                    TrialOutcome::Diverged => "diverged".into(),
-                    TrialOutcome::Stopped => "stopped".into(),
-                    TrialOutcome::Failed(e) => format!("failed: {e}"),
+                    TrialOutcome::Pruned { epochs, accuracy } => tr!(
+                        "sweep-pruned",
+                        epochs = *epochs,
+                        accuracy = format!("{accuracy:.4}")
+                    ),
+                    TrialOutcome::Diverged => tr!("state-diverged"),
+                    TrialOutcome::Stopped => tr!("state-stopped"),
+                    TrialOutcome::Failed(e) => tr!("sweep-failed", error = e.clone()),
                 };
-                Some(format!(
-                    "trial {}/{n}  {}  {what}  ({seconds:.1} s)",
-                    trial + 1,
-                    self.trials[*trial].label
+                Some(tr!(
+                    "sweep-ended",
+                    trial = trial + 1,
+                    trials = n,
+                    label = self.trials[*trial].label.clone(),
+                    what = what,
+                    seconds = format!("{seconds:.1}")
                 ))
             }
             SweepEvent::Done { seconds } => {
@@ -384,14 +390,34 @@ impl Tally {
             .max(5);
         writeln!(
             out,
-            "{name}: {} trials in {:.1} s",
-            rows.len(),
-            self.seconds
+            "{}",
+            tr!(
+                "sweep-summary",
+                name = name,
+                trials = rows.len(),
+                seconds = format!("{:.1}", self.seconds)
+            )
         )?;
+        // The headers padded by display width, as the rows' ASCII values are.
+        let header = |id: &str, width: usize, right: bool| {
+            let text = tr!(id);
+            let room = " ".repeat(width.saturating_sub(cells(&text)));
+            if right {
+                format!("{room}{text}")
+            } else {
+                format!("{text}{room}")
+            }
+        };
         writeln!(
             out,
-            "rank  {:<width$}  {:<9} {:>6}  {:>8}  {:>8}  run",
-            "trial", "outcome", "epochs", "accuracy", "seconds"
+            "{}  {}  {} {}  {}  {}  {}",
+            header("sweep-rank", 4, false),
+            header("sweep-trial", width, false),
+            header("sweep-outcome", 9, false),
+            header("sweep-epochs", 6, true),
+            header("sweep-accuracy", 8, true),
+            header("sweep-seconds", 8, true),
+            tr!("column-run")
         )?;
         for (i, r) in rows.iter().enumerate() {
             let acc = r.accuracy.map_or_else(|| "–".into(), |a| format!("{a:.4}"));
@@ -413,7 +439,16 @@ impl Tally {
         for (config, n, mean, sd, min, max) in self.repeats() {
             writeln!(
                 out,
-                "{config}: accuracy {mean:.4} ± {sd:.4} over {n} seeds (min {min:.4}, max {max:.4})"
+                "{}",
+                tr!(
+                    "sweep-repeats",
+                    config = config,
+                    mean = format!("{mean:.4}"),
+                    sd = format!("{sd:.4}"),
+                    seeds = n,
+                    min = format!("{min:.4}"),
+                    max = format!("{max:.4}")
+                )
             )?;
         }
         Ok(())

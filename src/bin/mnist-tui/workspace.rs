@@ -1,7 +1,7 @@
 //! `mnist-tui runs [DIR]`: the workspace's terminal loop (the table re-listed every second,
 //! the marked runs' files followed), and `--list [--json]`, the same table as text.
 
-use mnist_tui::i18n::width::pad;
+use mnist_tui::i18n::width::{cells, pad};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -119,17 +119,20 @@ pub fn print_list(dir: &Path, format: ListFormat, out: &mut impl Write) -> anyho
         .unwrap_or(3)
         .max(3);
     // Padded by display width: a Korean title's syllables take two columns each.
+    // Each column as wide as its widest value (10) or its title, whichever is wider.
+    let widths: Vec<usize> = columns.iter().map(|c| cells(&c.title()).max(10)).collect();
     let mut header = pad(&Column::Name.title(), name_width);
-    for c in &columns[1..] {
-        header.push_str(&format!("  {}", pad(&c.title(), 10)));
+    for (c, &width) in columns.iter().zip(&widths).skip(1) {
+        header.push_str(&format!("  {}", pad(&c.title(), width)));
     }
     writeln!(out, "{header}  {}", Column::State.title())?;
     for run in &listed {
         let mut row = format!("{:<name_width$}", run.name);
         match &run.summary {
             Some(s) => {
-                for &c in &columns[1..] {
-                    row.push_str(&format!("  {:<10}", summary_text(s, c, run.state, now)));
+                for (&c, &width) in columns.iter().zip(&widths).skip(1) {
+                    let text = summary_text(s, c, run.state, now);
+                    row.push_str(&format!("  {}", pad(&text, width)));
                 }
                 row.push_str(&format!("  {}", run.state.name()));
             }
