@@ -7,6 +7,7 @@ use serde::Deserialize;
 use crate::error::FileError;
 use crate::i18n::Language;
 use crate::model::LaneSet;
+use crate::tr;
 pub use crate::train::{default_threads, Settings};
 
 /// Every setting, each optional: one layer of the precedence chain (a file or the flags).
@@ -64,7 +65,11 @@ impl Layer {
                 .unwrap_or(1);
             FileError::new(
                 file,
-                format!("line {line}: {}", e.message().replace('\n', " ")),
+                tr!(
+                    "config-line",
+                    line = line,
+                    problem = e.message().replace('\n', " ")
+                ),
             )
         })
     }
@@ -73,7 +78,7 @@ impl Layer {
     pub fn from_file(path: &Path) -> Result<Layer, FileError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path)
-            .map_err(|e| FileError::new(&file, format!("cannot read: {e}")))?;
+            .map_err(|e| FileError::new(&file, tr!("file-cannot-read", error = e.to_string())))?;
         Layer::from_toml(&file, &text)
     }
 }
@@ -99,7 +104,7 @@ impl Settings {
         cwd: &Path,
     ) -> Result<Settings, FileError> {
         let mut merged = flags;
-        let mut source = "command line".to_string();
+        let mut source = tr!("config-command-line");
         if let Some(path) = config_file {
             merged = merged.over(Layer::from_file(path)?);
             source = path.display().to_string();
@@ -129,7 +134,7 @@ impl Settings {
         if !(learning_rate.is_finite() && learning_rate > 0.0) {
             return Err(bad(
                 "learning_rate",
-                format!("{learning_rate} is not a positive finite number"),
+                tr!("config-not-positive", value = learning_rate.to_string()),
             ));
         }
         let positive =
@@ -137,7 +142,7 @@ impl Settings {
                 match v {
                     None => Ok(default),
                     Some(n) if n >= 1 => Ok(n as usize),
-                    Some(n) => Err(bad(key, format!("{n} must be at least 1"))),
+                    Some(n) => Err(bad(key, tr!("config-at-least-one", value = n.to_string()))),
                 }
             };
         let epochs = positive("epochs", l.epochs, d.epochs)?;
@@ -152,7 +157,10 @@ impl Settings {
             .map(|n| positive("test_limit", Some(n), 0))
             .transpose()?;
         if threads > 256 {
-            return Err(bad("threads", format!("{threads} is more than 256")));
+            return Err(bad(
+                "threads",
+                tr!("config-too-many-threads", value = threads),
+            ));
         }
         let kernels = match l.kernels.as_deref() {
             None | Some("auto") => d.kernels,
@@ -163,7 +171,7 @@ impl Settings {
                     let has = has.join(", ");
                     return Err(bad(
                         "kernels",
-                        format!("this CPU cannot run {name} (it can run {has})"),
+                        tr!("config-kernels", name = name, has = has),
                     ));
                 }
                 set
@@ -171,7 +179,7 @@ impl Settings {
         };
         if let Some(lang) = &l.lang {
             if Language::from_code(lang).is_none() {
-                return Err(bad("lang", format!("`{lang}` is not one of en, ko")));
+                return Err(bad("lang", tr!("config-bad-lang", value = lang.clone())));
             }
         }
         let schedule = match l.schedule.as_deref() {

@@ -1,5 +1,6 @@
 //! Parsing of the IDX format (the file format MNIST ships in), raw, gzipped, xz or brotli.
 
+use crate::tr;
 use std::io::Read;
 
 use crate::error::FileError;
@@ -32,9 +33,15 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     } else if file.ends_with(".br") {
         read_sized(brotli(bytes)).map_err(corrupt(file, "brotli"))
     } else if file.ends_with(".gz") {
-        Err(FileError::new(file, "not gzip data"))
+        Err(FileError::new(
+            file,
+            tr!("data-not-compressed", kind = "gzip"),
+        ))
     } else if file.ends_with(".xz") {
-        Err(FileError::new(file, "not xz data"))
+        Err(FileError::new(
+            file,
+            tr!("data-not-compressed", kind = "xz"),
+        ))
     } else {
         Ok(bytes.to_vec())
     }
@@ -42,7 +49,10 @@ pub fn decompress(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
 
 /// The error of `file`, whose `kind` of compressed data failed to decode.
 fn corrupt<'a>(file: &'a str, kind: &'a str) -> impl Fn(std::io::Error) -> FileError + 'a {
-    move |e| FileError::new(file, format!("corrupt or truncated {kind} data ({e})"))
+    move |e| {
+        let problem = tr!("data-corrupt", kind = kind, error = e.to_string());
+        FileError::new(file, problem)
+    }
 }
 
 /// A reader of xz data; `true`: every stream of a file of several is read, one after
@@ -69,7 +79,7 @@ pub fn decode_brotli_into(file: &str, bytes: &[u8], out: &mut [u8]) -> Result<()
     let mut more = [0u8; 1];
     match reader.read(&mut more).map_err(corrupt(file, "brotli"))? {
         0 => Ok(()),
-        _ => Err(FileError::new(file, "holds more data than expected")),
+        _ => Err(FileError::new(file, tr!("data-too-much"))),
     }
 }
 
@@ -100,17 +110,21 @@ fn read_sized(mut r: impl Read) -> std::io::Result<Vec<u8>> {
 fn header(file: &str, bytes: &[u8], magic: u32, dims: usize) -> Result<Vec<usize>, FileError> {
     let head_len = 4 + 4 * dims;
     if bytes.len() < 4 {
-        return Err(FileError::new(file, "truncated: no IDX header"));
+        return Err(FileError::new(file, tr!("data-no-header")));
     }
     let found = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     if found != magic {
         return Err(FileError::new(
             file,
-            format!("wrong magic number 0x{found:08x} (expected 0x{magic:08x})"),
+            tr!(
+                "data-wrong-magic",
+                found = format!("0x{found:08x}"),
+                expected = format!("0x{magic:08x}")
+            ),
         ));
     }
     if bytes.len() < head_len {
-        return Err(FileError::new(file, "truncated: incomplete IDX header"));
+        return Err(FileError::new(file, tr!("data-incomplete-header")));
     }
     Ok((0..dims)
         .map(|d| {
@@ -125,13 +139,13 @@ fn body<'a>(file: &str, bytes: &'a [u8], offset: usize, len: usize) -> Result<&'
     if have < len {
         return Err(FileError::new(
             file,
-            format!("truncated: expected {len} data bytes, found {have}"),
+            tr!("data-truncated", expected = len, found = have),
         ));
     }
     if have > len {
         return Err(FileError::new(
             file,
-            format!("{} unexpected bytes after the data", have - len),
+            tr!("data-trailing", bytes = have - len),
         ));
     }
     Ok(&bytes[offset..])
@@ -145,7 +159,7 @@ pub fn parse_labels(file: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
     if let Some(i) = labels.iter().position(|&l| l > 9) {
         return Err(FileError::new(
             file,
-            format!("label {} at index {i} is not a digit 0-9", labels[i]),
+            tr!("data-bad-label", label = labels[i], index = i),
         ));
     }
     bytes.drain(..8);
@@ -164,12 +178,16 @@ pub fn images_from_idx(file: &str, mut bytes: Vec<u8>) -> Result<Vec<u8>, FileEr
     if dims[1] != SIDE || dims[2] != SIDE {
         return Err(FileError::new(
             file,
-            format!("images are {}x{}, expected {SIDE}x{SIDE}", dims[1], dims[2]),
+            tr!(
+                "data-image-size",
+                found = format!("{}x{}", dims[1], dims[2]),
+                expected = format!("{SIDE}x{SIDE}")
+            ),
         ));
     }
     let len = dims[0]
         .checked_mul(PIXELS)
-        .ok_or_else(|| FileError::new(file, "image count too large"))?;
+        .ok_or_else(|| FileError::new(file, tr!("data-too-many-images")))?;
     body(file, &bytes, 16, len)?;
     // The header out, the pixels moved down in place: a copy would briefly hold the
     // training set twice.

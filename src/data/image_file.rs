@@ -1,5 +1,6 @@
 //! Digit pictures from files (PNG, JPEG, PGM/PPM), for `predict`.
 
+use crate::tr;
 use std::path::Path;
 
 use super::preprocess::{mnist_style, normalise_polarity, Gray};
@@ -16,17 +17,20 @@ pub fn read_digit(path: &Path) -> Result<[u8; PIXELS], FileError> {
     let name = path.display().to_string();
     let bad = |problem: String| FileError::new(name.clone(), problem);
     let size = std::fs::metadata(path)
-        .map_err(|e| bad(format!("cannot read: {e}")))?
+        .map_err(|e| bad(tr!("file-cannot-read", error = e.to_string())))?
         .len();
     if size == 0 {
-        return Err(bad("the file is empty".into()));
+        return Err(bad(tr!("image-empty")));
     }
     if size > MAX_FILE_BYTES {
-        return Err(bad(format!(
-            "{size} bytes is too large for a digit picture (limit {MAX_FILE_BYTES})"
+        return Err(bad(tr!(
+            "image-too-large-file",
+            size = size,
+            limit = MAX_FILE_BYTES
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot read: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| bad(tr!("file-cannot-read", error = e.to_string())))?;
     digit_from_bytes(&bytes).map_err(bad)
 }
 
@@ -34,9 +38,9 @@ pub fn read_digit(path: &Path) -> Result<[u8; PIXELS], FileError> {
 pub fn digit_from_bytes(bytes: &[u8]) -> Result<[u8; PIXELS], String> {
     let reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(|e| tr!("file-cannot-read", error = e.to_string()))?;
     if reader.format().is_none() {
-        return Err("not an image (expected PNG, JPEG or PGM)".into());
+        return Err(tr!("image-not-an-image"));
     }
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -46,9 +50,9 @@ pub fn digit_from_bytes(bytes: &[u8]) -> Result<[u8; PIXELS], String> {
     reader.limits(limits);
     let img = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => {
-            format!("the picture is larger than {MAX_SIDE}×{MAX_SIDE} pixels")
+            tr!("image-too-large", side = MAX_SIDE)
         }
-        other => format!("not a readable image: {other}"),
+        other => tr!("image-unreadable", error = other.to_string()),
     })?;
     let luma = img.to_luma32f();
     let (w, h) = (luma.width() as usize, luma.height() as usize);

@@ -1,5 +1,6 @@
 //! A data set of 28×28 digits: the embedded MNIST, or IDX files from a directory.
 
+use crate::tr;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -28,14 +29,16 @@ impl Split {
         if n_images != labels.len() {
             return Err(FileError::new(
                 labels_file,
-                format!(
-                    "{} labels for {n_images} images in {images_file}",
-                    labels.len()
+                tr!(
+                    "data-label-count",
+                    labels = labels.len(),
+                    images = n_images,
+                    file = images_file.to_string()
                 ),
             ));
         }
         if n_images == 0 {
-            return Err(FileError::new(images_file, "holds no images"));
+            return Err(FileError::new(images_file, tr!("data-no-images")));
         }
         Ok(Self { images, labels })
     }
@@ -218,7 +221,10 @@ impl Dataset {
     /// (`train-images-idx3-ubyte` or `train-images.idx3-ubyte`).
     pub fn from_dir(dir: &Path) -> Result<Self, FileError> {
         if !dir.is_dir() {
-            return Err(FileError::new(dir.display().to_string(), "not a directory"));
+            return Err(FileError::new(
+                dir.display().to_string(),
+                tr!("data-not-a-directory"),
+            ));
         }
         let load = |prefix: &str, kind: &str, dims: u8| -> Result<(String, Vec<u8>), FileError> {
             let names = [
@@ -230,17 +236,19 @@ impl Dataset {
                     let path = dir.join(&candidate);
                     if path.is_file() {
                         let shown = path.display().to_string();
-                        let bytes = std::fs::read(&path)
-                            .map_err(|e| FileError::new(&shown, format!("cannot read: {e}")))?;
+                        let bytes = std::fs::read(&path).map_err(|e| {
+                            FileError::new(&shown, tr!("file-cannot-read", error = e.to_string()))
+                        })?;
                         return Ok((shown, bytes));
                     }
                 }
             }
             Err(FileError::new(
                 dir.join(&names[0]).display().to_string(),
-                format!(
-                    "missing (also looked for {0}.gz, {0}.xz, {1}, {1}.gz and {1}.xz)",
-                    names[0], names[1]
+                tr!(
+                    "data-missing",
+                    name = names[0].clone(),
+                    other = names[1].clone()
                 ),
             ))
         };

@@ -1,25 +1,11 @@
 //! Text measured in terminal cells: a Hangul syllable takes two, so widths come from
 //! Unicode's East Asian Width, never from bytes or characters.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
 /// How many cells `text` takes.
 pub fn cells(text: &str) -> usize {
     text.width()
-}
-
-/// `text` cut to at most `width` cells, at a character's edge: a wide character that
-/// would stand half outside is left out whole.
-pub fn fit(text: &str, width: usize) -> &str {
-    let mut used = 0;
-    for (at, c) in text.char_indices() {
-        let w = c.width().unwrap_or(0);
-        if used + w > width {
-            return &text[..at];
-        }
-        used += w;
-    }
-    text
 }
 
 /// `text` padded with spaces on the right to `width` cells; longer text is left whole, as
@@ -39,11 +25,9 @@ mod tests {
     }
 
     #[test]
-    fn fitting_never_cuts_a_wide_character_in_half() {
-        assert_eq!(fit("학습률", 5), "학습");
-        assert_eq!(fit("학습률", 6), "학습률");
-        assert_eq!(fit("ab학", 3), "ab");
+    fn padding_counts_cells_and_never_cuts() {
         assert_eq!(pad("학", 3), "학 ");
+        assert_eq!(pad("ab", 3), "ab ");
         assert_eq!(pad("학습률", 3), "학습률");
     }
 }

@@ -41,8 +41,8 @@ impl Tmux {
         }
     }
 
-    /// Starts `env TERM=xterm-256color mnist-tui ARGS` in a new detached session of
-    /// `size`, in `dir`. When the program ends the shell writes its exit code to
+    /// Starts `env LC_ALL=C.UTF-8 ENV TERM=xterm-256color mnist-tui ARGS` in a new
+    /// detached session of `size`, in `dir` (English, unless ENV sets another locale). When the program ends the shell writes its exit code to
     /// `dir/exit-code`, prints `EXIT-CODE n` and `SHELL-IS-BACK`, and waits.
     fn start(name: &str, dir: &std::path::Path, size: (u16, u16), env: &str, args: &str) -> Tmux {
         let tmux = Tmux {
@@ -50,7 +50,7 @@ impl Tmux {
         };
         let bin = env!("CARGO_BIN_EXE_mnist-tui");
         let script = format!(
-            "env {env} TERM=xterm-256color {bin} {args}; code=$?; echo $code > exit-code; echo EXIT-CODE $code; echo SHELL-IS-BACK; sleep 60"
+            "env LC_ALL=C.UTF-8 {env} TERM=xterm-256color {bin} {args}; code=$?; echo $code > exit-code; echo EXIT-CODE $code; echo SHELL-IS-BACK; sleep 60"
         );
         let (w, h) = (size.0.to_string(), size.1.to_string());
         let cwd = dir.display().to_string();
@@ -460,4 +460,39 @@ fn the_runs_workspace_overlays_two_recorded_runs_and_opens_one_and_comes_back() 
             .trim(),
         "0"
     );
+}
+
+#[test]
+fn the_dashboard_follows_a_korean_locale_and_lang_en_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let done = dir.path().join("exit-code");
+    let args = "--train-limit 3000 --test-limit 300 --threads 2 --epochs 20 --no-record";
+    let tmux = Tmux::start("korean", dir.path(), (80, 24), "LC_ALL=ko_KR.UTF-8", args);
+    let screen = tmux.wait_for("the Korean dashboard", |s| {
+        s.contains("● 학습 중") && s.contains("표본: 정답")
+    });
+    assert!(screen.contains("학습률 1.000e-3"), "{screen}");
+    assert!(screen.contains("q 끝내기"), "{screen}");
+    tmux.keys("+");
+    tmux.wait_for("the acknowledged rate", |s| s.contains("학습률 1.778e-3"));
+    tmux.keys("?");
+    tmux.wait_for("the help overlay", |s| {
+        s.contains("┌ 키 ") && s.contains("끝내기(")
+    });
+    tmux.keys("Escape");
+    tmux.keys("q");
+    tmux.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+
+    let english = Tmux::start(
+        "korean-en",
+        dir.path(),
+        (80, 24),
+        "LC_ALL=ko_KR.UTF-8",
+        &format!("{args} --lang en"),
+    );
+    let screen = english.wait_for("the English dashboard", |s| s.contains("● running"));
+    assert!(!screen.contains("학습"), "{screen}");
+    english.keys("q");
+    english.wait_for("the shell", |s| s.contains("SHELL-IS-BACK"));
 }

@@ -13,7 +13,10 @@ use mnist_tui::model::{Dev, SeedNet};
 use mnist_tui::train::Checkpoint;
 
 fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+    let mut binary = Command::new(env!("CARGO_BIN_EXE_mnist-tui"));
+    // The assertions read English, whatever the locale of whoever runs the tests.
+    binary.env("LC_ALL", "C.UTF-8");
+    binary
 }
 
 fn spawn(args: &[&str], cwd: &Path) -> Child {

@@ -300,8 +300,12 @@ fn trains_tutorial_lines_are_byte_identical_in_both_languages() {
     );
 }
 
+/// The binary run in an empty directory (no `config.toml` there), the locale variables
+/// cleared but `env`.
 fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let cwd = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        .current_dir(cwd.path())
         .args(args)
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
@@ -361,4 +365,26 @@ fn machine_readable_output_is_the_same_in_both_languages() {
     assert_eq!(list("ko"), list("en"));
     let csv = |lang: &str| run(&["runs", runs, "--list", "--csv", "--lang", lang], &[]).stdout;
     assert_eq!(csv("ko"), csv("en"));
+}
+
+#[test]
+fn bad_input_is_one_korean_line_with_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.png");
+    std::fs::write(&empty, b"").unwrap();
+    let out = run(&["--lang", "ko", "predict", empty.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("오류: ") && err.contains("파일이 비어 있습니다"),
+        "{err}"
+    );
+    let out = run(&["train", "--epochs", "0"], &[("LANG", "ko_KR.UTF-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.trim_end(),
+        "오류: 명령줄: epochs: 0은(는) 1 이상이어야 합니다"
+    );
 }

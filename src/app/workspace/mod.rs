@@ -374,7 +374,9 @@ fn on_key(ws: &mut Workspace, key: KeyEvent) -> Vec<WorkspaceEffect> {
             return names.into_iter().map(WorkspaceEffect::Unfollow).collect();
         }
         KeyCode::Enter => {
-            return with_run(ws, "runs-cannot-open", |r| WorkspaceEffect::Open(r.path.clone()))
+            return with_run(ws, "runs-cannot-open", |r| {
+                WorkspaceEffect::Open(r.path.clone())
+            })
         }
         KeyCode::Char('r') => match ws.selected_run() {
             Some(run) if run.state == ListState::Live => {
@@ -471,7 +473,11 @@ fn with_run(
     match ws.selected_run() {
         Some(run) if run.state.is_run() => vec![make(run)],
         Some(run) => {
-            ws.notice = Some(tr!(refusal, run = run.name.clone(), state = run.state.name()));
+            ws.notice = Some(tr!(
+                refusal,
+                run = run.name.clone(),
+                state = run.state.name()
+            ));
             Vec::new()
         }
         None => Vec::new(),

@@ -236,7 +236,11 @@ pub fn print_sweep(
         let text = tr!(id);
         format!("{}{text}", " ".repeat(12usize.saturating_sub(cells(&text))))
     };
-    let (rate, loss, smoothed) = (right("finder-rate"), right("lr-find-loss"), right("chart-smoothed"));
+    let (rate, loss, smoothed) = (
+        right("finder-rate"),
+        right("lr-find-loss"),
+        right("chart-smoothed"),
+    );
     writeln!(out, "{rate} {loss} {smoothed}")?;
     for p in &sweep.points {
         writeln!(
@@ -250,5 +254,9 @@ pub fn print_sweep(
         return writeln!(out, "{}", tr!("lr-find-no-suggestions"));
     }
     let list: Vec<String> = named.iter().map(|(n, r)| format!("{n} {r:.2e}")).collect();
-    writeln!(out, "{}", tr!("lr-find-suggestions", list = list.join(", ")))
+    writeln!(
+        out,
+        "{}",
+        tr!("lr-find-suggestions", list = list.join(", "))
+    )
 }

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 /// Runs `mnist-tui ARGS` in `cwd` to the end.
 pub fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+        // The assertions read English, whatever the locale of whoever runs the tests.
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .current_dir(cwd)
         .output()
