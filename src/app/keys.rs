@@ -324,7 +324,7 @@ fn on_finder_action(app: &mut App, action: Action) -> Vec<Effect> {
             app.notice = Some(tr!(
                 "notice-rate-applied",
                 lr = format!("{lr:.3e}"),
-                name = name
+                name = crate::train::lr_finder::suggestion_label(name)
             ));
             let cmd = Command::SetLearningRate(lr);
             return vec![match of {

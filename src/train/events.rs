@@ -297,9 +297,9 @@ pub enum Command {
 /// A checkpoint's place in words: after a whole epoch, or partway through one.
 pub fn position_label(epoch: usize, batch: usize) -> String {
     if batch == 0 {
-        format!("after epoch {epoch}")
+        crate::tr!("position-after-epoch", epoch = epoch)
     } else {
-        format!("at epoch {}, batch {batch}", epoch + 1)
+        crate::tr!("position-at-batch", epoch = epoch + 1, batch = batch)
     }
 }
 

@@ -59,6 +59,17 @@ impl Suggestions {
     }
 }
 
+/// A suggestion's name (`valley`, as [`Suggestions::named`] and the JSON write it) as a
+/// person reads it, in their language.
+pub fn suggestion_label(name: &str) -> String {
+    match name {
+        "valley" => crate::tr!("finder-valley"),
+        "steepest" => crate::tr!("finder-steepest"),
+        "minimum ÷ 10" => crate::tr!("finder-minimum-tenth"),
+        other => other.to_owned(),
+    }
+}
+
 /// A whole sweep and what it suggests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sweep {

@@ -4,6 +4,7 @@
 
 use crate::app::keymap::{key_name, Action};
 use crate::tr;
+use crate::train::lr_finder::suggestion_label;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
@@ -64,7 +65,7 @@ pub fn draw_finder(frame: &mut Frame, area: Rect, mode: ColorMode, finder: &Find
         .collect();
     let names: Vec<String> = suggestions
         .iter()
-        .map(|(name, lr)| format!("{name} {lr:.1e}"))
+        .map(|(name, lr)| format!("{} {lr:.1e}", suggestion_label(name)))
         .collect();
     let mut datasets = vec![
         points(&raw, Marker::Dot, fg(mode, theme::RAW)).name(tr!("finder-batch")),
@@ -130,7 +131,10 @@ fn readout_line(finder: &FinderView, mode: ColorMode) -> Line<'static> {
             style
         };
         spans.push(Span::raw(if chosen { " ▸" } else { "  " }));
-        spans.push(Span::styled(format!("{name} {lr:.2e}"), style));
+        spans.push(Span::styled(
+            format!("{} {lr:.2e}", suggestion_label(name)),
+            style,
+        ));
     }
     spans.push(Span::styled(
         format!(

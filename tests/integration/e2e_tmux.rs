@@ -41,8 +41,8 @@ impl Tmux {
         }
     }
 
-    /// Starts `env LC_ALL=C.UTF-8 ENV TERM=xterm-256color mnist-tui ARGS` in a new
-    /// detached session of `size`, in `dir` (English, unless ENV sets another locale). When the program ends the shell writes its exit code to
+    /// Starts `env ENV TERM=xterm-256color mnist-tui ARGS` in a new detached session of
+    /// `size`, in `dir`, with `LC_ALL=C.UTF-8` (English, unless ENV sets another locale). When the program ends the shell writes its exit code to
     /// `dir/exit-code`, prints `EXIT-CODE n` and `SHELL-IS-BACK`, and waits.
     fn start(name: &str, dir: &std::path::Path, size: (u16, u16), env: &str, args: &str) -> Tmux {
         let tmux = Tmux {
@@ -50,13 +50,16 @@ impl Tmux {
         };
         let bin = env!("CARGO_BIN_EXE_mnist-tui");
         let script = format!(
-            "env LC_ALL=C.UTF-8 {env} TERM=xterm-256color {bin} {args}; code=$?; echo $code > exit-code; echo EXIT-CODE $code; echo SHELL-IS-BACK; sleep 60"
+            "env {env} TERM=xterm-256color {bin} {args}; code=$?; echo $code > exit-code; echo EXIT-CODE $code; echo SHELL-IS-BACK; sleep 60"
         );
         let (w, h) = (size.0.to_string(), size.1.to_string());
         let cwd = dir.display().to_string();
         tmux.run(&[
             "new-session",
             "-d",
+            // The assertions read English, whatever the locale of whoever runs the tests.
+            "-e",
+            "LC_ALL=C.UTF-8",
             "-s",
             &tmux.session,
             "-c",

@@ -253,7 +253,10 @@ pub fn print_sweep(
     if named.is_empty() {
         return writeln!(out, "{}", tr!("lr-find-no-suggestions"));
     }
-    let list: Vec<String> = named.iter().map(|(n, r)| format!("{n} {r:.2e}")).collect();
+    let list: Vec<String> = named
+        .iter()
+        .map(|(n, r)| format!("{} {r:.2e}", lr_finder::suggestion_label(n)))
+        .collect();
     writeln!(
         out,
         "{}",

@@ -74,7 +74,11 @@ impl<N: Network> Trainer<N> {
             labels: labels.to_vec(),
             predicted,
             pixels,
-            features: format!("{}, {width} wide", N::LAYERS[N::LAYERS.len() - 2]),
+            features: crate::tr!(
+                "clusters-features",
+                layer = N::LAYERS[N::LAYERS.len() - 2],
+                width = width
+            ),
         };
         self.projection_axes = Some(components.axes);
         self.outbox.push(Event::Projected(Box::new(projection)));
@@ -105,7 +109,11 @@ impl<N: Network> Trainer<N> {
             labels: test.labels[..n].to_vec(),
             predicted,
             pixels,
-            features: format!("{}, {width} wide", N::LAYERS[N::LAYERS.len() - 2]),
+            features: crate::tr!(
+                "clusters-features",
+                layer = N::LAYERS[N::LAYERS.len() - 2],
+                width = width
+            ),
         };
         let features = inside.features;
         let (done, answer) = crossbeam_channel::bounded(1);
