@@ -67,6 +67,16 @@ pub enum RunState {
 }
 
 impl RunState {
+    pub const ALL: [RunState; 7] = [
+        RunState::Starting,
+        RunState::Running,
+        RunState::Paused,
+        RunState::Finished,
+        RunState::Diverged,
+        RunState::Stopped,
+        RunState::Crashed,
+    ];
+
     pub fn label(self) -> String {
         crate::tr!(match self {
             RunState::Starting => "state-starting",

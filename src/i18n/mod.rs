@@ -22,7 +22,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_bundle::FluentResource;
+// For `tr!`'s expansion, so that a caller needs no fluent dependency of its own.
+pub use fluent_bundle::{FluentArgs, FluentValue};
 
 pub use locale::{language_from_locale, Language};
 
@@ -93,10 +95,7 @@ fn load(language: Language, text: &'static str) -> FluentBundle<FluentResource> 
 /// English message where the language has none, and the id itself where neither has it
 /// (which a test rules out for every id the code names).
 pub fn message(id: &str, args: Option<&FluentArgs>) -> String {
-    let (key, attribute) = match id.split_once('.') {
-        Some((key, attribute)) => (key, Some(attribute)),
-        None => (id, None),
-    };
+    let (key, attribute) = split(id);
     let language = language();
     for candidate in [language, Language::English] {
         let bundle = bundle(candidate);
@@ -119,8 +118,16 @@ pub fn message(id: &str, args: Option<&FluentArgs>) -> String {
 
 /// Whether the catalogue of this thread's language (or English) has `id`.
 pub fn has_message(id: &str) -> bool {
-    let key = id.split_once('.').map_or(id, |(key, _)| key);
+    let (key, _) = split(id);
     bundle(language()).has_message(key) || bundle(Language::English).has_message(key)
+}
+
+/// `message.attribute` as its two parts; a plain `message` has no attribute.
+fn split(id: &str) -> (&str, Option<&str>) {
+    match id.split_once('.') {
+        Some((key, attribute)) => (key, Some(attribute)),
+        None => (id, None),
+    }
 }
 
 /// The ids a catalogue's text defines: `message` for each message, `message.attribute` for
@@ -146,22 +153,18 @@ pub fn catalogue_ids(text: &str) -> Vec<String> {
     ids
 }
 
-/// An argument for [`message`]: numbers stay numbers (for plural rules), the rest text.
-pub fn argument<'a>(value: impl Into<FluentValue<'a>>) -> FluentValue<'a> {
-    value.into()
-}
-
 /// The message `id` in this thread's language: `tr!("id")`, or with named arguments
-/// `tr!("id", epoch = 3, rate = "1e-3")`. Arguments are anything Fluent takes (numbers,
-/// strings); format numbers first where their digits matter (`format!("{lr:.0e}")`).
+/// `tr!("id", epoch = 3, rate = "1e-3")`. Arguments are anything Fluent takes (numbers
+/// stay numbers, for plural rules; strings); format numbers first where their digits
+/// matter (`format!("{lr:.0e}")`).
 #[macro_export]
 macro_rules! tr {
     ($id:expr) => {
         $crate::i18n::message($id, None)
     };
     ($id:expr, $($name:ident = $value:expr),+ $(,)?) => {{
-        let mut args = ::fluent_bundle::FluentArgs::new();
-        $( args.set(stringify!($name), $crate::i18n::argument($value)); )+
+        let mut args = $crate::i18n::FluentArgs::new();
+        $( args.set(stringify!($name), $crate::i18n::FluentValue::from($value)); )+
         $crate::i18n::message($id, Some(&args))
     }};
 }

@@ -14,6 +14,12 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(cells(text))))
 }
 
+/// `text` padded with spaces on the left to `width` cells (right-aligned), left whole when
+/// longer.
+pub fn pad_left(text: &str, width: usize) -> String {
+    format!("{}{text}", " ".repeat(width.saturating_sub(cells(text))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +34,7 @@ mod tests {
     fn padding_counts_cells_and_never_cuts() {
         assert_eq!(pad("학", 3), "학 ");
         assert_eq!(pad("ab", 3), "ab ");
+        assert_eq!(pad_left("학", 3), " 학");
         assert_eq!(pad("학습률", 3), "학습률");
     }
 }

@@ -19,18 +19,12 @@ use crate::train::health::{DEAD_TOO_MANY, UPDATE_TOO_HIGH, UPDATE_TOO_LOW, UPDAT
 /// Columns of the layer's name.
 const NAME: usize = 8;
 
-/// What the columns mean, under the rows where there is room (a learner's first
-/// question).
-const LEGEND: [(&str, &str); 4] = [
-    ("‖W‖", "health-legend-weights"),
-    ("‖∇W‖", "health-legend-gradient"),
-    ("‖ΔW‖/‖W‖", "health-legend-update"),
-    ("health-dead-header", "health-legend-dead"),
-];
-
-/// The four measurements: a header, how a value is written, and the scale of its sparkline.
+/// The four measurements: a header, what it means (the legend under the rows where there
+/// is room: a learner's first question), both catalogue ids; how a value is written, and
+/// the scale of its sparkline.
 struct Column {
     header: &'static str,
+    meaning: &'static str,
     value: fn(&LayerHealth) -> Option<f64>,
     text: fn(f64) -> String,
     scale: Scale,
@@ -38,25 +32,29 @@ struct Column {
 
 const COLUMNS: [Column; 4] = [
     Column {
-        header: "‖W‖",
+        header: "health-weights-header",
+        meaning: "health-legend-weights",
         value: |l| Some(l.weight_norm),
         text: |v| format!("{v:.3}"),
         scale: Scale::Own,
     },
     Column {
-        header: "‖∇W‖",
+        header: "health-gradient-header",
+        meaning: "health-legend-gradient",
         value: |l| Some(l.gradient_norm),
         text: |v| format!("{v:.2e}"),
         scale: Scale::Log,
     },
     Column {
-        header: "‖ΔW‖/‖W‖",
+        header: "health-update-header",
+        meaning: "health-legend-update",
         value: |l| Some(l.update_ratio),
         text: |v| format!("{v:.1e}"),
         scale: Scale::Log,
     },
     Column {
         header: "health-dead-header",
+        meaning: "health-legend-dead",
         value: |l| l.dead_fraction,
         text: |v| format!("{:.1}%", v * 100.0),
         scale: Scale::Fixed(0.0, 1.0),
@@ -104,7 +102,7 @@ pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &Layers
                 sparks.push(Span::raw(" ".repeat(column)));
                 continue;
             };
-            let text = format!("{} {}", header(c.header), (c.text)(v));
+            let text = format!("{} {}", tr!(c.header), (c.text)(v));
             values.push(Span::styled(pad(&text, column), style));
             let course: Vec<f64> = view
                 .health
@@ -124,27 +122,14 @@ pub fn draw_health(frame: &mut Frame, area: Rect, mode: ColorMode, view: &Layers
         }
     }
     let room = usize::from(inner.height).saturating_sub(lines.len() + 1);
-    if room >= LEGEND.len() {
+    if room >= COLUMNS.len() {
         lines.push(Line::raw(""));
         let dim = Style::default().add_modifier(Modifier::DIM);
-        let names = LEGEND
-            .iter()
-            .map(|(h, _)| cells(&header(h)))
-            .max()
-            .unwrap_or(0)
-            + 2;
-        lines.extend(LEGEND.iter().map(|(h, what)| {
-            Line::styled(format!("{}{}", pad(&header(h), names), tr!(what)), dim)
+        let headers = COLUMNS.map(|c| tr!(c.header));
+        let names = headers.iter().map(|h| cells(h)).max().unwrap_or(0) + 2;
+        lines.extend(headers.iter().zip(&COLUMNS).map(|(header, c)| {
+            Line::styled(format!("{}{}", pad(header, names), tr!(c.meaning)), dim)
         }));
     }
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// A column's header: a symbol (`‖W‖`) as it is, a word from the catalogue.
-fn header(header: &str) -> String {
-    if header.starts_with("health-") {
-        tr!(header)
-    } else {
-        header.to_owned()
-    }
 }

@@ -14,16 +14,6 @@ use crate::i18n::width::cells;
 use crate::tr;
 use crate::train::{DivergenceReason, FileState, Schedule};
 
-const STATES: [RunState; 7] = [
-    RunState::Starting,
-    RunState::Running,
-    RunState::Paused,
-    RunState::Finished,
-    RunState::Diverged,
-    RunState::Stopped,
-    RunState::Crashed,
-];
-
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     if s >= 3600 {
@@ -55,7 +45,7 @@ pub fn draw_status(frame: &mut Frame, area: Rect, app: &App) {
     let [top, bottom] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
     // As wide as the longest state's label, so that none is cut.
-    let state_width = STATES
+    let state_width = RunState::ALL
         .iter()
         .map(|s| cells(&s.label()) + 2)
         .max()

@@ -202,9 +202,7 @@ fn bench_compare_refuses_one_thread_and_zero_rounds() {
 #[test]
 fn sigint_stops_headless_training_at_a_batch_boundary() {
     let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        // The assertions read English, whatever the locale of whoever runs the tests.
-        .env("LC_ALL", "C.UTF-8")
+    let child = crate::common::cli::binary()
         .args([
             "train",
             "--epochs",

@@ -6,18 +6,11 @@ use crate::common;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use common::cli::{assert_success, expect_bad_input, mnist_tui as run, one_line_error};
+use common::cli::{assert_success, binary, expect_bad_input, mnist_tui as run, one_line_error};
 use std::time::{Duration, Instant};
 
 use mnist_tui::model::{Dev, SeedNet};
 use mnist_tui::train::Checkpoint;
-
-fn binary() -> Command {
-    let mut binary = Command::new(env!("CARGO_BIN_EXE_mnist-tui"));
-    // The assertions read English, whatever the locale of whoever runs the tests.
-    binary.env("LC_ALL", "C.UTF-8");
-    binary
-}
 
 fn spawn(args: &[&str], cwd: &Path) -> Child {
     binary()

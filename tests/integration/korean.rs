@@ -3,9 +3,9 @@
 //! the tutorial's readers compare is the same in both languages.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use crate::common;
+use crate::common::cli::assert_success;
 use crate::ui_snapshots::{drawn_one, full, inside_app, report_app};
 use mnist_tui::app::{update, App, Msg, Tab};
 use mnist_tui::i18n::{self, catalogue_ids, Language};
@@ -168,21 +168,14 @@ fn with_tab(app: impl Fn((u16, u16)) -> App, tab: Tab, size: (u16, u16)) -> impl
 }
 
 #[test]
-fn korean_overview_120x40() {
-    let t = korean(
-        with_tab(common::busy_app, Tab::Overview, (120, 40)),
-        (120, 40),
-    );
-    insta::assert_snapshot!(t.backend());
-}
-
-#[test]
-fn korean_overview_80x24() {
-    let t = korean(
-        with_tab(common::busy_app, Tab::Overview, (80, 24)),
-        (80, 24),
-    );
-    insta::assert_snapshot!(t.backend());
+fn korean_overview_120x40_and_80x24() {
+    for size in [(120, 40), (80, 24)] {
+        let t = korean(with_tab(common::busy_app, Tab::Overview, size), size);
+        insta::assert_snapshot!(
+            format!("korean_overview_{}x{}", size.0, size.1),
+            t.backend()
+        );
+    }
 }
 
 #[test]
@@ -251,30 +244,21 @@ fn korean_status_line_drops_whole_fields_and_never_cuts_a_number() {
     }
 }
 
-/// The tutorial's stdout, byte for byte, from `train` in `language`.
+/// The tutorial's stdout, byte for byte, from a short `train` with `args` and `env`.
 fn tutorial_lines(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        .args([
-            "train",
-            "--epochs",
-            "1",
-            "--train-limit",
-            "600",
-            "--test-limit",
-            "200",
-        ])
-        .args(["--threads", "1", "--no-record"])
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let short = [
+        "train",
+        "--epochs",
+        "1",
+        "--train-limit",
+        "600",
+        "--test-limit",
+        "200",
+    ];
+    let quiet = ["--threads", "1", "--no-record"];
+    let all: Vec<&str> = short.iter().chain(&quiet).chain(args).copied().collect();
+    let out = run(&all, env);
+    assert_success(&out);
     out.stdout
 }
 
@@ -304,7 +288,7 @@ fn trains_tutorial_lines_are_byte_identical_in_both_languages() {
 /// cleared but `env`.
 fn run(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let cwd = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
+    common::cli::binary()
         .current_dir(cwd.path())
         .args(args)
         .env_remove("LC_ALL")

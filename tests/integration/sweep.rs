@@ -251,9 +251,7 @@ fn a_sweep_stopped_midway_and_resumed_ends_as_the_same_sweep_run_through() {
 
     // Ctrl-C once the first trial reaches its first rung: the others are mid-epoch.
     let stopped = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        // The assertions read English, whatever the locale of whoever runs the tests.
-        .env("LC_ALL", "C.UTF-8")
+    let mut child = crate::common::cli::binary()
         .args(&grid)
         .current_dir(stopped.path())
         .stdout(Stdio::piped())

@@ -1,7 +1,7 @@
 //! The headless consumer: prints the tutorial's lines on stdout, a progress bar on stderr
 //! (only when stderr is a terminal).
 
-use mnist_tui::i18n::width::cells;
+use mnist_tui::i18n::{self, width::pad_left};
 use mnist_tui::tr;
 use std::io::{IsTerminal, Write};
 
@@ -146,35 +146,20 @@ impl Printer {
     fn on_diverged(&mut self, d: Divergence) {
         let restored = d.restored_epoch * self.batches_per_epoch as usize + d.restored_batch;
         let (epoch, batch, learning_rate) = (d.epoch + 1, d.batch + 1, d.learning_rate);
-        let reason = d.reason.describe();
+        let mut args = i18n::FluentArgs::new();
+        args.set("epoch", epoch);
+        args.set("batch", batch);
+        args.set("lr", format!("{learning_rate:e}"));
+        args.set("reason", d.reason.describe());
+        args.set("restored", restored);
         if self.on_divergence == OnDivergence::Halve {
-            eprintln!(
-                "{}: {}",
-                tr!("warning"),
-                tr!(
-                    "headless-diverged-halving",
-                    epoch = epoch,
-                    batch = batch,
-                    lr = format!("{learning_rate:e}"),
-                    reason = reason,
-                    restored = restored,
-                    halved = format!("{:e}", learning_rate / 2.0)
-                )
-            );
+            args.set("halved", format!("{:e}", learning_rate / 2.0));
+            let line = i18n::message("headless-diverged-halving", Some(&args));
+            eprintln!("{}: {line}", tr!("warning"));
             return;
         }
-        eprintln!(
-            "{}: {}",
-            tr!("cli-error"),
-            tr!(
-                "headless-diverged",
-                epoch = epoch,
-                batch = batch,
-                lr = format!("{learning_rate:e}"),
-                reason = reason,
-                restored = restored
-            )
-        );
+        let line = i18n::message("headless-diverged", Some(&args));
+        eprintln!("{}: {line}", tr!("cli-error"));
         self.outcome = Outcome::Diverged;
         if let Some(c) = &self.commands {
             let _ = c.send(Command::Stop);
@@ -232,10 +217,7 @@ pub fn print_sweep(
             to = format!("{:.0e}", lr_finder::END)
         )
     )?;
-    let right = |id: &str| {
-        let text = tr!(id);
-        format!("{}{text}", " ".repeat(12usize.saturating_sub(cells(&text))))
-    };
+    let right = |id: &str| pad_left(&tr!(id), 12);
     let (rate, loss, smoothed) = (
         right("finder-rate"),
         right("lr-find-loss"),

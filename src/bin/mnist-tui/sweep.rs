@@ -2,7 +2,7 @@
 //! on a thread of their own, and what a person or a script sees of them — the workspace
 //! following the sweep in a terminal, otherwise a line per trial and a ranked table.
 
-use mnist_tui::i18n::width::cells;
+use mnist_tui::i18n::width::{pad, pad_left};
 use mnist_tui::tr;
 use std::io::Write;
 use std::path::PathBuf;
@@ -401,11 +401,10 @@ impl Tally {
         // The headers padded by display width, as the rows' ASCII values are.
         let header = |id: &str, width: usize, right: bool| {
             let text = tr!(id);
-            let room = " ".repeat(width.saturating_sub(cells(&text)));
             if right {
-                format!("{room}{text}")
+                pad_left(&text, width)
             } else {
-                format!("{text}{room}")
+                pad(&text, width)
             }
         };
         writeln!(

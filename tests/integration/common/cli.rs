@@ -3,15 +3,17 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// The built `mnist-tui`, in English: the assertions read English, whatever the locale of
+/// whoever runs the tests.
+pub fn binary() -> Command {
+    let mut binary = Command::new(env!("CARGO_BIN_EXE_mnist-tui"));
+    binary.env("LC_ALL", "C.UTF-8");
+    binary
+}
+
 /// Runs `mnist-tui ARGS` in `cwd` to the end.
 pub fn mnist_tui(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mnist-tui"))
-        // The assertions read English, whatever the locale of whoever runs the tests.
-        .env("LC_ALL", "C.UTF-8")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap()
+    binary().args(args).current_dir(cwd).output().unwrap()
 }
 
 /// Checks that the run succeeded, showing its stderr if not.
